@@ -21,3 +21,5 @@ echo "== ASan+UBSan =="
 run_suite build-asan address,undefined
 echo "== TSan =="
 run_suite build-tsan thread --no-suite fuzz
+echo "== fuzz (bounded) =="
+./scripts/fuzz.sh

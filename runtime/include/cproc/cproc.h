@@ -1,0 +1,19 @@
+/* cproc — everything: include this one header to use the runtime. */
+#ifndef CPROC_CPROC_H
+#define CPROC_CPROC_H
+
+#include "cproc/clock.h"
+#include "cproc/collect.h"
+#include "cproc/dispatch.h"
+#include "cproc/error.h"
+#include "cproc/filter.h"
+#include "cproc/future.h"
+#include "cproc/log.h"
+#include "cproc/loop.h"
+#include "cproc/message.h"
+#include "cproc/pid.h"
+#include "cproc/process.h"
+#include "cproc/runtime.h"
+#include "cproc/testing.h"
+
+#endif

@@ -159,7 +159,7 @@ int cp__future_register(cp_future_t *f, unsigned events, bool any_group, cp_futu
         if (atomic_load_explicit(&f->discard_requested, memory_order_relaxed))
             happened |= CP_EV_DISCARD_REQ;
     }
-    bool complete = s != CP_FUTURE_PENDING;
+    bool complete = s != CP_FUTURE_PENDING || (happened & CP_EV_ABANDONED);
     if (!complete && !(events & happened)) {
         if (f->ncallbacks == f->capacity) {
             unsigned cap = f->capacity * 2;
@@ -229,8 +229,10 @@ void cp__future_abandon(cp_future_t *f)
         return;
     }
     atomic_store_explicit(&f->abandoned, true, memory_order_release);
+    /* Nothing can complete an abandoned future: every other callback is
+     * dropped now, which also breaks reference cycles through them. */
     taken_t t;
-    take(f, CP_EV_ABANDONED, false, &t);
+    take(f, CP_EV_ABANDONED, true, &t);
     pthread_mutex_unlock(&f->lock);
     cp_future_ref(f);
     run_taken(f, CP_EV_ABANDONED, &t);

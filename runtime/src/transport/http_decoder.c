@@ -1,0 +1,281 @@
+/* The request decoder: llhttp callbacks copy the spans of a request into
+ * one growing buffer (llhttp may split a field across reads), and the
+ * request is handed out whole when llhttp reports its end. */
+#include "transport/http_decoder.h"
+
+#include <strings.h>
+
+#include "cproc/error.h"
+
+enum { FIELD_NONE, FIELD_URL, FIELD_NAME, FIELD_VALUE };
+
+static cp__http_decoder_t *decoder_of(llhttp_t *p)
+{
+    return (cp__http_decoder_t *)p->data;
+}
+
+static int fail(cp__http_decoder_t *d, int status, const char *reason)
+{
+    if (!d->failed) {
+        d->failed = true;
+        d->error_status = status;
+        d->error_reason = reason;
+    }
+    return -1;
+}
+
+/* Ends the field in progress with a NUL so every span is a C string. */
+static int end_field(cp__http_decoder_t *d)
+{
+    if (d->in_field == FIELD_NONE)
+        return 0;
+    if (cp__buf_append(&d->head, "", 1))
+        return fail(d, 500, "out of memory");
+    if (d->in_field == FIELD_URL) {
+        d->url_len = d->head.len - 1;
+    } else if (d->in_field == FIELD_NAME) {
+        cp__http_span_t *s = &d->spans[d->nspans];
+        s->name_len = d->head.len - 1 - s->name_off;
+    } else {
+        cp__http_span_t *s = &d->spans[d->nspans];
+        s->value_len = d->head.len - 1 - s->value_off;
+        d->nspans++;
+    }
+    d->in_field = FIELD_NONE;
+    return 0;
+}
+
+static int add_head_bytes(cp__http_decoder_t *d, const char *at, size_t len)
+{
+    d->head_bytes += len;
+    if (d->head_bytes > d->limits.max_header)
+        return fail(d, 431, "request header too large");
+    if (cp__buf_append(&d->head, at, len))
+        return fail(d, 500, "out of memory");
+    return 0;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    d->head.len = 0;
+    d->body.len = 0;
+    d->nspans = 0;
+    d->url_len = 0;
+    d->head_bytes = 0;
+    d->in_field = FIELD_NONE;
+    d->in_message = true;
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    d->in_field = FIELD_URL;
+    return add_head_bytes(d, at, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    if (d->in_field != FIELD_NAME) {
+        if (end_field(d))
+            return -1;
+        if (d->nspans == CP_HTTP_MAX_HEADERS)
+            return fail(d, 431, "too many request headers");
+        d->spans[d->nspans] = (cp__http_span_t){.name_off = d->head.len};
+        d->in_field = FIELD_NAME;
+    }
+    /* Each header costs its line ending too, as on the wire. */
+    d->head_bytes += 4;
+    return add_head_bytes(d, at, len);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    if (d->in_field != FIELD_VALUE) {
+        if (end_field(d))
+            return -1;
+        d->spans[d->nspans].value_off = d->head.len;
+        d->in_field = FIELD_VALUE;
+    }
+    return add_head_bytes(d, at, len);
+}
+
+static void start_empty_value(cp__http_decoder_t *d)
+{
+    /* A header with an empty value gets no on_header_value call. */
+    if (d->in_field == FIELD_NAME) {
+        end_field(d);
+        d->spans[d->nspans].value_off = d->head.len;
+        d->in_field = FIELD_VALUE;
+    }
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    start_empty_value(d);
+    if (end_field(d))
+        return -1;
+    if (d->url_len == 0)
+        return fail(d, 400, "empty request target");
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body)
+        return fail(d, 413, "request body too large");
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    if (len > d->limits.max_body - d->body.len)
+        return fail(d, 413, "request body too large");
+    if (cp__buf_append(&d->body, at, len))
+        return fail(d, 500, "out of memory");
+    return 0;
+}
+
+static void split_url(cp__http_request_t *r)
+{
+    size_t end = r->url_len;
+    char *hash = memchr(r->url, '#', end);
+    if (hash) {
+        *hash = '\0';
+        end = (size_t)(hash - r->url);
+    }
+    char *q = memchr(r->url, '?', end);
+    r->path = r->url;
+    if (q) {
+        *q = '\0';
+        r->path_len = (size_t)(q - r->url);
+        r->query = q + 1;
+        r->query_len = end - r->path_len - 1;
+    } else {
+        r->path_len = end;
+        r->query = r->url + end;
+        r->query_len = 0;
+    }
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    cp__http_request_t r;
+    r.method = p->method;
+    r.method_name = llhttp_method_name((llhttp_method_t)p->method);
+    r.url = d->head.data;
+    r.url_len = d->url_len;
+    r.nheaders = d->nspans;
+    for (size_t i = 0; i < d->nspans; i++) {
+        const cp__http_span_t *s = &d->spans[i];
+        d->headers[i] = (cp__http_header_t){d->head.data + s->name_off, s->name_len,
+                                            d->head.data + s->value_off, s->value_len};
+    }
+    r.headers = d->headers;
+    r.keep_alive = llhttp_should_keep_alive(p) != 0;
+    r.body_len = d->body.len;
+    r.body = r.body_len ? d->body.data : NULL;
+    /* The split writes NULs only inside the url, the first span. */
+    split_url(&r);
+    d->in_message = false;
+    int rc = d->on_request(d->arg, &r);
+    if (r.body_len && r.body == NULL)
+        cp__buf_init(&d->body); /* taken: the caller owns the old storage */
+    d->body.len = 0;
+    d->head.len = 0;
+    d->nspans = 0;
+    if (rc)
+        return fail(d, 0, "stopped");
+    return 0;
+}
+
+void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limits,
+                           cp__http_on_request_fn on_request, void *arg)
+{
+    memset(d, 0, sizeof *d);
+    llhttp_settings_init(&d->settings);
+    d->settings.on_message_begin = on_message_begin;
+    d->settings.on_url = on_url;
+    d->settings.on_header_field = on_header_field;
+    d->settings.on_header_value = on_header_value;
+    d->settings.on_headers_complete = on_headers_complete;
+    d->settings.on_body = on_body;
+    d->settings.on_message_complete = on_message_complete;
+    llhttp_init(&d->parser, HTTP_REQUEST, &d->settings);
+    d->parser.data = d;
+    if (limits) {
+        d->limits = *limits;
+    } else {
+        d->limits.max_header = CP_HTTP_DEFAULT_MAX_HEADER;
+        d->limits.max_body = CP_HTTP_DEFAULT_MAX_BODY;
+    }
+    d->on_request = on_request;
+    d->arg = arg;
+    cp__buf_init(&d->head);
+    cp__buf_init(&d->body);
+}
+
+void cp__http_decoder_close(cp__http_decoder_t *d)
+{
+    cp__buf_close(&d->head);
+    cp__buf_close(&d->body);
+}
+
+static int status_code(const cp__http_decoder_t *d)
+{
+    if (d->error_status == 0)
+        return CP_ESTATE;
+    if (d->error_status == 413 || d->error_status == 431)
+        return CP_ETOOBIG;
+    if (d->error_status == 500)
+        return CP_ENOMEM;
+    return CP_EPROTO;
+}
+
+int cp__http_decoder_feed(cp__http_decoder_t *d, const char *data, size_t len)
+{
+    if (d->failed)
+        return status_code(d);
+    if (len == 0)
+        return 0;
+    llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
+    if (err == HPE_OK)
+        return 0;
+    if (!d->failed) {
+        if (err == HPE_PAUSED_UPGRADE)
+            fail(d, 400, "protocol upgrade is not supported");
+        else if (err == HPE_INVALID_METHOD)
+            fail(d, 400, "malformed request: invalid method");
+        else
+            fail(d, 400, "malformed request");
+    }
+    return status_code(d);
+}
+
+bool cp__http_decoder_mid_request(const cp__http_decoder_t *d)
+{
+    return d->in_message;
+}
+
+const char *cp__http_request_header(const cp__http_request_t *req, const char *name, size_t *len)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const cp__http_header_t *h = &req->headers[i];
+        if (h->name_len == n && strncasecmp(h->name, name, n) == 0) {
+            if (len)
+                *len = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
+
+void *cp__http_request_take_body(cp__http_request_t *req, size_t *len)
+{
+    void *b = req->body;
+    *len = b ? req->body_len : 0;
+    req->body = NULL;
+    return b;
+}

@@ -1,0 +1,268 @@
+/* cproc-bench: local runtime benchmarks. Prints one JSON object per line:
+ *   {"bench": NAME, "value": NUMBER, "unit": UNIT, ...params}
+ *
+ * Usage: cproc-bench [NAME...]   (no name: run them all)
+ * Never run as a timed test; results are kept in docs/benchmarks.md.
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cproc/cproc.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long env_long(const char *name, long fallback)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : fallback;
+}
+
+/* Blocks the calling (non-process) thread until f completes. */
+typedef struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} waiter_t;
+
+static void waiter_wake(cp_future_t *f, void *arg)
+{
+    waiter_t *w = arg;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void wait_for(cp_future_t *f)
+{
+    waiter_t w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    cp_future_on_any(f, waiter_wake, &w, NULL);
+    cp_future_on_abandoned(f, waiter_wake, &w, NULL);
+    pthread_mutex_lock(&w.lock);
+    while (!w.done)
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+}
+
+static cp_future_t *nothing(cp_process_t *self, void *args)
+{
+    return cp_future_ready(NULL, NULL);
+}
+
+/* ---- dispatch_throughput ------------------------------------------- */
+
+static void count_dispatch(cp_process_t *self, void *args)
+{
+    uint64_t *n = cp_process_data(self);
+    (*n)++;
+}
+
+static void bench_dispatch_throughput(void)
+{
+    long procs = env_long("BENCH_PROCESSES", 2 * (long)cp_runtime_num_workers());
+    long total = env_long("BENCH_DISPATCHES", 10000000);
+    cp_upid_t *pids = calloc((size_t)procs, sizeof(*pids));
+    uint64_t *counts = calloc((size_t)procs, sizeof(*counts));
+    for (long i = 0; i < procs; i++)
+        cp_process_spawn(NULL, NULL, &counts[i], &pids[i]);
+
+    uint64_t start = now_ns();
+    for (long i = 0; i < total; i++)
+        cp_dispatch(&pids[i % procs], count_dispatch, NULL, 0, NULL);
+    /* Mailboxes are FIFO: a final dispatch per process marks the end. */
+    for (long i = 0; i < procs; i++) {
+        cp_future_t *f = cp_dispatch_future(&pids[i], nothing, NULL, 0, NULL);
+        wait_for(f);
+        cp_future_unref(f);
+    }
+    double secs = (double)(now_ns() - start) / 1e9;
+    uint64_t seen = 0;
+    for (long i = 0; i < procs; i++)
+        seen += counts[i];
+    printf("{\"bench\": \"dispatch_throughput\", \"value\": %.0f, \"unit\": \"dispatches/s\", "
+           "\"processes\": %ld, \"dispatches\": %ld, \"delivered\": %llu, \"workers\": %u}\n",
+           (double)total / secs, procs, total, (unsigned long long)seen,
+           cp_runtime_num_workers());
+    for (long i = 0; i < procs; i++) {
+        cp_process_terminate(&pids[i], false);
+        cp_process_wait(&pids[i], CP_WAIT_FOREVER);
+    }
+    free(pids);
+    free(counts);
+}
+
+/* ---- ping_pong_local ----------------------------------------------- */
+
+typedef struct player {
+    uint64_t received;
+    uint64_t target; /* messages this player must receive */
+    cp_promise_t *done;
+} player_t;
+
+static void on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    player_t *p = cp_process_data(self);
+    p->received++;
+    if (p->received == p->target) {
+        cp_promise_set(p->done, NULL);
+        return;
+    }
+    if (p->received < p->target)
+        cp_process_send(self, msg->from, "ping", NULL, 0);
+}
+
+static void install_ping(cp_process_t *self)
+{
+    cp_process_install(self, "ping", on_ping, NULL, NULL);
+}
+
+static void bench_ping_pong_local(void)
+{
+    long pairs = env_long("BENCH_PAIRS", (long)cp_runtime_num_workers());
+    long in_flight = env_long("BENCH_IN_FLIGHT", 1000);
+    long per_pair = env_long("BENCH_ROUND_TRIPS", 2000000) / pairs;
+    long n = 2 * pairs;
+    player_t *players = calloc((size_t)n, sizeof(*players));
+    cp_upid_t *pids = calloc((size_t)n, sizeof(*pids));
+    cp_future_t **done = calloc((size_t)n, sizeof(*done));
+    static const cp_process_ops_t ops = {.initialize = install_ping};
+    for (long i = 0; i < n; i++) {
+        /* Each side receives per_pair messages (a round trip is two). */
+        players[i].target = (uint64_t)per_pair;
+        players[i].done = cp_promise_new(NULL);
+        done[i] = cp_promise_future(players[i].done);
+        cp_process_spawn(NULL, &ops, &players[i], &pids[i]);
+    }
+    uint64_t start = now_ns();
+    for (long pair = 0; pair < pairs; pair++)
+        for (long k = 0; k < in_flight; k++)
+            cp_send(&pids[2 * pair], &pids[2 * pair + 1], "ping", NULL, 0);
+    for (long i = 0; i < n; i++)
+        wait_for(done[i]);
+    double secs = (double)(now_ns() - start) / 1e9;
+    double round_trips = (double)per_pair * (double)pairs;
+    printf("{\"bench\": \"ping_pong_local\", \"value\": %.0f, \"unit\": \"round_trips/s\", "
+           "\"pairs\": %ld, \"in_flight\": %ld, \"round_trips\": %.0f, \"workers\": %u}\n",
+           round_trips / secs, pairs, in_flight, round_trips, cp_runtime_num_workers());
+    for (long i = 0; i < n; i++) {
+        cp_process_terminate(&pids[i], false);
+        cp_process_wait(&pids[i], CP_WAIT_FOREVER);
+        cp_future_unref(done[i]);
+        cp_promise_free(players[i].done);
+    }
+    free(players);
+    free(pids);
+    free(done);
+}
+
+/* ---- dispatch_future_latency --------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void bench_dispatch_future_latency(void)
+{
+    long rounds = env_long("BENCH_ROUNDS", 200000);
+    cp_upid_t pid;
+    cp_process_spawn(NULL, NULL, NULL, &pid);
+    uint64_t *lat = malloc((size_t)rounds * sizeof(*lat));
+    for (long i = 0; i < rounds; i++) {
+        uint64_t t0 = now_ns();
+        cp_future_t *f = cp_dispatch_future(&pid, nothing, NULL, 0, NULL);
+        wait_for(f);
+        lat[i] = now_ns() - t0;
+        cp_future_unref(f);
+    }
+    qsort(lat, (size_t)rounds, sizeof(*lat), cmp_u64);
+    printf("{\"bench\": \"dispatch_future_latency\", \"value\": %llu, \"unit\": \"ns\", "
+           "\"stat\": \"p50\", \"p99_ns\": %llu, \"rounds\": %ld}\n",
+           (unsigned long long)lat[rounds / 2], (unsigned long long)lat[rounds * 99 / 100],
+           rounds);
+    cp_process_terminate(&pid, false);
+    cp_process_wait(&pid, CP_WAIT_FOREVER);
+    free(lat);
+}
+
+/* ---- spawn_terminate ------------------------------------------------ */
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static void bench_spawn_terminate(void)
+{
+    long n = env_long("BENCH_SPAWNS", 1000000);
+    cp_upid_t *pids = malloc((size_t)n * sizeof(*pids));
+    size_t before = heap_in_use();
+    uint64_t start = now_ns();
+    long spawned = 0;
+    for (long i = 0; i < n; i++)
+        if (cp_process_spawn(NULL, NULL, NULL, &pids[spawned]) == 0)
+            spawned++;
+    /* Every process has run its (empty) initialize once it answers. */
+    for (long i = 0; i < spawned; i += spawned / 16 + 1) {
+        cp_future_t *f = cp_dispatch_future(&pids[i], nothing, NULL, 0, NULL);
+        wait_for(f);
+        cp_future_unref(f);
+    }
+    double spawn_secs = (double)(now_ns() - start) / 1e9;
+    size_t after = heap_in_use();
+    start = now_ns();
+    for (long i = 0; i < spawned; i++)
+        cp_process_terminate(&pids[i], false);
+    for (long i = 0; i < spawned; i++)
+        cp_process_wait(&pids[i], CP_WAIT_FOREVER);
+    double term_secs = (double)(now_ns() - start) / 1e9;
+    printf("{\"bench\": \"spawn_terminate\", \"value\": %.0f, \"unit\": \"spawns/s\", "
+           "\"processes\": %ld, \"spawn_seconds\": %.3f, \"terminates_per_s\": %.0f, "
+           "\"bytes_per_idle_process\": %.0f}\n",
+           (double)spawned / spawn_secs, spawned, spawn_secs, (double)spawned / term_secs,
+           (double)(after - before) / (double)spawned);
+    free(pids);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} benches[] = {
+    {"dispatch_throughput", bench_dispatch_throughput},
+    {"ping_pong_local", bench_ping_pong_local},
+    {"dispatch_future_latency", bench_dispatch_future_latency},
+    {"spawn_terminate", bench_spawn_terminate},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = cp_runtime_start(NULL);
+    if (rc != 0) {
+        fprintf(stderr, "cproc-bench: cannot start the runtime: %s\n", cp_strerror(rc));
+        return 1;
+    }
+    size_t n = sizeof(benches) / sizeof(benches[0]);
+    for (size_t i = 0; i < n; i++) {
+        bool wanted = argc == 1;
+        for (int a = 1; a < argc; a++)
+            wanted |= strcmp(argv[a], benches[i].name) == 0;
+        if (wanted) {
+            benches[i].run();
+            fflush(stdout);
+        }
+    }
+    cp_runtime_stop();
+    return 0;
+}

@@ -1,26 +1,318 @@
-/* Placeholder transport: no sockets yet. Replaced by the real transport. */
+/* The transport's seam with the core, and outbound connections.
+ *
+ * Sending encodes straight into the peer's pending buffer under one mutex
+ * and marks the peer dirty; the loop thread, woken through one coalescing
+ * uv_async_t, hands each dirty peer's whole buffer to a single uv_write.
+ * So a burst of messages costs one write syscall, not one per message,
+ * and messages to a peer leave in the order they were encoded. One
+ * connection per peer address carries everything sent to that node, linked
+ * or not; it is opened on demand and reopened on the next send after it
+ * broke.
+ */
 #include "transport/transport.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node.h"
 #include "cproc/error.h"
+#include "transport/transport_internal.h"
+#include "transport/wire.h"
+
+cp__transport_t cp__transport = {.mu = PTHREAD_MUTEX_INITIALIZER};
+#define T cp__transport
+
+static size_t bucket_of(uint32_t ip, uint16_t port)
+{
+    uint32_t h = ip * 2654435761u ^ (uint32_t)port * 40503u;
+    return (h ^ h >> 16) % CP_PEER_BUCKETS;
+}
+
+/* Call with T.mu held. */
+static cp__peer_t *peer_get(uint32_t ip, uint16_t port)
+{
+    size_t b = bucket_of(ip, port);
+    for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next)
+        if (p->ip == ip && p->port == port)
+            return p;
+    cp__peer_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->ip = ip;
+    p->port = port;
+    cp__buf_init(&p->pending);
+    p->hash_next = T.buckets[b];
+    T.buckets[b] = p;
+    return p;
+}
+
+/* Call with T.mu held; returns true when the loop must be woken. */
+static bool peer_mark_dirty(cp__peer_t *p)
+{
+    if (p->dirty)
+        return false;
+    p->dirty = true;
+    bool wake = T.dirty == NULL;
+    p->dirty_next = T.dirty;
+    T.dirty = p;
+    return wake;
+}
+
+static void peer_kick(cp__peer_t *p);
+
+static void outconn_closed(uv_handle_t *h)
+{
+    cp__outconn_t *c = (cp__outconn_t *)h;
+    cp__buf_close(&c->out);
+    free(c);
+}
+
+/* Detaches the connection from its peer and closes it. Messages not yet
+ * written are dropped, as libprocess drops a broken socket's queue. */
+static void peer_disconnect(cp__peer_t *p, bool lost)
+{
+    cp__outconn_t *c = p->conn;
+    if (!c)
+        return;
+    p->conn = NULL;
+    c->peer = NULL;
+    if (c->out_msgs)
+        atomic_fetch_add(&T.messages_dropped, c->out_msgs);
+    uv_close((uv_handle_t *)&c->tcp, outconn_closed);
+    if (!lost)
+        return;
+    pthread_mutex_lock(&T.mu);
+    size_t dropped = p->pending_msgs;
+    p->pending.len = 0;
+    p->pending_msgs = 0;
+    p->linked = false; /* its linkers are told now; a new link reconnects */
+    pthread_mutex_unlock(&T.mu);
+    atomic_fetch_add(&T.messages_dropped, dropped);
+    atomic_fetch_add(&T.connections_lost, 1);
+    cp__node_lost(p->ip, p->port);
+}
+
+static void outconn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    /* Peers answer our messages with short 202s that we only discard. */
+    static _Thread_local char sink[16384];
+    buf->base = sink;
+    buf->len = sizeof sink;
+}
+
+static void outconn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    cp__outconn_t *c = (cp__outconn_t *)s;
+    if (n >= 0 || !c->peer)
+        return;
+    /* EOF or error: the peer closed or reset. Reporting it now, rather than
+     * at the next write, is what detects a stale half-closed connection
+     * before a message is lost in it. */
+    peer_disconnect(c->peer, true);
+}
+
+static void outconn_written(uv_write_t *w, int status)
+{
+    cp__outconn_t *c = w->data;
+    c->writing = false;
+    size_t msgs = c->out_msgs;
+    c->out.len = 0;
+    c->out_msgs = 0;
+    if (!c->peer)
+        return;
+    if (status < 0) {
+        atomic_fetch_add(&T.messages_dropped, msgs);
+        peer_disconnect(c->peer, true);
+        return;
+    }
+    atomic_fetch_add(&T.messages_sent, msgs);
+    peer_kick(c->peer);
+}
+
+static void outconn_connected(uv_connect_t *req, int status)
+{
+    cp__outconn_t *c = req->data;
+    if (!c->peer)
+        return;
+    if (status < 0) {
+        atomic_fetch_add(&T.connects_failed, 1);
+        peer_disconnect(c->peer, true);
+        return;
+    }
+    c->state = OUT_CONNECTED;
+    atomic_fetch_add(&T.connections_out, 1);
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&c->tcp, outconn_alloc, outconn_read) < 0) {
+        peer_disconnect(c->peer, true);
+        return;
+    }
+    peer_kick(c->peer);
+}
+
+static void peer_connect(cp__peer_t *p)
+{
+    cp__outconn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        peer_disconnect(p, true);
+        return;
+    }
+    cp__buf_init(&c->out);
+    c->peer = p;
+    c->state = OUT_CONNECTING;
+    c->connect.data = c;
+    c->write.data = c;
+    uv_tcp_init(cp__loop(), &c->tcp);
+    p->conn = c;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(p->ip);
+    sa.sin_port = htons(p->port);
+    if (uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&sa, outconn_connected) < 0) {
+        atomic_fetch_add(&T.connects_failed, 1);
+        peer_disconnect(p, true);
+    }
+}
+
+/* Loop thread: moves the peer forward — connect, relink or write. */
+static void peer_kick(cp__peer_t *p)
+{
+    pthread_mutex_lock(&T.mu);
+    bool relink = p->relink;
+    bool want = p->pending.len > 0 || p->linked;
+    p->relink = false;
+    pthread_mutex_unlock(&T.mu);
+    if (relink && p->conn)
+        peer_disconnect(p, false);
+    if (!p->conn) {
+        if (want)
+            peer_connect(p);
+        return;
+    }
+    cp__outconn_t *c = p->conn;
+    if (c->state != OUT_CONNECTED || c->writing)
+        return;
+    pthread_mutex_lock(&T.mu);
+    cp__buf_swap(&c->out, &p->pending);
+    c->out_msgs = p->pending_msgs;
+    p->pending_msgs = 0;
+    pthread_mutex_unlock(&T.mu);
+    if (c->out.len == 0)
+        return;
+    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    atomic_fetch_add(&T.bytes_sent, c->out.len);
+    c->writing = true;
+    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, outconn_written) < 0) {
+        c->writing = false;
+        peer_disconnect(p, true);
+    }
+}
+
+static void on_wake(uv_async_t *a)
+{
+    /* Relink the dirty list through kick_next, which senders never touch:
+     * once a peer's dirty flag drops, a sender may push it again. */
+    pthread_mutex_lock(&T.mu);
+    cp__peer_t *list = T.dirty;
+    T.dirty = NULL;
+    for (cp__peer_t *p = list; p; p = p->dirty_next) {
+        p->dirty = false;
+        p->kick_next = p->dirty_next;
+    }
+    pthread_mutex_unlock(&T.mu);
+    for (cp__peer_t *p = list; p; p = p->kick_next)
+        peer_kick(p);
+}
 
 int cp__transport_start(uint32_t *ip, uint16_t *port)
 {
-    *ip = 0x7f000001u;
-    *port = 0;
+    int rc = cp__transport_config_read(&T.cfg);
+    if (rc)
+        return rc;
+    if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0)
+        return CP_EIO;
+    rc = cp__server_start();
+    if (rc) {
+        uv_close((uv_handle_t *)&T.wake, NULL);
+        return rc;
+    }
+    pthread_mutex_lock(&T.mu);
+    T.running = true;
+    pthread_mutex_unlock(&T.mu);
+    *ip = T.ip;
+    *port = T.port;
     return 0;
 }
 
 void cp__transport_stop(void)
 {
+    pthread_mutex_lock(&T.mu);
+    bool was = T.running;
+    T.running = false;
+    pthread_mutex_unlock(&T.mu);
+    if (!was)
+        return;
+    cp__server_stop();
+    uv_close((uv_handle_t *)&T.wake, NULL);
+    pthread_mutex_lock(&T.mu);
+    for (size_t b = 0; b < CP_PEER_BUCKETS; b++) {
+        cp__peer_t *p = T.buckets[b];
+        while (p) {
+            cp__peer_t *next = p->hash_next;
+            if (p->conn) {
+                p->conn->peer = NULL;
+                uv_close((uv_handle_t *)&p->conn->tcp, outconn_closed);
+            }
+            cp__buf_close(&p->pending);
+            free(p);
+            p = next;
+        }
+        T.buckets[b] = NULL;
+    }
+    T.dirty = NULL;
+    pthread_mutex_unlock(&T.mu);
 }
 
 int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
                        const void *body, size_t len)
 {
-    return CP_ENOTSUP;
+    pthread_mutex_lock(&T.mu);
+    if (!T.running) {
+        pthread_mutex_unlock(&T.mu);
+        return CP_ESTATE;
+    }
+    cp__peer_t *p = peer_get(to->ip, to->port);
+    int rc = p ? cp__wire_encode_message(&p->pending, from, to, name, body, len) : CP_ENOMEM;
+    bool wake = false;
+    if (rc == 0) {
+        p->pending_msgs++;
+        wake = peer_mark_dirty(p);
+    }
+    /* Under the lock, so that stop cannot close the handle in between. */
+    if (wake)
+        uv_async_send(&T.wake);
+    pthread_mutex_unlock(&T.mu);
+    return rc;
 }
 
 int cp__transport_link(const cp_upid_t *to, int relink)
 {
-    return CP_ENOTSUP;
+    pthread_mutex_lock(&T.mu);
+    if (!T.running) {
+        pthread_mutex_unlock(&T.mu);
+        return CP_ESTATE;
+    }
+    cp__peer_t *p = peer_get(to->ip, to->port);
+    bool wake = false;
+    if (p) {
+        p->linked = true;
+        if (relink)
+            p->relink = true;
+        wake = peer_mark_dirty(p);
+    }
+    /* Under the lock, so that stop cannot close the handle in between. */
+    if (wake)
+        uv_async_send(&T.wake);
+    pthread_mutex_unlock(&T.mu);
+    return p ? 0 : CP_ENOMEM;
 }

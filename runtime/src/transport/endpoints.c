@@ -1,0 +1,89 @@
+/* HTTP requests that are not messages: the built-in endpoints, answered on
+ * the loop thread. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cproc/error.h"
+#include "transport/server.h"
+#include "transport/transport_internal.h"
+#include "transport/wire.h"
+
+#define T cp__transport
+
+static void answer(cp__http_slot_t *s, int status, const char *type, const char *body, size_t len)
+{
+    char headers[96];
+    snprintf(headers, sizeof headers, "Content-Type: %s\r\n", type);
+    if (cp__wire_encode_response(&s->bytes, status, headers, body, len, s->close))
+        s->close = true;
+    cp__http_slot_complete(s);
+}
+
+static int append_counter(cp__buf_t *out, bool *first, const char *key, uint64_t v)
+{
+    char line[128];
+    int n = snprintf(line, sizeof line, "%s\"%s\":%" PRIu64, *first ? "" : ",", key, v);
+    *first = false;
+    return cp__buf_append(out, line, (size_t)n);
+}
+
+int cp__transport_metrics_json(cp__buf_t *out)
+{
+    /* Keys in sorted order, as libprocess's metrics snapshot. */
+    struct {
+        const char *key;
+        uint64_t v;
+    } m[] = {
+        {"transport/bytes_received", atomic_load(&T.bytes_received)},
+        {"transport/bytes_sent", atomic_load(&T.bytes_sent)},
+        {"transport/connections_in", atomic_load(&T.connections_in)},
+        {"transport/connections_lost", atomic_load(&T.connections_lost)},
+        {"transport/connections_open_in", T.inbound},
+        {"transport/connections_out", atomic_load(&T.connections_out)},
+        {"transport/connects_failed", atomic_load(&T.connects_failed)},
+        {"transport/http_errors", atomic_load(&T.http_errors)},
+        {"transport/http_requests", atomic_load(&T.http_requests)},
+        {"transport/messages_dropped", atomic_load(&T.messages_dropped)},
+        {"transport/messages_received", atomic_load(&T.messages_received)},
+        {"transport/messages_refused", atomic_load(&T.messages_refused)},
+        {"transport/messages_sent", atomic_load(&T.messages_sent)},
+    };
+    bool first = true;
+    int rc = cp__buf_append(out, "{", 1);
+    for (size_t i = 0; !rc && i < sizeof m / sizeof m[0]; i++)
+        rc = append_counter(out, &first, m[i].key, m[i].v);
+    return rc ? rc : cp__buf_append(out, "}", 1);
+}
+
+static bool path_is(const cp__http_request_t *req, const char *p)
+{
+    size_t n = strlen(p);
+    return req->path_len == n && memcmp(req->path, p, n) == 0;
+}
+
+static const char help_text[] = "/__processes__\n/help\n/metrics/snapshot\n";
+
+void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
+{
+    if (path_is(req, "/metrics/snapshot")) {
+        cp__buf_t b;
+        cp__buf_init(&b);
+        if (cp__transport_metrics_json(&b) == 0)
+            answer(s, 200, "application/json", b.data, b.len);
+        else
+            answer(s, 500, "text/plain", "out of memory", 13);
+        cp__buf_close(&b);
+        return;
+    }
+    if (path_is(req, "/help") || path_is(req, "/help/")) {
+        answer(s, 200, "text/plain", help_text, sizeof help_text - 1);
+        return;
+    }
+    if (path_is(req, "/__processes__")) {
+        answer(s, 200, "application/json", "[]", 2);
+        return;
+    }
+    static const char nf[] = "no such endpoint";
+    answer(s, 404, "text/plain", nf, sizeof nf - 1);
+}

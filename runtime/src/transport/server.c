@@ -1,0 +1,330 @@
+/* Inbound connections: the listener, and per connection a decoder whose
+ * complete requests are answered in order.
+ *
+ * A message is delivered and answered with 202 at once. Answers are
+ * collected in the connection's output buffer while a read is parsed and
+ * written with one uv_write after it, so a pipelined burst of messages
+ * costs one write. An HTTP request for an endpoint may answer later; it
+ * takes a slot in the connection's answer queue so answers still leave in
+ * request order.
+ *
+ * Closing: every complete request in what was read is acted on before an
+ * EOF, reset or protocol error closes the connection, so a message fully
+ * received is never lost to what follows it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node.h"
+#include "cproc/error.h"
+#include "transport/server.h"
+#include "transport/transport_internal.h"
+#include "transport/wire.h"
+
+#define T cp__transport
+
+struct cp__inconn {
+    uv_tcp_t tcp;
+    struct cp__inconn *next, **pprev;
+    cp__http_decoder_t dec;
+    cp__buf_t out;     /* answers not yet handed to a write */
+    cp__buf_t writing; /* the write in flight */
+    uv_write_t write;
+    bool write_active;
+    bool close_when_flushed;
+    bool closing;
+    bool in_read; /* inside a read callback: flush once at its end */
+    uint32_t peer_ip;
+    cp__http_slot_t *slots_head, *slots_tail;
+};
+
+static void conn_close(cp__inconn_t *c);
+
+static void conn_closed(uv_handle_t *h)
+{
+    cp__inconn_t *c = (cp__inconn_t *)h;
+    cp__http_decoder_close(&c->dec);
+    cp__buf_close(&c->out);
+    cp__buf_close(&c->writing);
+    free(c);
+}
+
+static void conn_flush(cp__inconn_t *c);
+
+static void conn_written(uv_write_t *w, int status)
+{
+    cp__inconn_t *c = w->data;
+    c->write_active = false;
+    c->writing.len = 0;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_flush(c);
+}
+
+static void conn_flush(cp__inconn_t *c)
+{
+    if (c->closing || c->write_active)
+        return;
+    if (c->out.len == 0) {
+        if (c->close_when_flushed && !c->slots_head)
+            conn_close(c);
+        return;
+    }
+    cp__buf_swap(&c->out, &c->writing);
+    uv_buf_t b = uv_buf_init(c->writing.data, (unsigned)c->writing.len);
+    c->write_active = true;
+    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, conn_written) < 0) {
+        c->write_active = false;
+        conn_close(c);
+    }
+}
+
+static void conn_close(cp__inconn_t *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    *c->pprev = c->next;
+    if (c->next)
+        c->next->pprev = c->pprev;
+    T.inbound--;
+    /* Answers still being computed find their connection gone. */
+    for (cp__http_slot_t *s = c->slots_head, *n; s; s = n) {
+        n = s->next;
+        s->conn = NULL;
+        s->next = NULL;
+        if (s->ready)
+            cp__http_slot_free(s);
+    }
+    c->slots_head = c->slots_tail = NULL;
+    uv_close((uv_handle_t *)&c->tcp, conn_closed);
+}
+
+/* Appends an answer, or queues it behind answers still being computed. */
+static void conn_answer(cp__inconn_t *c, int status, const char *headers, const void *body,
+                        size_t len, bool close)
+{
+    cp__buf_t *dst = &c->out;
+    cp__http_slot_t *s = NULL;
+    if (c->slots_head) {
+        s = cp__http_slot_new(c);
+        if (!s) {
+            c->close_when_flushed = true;
+            return;
+        }
+        dst = &s->bytes;
+    }
+    if (cp__wire_encode_response(dst, status, headers, body, len, close))
+        close = true;
+    if (close)
+        c->close_when_flushed = true;
+    if (s)
+        cp__http_slot_complete(s);
+}
+
+cp__http_slot_t *cp__http_slot_new(cp__inconn_t *c)
+{
+    cp__http_slot_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    cp__buf_init(&s->bytes);
+    s->conn = c;
+    if (c->slots_tail)
+        c->slots_tail->next = s;
+    else
+        c->slots_head = s;
+    c->slots_tail = s;
+    return s;
+}
+
+void cp__http_slot_free(cp__http_slot_t *s)
+{
+    cp__buf_close(&s->bytes);
+    free(s);
+}
+
+void cp__http_slot_complete(cp__http_slot_t *s)
+{
+    s->ready = true;
+    cp__inconn_t *c = s->conn;
+    if (!c) {
+        cp__http_slot_free(s);
+        return;
+    }
+    while (c->slots_head && c->slots_head->ready) {
+        cp__http_slot_t *h = c->slots_head;
+        c->slots_head = h->next;
+        if (!c->slots_head)
+            c->slots_tail = NULL;
+        if (cp__buf_append(&c->out, h->bytes.data, h->bytes.len))
+            c->close_when_flushed = true;
+        if (h->close)
+            c->close_when_flushed = true;
+        cp__http_slot_free(h);
+    }
+    if (!c->in_read)
+        conn_flush(c);
+}
+
+static void deliver(cp__inconn_t *c, cp__http_request_t *req)
+{
+    const char *id, *name;
+    size_t id_len, name_len;
+    cp_upid_t from;
+    if (cp__wire_parse_message(req, &id, &id_len, &name, &name_len, &from)) {
+        atomic_fetch_add(&T.messages_refused, 1);
+        conn_answer(c, 400, NULL, NULL, 0, false);
+        return;
+    }
+    if (T.cfg.require_ip_match && from.ip != c->peer_ip) {
+        atomic_fetch_add(&T.messages_refused, 1);
+        conn_answer(c, 400, NULL, NULL, 0, false);
+        return;
+    }
+    size_t len;
+    void *body = cp__http_request_take_body(req, &len);
+    int rc = cp__deliver_message(id, id_len, name, name_len, &from, body, len);
+    if (rc == 0) {
+        atomic_fetch_add(&T.messages_received, 1);
+        conn_answer(c, 202, NULL, NULL, 0, false);
+    } else {
+        atomic_fetch_add(&T.messages_dropped, 1);
+        conn_answer(c, 404, NULL, NULL, 0, false);
+    }
+}
+
+static int on_request(void *arg, cp__http_request_t *req)
+{
+    cp__inconn_t *c = arg;
+    if (cp__wire_is_message(req)) {
+        deliver(c, req);
+    } else {
+        atomic_fetch_add(&T.http_requests, 1);
+        cp__http_slot_t *s = cp__http_slot_new(c);
+        if (!s)
+            return 1;
+        s->close = !req->keep_alive;
+        cp__http_serve(s, req);
+    }
+    return 0;
+}
+
+static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    /* Parsing copies out what it keeps, so one buffer serves every read. */
+    static _Thread_local char in[65536];
+    buf->base = in;
+    buf->len = sizeof in;
+}
+
+static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    cp__inconn_t *c = (cp__inconn_t *)s;
+    if (c->closing)
+        return;
+    if (n < 0) {
+        /* Everything read before was parsed already; answers to it still
+         * go out when the peer only half-closed. */
+        uv_read_stop(s);
+        c->close_when_flushed = true;
+        if (n != UV_EOF || cp__http_decoder_mid_request(&c->dec))
+            conn_close(c);
+        else
+            conn_flush(c);
+        return;
+    }
+    if (n == 0)
+        return;
+    atomic_fetch_add(&T.bytes_received, (uint64_t)n);
+    c->in_read = true;
+    int rc = cp__http_decoder_feed(&c->dec, buf->base, (size_t)n);
+    c->in_read = false;
+    if (rc) {
+        uv_read_stop(s);
+        if (c->dec.error_status) {
+            atomic_fetch_add(&T.http_errors, 1);
+            const char *r = c->dec.error_reason ? c->dec.error_reason : "error";
+            conn_answer(c, c->dec.error_status, "Content-Type: text/plain\r\n", r, strlen(r), true);
+        }
+        c->close_when_flushed = true;
+    }
+    if (c->closing)
+        return;
+    conn_flush(c);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    if (status < 0)
+        return;
+    cp__inconn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    uv_tcp_init(cp__loop(), &c->tcp);
+    c->write.data = c;
+    cp__buf_init(&c->out);
+    cp__buf_init(&c->writing);
+    cp__http_decoder_init(&c->dec, &T.cfg.limits, on_request, c);
+    c->next = T.conns;
+    if (T.conns)
+        T.conns->pprev = &c->next;
+    c->pprev = &T.conns;
+    T.conns = c;
+    T.inbound++;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
+        conn_close(c);
+        return;
+    }
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
+        c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+    if (T.inbound > T.cfg.max_connections) {
+        static const char msg[] = "too many connections";
+        conn_answer(c, 503, "Content-Type: text/plain\r\n", msg, sizeof msg - 1, true);
+        conn_flush(c);
+        return;
+    }
+    atomic_fetch_add(&T.connections_in, 1);
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) < 0)
+        conn_close(c);
+}
+
+int cp__server_start(void)
+{
+    uv_tcp_init(cp__loop(), &T.listener);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(T.cfg.bind_ip);
+    sa.sin_port = htons(T.cfg.bind_port);
+    int rc = uv_tcp_bind(&T.listener, (const struct sockaddr *)&sa, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&T.listener, 511, on_connection);
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (rc == 0)
+        rc = uv_tcp_getsockname(&T.listener, (struct sockaddr *)&ss, &len);
+    if (rc < 0) {
+        uv_close((uv_handle_t *)&T.listener, NULL);
+        return CP_EIO;
+    }
+    uint16_t bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    T.ip = T.cfg.advertise_ip;
+    T.port = T.cfg.advertise_port >= 0 ? (uint16_t)T.cfg.advertise_port : bound;
+    T.inbound = 0;
+    T.conns = NULL;
+    return 0;
+}
+
+void cp__server_stop(void)
+{
+    uv_close((uv_handle_t *)&T.listener, NULL);
+    while (T.conns)
+        conn_close(T.conns);
+}

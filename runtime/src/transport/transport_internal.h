@@ -1,0 +1,106 @@
+/* Internal to the transport: the shared state of sockets and peers.
+ *
+ * Threads: cp__transport_send/link run on any thread and touch only what
+ * `mu` guards (the peer table, each peer's pending bytes and flags, the
+ * dirty list); they wake the loop through one uv_async_t. Everything else
+ * (handles, connections, decoders) belongs to the event-loop thread.
+ *
+ * Stream seam: every byte a connection reads goes through conn_input()
+ * and every byte it writes through a uv_write of a cp__buf_t; a TLS layer
+ * slots in between the socket and those two points without the HTTP code
+ * knowing (see docs/wire.md).
+ */
+#ifndef CPROC_TRANSPORT_INTERNAL_H
+#define CPROC_TRANSPORT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "transport/buf.h"
+#include "transport/http_decoder.h"
+
+typedef struct cp__outconn cp__outconn_t;
+
+/* A peer node we send to, one per ip:port, kept until the transport stops
+ * so that pointers to it stay valid across threads. */
+typedef struct cp__peer {
+    struct cp__peer *hash_next;
+    struct cp__peer *dirty_next;
+    uint32_t ip;
+    uint16_t port;
+    /* Guarded by cp__transport.mu: */
+    cp__buf_t pending; /* encoded messages not yet handed to a write */
+    size_t pending_msgs;
+    bool dirty;  /* on the dirty list */
+    bool relink; /* close and reopen the connection */
+    bool linked; /* someone linked a process at this address */
+    /* Loop thread only: */
+    cp__outconn_t *conn; /* NULL when disconnected */
+    struct cp__peer *kick_next;
+} cp__peer_t;
+
+typedef enum { OUT_CONNECTING, OUT_CONNECTED } cp__outconn_state_t;
+
+/* One outbound TCP connection; freed in its close callback, so a peer
+ * detaches from it at once and a new one can start while it closes. */
+struct cp__outconn {
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_write_t write;
+    cp__peer_t *peer; /* NULL once detached */
+    cp__outconn_state_t state;
+    bool writing;
+    cp__buf_t out; /* the bytes of the write in flight */
+    size_t out_msgs;
+};
+
+typedef struct cp__transport_config {
+    uint32_t bind_ip;
+    uint16_t bind_port;
+    uint32_t advertise_ip;
+    int advertise_port; /* -1: the bound port */
+    bool have_advertise_ip;
+    bool require_ip_match;
+    size_t max_connections;
+    cp__http_limits_t limits;
+} cp__transport_config_t;
+
+#define CP_PEER_BUCKETS 256
+
+typedef struct cp__transport {
+    pthread_mutex_t mu;
+    bool running; /* guarded by mu */
+    cp__peer_t *buckets[CP_PEER_BUCKETS];
+    cp__peer_t *dirty;
+    uv_async_t wake;
+    uv_tcp_t listener;
+    cp__transport_config_t cfg;
+    uint32_t ip; /* advertised */
+    uint16_t port;
+    size_t inbound; /* loop thread */
+    struct cp__inconn *conns; /* loop thread: every inbound connection */
+    /* Counters for /metrics/snapshot. */
+    _Atomic uint64_t messages_sent, messages_received, messages_dropped, messages_refused;
+    _Atomic uint64_t bytes_sent, bytes_received;
+    _Atomic uint64_t connections_in, connections_out, connects_failed, connections_lost;
+    _Atomic uint64_t http_requests, http_errors;
+} cp__transport_t;
+
+extern cp__transport_t cp__transport;
+
+/* Reads the configuration from the environment; returns 0 or CP_EINVAL
+ * (a message naming the variable goes to stderr). */
+int cp__transport_config_read(cp__transport_config_t *cfg);
+
+/* Starts / stops the listener and inbound connections (server.c). */
+int cp__server_start(void);
+void cp__server_stop(void);
+
+/* Appends the JSON of /metrics/snapshot (keys sorted) to out. */
+int cp__transport_metrics_json(cp__buf_t *out);
+
+#endif

@@ -1,0 +1,192 @@
+/* A small cproc node for the integration tests, run as its own OS process.
+ *
+ *   cproc_node serve          process "echo": answers "ping" with "pong"
+ *                             (same body) to the sender, checks that "seq"
+ *                             bodies count 0,1,2,... and answers "report"
+ *                             with "count=N ok=B"; prints "ready PORT".
+ *   cproc_node send PID N     sends N "seq" messages to PID, then "report",
+ *                             prints the answer and exits.
+ *   cproc_node ping PID       sends "ping" with body "hello" to PID and
+ *                             prints "pong BODY" when it comes back.
+ *   cproc_node link PID       links to PID, prints "linked", then "exited"
+ *                             when the link breaks; "relink" on stdin links
+ *                             again and prints "linked".
+ *
+ * serve and link run until stdin closes. The address comes from
+ * LIBPROCESS_IP / LIBPROCESS_PORT like any node. Every line is flushed.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cproc/cproc.h"
+
+static void say(const char *fmt, const char *arg)
+{
+    printf(fmt, arg);
+    fflush(stdout);
+}
+
+typedef struct echo {
+    unsigned long count;
+    int ok;
+} echo_t;
+
+static void on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    cp_process_send(self, msg->from, "pong", msg->body, msg->len);
+}
+
+static void on_seq(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    echo_t *e = cp_process_data(self);
+    char buf[32];
+    size_t n = msg->len < sizeof buf - 1 ? msg->len : sizeof buf - 1;
+    memcpy(buf, msg->body ? msg->body : "", n);
+    buf[n] = '\0';
+    if (strtoul(buf, NULL, 10) != e->count)
+        e->ok = 0;
+    e->count++;
+}
+
+static void on_report(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    echo_t *e = cp_process_data(self);
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "count=%lu ok=%d", e->count, e->ok);
+    cp_process_send(self, msg->from, "report", buf, (size_t)n);
+}
+
+static void echo_init(cp_process_t *self)
+{
+    cp_process_install(self, "ping", on_ping, NULL, NULL);
+    cp_process_install(self, "seq", on_seq, NULL, NULL);
+    cp_process_install(self, "report", on_report, NULL, NULL);
+}
+
+static const cp_process_ops_t echo_ops = {.initialize = echo_init, .destroy = free};
+
+/* The client side: one process that prints what comes back and ends. */
+typedef struct client {
+    cp_upid_t to;
+    unsigned long n;
+    const char *mode;
+} client_t;
+
+static void on_answer(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    printf("%s %.*s\n", msg->name, (int)msg->len, msg->body ? (const char *)msg->body : "");
+    fflush(stdout);
+    cp_upid_t me = cp_process_pid(self);
+    cp_process_terminate(&me, false);
+}
+
+static void client_init(cp_process_t *self)
+{
+    client_t *c = cp_process_data(self);
+    cp_process_install(self, "report", on_answer, NULL, NULL);
+    cp_process_install(self, "pong", on_answer, NULL, NULL);
+    if (strcmp(c->mode, "ping") == 0) {
+        cp_process_send(self, &c->to, "ping", "hello", 5);
+        return;
+    }
+    char buf[32];
+    for (unsigned long i = 0; i < c->n; i++) {
+        int len = snprintf(buf, sizeof buf, "%lu", i);
+        cp_process_send(self, &c->to, "seq", buf, (size_t)len);
+    }
+    cp_process_send(self, &c->to, "report", NULL, 0);
+}
+
+static const cp_process_ops_t client_ops = {.initialize = client_init, .destroy = free};
+
+static void linker_init(cp_process_t *self)
+{
+    cp_process_link(self, cp_process_data(self));
+    say("linked\n", "");
+}
+
+static void linker_exited(cp_process_t *self, const cp_upid_t *pid)
+{
+    say("exited %s\n", pid->id);
+}
+
+static void relink(cp_process_t *self, void *args)
+{
+    cp_process_unlink(self, cp_process_data(self));
+    cp_process_link(self, cp_process_data(self));
+    say("linked\n", "");
+}
+
+static const cp_process_ops_t linker_ops = {
+    .initialize = linker_init, .exited = linker_exited, .destroy = free};
+
+static void wait_stdin(const cp_upid_t *linker)
+{
+    char line[64];
+    while (fgets(line, sizeof line, stdin)) {
+        if (linker && strncmp(line, "relink", 6) == 0)
+            cp_dispatch(linker, relink, NULL, 0, NULL);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: cproc_node serve | send PID N | ping PID | link PID\n");
+        return 2;
+    }
+    int rc = cp_runtime_start(NULL);
+    if (rc) {
+        fprintf(stderr, "cproc_node: cannot start: %s\n", cp_strerror(rc));
+        return 1;
+    }
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    int status = 0;
+    if (strcmp(argv[1], "serve") == 0) {
+        echo_t *e = calloc(1, sizeof *e);
+        e->ok = 1;
+        if (!e || cp_process_spawn("echo", &echo_ops, e, NULL)) {
+            status = 1;
+        } else {
+            char p[16];
+            snprintf(p, sizeof p, "%u", port);
+            say("ready %s\n", p);
+            wait_stdin(NULL);
+        }
+    } else if ((strcmp(argv[1], "send") == 0 && argc == 4) ||
+               (strcmp(argv[1], "ping") == 0 && argc == 3)) {
+        client_t *c = calloc(1, sizeof *c);
+        cp_upid_t pid;
+        if (!c || cp_upid_parse(argv[2], &c->to)) {
+            free(c);
+            status = 2;
+        } else {
+            c->mode = argv[1];
+            c->n = argc == 4 ? strtoul(argv[3], NULL, 10) : 0;
+            if (cp_process_spawn("client", &client_ops, c, &pid))
+                status = 1;
+            else if (cp_process_wait(&pid, 120ull * 1000000000ull))
+                status = 3;
+        }
+    } else if (strcmp(argv[1], "link") == 0 && argc == 3) {
+        cp_upid_t *to = malloc(sizeof *to);
+        cp_upid_t pid;
+        if (!to || cp_upid_parse(argv[2], to)) {
+            free(to);
+            status = 2;
+        } else if (cp_process_spawn("linker", &linker_ops, to, &pid)) {
+            status = 1;
+        } else {
+            wait_stdin(&pid);
+        }
+    } else {
+        status = 2;
+    }
+    cp_runtime_stop();
+    return status;
+}

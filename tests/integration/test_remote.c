@@ -1,0 +1,360 @@
+/* Nodes as real OS processes on 127.0.0.1, driven over raw sockets and
+ * pipes. Every wait is a bounded poll on a file descriptor, never a sleep. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* Generous bound on any single wait: a hang fails the test, nothing is
+ * timed. */
+#define BOUND_MS 60000
+
+typedef struct node {
+    pid_t pid;
+    int in;  /* its stdin */
+    int out; /* its stdout */
+    char buf[4096];
+    size_t len;
+    unsigned port;
+} node_t;
+
+static const char *node_path(void)
+{
+    const char *p = getenv("CPROC_NODE");
+    return p ? p : "./cproc_node";
+}
+
+static void node_start(node_t *n, const char *a1, const char *a2, const char *a3)
+{
+    int in[2], out[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    memset(n, 0, sizeof *n);
+    n->pid = fork();
+    assert_true(n->pid >= 0);
+    if (n->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[1]);
+        close(out[0]);
+        setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+        setenv("LIBPROCESS_PORT", "0", 1);
+        setenv("LIBPROCESS_NUM_WORKER_THREADS", "2", 1);
+        execl(node_path(), node_path(), a1, a2, a3, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    n->in = in[1];
+    n->out = out[0];
+}
+
+/* Reads one line from the node's stdout within the bound. */
+static void node_line(node_t *n, char *line, size_t size)
+{
+    for (;;) {
+        char *nl = memchr(n->buf, '\n', n->len);
+        if (nl) {
+            size_t l = (size_t)(nl - n->buf);
+            assert_true(l < size);
+            memcpy(line, n->buf, l);
+            line[l] = '\0';
+            memmove(n->buf, nl + 1, n->len - l - 1);
+            n->len -= l + 1;
+            return;
+        }
+        struct pollfd p = {.fd = n->out, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+        ssize_t r = read(n->out, n->buf + n->len, sizeof n->buf - n->len - 1);
+        if (r <= 0)
+            fail_msg("node exited before writing a line");
+        n->len += (size_t)r;
+    }
+}
+
+static void node_serve(node_t *n)
+{
+    char line[64];
+    node_start(n, "serve", NULL, NULL);
+    node_line(n, line, sizeof line);
+    assert_int_equal(sscanf(line, "ready %u", &n->port), 1);
+}
+
+/* Closes its stdin and reaps it; returns the exit status. */
+static int node_stop(node_t *n)
+{
+    int st = 0;
+    close(n->in);
+    close(n->out);
+    assert_int_equal(waitpid(n->pid, &st, 0), n->pid);
+    return st;
+}
+
+static int tcp_connect(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static int tcp_listen(unsigned *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    socklen_t l = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &l);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void send_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        assert_true(w > 0);
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Reads until `count` responses' status lines arrived or the peer closed;
+ * writes the status codes into codes[]; returns how many. */
+static int read_statuses(int fd, int *codes, int count, int *closed)
+{
+    char buf[16384];
+    size_t len = 0;
+    int got = 0;
+    *closed = 0;
+    while (got < count) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+        ssize_t r = read(fd, buf + len, sizeof buf - len - 1);
+        if (r <= 0) {
+            *closed = 1;
+            break;
+        }
+        len += (size_t)r;
+        buf[len] = '\0';
+        got = 0;
+        for (char *s = buf; (s = strstr(s, "HTTP/1.1 ")) != NULL; s += 9)
+            if (got < count)
+                codes[got++] = atoi(s + 9);
+    }
+    return got;
+}
+
+/* Reads until EOF within the bound; true when the peer closed. */
+static int wait_closed(int fd)
+{
+    char buf[4096];
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, BOUND_MS) != 1)
+            return 0;
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0)
+            return 1;
+    }
+}
+
+static void test_node_accepts_user_agent_only_message_with_content_length(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nUser-Agent: libprocess/x@127.0.0.1:1\r\n"
+                 "Content-Length: 1\r\n\r\n0");
+    int codes[1], closed;
+    assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 202);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_node_accepts_libprocess_from_only_chunked_message(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n1\r\n0\r\n0\r\n\r\n");
+    int codes[1], closed;
+    assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 202);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_node_answers_pipelined_requests_in_order(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n\r\n"
+                 "POST /nobody/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n\r\n"
+                 "GET /metrics/snapshot HTTP/1.1\r\n\r\n"
+                 "POST /ec%68o/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n\r\n"
+                 "POST /echo/seq HTTP/1.1\r\nLibprocess-From: not-a-pid\r\n\r\n");
+    int codes[5], closed;
+    assert_int_equal(read_statuses(fd, codes, 5, &closed), 5);
+    assert_int_equal(codes[0], 202);
+    assert_int_equal(codes[1], 404);
+    assert_int_equal(codes[2], 200);
+    assert_int_equal(codes[3], 202);
+    assert_int_equal(codes[4], 400);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_node_answers_garbage_with_400_and_closes(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    int other = tcp_connect(n.port);
+    send_all(fd, "\x01\x02\x03 garbage\r\n\r\n");
+    int codes[1], closed;
+    assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 400);
+    assert_true(wait_closed(fd));
+    close(fd);
+    /* Other connections are unaffected. */
+    send_all(other, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n\r\n");
+    assert_int_equal(read_statuses(other, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 202);
+    close(other);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_node_sends_exact_libprocess_bytes(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    unsigned lport;
+    int lfd = tcp_listen(&lport);
+    int fd = tcp_connect(n.port);
+    char req[256];
+    snprintf(req, sizeof req,
+             "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
+             "Content-Length: 5\r\n\r\nhello",
+             lport);
+    send_all(fd, req);
+    struct pollfd p = {.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+    int in = accept(lfd, NULL, NULL);
+    assert_true(in >= 0);
+    char expect[512];
+    snprintf(expect, sizeof expect,
+             "POST /me/pong HTTP/1.1\r\n"
+             "User-Agent: libprocess/echo@127.0.0.1:%u\r\n"
+             "Libprocess-From: echo@127.0.0.1:%u\r\n"
+             "Connection: Keep-Alive\r\n"
+             "Host: 127.0.0.1:%u\r\n"
+             "Transfer-Encoding: chunked\r\n"
+             "\r\n"
+             "5\r\nhello\r\n0\r\n\r\n",
+             n.port, n.port, lport);
+    char got[512];
+    size_t len = 0, want = strlen(expect);
+    while (len < want) {
+        struct pollfd q = {.fd = in, .events = POLLIN};
+        assert_int_equal(poll(&q, 1, BOUND_MS), 1);
+        ssize_t r = read(in, got + len, want - len);
+        assert_true(r > 0);
+        len += (size_t)r;
+    }
+    got[len] = '\0';
+    assert_string_equal(got, expect);
+    close(in);
+    close(fd);
+    close(lfd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_two_nodes_exchange_messages_both_ways(void **state)
+{
+    node_t s, c;
+    node_serve(&s);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    node_start(&c, "ping", to, NULL);
+    node_line(&c, line, sizeof line);
+    assert_string_equal(line, "pong hello");
+    assert_int_equal(node_stop(&c), 0);
+    assert_int_equal(node_stop(&s), 0);
+}
+
+static void test_100000_messages_arrive_in_order(void **state)
+{
+    node_t s, c;
+    node_serve(&s);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    node_start(&c, "send", to, "100000");
+    node_line(&c, line, sizeof line);
+    assert_string_equal(line, "report count=100000 ok=1");
+    assert_int_equal(node_stop(&c), 0);
+    assert_int_equal(node_stop(&s), 0);
+}
+
+static void test_remote_link_gives_exited_when_peer_is_killed_and_relink_again(void **state)
+{
+    node_t s, l;
+    node_serve(&s);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    node_start(&l, "link", to, NULL);
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "linked");
+    /* Whether the link's connection was up or not yet made when the peer
+     * dies, the linker must hear of it: a break or a refused connect. */
+    kill(s.pid, SIGKILL);
+    int st;
+    waitpid(s.pid, &st, 0);
+    close(s.in);
+    close(s.out);
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "exited echo");
+    /* Relinking to the dead node fails to connect: exited again. */
+    send_all(l.in, "relink\n");
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "linked");
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "exited echo");
+    assert_int_equal(node_stop(&l), 0);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_node_accepts_user_agent_only_message_with_content_length),
+        cmocka_unit_test(test_node_accepts_libprocess_from_only_chunked_message),
+        cmocka_unit_test(test_node_answers_pipelined_requests_in_order),
+        cmocka_unit_test(test_node_answers_garbage_with_400_and_closes),
+        cmocka_unit_test(test_node_sends_exact_libprocess_bytes),
+        cmocka_unit_test(test_two_nodes_exchange_messages_both_ways),
+        cmocka_unit_test(test_100000_messages_arrive_in_order),
+        cmocka_unit_test(test_remote_link_gives_exited_when_peer_is_killed_and_relink_again),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

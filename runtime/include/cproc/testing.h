@@ -75,9 +75,12 @@ cp_future_t *cp_test_expect_dispatch(const cp_upid_t *to, void (*fn)(void), bool
 cp_future_t *cp_test_expect_exited(const cp_upid_t *exited, const cp_upid_t *to, bool drop);
 
 /* Drops every message named `name` (NULL: any) from `from` to `to` (NULL:
- * any) until cp_filter_remove(*id) or runtime stop. Returns 0 or CP_E*. */
+ * any) until cp_test_drop_stop(*id) or runtime stop. Returns 0 or CP_E*. */
 int cp_test_drop_messages(const char *name, const cp_upid_t *from, const cp_upid_t *to,
                           uint64_t *id);
+
+/* Ends a cp_test_drop_messages(). 0 or CP_ENOENT. */
+int cp_test_drop_stop(uint64_t id);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,258 @@
+/* Internal: the runtime core's shared structures. Only runtime/src/core/
+ * includes this. */
+#ifndef CPROC_CORE_INTERNAL_H
+#define CPROC_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "cproc/dispatch.h"
+#include "cproc/filter.h"
+#include "cproc/future.h"
+#include "cproc/log.h"
+#include "cproc/message.h"
+#include "cproc/pid.h"
+#include "cproc/process.h"
+
+enum cp__event_kind {
+    CP__EV_DISPATCH = 1,
+    CP__EV_DISPATCH_FUTURE,
+    CP__EV_MESSAGE,
+    CP__EV_EXITED,
+    CP__EV_TERMINATE,
+    CP__EV_STUB,
+};
+
+/* One queued event. Payload follows the header; dispatch argument blocks
+ * and message names/bodies live in the same allocation. */
+typedef struct cp__event {
+    struct cp__event *_Atomic next;
+    uint8_t kind;
+    uint8_t size_class; /* allocation class, see event.c */
+    union {
+        struct {
+            cp_dispatch_fn fn;
+            cp_dispatch_future_fn future_fn;
+            cp_args_free_fn args_free;
+            cp_promise_t *promise;
+            size_t size;
+        } d;
+        struct {
+            char *name; /* points into the block */
+            size_t name_len;
+            void *body; /* into the block, or owned malloc (body_owned) */
+            size_t len;
+            bool body_owned;
+            cp_upid_t *from; /* into the block */
+        } m;
+        struct {
+            cp_upid_t *pid; /* into the block */
+        } x;
+    } u;
+    /* max_align_t-aligned payload follows */
+} cp__event_t;
+
+#define CP__EVENT_PAYLOAD(ev) ((void *)((char *)(ev) + cp__event_header_size()))
+size_t cp__event_header_size(void);
+cp__event_t *cp__event_alloc(size_t payload);
+void cp__event_free(cp__event_t *ev);
+/* Drops an event without running it: frees args, abandons promises. */
+void cp__event_drop(cp__event_t *ev);
+void cp__event_cache_flush(void);
+
+typedef struct cp__handler {
+    struct cp__handler *next;
+    cp_message_handler fn;
+    void *arg;
+    cp_free_fn arg_free;
+    size_t name_len;
+    char name[];
+} cp__handler_t;
+
+typedef struct cp__link {
+    struct cp__link *next;
+    cp_upid_t pid;
+} cp__link_t;
+
+struct cp_process {
+    /* Mailbox: Vyukov's intrusive MPSC queue. Producers swap head; the one
+     * consumer (the thread inside the process) walks from tail. */
+    cp__event_t *_Atomic head;
+    cp__event_t *tail;
+    cp__event_t stub;
+    _Atomic uint32_t sched; /* 1 while queued on the run queue or running */
+    _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
+    _Atomic uint32_t gen;
+    _Atomic bool inject;    /* terminate ahead of the queue */
+    _Atomic uint8_t pstate;
+    bool initialized;
+    bool dead;
+    uint32_t slot;
+    char *id;
+    size_t id_len;
+    const cp_process_ops_t *ops;
+    void *data;
+    struct cp_process *runq_next;
+    atomic_flag links_lock;
+    bool links_closed;
+    cp__link_t *linkers; /* processes to tell when this one ends */
+    cp__handler_t *handlers;
+    uint64_t unhandled;
+};
+
+/* ---- runtime context ------------------------------------------------ */
+
+struct cp__post {
+    struct cp__post *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+typedef struct cp__timer_entry {
+    uint64_t deadline;
+    uint64_t id;
+    void (*fn)(void *);
+    void *arg;
+    void (*arg_free)(void *);
+} cp__timer_entry_t;
+
+typedef struct cp__filter_entry {
+    struct cp__filter_entry *next;
+    uint64_t id;
+    cp_filter_fn fn;
+    void *arg;
+} cp__filter_entry_t;
+
+#define CP__CHUNK_BITS 12
+#define CP__CHUNK_SIZE (1u << CP__CHUNK_BITS)
+#define CP__MAX_CHUNKS 1024
+
+typedef struct cp__runtime {
+    _Atomic bool running;
+    _Atomic bool stopping;
+    pthread_mutex_t life_mu; /* start/stop */
+    unsigned num_workers;
+    pthread_t *workers;
+    pthread_t loop_thread;
+    uint32_t ip;
+    uint16_t port;
+    _Atomic int log_level;
+
+    /* run queue */
+    pthread_mutex_t rq_mu;
+    pthread_cond_t rq_cv;
+    struct cp_process *rq_head, *rq_tail;
+    unsigned rq_idle;
+    bool rq_quit;
+    _Atomic uint64_t resumes;
+
+    /* process table: chunks of slots, a free-slot stack and an id map */
+    pthread_mutex_t tab_mu;
+    struct cp_process *_Atomic *_Atomic chunks[CP__MAX_CHUNKS];
+    struct cp_process **pool; /* type-stable process structs, free ones */
+    size_t pool_len, pool_cap;
+    struct cp_process **all; /* every struct ever made, for the final free */
+    size_t all_len, all_cap;
+    uint32_t *free_slots;
+    size_t free_len, free_cap;
+    uint32_t next_slot;
+    struct cp_process **map; /* open addressing by id, NULL/TOMBSTONE */
+    size_t map_cap, map_used, map_live;
+    _Atomic uint64_t next_id;
+    size_t live;
+    pthread_cond_t term_cv; /* broadcast when a process ends */
+    _Atomic unsigned waiters;
+
+    /* event loop */
+    uv_loop_t loop;
+    uv_async_t async;
+    uv_timer_t uvtimer;
+    pthread_mutex_t post_mu;
+    struct cp__post *post_head, *post_tail;
+    _Atomic uint64_t loop_pending; /* posts not yet finished */
+    bool loop_stop;
+    bool loop_shut;
+
+    /* clock and timers */
+    pthread_mutex_t clock_mu;
+    _Atomic bool paused;
+    _Atomic uint64_t paused_at;
+    _Atomic int64_t offset;
+    cp__timer_entry_t *heap;
+    size_t heap_len, heap_cap;
+    uint64_t next_timer_id;
+
+    /* filters */
+    pthread_rwlock_t filter_mu;
+    _Atomic unsigned nfilters;
+    cp__filter_entry_t *filters;
+    uint64_t next_filter_id;
+
+    /* remote links: linker pid + remote pid */
+    pthread_mutex_t rlink_mu;
+    struct cp__rlink *rlinks;
+
+    _Atomic uint64_t unhandled_total;
+
+    /* testing.c state */
+    pthread_mutex_t test_mu;
+    struct cp__expect *expects;
+    uint64_t test_filter_id;
+} cp__runtime_t;
+
+extern cp__runtime_t cp__rt;
+
+/* The process the current thread runs inside (NULL elsewhere). */
+extern _Thread_local struct cp_process *cp__current;
+extern _Thread_local bool cp__is_worker;
+
+/* ---- process table (process.c) --------------------------------------- */
+int cp__table_init(void);
+void cp__table_free(void);
+/* Finds a local process and takes a reference; NULL when none. */
+struct cp_process *cp__process_lookup(const cp_upid_t *pid);
+struct cp_process *cp__process_lookup_id(const char *id, size_t len);
+void cp__process_unref(struct cp_process *p);
+bool cp__upid_is_local(const cp_upid_t *pid);
+void cp__process_fill_upid(const struct cp_process *p, cp_upid_t *out);
+/* Removes p from the table after finalize; wakes waiters. */
+void cp__process_retire(struct cp_process *p);
+/* Terminates every process and waits for them (runtime stop). */
+void cp__process_terminate_all(void);
+
+/* ---- scheduling (sched.c) -------------------------------------------- */
+/* Queues ev on p (takes ownership of ev). Runs filters first unless
+ * `filtered` is already done. Returns 0 (queued or dropped by a filter). */
+void cp__enqueue(struct cp_process *p, cp__event_t *ev);
+void cp__schedule(struct cp_process *p);
+int cp__sched_start(unsigned n);
+void cp__sched_stop(void);
+bool cp__mailbox_nonempty(struct cp_process *p);
+/* Runs filters on ev bound for `to`; true when it must be dropped. */
+bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev);
+
+/* ---- messages / links ------------------------------------------------- */
+void cp__message_run(struct cp_process *p, cp__event_t *ev);
+void cp__handlers_free(struct cp_process *p);
+void cp__links_notify(struct cp_process *p);
+void cp__rlinks_free(void);
+int cp__send_exited(const cp_upid_t *to, const cp_upid_t *exited);
+
+/* ---- clock (clock.c) -------------------------------------------------- */
+int cp__clock_init(bool paused);
+void cp__clock_loop_init(void);
+void cp__timers_free(void);
+bool cp__timers_due(void);
+
+/* ---- testing / filters ------------------------------------------------ */
+void cp__filters_free(void);
+void cp__testing_reset(void);
+
+uint64_t cp__mono_ns(void);
+
+#endif

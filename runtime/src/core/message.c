@@ -1,0 +1,162 @@
+/* Named messages: install, send, delivery from the network, handling. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_internal.h"
+#include "core/node.h"
+#include "cproc/error.h"
+#include "transport/transport.h"
+
+int cp_process_install(cp_process_t *self, const char *name, cp_message_handler handler,
+                       void *arg, cp_free_fn arg_free)
+{
+    if (self == NULL || name == NULL || *name == '\0' || handler == NULL) {
+        if (arg_free)
+            arg_free(arg);
+        return CP_EINVAL;
+    }
+    size_t len = strlen(name);
+    for (cp__handler_t *h = self->handlers; h; h = h->next) {
+        if (h->name_len == len && memcmp(h->name, name, len) == 0) {
+            if (h->arg_free)
+                h->arg_free(h->arg);
+            h->fn = handler;
+            h->arg = arg;
+            h->arg_free = arg_free;
+            return 0;
+        }
+    }
+    cp__handler_t *h = malloc(sizeof *h + len + 1);
+    if (h == NULL) {
+        if (arg_free)
+            arg_free(arg);
+        return CP_ENOMEM;
+    }
+    h->fn = handler;
+    h->arg = arg;
+    h->arg_free = arg_free;
+    h->name_len = len;
+    memcpy(h->name, name, len + 1);
+    h->next = self->handlers;
+    self->handlers = h;
+    return 0;
+}
+
+void cp__handlers_free(struct cp_process *p)
+{
+    while (p->handlers) {
+        cp__handler_t *h = p->handlers;
+        p->handlers = h->next;
+        if (h->arg_free)
+            h->arg_free(h->arg);
+        free(h);
+    }
+}
+
+void cp__message_run(struct cp_process *p, cp__event_t *ev)
+{
+    cp__handler_t *h = p->handlers;
+    while (h && !(h->name_len == ev->u.m.name_len &&
+                  memcmp(h->name, ev->u.m.name, h->name_len) == 0))
+        h = h->next;
+    if (h) {
+        cp_message_t msg = {.name = ev->u.m.name,
+                            .name_len = ev->u.m.name_len,
+                            .from = ev->u.m.from,
+                            .body = ev->u.m.len ? ev->u.m.body : NULL,
+                            .len = ev->u.m.len};
+        h->fn(p, &msg, h->arg);
+    } else {
+        p->unhandled++;
+        atomic_fetch_add_explicit(&cp__rt.unhandled_total, 1, memory_order_relaxed);
+        cp_log(CP_LOG_DEBUG, "%s: dropped message '%s' (no handler)", p->id, ev->u.m.name);
+    }
+    if (ev->u.m.body_owned)
+        free(ev->u.m.body);
+    cp__event_free(ev);
+}
+
+/* One block: from, name, then the body unless it is owned elsewhere. */
+static cp__event_t *make_message(const cp_upid_t *from, const char *name, size_t name_len,
+                                 const void *body, size_t len, bool copy_body)
+{
+    size_t payload = sizeof(cp_upid_t) + name_len + 1 + (copy_body ? len : 0);
+    cp__event_t *ev = cp__event_alloc(payload);
+    if (ev == NULL)
+        return NULL;
+    char *blk = CP__EVENT_PAYLOAD(ev);
+    ev->kind = CP__EV_MESSAGE;
+    ev->u.m.from = (cp_upid_t *)blk;
+    if (from)
+        *ev->u.m.from = *from;
+    else
+        *ev->u.m.from = CP_UPID_NULL;
+    ev->u.m.name = blk + sizeof(cp_upid_t);
+    memcpy(ev->u.m.name, name, name_len);
+    ev->u.m.name[name_len] = '\0';
+    ev->u.m.name_len = name_len;
+    ev->u.m.len = len;
+    ev->u.m.body_owned = !copy_body;
+    if (copy_body) {
+        ev->u.m.body = ev->u.m.name + name_len + 1;
+        if (len)
+            memcpy(ev->u.m.body, body, len);
+    } else {
+        ev->u.m.body = (void *)body;
+    }
+    return ev;
+}
+
+int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const void *body,
+            size_t len)
+{
+    if (to == NULL || name == NULL || *name == '\0' || cp_upid_is_null(to) || (len && !body))
+        return CP_EINVAL;
+    if (!atomic_load_explicit(&cp__rt.running, memory_order_acquire))
+        return CP_ESTATE;
+    if (!cp__upid_is_local(to))
+        return cp__transport_send(from ? from : &CP_UPID_NULL, to, name, body, len);
+    struct cp_process *p = cp__process_lookup(to);
+    if (p == NULL)
+        return CP_ENOENT;
+    cp__event_t *ev = make_message(from, name, strlen(name), body, len, true);
+    if (ev == NULL) {
+        cp__process_unref(p);
+        return CP_ENOMEM;
+    }
+    cp__enqueue(p, ev);
+    cp__process_unref(p);
+    return 0;
+}
+
+int cp_process_send(cp_process_t *self, const cp_upid_t *to, const char *name, const void *body,
+                    size_t len)
+{
+    cp_upid_t from;
+    cp__process_fill_upid(self, &from);
+    return cp_send(&from, to, name, body, len);
+}
+
+uint64_t cp_message_unhandled_total(void)
+{
+    return atomic_load_explicit(&cp__rt.unhandled_total, memory_order_relaxed);
+}
+
+int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                        const cp_upid_t *from, void *body, size_t len)
+{
+    struct cp_process *p = cp__process_lookup_id(to_id, id_len);
+    if (p == NULL) {
+        free(body);
+        return CP_ENOENT;
+    }
+    cp__event_t *ev = make_message(from, name, name_len, body, len, false);
+    if (ev == NULL) {
+        cp__process_unref(p);
+        free(body);
+        return CP_ENOMEM;
+    }
+    cp__enqueue(p, ev);
+    cp__process_unref(p);
+    return 0;
+}

@@ -1,0 +1,513 @@
+/* The process table: spawn, lookup by hint or id, terminate, wait. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core_internal.h"
+#include "cproc/error.h"
+
+#define TOMBSTONE ((struct cp_process *)&cp__rt)
+#define CHUNK_MASK (CP__CHUNK_SIZE - 1u)
+
+void cp__mailbox_drain(struct cp_process *p);
+
+static _Atomic uint32_t next_gen;
+
+static uint64_t hash_id(const char *id, size_t len)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)id[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+int cp__table_init(void)
+{
+    pthread_mutex_init(&cp__rt.tab_mu, NULL);
+    pthread_cond_init(&cp__rt.term_cv, NULL);
+    cp__rt.map_cap = 1024;
+    cp__rt.map = calloc(cp__rt.map_cap, sizeof *cp__rt.map);
+    if (cp__rt.map == NULL)
+        return CP_ENOMEM;
+    cp__rt.map_used = cp__rt.map_live = 0;
+    cp__rt.next_slot = 0;
+    cp__rt.live = 0;
+    atomic_store(&cp__rt.next_id, 0);
+    return 0;
+}
+
+void cp__table_free(void)
+{
+    for (size_t i = 0; i < cp__rt.all_len; i++) {
+        struct cp_process *p = cp__rt.all[i];
+        /* Events queued to dead processes after their drain. */
+        if (p->tail)
+            cp__mailbox_drain(p);
+        free(p->id);
+        free(p);
+    }
+    free(cp__rt.all);
+    free(cp__rt.pool);
+    free(cp__rt.free_slots);
+    free(cp__rt.map);
+    for (size_t c = 0; c < CP__MAX_CHUNKS; c++) {
+        free((void *)atomic_load(&cp__rt.chunks[c]));
+        atomic_store(&cp__rt.chunks[c], NULL);
+    }
+    cp__rt.all = NULL;
+    cp__rt.pool = NULL;
+    cp__rt.free_slots = NULL;
+    cp__rt.map = NULL;
+    cp__rt.all_len = cp__rt.all_cap = cp__rt.pool_len = cp__rt.pool_cap = 0;
+    cp__rt.free_len = cp__rt.free_cap = 0;
+    pthread_mutex_destroy(&cp__rt.tab_mu);
+    pthread_cond_destroy(&cp__rt.term_cv);
+}
+
+/* ---- id map (under tab_mu) ------------------------------------------ */
+
+static size_t map_find_slot(const char *id, size_t len)
+{
+    size_t mask = cp__rt.map_cap - 1;
+    for (size_t i = hash_id(id, len) & mask;; i = (i + 1) & mask) {
+        struct cp_process *p = cp__rt.map[i];
+        if (p == NULL)
+            return SIZE_MAX;
+        if (p != TOMBSTONE && p->id_len == len && memcmp(p->id, id, len) == 0)
+            return i;
+    }
+}
+
+static int map_grow(void)
+{
+    size_t cap = cp__rt.map_cap;
+    if ((cp__rt.map_live + 1) * 2 > cap)
+        cap *= 2;
+    struct cp_process **m = calloc(cap, sizeof *m);
+    if (m == NULL)
+        return CP_ENOMEM;
+    for (size_t i = 0; i < cp__rt.map_cap; i++) {
+        struct cp_process *p = cp__rt.map[i];
+        if (p == NULL || p == TOMBSTONE)
+            continue;
+        size_t j = hash_id(p->id, p->id_len) & (cap - 1);
+        while (m[j])
+            j = (j + 1) & (cap - 1);
+        m[j] = p;
+    }
+    free(cp__rt.map);
+    cp__rt.map = m;
+    cp__rt.map_cap = cap;
+    cp__rt.map_used = cp__rt.map_live;
+    return 0;
+}
+
+static int map_insert(struct cp_process *p)
+{
+    if ((cp__rt.map_used + 1) * 4 > cp__rt.map_cap * 3 && map_grow() != 0)
+        return CP_ENOMEM;
+    size_t mask = cp__rt.map_cap - 1;
+    size_t i = hash_id(p->id, p->id_len) & mask;
+    while (cp__rt.map[i] && cp__rt.map[i] != TOMBSTONE)
+        i = (i + 1) & mask;
+    if (cp__rt.map[i] == NULL)
+        cp__rt.map_used++;
+    cp__rt.map[i] = p;
+    cp__rt.map_live++;
+    return 0;
+}
+
+static void map_remove(struct cp_process *p)
+{
+    size_t i = map_find_slot(p->id, p->id_len);
+    if (i != SIZE_MAX && cp__rt.map[i] == p) {
+        cp__rt.map[i] = TOMBSTONE;
+        cp__rt.map_live--;
+    }
+}
+
+/* ---- references ------------------------------------------------------ */
+
+static bool ref_if_live(struct cp_process *p)
+{
+    uint32_t r = atomic_load_explicit(&p->refs, memory_order_acquire);
+    while (r != 0) {
+        if (atomic_compare_exchange_weak_explicit(&p->refs, &r, r + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return true;
+    }
+    return false;
+}
+
+void cp__process_unref(struct cp_process *p)
+{
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* Nobody can push any more: drop what late senders queued. */
+    cp__mailbox_drain(p);
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    free(p->id);
+    p->id = NULL;
+    p->id_len = 0;
+    if (cp__rt.free_slots)
+        cp__rt.free_slots[cp__rt.free_len++] = p->slot;
+    if (cp__rt.pool)
+        cp__rt.pool[cp__rt.pool_len++] = p;
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+}
+
+static struct cp_process **slot_ref(uint32_t slot)
+{
+    struct cp_process *_Atomic *chunk =
+        atomic_load_explicit(&cp__rt.chunks[slot >> CP__CHUNK_BITS], memory_order_acquire);
+    return chunk ? (struct cp_process **)&chunk[slot & CHUNK_MASK] : NULL;
+}
+
+bool cp__upid_is_local(const cp_upid_t *pid)
+{
+    return (pid->ip == cp__rt.ip && pid->port == cp__rt.port) || (pid->ip == 0 && pid->port == 0);
+}
+
+struct cp_process *cp__process_lookup_id(const char *id, size_t len)
+{
+    struct cp_process *p = NULL;
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    if (cp__rt.map) {
+        size_t i = map_find_slot(id, len);
+        if (i != SIZE_MAX) {
+            p = cp__rt.map[i];
+            if (!ref_if_live(p))
+                p = NULL;
+        }
+    }
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+    return p;
+}
+
+struct cp_process *cp__process_lookup(const cp_upid_t *pid)
+{
+    if (!atomic_load_explicit(&cp__rt.running, memory_order_acquire) || !cp__upid_is_local(pid))
+        return NULL;
+    if (pid->hint) {
+        uint32_t slot = (uint32_t)pid->hint - 1u;
+        uint32_t gen = (uint32_t)(pid->hint >> 32);
+        struct cp_process **sp = slot < CP__CHUNK_SIZE * CP__MAX_CHUNKS ? slot_ref(slot) : NULL;
+        struct cp_process *p =
+            sp ? atomic_load_explicit((struct cp_process *_Atomic *)sp, memory_order_acquire) : NULL;
+        if (p && ref_if_live(p)) {
+            if (atomic_load_explicit(&p->gen, memory_order_acquire) == gen && p->id &&
+                strcmp(p->id, pid->id) == 0)
+                return p;
+            cp__process_unref(p);
+        }
+    }
+    return cp__process_lookup_id(pid->id, strlen(pid->id));
+}
+
+void cp__process_fill_upid(const struct cp_process *p, cp_upid_t *out)
+{
+    memcpy(out->id, p->id, p->id_len + 1);
+    out->ip = cp__rt.ip;
+    out->port = cp__rt.port;
+    out->hint = ((uint64_t)atomic_load(&p->gen) << 32) | (uint64_t)(p->slot + 1u);
+}
+
+/* ---- spawn -------------------------------------------------------------- */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap * 2 : 1024;
+    while (n < need)
+        n *= 2;
+    void *a = realloc(*arr, n * elem);
+    if (a == NULL)
+        return CP_ENOMEM;
+    *arr = a;
+    *cap = n;
+    return 0;
+}
+
+static int take_slot(uint32_t *out)
+{
+    if (cp__rt.free_len > 0) {
+        *out = cp__rt.free_slots[--cp__rt.free_len];
+        return 0;
+    }
+    uint32_t s = cp__rt.next_slot;
+    if (s >= CP__CHUNK_SIZE * CP__MAX_CHUNKS)
+        return CP_ENOMEM;
+    size_t c = s >> CP__CHUNK_BITS;
+    if (atomic_load(&cp__rt.chunks[c]) == NULL) {
+        struct cp_process *_Atomic *chunk = calloc(CP__CHUNK_SIZE, sizeof *chunk);
+        if (chunk == NULL)
+            return CP_ENOMEM;
+        atomic_store_explicit(&cp__rt.chunks[c], chunk, memory_order_release);
+    }
+    cp__rt.next_slot++;
+    *out = s;
+    return 0;
+}
+
+static int check_id(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || strpbrk(id, "@/") != NULL)
+        return CP_EINVAL;
+    if (len > CP_UPID_ID_MAX)
+        return CP_ETOOBIG;
+    return 0;
+}
+
+int cp_process_id_generate(const char *prefix, char *buf, size_t size)
+{
+    if (prefix == NULL || buf == NULL)
+        return CP_EINVAL;
+    uint64_t n = atomic_fetch_add(&cp__rt.next_id, 1) + 1;
+    int w = snprintf(buf, size, "%s(%llu)", prefix, (unsigned long long)n);
+    if (w < 0)
+        return CP_EINVAL;
+    if ((size_t)w >= size)
+        return CP_ETOOBIG;
+    return w;
+}
+
+int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp_upid_t *pid)
+{
+    char gen_id[64];
+    if (!atomic_load(&cp__rt.running) || atomic_load(&cp__rt.stopping))
+        return CP_ESTATE;
+    if (id == NULL) {
+        cp_process_id_generate("__process__", gen_id, sizeof gen_id);
+        id = gen_id;
+    }
+    int rc = check_id(id);
+    if (rc != 0)
+        return rc;
+    size_t len = strlen(id);
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return CP_ENOMEM;
+    memcpy(copy, id, len + 1);
+
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    struct cp_process *p = NULL;
+    uint32_t slot = 0;
+    if (map_find_slot(id, len) != SIZE_MAX) {
+        rc = CP_EEXIST;
+        goto fail;
+    }
+    if ((rc = grow((void **)&cp__rt.free_slots, &cp__rt.free_cap, cp__rt.all_len + 1,
+                   sizeof *cp__rt.free_slots)) != 0 ||
+        (rc = grow((void **)&cp__rt.pool, &cp__rt.pool_cap, cp__rt.all_len + 1,
+                   sizeof *cp__rt.pool)) != 0 ||
+        (rc = grow((void **)&cp__rt.all, &cp__rt.all_cap, cp__rt.all_len + 1,
+                   sizeof *cp__rt.all)) != 0)
+        goto fail;
+    if ((rc = take_slot(&slot)) != 0)
+        goto fail;
+    if (cp__rt.pool_len > 0) {
+        p = cp__rt.pool[--cp__rt.pool_len];
+    } else {
+        p = calloc(1, sizeof *p);
+        if (p == NULL) {
+            cp__rt.free_slots[cp__rt.free_len++] = slot;
+            rc = CP_ENOMEM;
+            goto fail;
+        }
+        cp__rt.all[cp__rt.all_len++] = p;
+        atomic_flag_clear(&p->links_lock);
+    }
+    p->id = copy;
+    p->id_len = len;
+    if ((rc = map_insert(p)) != 0) {
+        p->id = NULL;
+        cp__rt.pool[cp__rt.pool_len++] = p;
+        cp__rt.free_slots[cp__rt.free_len++] = slot;
+        goto fail;
+    }
+    p->slot = slot;
+    p->ops = ops;
+    p->data = data;
+    p->stub.kind = CP__EV_STUB;
+    atomic_store(&p->stub.next, NULL);
+    atomic_store(&p->head, &p->stub);
+    p->tail = &p->stub;
+    atomic_store(&p->sched, 0);
+    atomic_store(&p->inject, false);
+    atomic_store(&p->pstate, CP_PROCESS_BOTTOM);
+    p->initialized = false;
+    p->dead = false;
+    p->links_closed = false;
+    p->linkers = NULL;
+    p->handlers = NULL;
+    p->unhandled = 0;
+    uint32_t g;
+    do
+        g = atomic_fetch_add(&next_gen, 1) + 1;
+    while (g == 0);
+    atomic_store(&p->gen, g);
+    atomic_store_explicit(&p->refs, 1, memory_order_release);
+    atomic_store_explicit((struct cp_process *_Atomic *)slot_ref(slot), p, memory_order_release);
+    cp__rt.live++;
+    if (pid)
+        cp__process_fill_upid(p, pid);
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+    cp__schedule(p); /* runs initialize */
+    return 0;
+
+fail:
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+    free(copy);
+    return rc;
+}
+
+void cp__process_retire(struct cp_process *p)
+{
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    map_remove(p);
+    atomic_store_explicit((struct cp_process *_Atomic *)slot_ref(p->slot), NULL,
+                          memory_order_release);
+    cp__rt.live--;
+    pthread_cond_broadcast(&cp__rt.term_cv);
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+}
+
+/* ---- terminate / wait ------------------------------------------------- */
+
+int cp_process_terminate(const cp_upid_t *pid, bool inject)
+{
+    if (pid == NULL)
+        return CP_EINVAL;
+    struct cp_process *p = cp__process_lookup(pid);
+    if (p == NULL)
+        return CP_ENOENT;
+    if (inject)
+        atomic_store_explicit(&p->inject, true, memory_order_release);
+    cp__event_t *ev = cp__event_alloc(0);
+    int rc = 0;
+    if (ev) {
+        ev->kind = CP__EV_TERMINATE;
+        cp__enqueue(p, ev);
+    } else if (inject) {
+        cp__schedule(p);
+    } else {
+        rc = CP_ENOMEM;
+    }
+    cp__process_unref(p);
+    return rc;
+}
+
+bool cp_process_exists(const cp_upid_t *pid)
+{
+    struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
+    if (p == NULL)
+        return false;
+    bool alive = !p->dead;
+    cp__process_unref(p);
+    return alive;
+}
+
+int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
+{
+    if (pid == NULL)
+        return CP_EINVAL;
+    struct cp_process *me = cp__current;
+    if (me && me->id && strcmp(me->id, pid->id) == 0 && cp__upid_is_local(pid))
+        return CP_EDEADLK;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    bool forever = timeout_ns == CP_WAIT_FOREVER;
+    if (!forever) {
+        uint64_t ns = (uint64_t)deadline.tv_nsec + timeout_ns % 1000000000u;
+        deadline.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
+        deadline.tv_nsec = (long)(ns % 1000000000u);
+    }
+    int rc = 0;
+    if (!atomic_load(&cp__rt.running))
+        return 0;
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    for (;;) {
+        size_t i = cp__rt.map ? map_find_slot(pid->id, strlen(pid->id)) : SIZE_MAX;
+        if (i == SIZE_MAX || !cp__upid_is_local(pid))
+            break;
+        if (pid->hint && cp__rt.map[i] &&
+            atomic_load(&cp__rt.map[i]->gen) != (uint32_t)(pid->hint >> 32))
+            break; /* same id, a later process */
+        if (forever) {
+            pthread_cond_wait(&cp__rt.term_cv, &cp__rt.tab_mu);
+        } else if (pthread_cond_timedwait(&cp__rt.term_cv, &cp__rt.tab_mu, &deadline) ==
+                   ETIMEDOUT) {
+            rc = CP_ETIMEDOUT;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+    return rc;
+}
+
+void cp__process_terminate_all(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&cp__rt.tab_mu);
+        size_t n = 0;
+        cp_upid_t *pids = NULL;
+        if (cp__rt.live > 0)
+            pids = malloc(cp__rt.live * sizeof *pids);
+        for (uint32_t s = 0; pids && s < cp__rt.next_slot && n < cp__rt.live; s++) {
+            struct cp_process *p = atomic_load((struct cp_process *_Atomic *)slot_ref(s));
+            if (p)
+                cp__process_fill_upid(p, &pids[n++]);
+        }
+        size_t live = cp__rt.live;
+        pthread_mutex_unlock(&cp__rt.tab_mu);
+        if (live == 0) {
+            free(pids);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            cp_process_terminate(&pids[i], true);
+        for (size_t i = 0; i < n; i++)
+            cp_process_wait(&pids[i], CP_WAIT_FOREVER);
+        free(pids);
+    }
+}
+
+/* ---- inside a process --------------------------------------------------- */
+
+cp_upid_t cp_process_pid(const cp_process_t *self)
+{
+    cp_upid_t u;
+    cp__process_fill_upid(self, &u);
+    return u;
+}
+
+const char *cp_process_id(const cp_process_t *self)
+{
+    return self->id;
+}
+
+void *cp_process_data(const cp_process_t *self)
+{
+    return self->data;
+}
+
+cp_process_state_t cp_process_state(const cp_process_t *self)
+{
+    return (cp_process_state_t)atomic_load(&self->pstate);
+}
+
+cp_process_t *cp_process_current(void)
+{
+    return cp__current;
+}
+
+uint64_t cp_process_unhandled_count(const cp_process_t *self)
+{
+    return self->unhandled;
+}

@@ -1,0 +1,321 @@
+/* The runtime context: start/stop, the event-loop thread and its posts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_internal.h"
+#include "core/node.h"
+#include "cproc/error.h"
+#include "cproc/runtime.h"
+#include "transport/transport.h"
+
+cp__runtime_t cp__rt = {
+    .life_mu = PTHREAD_MUTEX_INITIALIZER,
+    .log_level = CP_LOG_WARN,
+};
+
+static _Thread_local bool on_loop_thread;
+
+uint64_t cp__mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int cp_runtime_parse_workers(const char *text, unsigned *out)
+{
+    if (text == NULL || *text == '\0')
+        return CP_EINVAL;
+    unsigned long v = 0;
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return CP_EINVAL;
+        v = v * 10 + (unsigned long)(*c - '0');
+        if (v > 1024)
+            return CP_EINVAL;
+    }
+    if (v < 1)
+        return CP_EINVAL;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int workers_from_env(unsigned *out)
+{
+    static const char *const vars[] = {"LIBPROCESS_NUM_WORKER_THREADS",
+                                       "CPROC_NUM_WORKER_THREADS"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = getenv(vars[i]);
+        if (v == NULL)
+            continue;
+        if (cp_runtime_parse_workers(v, out) != 0) {
+            fprintf(stderr, "cproc: %s=\"%s\" is not a worker count (expected 1..1024)\n",
+                    vars[i], v);
+            return CP_EINVAL;
+        }
+        return 0;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    *out = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+    return 0;
+}
+
+/* ---- the loop thread -------------------------------------------------- */
+
+uv_loop_t *cp__loop(void)
+{
+    return &cp__rt.loop;
+}
+
+bool cp__on_loop_thread(void)
+{
+    return on_loop_thread;
+}
+
+static void close_cb(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void loop_shutdown(void *arg)
+{
+    cp__transport_stop();
+    uv_walk(&cp__rt.loop, close_cb, NULL);
+}
+
+static void run_posts(uv_async_t *h)
+{
+    for (;;) {
+        pthread_mutex_lock(&cp__rt.post_mu);
+        struct cp__post *list = cp__rt.post_head;
+        cp__rt.post_head = cp__rt.post_tail = NULL;
+        bool stop = list == NULL && cp__rt.loop_stop && !cp__rt.loop_shut;
+        if (stop)
+            cp__rt.loop_shut = true;
+        pthread_mutex_unlock(&cp__rt.post_mu);
+        if (stop)
+            loop_shutdown(NULL);
+        if (list == NULL)
+            break;
+        while (list) {
+            struct cp__post *next = list->next;
+            list->fn(list->arg);
+            free(list);
+            atomic_fetch_sub(&cp__rt.loop_pending, 1);
+            list = next;
+        }
+    }
+}
+
+int cp__loop_post(void (*fn)(void *arg), void *arg)
+{
+    struct cp__post *p = malloc(sizeof *p);
+    if (p == NULL)
+        return CP_ENOMEM;
+    p->fn = fn;
+    p->arg = arg;
+    p->next = NULL;
+    pthread_mutex_lock(&cp__rt.post_mu);
+    if (cp__rt.loop_stop) {
+        pthread_mutex_unlock(&cp__rt.post_mu);
+        free(p);
+        return CP_ESTATE;
+    }
+    atomic_fetch_add(&cp__rt.loop_pending, 1);
+    if (cp__rt.post_tail)
+        cp__rt.post_tail->next = p;
+    else
+        cp__rt.post_head = p;
+    cp__rt.post_tail = p;
+    uv_async_send(&cp__rt.async);
+    pthread_mutex_unlock(&cp__rt.post_mu);
+    return 0;
+}
+
+struct loop_start {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int rc;
+};
+
+/* Marks the loop for shutdown: later posts are refused, so nothing touches
+ * the async handle once it is closed; run_posts() closes everything after
+ * the posts already queued. */
+static void post_shutdown(void)
+{
+    pthread_mutex_lock(&cp__rt.post_mu);
+    cp__rt.loop_stop = true;
+    uv_async_send(&cp__rt.async);
+    pthread_mutex_unlock(&cp__rt.post_mu);
+}
+
+static void *loop_main(void *arg)
+{
+    struct loop_start *st = arg;
+    on_loop_thread = true;
+    int rc = 0;
+    if (uv_loop_init(&cp__rt.loop) != 0)
+        rc = CP_EIO;
+    else if (uv_async_init(&cp__rt.loop, &cp__rt.async, run_posts) != 0) {
+        uv_loop_close(&cp__rt.loop);
+        rc = CP_EIO;
+    } else {
+        uv_timer_init(&cp__rt.loop, &cp__rt.uvtimer);
+        cp__clock_loop_init();
+        rc = cp__transport_start(&cp__rt.ip, &cp__rt.port);
+        if (rc != 0) {
+            uv_walk(&cp__rt.loop, close_cb, NULL);
+            uv_run(&cp__rt.loop, UV_RUN_DEFAULT);
+            uv_loop_close(&cp__rt.loop);
+        }
+    }
+    pthread_mutex_lock(&st->mu);
+    st->rc = rc;
+    st->done = true;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    if (rc != 0)
+        return NULL;
+    uv_run(&cp__rt.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&cp__rt.loop);
+    on_loop_thread = false;
+    return NULL;
+}
+
+static int log_level_from_env(void)
+{
+    const char *v = getenv("CPROC_LOG");
+    cp_log_level_t lvl = CP_LOG_WARN;
+    if (v && cp_log_parse_level(v, &lvl) != 0)
+        fprintf(stderr, "cproc: CPROC_LOG=\"%s\" is not off|error|warn|info|debug\n", v);
+    return (int)lvl;
+}
+
+int cp_runtime_start(const cp_runtime_options_t *opts)
+{
+    pthread_mutex_lock(&cp__rt.life_mu);
+    if (atomic_load(&cp__rt.running)) {
+        pthread_mutex_unlock(&cp__rt.life_mu);
+        return CP_ESTATE;
+    }
+    atomic_store(&cp__rt.log_level, log_level_from_env());
+    unsigned n = opts ? opts->num_workers : 0;
+    int rc;
+    if (n > 1024) {
+        fprintf(stderr, "cproc: num_workers=%u is not a worker count (expected 1..1024)\n", n);
+        rc = CP_EINVAL;
+        goto fail;
+    }
+    if (n == 0 && (rc = workers_from_env(&n)) != 0)
+        goto fail;
+    cp__rt.num_workers = n;
+    atomic_store(&cp__rt.stopping, false);
+    pthread_mutex_init(&cp__rt.post_mu, NULL);
+    cp__rt.loop_stop = false;
+    cp__rt.loop_shut = false;
+    cp__rt.post_head = cp__rt.post_tail = NULL;
+    atomic_store(&cp__rt.loop_pending, 0);
+    atomic_store(&cp__rt.unhandled_total, 0);
+    pthread_mutex_init(&cp__rt.rlink_mu, NULL);
+    pthread_mutex_init(&cp__rt.test_mu, NULL);
+    pthread_rwlock_init(&cp__rt.filter_mu, NULL);
+    if ((rc = cp__table_init()) != 0)
+        goto fail;
+    if ((rc = cp__clock_init(opts && opts->clock_paused)) != 0) {
+        cp__table_free();
+        goto fail;
+    }
+
+    struct loop_start st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    if (pthread_create(&cp__rt.loop_thread, NULL, loop_main, &st) != 0) {
+        rc = CP_EIO;
+        goto fail_tables;
+    }
+    pthread_mutex_lock(&st.mu);
+    while (!st.done)
+        pthread_cond_wait(&st.cv, &st.mu);
+    pthread_mutex_unlock(&st.mu);
+    pthread_mutex_destroy(&st.mu);
+    pthread_cond_destroy(&st.cv);
+    if (st.rc != 0) {
+        pthread_join(cp__rt.loop_thread, NULL);
+        rc = st.rc;
+        goto fail_tables;
+    }
+    if ((rc = cp__sched_start(n)) != 0) {
+        post_shutdown();
+        pthread_join(cp__rt.loop_thread, NULL);
+        goto fail_tables;
+    }
+    atomic_store(&cp__rt.running, true);
+    pthread_mutex_unlock(&cp__rt.life_mu);
+    cp_log(CP_LOG_INFO, "runtime started: %u workers", n);
+    return 0;
+
+fail_tables:
+    cp__timers_free();
+    cp__table_free();
+fail:
+    pthread_mutex_unlock(&cp__rt.life_mu);
+    return rc;
+}
+
+void cp_runtime_stop(void)
+{
+    pthread_mutex_lock(&cp__rt.life_mu);
+    if (!atomic_load(&cp__rt.running)) {
+        pthread_mutex_unlock(&cp__rt.life_mu);
+        return;
+    }
+    atomic_store(&cp__rt.stopping, true);
+    cp__testing_reset();
+    cp__filters_free();
+    cp__process_terminate_all();
+    cp__sched_stop();
+    post_shutdown();
+    pthread_join(cp__rt.loop_thread, NULL);
+    /* Timer callbacks may have dispatched after the processes ended: those
+     * events are dropped with the table. */
+    cp__timers_free();
+    cp__rlinks_free();
+    cp__table_free();
+    cp__event_cache_flush();
+    pthread_mutex_destroy(&cp__rt.post_mu);
+    pthread_mutex_destroy(&cp__rt.rlink_mu);
+    pthread_mutex_destroy(&cp__rt.test_mu);
+    pthread_rwlock_destroy(&cp__rt.filter_mu);
+    cp__rt.ip = 0;
+    cp__rt.port = 0;
+    cp__rt.num_workers = 0;
+    atomic_store(&cp__rt.running, false);
+    pthread_mutex_unlock(&cp__rt.life_mu);
+}
+
+bool cp_runtime_running(void)
+{
+    return atomic_load(&cp__rt.running);
+}
+
+unsigned cp_runtime_num_workers(void)
+{
+    return atomic_load(&cp__rt.running) ? cp__rt.num_workers : 0;
+}
+
+void cp_runtime_address(uint32_t *ip, uint16_t *port)
+{
+    cp__node_address(ip, port);
+}
+
+void cp__node_address(uint32_t *ip, uint16_t *port)
+{
+    if (ip)
+        *ip = cp__rt.ip;
+    if (port)
+        *port = cp__rt.port;
+}

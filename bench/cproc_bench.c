@@ -5,7 +5,6 @@
  * Never run as a timed test; results are kept in docs/benchmarks.md.
  */
 #include <malloc.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,31 +26,9 @@ static long env_long(const char *name, long fallback)
     return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : fallback;
 }
 
-/* Blocks the calling (non-process) thread until f completes. */
-typedef struct waiter {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done;
-} waiter_t;
-
-static void waiter_wake(cp_future_t *f, void *arg)
-{
-    waiter_t *w = arg;
-    pthread_mutex_lock(&w->lock);
-    w->done = true;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->lock);
-}
-
 static void wait_for(cp_future_t *f)
 {
-    waiter_t w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
-    cp_future_on_any(f, waiter_wake, &w, NULL);
-    cp_future_on_abandoned(f, waiter_wake, &w, NULL);
-    pthread_mutex_lock(&w.lock);
-    while (!w.done)
-        pthread_cond_wait(&w.cond, &w.lock);
-    pthread_mutex_unlock(&w.lock);
+    cp_future_wait(f, UINT64_MAX);
 }
 
 static cp_future_t *nothing(cp_process_t *self, void *args)

@@ -129,6 +129,12 @@ const char *cp_future_state_name(cp_future_state_t s);
  * completed future. */
 void cp_future_discard(cp_future_t *f);
 
+/* Blocks the calling thread until f completes or is abandoned, or until
+ * `timeout_ns` of real time have passed (UINT64_MAX: no limit). Returns
+ * true if f completed or was abandoned. For threads outside the runtime
+ * (main, tests): a process that blocks here stalls its worker thread. */
+bool cp_future_wait(cp_future_t *f, uint64_t timeout_ns);
+
 /* ---- callbacks ------------------------------------------------------ */
 
 /* Each returns 0 or CP_ENOMEM. A callback for an already-complete (or

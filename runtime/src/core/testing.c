@@ -165,22 +165,36 @@ static bool test_filter(const cp_event_view_t *ev, void *arg)
     return drop;
 }
 
+/* The shared filter is added without holding test_mu: filters run under
+ * the filter lock and then take test_mu, so the other order would invert. */
 static int expect_add(struct cp__expect *e)
 {
     pthread_mutex_lock(&cp__rt.test_mu);
-    int rc = 0;
-    if (cp__rt.test_filter_id == 0)
-        rc = cp_filter_add(test_filter, NULL, &cp__rt.test_filter_id);
-    if (rc == 0) {
-        static _Atomic uint64_t next_id;
-        e->id = atomic_fetch_add(&next_id, 1) + 1;
-        struct cp__expect **tail = &cp__rt.expects;
-        while (*tail)
-            tail = &(*tail)->next;
-        *tail = e;
-    }
+    bool have = cp__rt.test_filter_id != 0;
     pthread_mutex_unlock(&cp__rt.test_mu);
-    return rc;
+    if (!have) {
+        uint64_t fid = 0;
+        int rc = cp_filter_add(test_filter, NULL, &fid);
+        if (rc != 0)
+            return rc;
+        pthread_mutex_lock(&cp__rt.test_mu);
+        if (cp__rt.test_filter_id == 0) {
+            cp__rt.test_filter_id = fid;
+            fid = 0;
+        }
+        pthread_mutex_unlock(&cp__rt.test_mu);
+        if (fid)
+            cp_filter_remove(fid);
+    }
+    static _Atomic uint64_t next_id;
+    e->id = atomic_fetch_add(&next_id, 1) + 1;
+    pthread_mutex_lock(&cp__rt.test_mu);
+    struct cp__expect **tail = &cp__rt.expects;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = e;
+    pthread_mutex_unlock(&cp__rt.test_mu);
+    return 0;
 }
 
 static struct cp__expect *expect_new(cp_event_kind_t kind, const cp_upid_t *from,

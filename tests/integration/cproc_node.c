@@ -23,9 +23,9 @@
 
 #include "cproc/cproc.h"
 
-static void say(const char *fmt, const char *arg)
+static void say(const char *word, const char *arg)
 {
-    printf(fmt, arg);
+    printf("%s%s%s\n", word, *arg ? " " : "", arg);
     fflush(stdout);
 }
 
@@ -105,19 +105,19 @@ static const cp_process_ops_t client_ops = {.initialize = client_init, .destroy 
 static void linker_init(cp_process_t *self)
 {
     cp_process_link(self, cp_process_data(self));
-    say("linked\n", "");
+    say("linked", "");
 }
 
 static void linker_exited(cp_process_t *self, const cp_upid_t *pid)
 {
-    say("exited %s\n", pid->id);
+    say("exited", pid->id);
 }
 
 static void relink(cp_process_t *self, void *args)
 {
     cp_process_unlink(self, cp_process_data(self));
     cp_process_link(self, cp_process_data(self));
-    say("linked\n", "");
+    say("linked", "");
 }
 
 static const cp_process_ops_t linker_ops = {
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         } else {
             char p[16];
             snprintf(p, sizeof p, "%u", port);
-            say("ready %s\n", p);
+            say("ready", p);
             wait_stdin(NULL);
         }
     } else if ((strcmp(argv[1], "send") == 0 && argc == 4) ||

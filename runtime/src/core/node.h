@@ -39,4 +39,11 @@ void cp__node_lost(uint32_t ip, uint16_t port);
 /* The node's advertised address (valid after cp__transport_start). */
 void cp__node_address(uint32_t *ip, uint16_t *port);
 
+/* Calls fn for every live process: its id (not NUL-terminated), state (a
+ * cp_process_state_t) and whether events are queued for it. Runs under the
+ * process table's lock: fn must not call into the runtime. Any thread. */
+void cp__processes_each(void (*fn)(void *arg, const char *id, size_t id_len, int state,
+                                   bool queued),
+                        void *arg);
+
 #endif

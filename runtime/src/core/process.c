@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/core_internal.h"
+#include "core/node.h"
 #include "cproc/error.h"
 
 #define TOMBSTONE ((struct cp_process *)&cp__rt)
@@ -510,4 +511,17 @@ cp_process_t *cp_process_current(void)
 uint64_t cp_process_unhandled_count(const cp_process_t *self)
 {
     return self->unhandled;
+}
+
+void cp__processes_each(void (*fn)(void *arg, const char *id, size_t id_len, int state,
+                                   bool queued),
+                        void *arg)
+{
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    for (size_t i = 0; cp__rt.map && i < cp__rt.map_cap; i++) {
+        struct cp_process *p = cp__rt.map[i];
+        if (p && p != TOMBSTONE)
+            fn(arg, p->id, p->id_len, (int)atomic_load(&p->pstate), cp__mailbox_nonempty(p));
+    }
+    pthread_mutex_unlock(&cp__rt.tab_mu);
 }

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "cproc/error.h"
+#include "transport/endpoints.h"
+#include "transport/http_internal.h"
+#include "transport/routes.h"
 #include "transport/server.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
@@ -62,7 +65,21 @@ static bool path_is(const cp__http_request_t *req, const char *p)
     return req->path_len == n && memcmp(req->path, p, n) == 0;
 }
 
-static const char help_text[] = "/__processes__\n/help\n/metrics/snapshot\n";
+static const char builtin_help[] = "/__processes__\n/help\n/metrics/snapshot\n";
+
+static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
+{
+    cp__buf_t b;
+    cp__buf_init(&b);
+    int rc = id ? 0 : cp__buf_append_str(&b, builtin_help);
+    if (!rc)
+        rc = cp__http_routes_help(&b, id, id_len);
+    if (rc)
+        answer(s, 500, "text/plain", "out of memory", 13);
+    else
+        answer(s, 200, "text/plain", b.data ? b.data : "", b.len);
+    cp__buf_close(&b);
+}
 
 void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
 {
@@ -77,13 +94,34 @@ void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
         return;
     }
     if (path_is(req, "/help") || path_is(req, "/help/")) {
-        answer(s, 200, "text/plain", help_text, sizeof help_text - 1);
+        serve_help(s, NULL, 0);
         return;
     }
     if (path_is(req, "/__processes__")) {
-        answer(s, 200, "application/json", "[]", 2);
+        cp__buf_t b;
+        cp__buf_init(&b);
+        if (cp__processes_json(&b) == 0)
+            answer(s, 200, "application/json", b.data, b.len);
+        else
+            answer(s, 500, "text/plain", "out of memory", 13);
+        cp__buf_close(&b);
         return;
     }
+    /* "/<id>/help" */
+    if (req->path_len > 6 && !memcmp(req->path + req->path_len - 5, "/help", 5)) {
+        const char *id = req->path + 1;
+        size_t id_len = req->path_len - 6;
+        if (!memchr(id, '/', id_len)) {
+            serve_help(s, id, id_len);
+            return;
+        }
+    }
+    int rc = cp__http_routes_serve(s, req);
+    if (rc == 0)
+        return;
     static const char nf[] = "no such endpoint";
-    answer(s, 404, "text/plain", nf, sizeof nf - 1);
+    if (rc == CP_ENOENT)
+        answer(s, 404, "text/plain", nf, sizeof nf - 1);
+    else
+        answer(s, 500, "text/plain", "out of memory", 13);
 }

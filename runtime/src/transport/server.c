@@ -40,6 +40,10 @@ struct cp__inconn {
 
 static void conn_close(cp__inconn_t *c);
 
+/* Slots whose connection closed while their answer was being computed;
+ * freed when it arrives, or at stop (loop thread). */
+static cp__http_slot_t *orphans;
+
 static void conn_closed(uv_handle_t *h)
 {
     cp__inconn_t *c = (cp__inconn_t *)h;
@@ -96,9 +100,12 @@ static void conn_close(cp__inconn_t *c)
     for (cp__http_slot_t *s = c->slots_head, *n; s; s = n) {
         n = s->next;
         s->conn = NULL;
-        s->next = NULL;
-        if (s->ready)
+        if (s->ready) {
             cp__http_slot_free(s);
+        } else {
+            s->next = orphans;
+            orphans = s;
+        }
     }
     c->slots_head = c->slots_tail = NULL;
     uv_close((uv_handle_t *)&c->tcp, conn_closed);
@@ -152,6 +159,12 @@ void cp__http_slot_complete(cp__http_slot_t *s)
     s->ready = true;
     cp__inconn_t *c = s->conn;
     if (!c) {
+        for (cp__http_slot_t **pp = &orphans; *pp; pp = &(*pp)->next) {
+            if (*pp == s) {
+                *pp = s->next;
+                break;
+            }
+        }
         cp__http_slot_free(s);
         return;
     }
@@ -327,4 +340,9 @@ void cp__server_stop(void)
     uv_close((uv_handle_t *)&T.listener, NULL);
     while (T.conns)
         conn_close(T.conns);
+    while (orphans) {
+        cp__http_slot_t *s = orphans;
+        orphans = s->next;
+        cp__http_slot_free(s);
+    }
 }

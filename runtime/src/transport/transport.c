@@ -16,6 +16,7 @@
 
 #include "core/node.h"
 #include "cproc/error.h"
+#include "transport/http_internal.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
@@ -253,6 +254,7 @@ void cp__transport_stop(void)
     if (!was)
         return;
     cp__server_stop();
+    cp__http_routes_free();
     uv_close((uv_handle_t *)&T.wake, NULL);
     pthread_mutex_lock(&T.mu);
     for (size_t b = 0; b < CP_PEER_BUCKETS; b++) {

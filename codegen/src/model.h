@@ -1,0 +1,134 @@
+/*
+ * The generator's view of one input file: the messages, enums and actors
+ * it must emit, with every C name already computed. model_from_ast.c builds
+ * it from the checked cpidl AST; the emitters only read it. Keeping the
+ * emitters off the AST lets them be tested on hand-built models and keeps
+ * the protoc-c naming rules in one place (names.c).
+ *
+ * Ownership: everything hangs off a cpgen_file_t and is released by
+ * cpgen_file_free(). Strings are NUL-terminated heap copies unless noted.
+ */
+#ifndef CPGEN_MODEL_H
+#define CPGEN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Same order and meaning as ProtobufCType, so the emitter can map 1:1. */
+typedef enum cpgen_type {
+    CPGEN_TYPE_INT32,
+    CPGEN_TYPE_SINT32,
+    CPGEN_TYPE_SFIXED32,
+    CPGEN_TYPE_INT64,
+    CPGEN_TYPE_SINT64,
+    CPGEN_TYPE_SFIXED64,
+    CPGEN_TYPE_UINT32,
+    CPGEN_TYPE_FIXED32,
+    CPGEN_TYPE_UINT64,
+    CPGEN_TYPE_FIXED64,
+    CPGEN_TYPE_FLOAT,
+    CPGEN_TYPE_DOUBLE,
+    CPGEN_TYPE_BOOL,
+    CPGEN_TYPE_ENUM,
+    CPGEN_TYPE_STRING,
+    CPGEN_TYPE_BYTES,
+    CPGEN_TYPE_MESSAGE,
+} cpgen_type_t;
+
+typedef enum cpgen_label {
+    CPGEN_LABEL_NONE,     /* proto3 implicit presence */
+    CPGEN_LABEL_OPTIONAL, /* proto2 optional, proto3 `optional`, oneof */
+    CPGEN_LABEL_REQUIRED,
+    CPGEN_LABEL_REPEATED,
+} cpgen_label_t;
+
+/* C names of a named type, computed once by cpgen_names_fill(). */
+typedef struct cpgen_names {
+    char *full;  /* "pkg.Outer.Inner" */
+    char *short_name; /* "Inner" */
+    char *c;     /* "Pkg__Outer__Inner" */
+    char *upper; /* "PKG__OUTER__INNER" */
+    char *lower; /* "pkg__outer__inner" */
+} cpgen_names_t;
+
+typedef struct cpgen_enum_value {
+    char *name;   /* as written: "RED" */
+    char *c_name; /* "PKG__COLOR__RED" */
+    int32_t number;
+} cpgen_enum_value_t;
+
+typedef struct cpgen_enum {
+    cpgen_names_t names;
+    char *package;
+    cpgen_enum_value_t *values; /* source order */
+    size_t n_values;
+} cpgen_enum_t;
+
+typedef struct cpgen_message cpgen_message_t;
+
+typedef struct cpgen_field {
+    char *name;   /* proto name, used in descriptors */
+    char *member; /* C member: lower-cased, keyword-safe */
+    int32_t number;
+    cpgen_label_t label;
+    cpgen_type_t type;
+    const cpgen_message_t *message; /* CPGEN_TYPE_MESSAGE only (borrowed) */
+    const cpgen_enum_t *enumeration; /* CPGEN_TYPE_ENUM only (borrowed) */
+    bool packed;
+    bool deprecated;
+    int oneof;    /* index into the message's oneofs, or -1 */
+    /* proto2 [default=...]: */
+    bool has_default;
+    char *default_text;    /* numeric literal, "inf"/"-inf"/"nan", enum value name */
+    unsigned char *default_bytes; /* decoded string/bytes default */
+    size_t default_len;
+} cpgen_field_t;
+
+typedef struct cpgen_oneof {
+    char *name;        /* proto name: "choice" */
+    char *case_member; /* "choice_case" */
+    char *case_type;   /* "Pkg__Msg__ChoiceCase" */
+    char *case_upper;  /* "PKG__MSG__CHOICE" (values are this + "_" + FIELD) */
+} cpgen_oneof_t;
+
+struct cpgen_message {
+    cpgen_names_t names;
+    char *package;
+    cpgen_field_t *fields; /* source order */
+    size_t n_fields;
+    cpgen_oneof_t *oneofs;
+    size_t n_oneofs;
+    bool map_entry;
+};
+
+/* A place where an actor's declarations are kept for emit_actor.c. */
+typedef struct cpgen_actor {
+    cpgen_names_t names;
+    const void *ast; /* the cpidl actor node (borrowed from the AST) */
+} cpgen_actor_t;
+
+typedef struct cpgen_file {
+    char *source;      /* path as given on the command line */
+    char *base;        /* output base name without directory: "ping" */
+    char *suffix;      /* ".actor" or ".pb-cproc" */
+    char *header_name; /* "ping.actor.h" */
+    char *guard;       /* "CPGEN_PING_ACTOR_H" */
+    char *package;     /* "" when none */
+    bool proto3;
+    char **includes;   /* generated headers of imported files, import order */
+    size_t n_includes;
+    /* Every enum and message of the file, nested ones included, in source
+     * order (an outer message before its nested types). */
+    cpgen_enum_t **enums;
+    size_t n_enums;
+    cpgen_message_t **messages;
+    size_t n_messages;
+    cpgen_actor_t *actors;
+    size_t n_actors;
+} cpgen_file_t;
+
+/* Release a file model and everything it owns. NULL is allowed. */
+void cpgen_file_free(cpgen_file_t *file);
+
+#endif

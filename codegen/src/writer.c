@@ -1,0 +1,146 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emit.h"
+
+static void out_of_memory(void)
+{
+    fputs("cproc-gen: out of memory\n", stderr);
+    exit(1);
+}
+
+void *cpgen_xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *cpgen_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *cpgen_xrealloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+char *cpgen_xstrdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *p = cpgen_xmalloc(len);
+    memcpy(p, s, len);
+    return p;
+}
+
+char *cpgen_xasprintf(const char *fmt, ...)
+{
+    cpgen_out_t out;
+    cpgen_out_init(&out);
+    va_list ap;
+    va_start(ap, fmt);
+    cpgen_out_vprintf(&out, fmt, ap);
+    va_end(ap);
+    if (!out.data)
+        cpgen_out_puts(&out, "");
+    return out.data;
+}
+
+void cpgen_out_init(cpgen_out_t *out)
+{
+    out->data = NULL;
+    out->len = 0;
+    out->cap = 0;
+}
+
+void cpgen_out_close(cpgen_out_t *out)
+{
+    free(out->data);
+    cpgen_out_init(out);
+}
+
+static void reserve(cpgen_out_t *out, size_t extra)
+{
+    if (out->len + extra + 1 <= out->cap)
+        return;
+    size_t cap = out->cap ? out->cap : 4096;
+    while (cap < out->len + extra + 1)
+        cap *= 2;
+    out->data = cpgen_xrealloc(out->data, cap);
+    out->cap = cap;
+}
+
+void cpgen_out_puts(cpgen_out_t *out, const char *s)
+{
+    size_t len = strlen(s);
+    reserve(out, len);
+    memcpy(out->data + out->len, s, len + 1);
+    out->len += len;
+}
+
+void cpgen_out_vprintf(cpgen_out_t *out, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0)
+        return;
+    reserve(out, (size_t)n);
+    vsnprintf(out->data + out->len, (size_t)n + 1, fmt, ap);
+    out->len += (size_t)n;
+}
+
+void cpgen_out_printf(cpgen_out_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cpgen_out_vprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+void cpgen_out_c_bytes(cpgen_out_t *out, const unsigned char *bytes, size_t len)
+{
+    reserve(out, 4 * len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = bytes[i];
+        if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\' && b != '?')
+            out->data[out->len++] = (char)b;
+        else
+            out->len += (size_t)sprintf(out->data + out->len, "\\%03o", b);
+    }
+    out->data[out->len] = '\0';
+}
+
+int cpgen_out_write_file(const cpgen_out_t *out, const char *path)
+{
+    char *tmp = cpgen_xasprintf("%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fprintf(stderr, "cproc-gen: %s: %s\n", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    int ok = out->len == 0 || fwrite(out->data, 1, out->len, f) == out->len;
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "cproc-gen: %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}

@@ -32,7 +32,54 @@ static void say(const char *word, const char *arg)
 typedef struct echo {
     unsigned long count;
     int ok;
+    cp_promise_t *later; /* the answer to GET /echo/later, set by /now */
 } echo_t;
+
+static void echo_free(void *p)
+{
+    echo_t *e = p;
+    if (e->later)
+        cp_promise_free(e->later);
+    free(e);
+}
+
+static cp_future_t *text(int status, const char *body)
+{
+    return cp_future_ready(cp_http_response_new(status, "text/plain", body, strlen(body)),
+                           cp_http_response_free);
+}
+
+static cp_future_t *http_stats(cp_process_t *self, const cp_http_request_t *req, void *arg)
+{
+    echo_t *e = cp_process_data(self);
+    char buf[64];
+    snprintf(buf, sizeof buf, "count=%lu %s %s", e->count, req->route, req->path);
+    return text(200, buf);
+}
+
+/* /later answers only once /now has run: pipelined after it, /now's
+ * answer is ready first but must leave second. */
+static cp_future_t *http_later(cp_process_t *self, const cp_http_request_t *req, void *arg)
+{
+    echo_t *e = cp_process_data(self);
+    if (e->later)
+        return text(409, "busy");
+    e->later = cp_promise_new(cp_http_response_free);
+    return cp_promise_future(e->later);
+}
+
+static cp_future_t *http_now(cp_process_t *self, const cp_http_request_t *req, void *arg)
+{
+    echo_t *e = cp_process_data(self);
+    if (e->later) {
+        cp_http_response_t *r = cp_http_response_new(200, "text/plain", "later", 5);
+        if (cp_promise_set(e->later, r))
+            cp_http_response_free(r);
+        cp_promise_free(e->later);
+        e->later = NULL;
+    }
+    return text(200, "now");
+}
 
 static void on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
@@ -64,9 +111,12 @@ static void echo_init(cp_process_t *self)
     cp_process_install(self, "ping", on_ping, NULL, NULL);
     cp_process_install(self, "seq", on_seq, NULL, NULL);
     cp_process_install(self, "report", on_report, NULL, NULL);
+    cp_http_route(self, "/stats", http_stats, NULL, NULL);
+    cp_http_route(self, "/later", http_later, NULL, NULL);
+    cp_http_route(self, "/now", http_now, NULL, NULL);
 }
 
-static const cp_process_ops_t echo_ops = {.initialize = echo_init, .destroy = free};
+static const cp_process_ops_t echo_ops = {.initialize = echo_init, .destroy = echo_free};
 
 /* The client side: one process that prints what comes back and ends. */
 typedef struct client {

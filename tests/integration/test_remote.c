@@ -343,6 +343,104 @@ static void test_remote_link_gives_exited_when_peer_is_killed_and_relink_again(v
     assert_int_equal(node_stop(&l), 0);
 }
 
+/* Reads responses until `count` complete ones (Content-Length framed) or
+ * EOF; returns everything read. */
+static char *read_responses(int fd, int count)
+{
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        buf[len] = '\0';
+        int done = 0;
+        const char *p = buf;
+        while (done < count) {
+            const char *end = strstr(p, "\r\n\r\n");
+            const char *cl = strstr(p, "Content-Length: ");
+            if (!end || !cl || cl > end)
+                break;
+            size_t body = strtoul(cl + 16, NULL, 10);
+            if ((size_t)(end + 4 - buf) + body > len)
+                break;
+            p = end + 4 + body;
+            done++;
+        }
+        if (done == count)
+            return buf;
+        struct pollfd q = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&q, 1, BOUND_MS), 1);
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r <= 0)
+            return buf;
+        len += (size_t)r;
+    }
+}
+
+static void test_http_routes_answer_pipelined_requests_in_order(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "GET /echo/later HTTP/1.1\r\n\r\n"
+                 "GET /echo/now HTTP/1.1\r\n\r\n"
+                 "GET /echo/stats/today?x=1 HTTP/1.1\r\n\r\n"
+                 "GET /echo/statistics HTTP/1.1\r\n\r\n"
+                 "GET /nobody/stats HTTP/1.1\r\n\r\n");
+    char *all = read_responses(fd, 5);
+    const char *later = strstr(all, "\r\n\r\nlater");
+    const char *now = strstr(all, "\r\n\r\nnow");
+    const char *stats = strstr(all, "count=0 /stats /echo/stats/today");
+    assert_non_null(later);
+    assert_non_null(now);
+    assert_non_null(stats);
+    assert_true(later < now && now < stats);
+    const char *nf1 = strstr(stats, "HTTP/1.1 404");
+    assert_non_null(nf1);
+    assert_non_null(strstr(nf1 + 1, "HTTP/1.1 404"));
+    free(all);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_builtin_endpoints_list_routes_processes_and_metrics(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "GET /help HTTP/1.1\r\n\r\n"
+                 "GET /echo/help HTTP/1.1\r\n\r\n"
+                 "GET /__processes__ HTTP/1.1\r\n\r\n"
+                 "GET /metrics/snapshot HTTP/1.1\r\n\r\n");
+    char *all = read_responses(fd, 4);
+    assert_non_null(strstr(all, "/__processes__\n/help\n/metrics/snapshot\n/echo/later\n"));
+    assert_non_null(strstr(all, "\r\n\r\n/echo/later\n/echo/now\n/echo/stats\n"));
+    assert_non_null(strstr(all, "{\"id\":\"echo\",\"state\":"));
+    const char *m = strstr(all, "{\"transport/bytes_received\":");
+    assert_non_null(m);
+    assert_non_null(strstr(m, "\"transport/messages_received\":"));
+    free(all);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_oversized_header_is_refused_with_431_and_closed(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "GET /help HTTP/1.1\r\nX-Big: ");
+    char chunk[4096];
+    memset(chunk, 'a', sizeof chunk - 1);
+    chunk[sizeof chunk - 1] = '\0';
+    for (int i = 0; i < 24; i++)
+        send_all(fd, chunk);
+    int codes[1], closed;
+    assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 431);
+    assert_true(wait_closed(fd));
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -355,6 +453,9 @@ int main(void)
         cmocka_unit_test(test_two_nodes_exchange_messages_both_ways),
         cmocka_unit_test(test_100000_messages_arrive_in_order),
         cmocka_unit_test(test_remote_link_gives_exited_when_peer_is_killed_and_relink_again),
+        cmocka_unit_test(test_http_routes_answer_pipelined_requests_in_order),
+        cmocka_unit_test(test_builtin_endpoints_list_routes_processes_and_metrics),
+        cmocka_unit_test(test_oversized_header_is_refused_with_431_and_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "cproc/error.h"
 #include "cproc/filter.h"
 #include "cproc/future.h"
+#include "cproc/http.h"
 #include "cproc/log.h"
 #include "cproc/loop.h"
 #include "cproc/message.h"

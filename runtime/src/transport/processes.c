@@ -94,7 +94,7 @@ int cp__processes_json(cp__buf_t *out)
         char tail[96];
         int n = snprintf(tail, sizeof tail, ",\"state\":\"%s\",\"events\":%d}",
                          state_name(c.v[i].state), c.v[i].queued ? 1 : 0);
-        rc = cp__buf_append(out, i ? ",{\"id\":" : "{\"id\":", i ? 8 : 7);
+        rc = cp__buf_append_str(out, i ? ",{\"id\":" : "{\"id\":");
         if (!rc)
             rc = append_json_string(out, c.v[i].id);
         if (!rc)

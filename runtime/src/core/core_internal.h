@@ -146,9 +146,10 @@ typedef struct cp__runtime {
     /* run queue */
     pthread_mutex_t rq_mu;
     pthread_cond_t rq_cv;
-    struct cp_process *rq_head, *rq_tail;
+    struct cp_process *_Atomic rq_head; /* polled without the lock */
+    struct cp_process *rq_tail;
     unsigned rq_idle;
-    bool rq_quit;
+    _Atomic bool rq_quit;
     _Atomic uint64_t resumes;
 
     /* process table: chunks of slots, a free-slot stack and an id map */

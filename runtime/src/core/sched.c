@@ -1,4 +1,5 @@
 /* Scheduling: mailboxes, the run queue, worker threads and resume. */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,9 @@
 /* How many events a process runs before yielding its worker: the fairness
  * bound that keeps one busy process from starving the others. */
 #define BATCH 256
+
+/* Pause iterations an idle worker polls the run queue before sleeping. */
+#define SPIN 200
 
 _Thread_local struct cp_process *cp__current;
 _Thread_local bool cp__is_worker;
@@ -77,7 +81,7 @@ static void runq_push(struct cp_process *p)
     if (cp__rt.rq_tail)
         cp__rt.rq_tail->runq_next = p;
     else
-        cp__rt.rq_head = p;
+        atomic_store_explicit(&cp__rt.rq_head, p, memory_order_relaxed);
     cp__rt.rq_tail = p;
     bool wake = cp__rt.rq_idle > 0;
     pthread_mutex_unlock(&cp__rt.rq_mu);
@@ -233,23 +237,43 @@ static void resume(struct cp_process *p)
         cp__schedule(p);
 }
 
+/* Spins briefly before sleeping: under load work arrives within
+ * microseconds, and a futex sleep/wake pair per event costs more than the
+ * event. */
+static void spin_for_work(void)
+{
+    for (int i = 0; i < SPIN; i++) {
+        if (atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed) != NULL ||
+            atomic_load_explicit(&cp__rt.rq_quit, memory_order_relaxed))
+            return;
+        if (i % 8 == 7)
+            sched_yield(); /* let a producer sharing this core run */
+#if defined(__x86_64__) || defined(__i386__)
+        else
+            __builtin_ia32_pause();
+#endif
+    }
+}
+
 static void *worker_main(void *arg)
 {
     cp__is_worker = true;
     for (;;) {
+        spin_for_work();
         pthread_mutex_lock(&cp__rt.rq_mu);
-        while (cp__rt.rq_head == NULL && !cp__rt.rq_quit) {
+        while (atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed) == NULL &&
+               !atomic_load(&cp__rt.rq_quit)) {
             cp__rt.rq_idle++;
             pthread_cond_wait(&cp__rt.rq_cv, &cp__rt.rq_mu);
             cp__rt.rq_idle--;
         }
-        struct cp_process *p = cp__rt.rq_head;
+        struct cp_process *p = atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed);
         if (p == NULL) {
             pthread_mutex_unlock(&cp__rt.rq_mu);
             break;
         }
-        cp__rt.rq_head = p->runq_next;
-        if (cp__rt.rq_head == NULL)
+        atomic_store_explicit(&cp__rt.rq_head, p->runq_next, memory_order_relaxed);
+        if (p->runq_next == NULL)
             cp__rt.rq_tail = NULL;
         pthread_mutex_unlock(&cp__rt.rq_mu);
         resume(p);
@@ -263,9 +287,10 @@ int cp__sched_start(unsigned n)
 {
     pthread_mutex_init(&cp__rt.rq_mu, NULL);
     pthread_cond_init(&cp__rt.rq_cv, NULL);
-    cp__rt.rq_head = cp__rt.rq_tail = NULL;
+    atomic_store(&cp__rt.rq_head, NULL);
+    cp__rt.rq_tail = NULL;
     cp__rt.rq_idle = 0;
-    cp__rt.rq_quit = false;
+    atomic_store(&cp__rt.rq_quit, false);
     cp__rt.workers = calloc(n, sizeof *cp__rt.workers);
     if (cp__rt.workers == NULL)
         return CP_ENOMEM;
@@ -282,7 +307,7 @@ int cp__sched_start(unsigned n)
 void cp__sched_stop(void)
 {
     pthread_mutex_lock(&cp__rt.rq_mu);
-    cp__rt.rq_quit = true;
+    atomic_store(&cp__rt.rq_quit, true);
     pthread_cond_broadcast(&cp__rt.rq_cv);
     pthread_mutex_unlock(&cp__rt.rq_mu);
     for (unsigned i = 0; i < cp__rt.num_workers; i++)

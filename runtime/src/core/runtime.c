@@ -280,8 +280,9 @@ void cp_runtime_stop(void)
     cp__sched_stop();
     post_shutdown();
     pthread_join(cp__rt.loop_thread, NULL);
-    /* Timer callbacks may have dispatched after the processes ended: those
-     * events are dropped with the table. */
+    /* From here lookups find nothing, so what the freeing below triggers
+     * (abandoned futures, their callbacks) cannot reach a process. */
+    atomic_store(&cp__rt.running, false);
     cp__timers_free();
     cp__rlinks_free();
     cp__table_free();
@@ -293,7 +294,6 @@ void cp_runtime_stop(void)
     cp__rt.ip = 0;
     cp__rt.port = 0;
     cp__rt.num_workers = 0;
-    atomic_store(&cp__rt.running, false);
     pthread_mutex_unlock(&cp__rt.life_mu);
 }
 

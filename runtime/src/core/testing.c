@@ -169,6 +169,8 @@ static bool test_filter(const cp_event_view_t *ev, void *arg)
  * the filter lock and then take test_mu, so the other order would invert. */
 static int expect_add(struct cp__expect *e)
 {
+    if (!atomic_load(&cp__rt.running))
+        return CP_ESTATE;
     pthread_mutex_lock(&cp__rt.test_mu);
     bool have = cp__rt.test_filter_id != 0;
     pthread_mutex_unlock(&cp__rt.test_mu);
@@ -281,6 +283,8 @@ int cp_test_drop_messages(const char *name, const cp_upid_t *from, const cp_upid
 int cp_test_drop_stop(uint64_t id)
 {
     struct cp__expect *hit = NULL;
+    if (!atomic_load(&cp__rt.running))
+        return CP_ENOENT;
     pthread_mutex_lock(&cp__rt.test_mu);
     for (struct cp__expect **e = &cp__rt.expects; *e; e = &(*e)->next) {
         if ((*e)->id == id && (*e)->persistent) {

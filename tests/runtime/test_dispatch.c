@@ -1,5 +1,8 @@
 /* dispatch, defer, delay, async and filters. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -440,6 +443,95 @@ static void test_expectation_pending_at_stop_is_abandoned(void **state)
     assert_int_equal(cp_runtime_start(NULL), 0);
 }
 
+/* ---- concurrency and fairness --------------------------------------------- */
+
+typedef struct sender {
+    cp_upid_t pid;
+    int count;
+} sender_t;
+
+static void *send_many(void *arg)
+{
+    sender_t *s = arg;
+    add_args_t a = {.value = 1};
+    for (int i = 0; i < s->count; i++)
+        cp_dispatch(&s->pid, add, &a, sizeof a, NULL);
+    return NULL;
+}
+
+static void test_dispatch_from_many_threads_arrives_exactly_once(void **state)
+{
+    enum { THREADS = 4, EACH = 20000 };
+    counter_t c = {0};
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("sink", NULL, &c, &pid), 0);
+    pthread_t t[THREADS];
+    sender_t s = {.pid = pid, .count = EACH};
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, send_many, &s), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    cp_future_t *sum = cp_dispatch_future(&pid, get_sum, NULL, 0, NULL);
+    CP_AWAIT_READY(sum);
+    assert_int_equal(*(int *)cp_future_value(sum), THREADS * EACH);
+    cp_future_unref(sum);
+}
+
+typedef struct spinner {
+    atomic_bool stop;
+} spinner_t;
+
+static void spin_again(cp_process_t *self, void *args)
+{
+    spinner_t *s = cp_process_data(self);
+    if (!atomic_load(&s->stop)) {
+        cp_upid_t me = cp_process_pid(self);
+        cp_dispatch(&me, spin_again, NULL, 0, NULL);
+    }
+}
+
+static cp_future_t *stop_spinner(cp_process_t *self, void *args)
+{
+    spinner_t *s = *(spinner_t **)args;
+    atomic_store(&s->stop, true);
+    return cp_future_ready(NULL, NULL);
+}
+
+static void test_busy_process_does_not_starve_others(void **state)
+{
+    cp_runtime_stop();
+    cp_runtime_options_t one = {.num_workers = 1};
+    assert_int_equal(cp_runtime_start(&one), 0);
+    spinner_t s = {false};
+    spinner_t *sp = &s;
+    cp_upid_t busy, other;
+    assert_int_equal(cp_process_spawn("busy", NULL, &s, &busy), 0);
+    assert_int_equal(cp_process_spawn("other", NULL, NULL, &other), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cp_dispatch(&busy, spin_again, NULL, 0, NULL), 0);
+    cp_future_t *f = cp_dispatch_future(&other, stop_spinner, &sp, sizeof sp, NULL);
+    CP_AWAIT_READY(f);
+    cp_future_unref(f);
+    assert_int_equal(cp_clock_settle(), 0);
+}
+
+static cp_future_t *settle_inside(cp_process_t *self, void *args)
+{
+    int *rc = malloc(sizeof *rc);
+    *rc = cp_clock_settle();
+    return cp_future_ready(rc, free);
+}
+
+static void test_settle_inside_process_is_deadlock_error(void **state)
+{
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("settler", NULL, NULL, &pid), 0);
+    cp_future_t *f = cp_dispatch_future(&pid, settle_inside, NULL, 0, NULL);
+    CP_AWAIT_READY(f);
+    assert_int_equal(*(int *)cp_future_value(f), CP_EDEADLK);
+    cp_future_unref(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
@@ -462,6 +554,9 @@ int main(void)
         T(test_filter_drops_exited),
         T(test_filter_remove_stops_filtering),
         T(test_expectation_pending_at_stop_is_abandoned),
+        T(test_dispatch_from_many_threads_arrives_exactly_once),
+        T(test_busy_process_does_not_starve_others),
+        T(test_settle_inside_process_is_deadlock_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

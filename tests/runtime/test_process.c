@@ -445,6 +445,42 @@ static void test_invalid_worker_count_fails_start(void **state)
     assert_int_equal(cp_runtime_num_workers(), 2);
 }
 
+static void test_remote_link_breaks_when_node_is_lost(void **state)
+{
+    record_t r = {.on_exit = cp_promise_new(NULL)};
+    cp_future_t *exited = cp_promise_future(r.on_exit);
+    cp_upid_t watcher, remote;
+    /* TEST-NET-1: nothing answers there, so only node_lost ends the link. */
+    cp_upid_make("far", 0xc0000201u, 9, &remote);
+    assert_int_equal(cp_process_spawn("remote_watcher", &rec_ops, &r, &watcher), 0);
+    assert_int_equal(cp_dispatch(&watcher, link_to, &remote, sizeof remote, NULL), 0);
+    assert_int_equal(cp_clock_settle(), 0);
+    cp__node_lost(remote.ip, remote.port);
+    CP_AWAIT_READY(exited);
+    assert_int_equal(cp_process_terminate(&watcher, false), 0);
+    assert_int_equal(cp_process_wait(&watcher, CP_WAIT_FOREVER), 0);
+    assert_int_equal(r.exited, 1);
+    assert_true(cp_upid_equal(&r.exited_pid, &remote));
+    cp_promise_free(r.on_exit);
+    cp_future_unref(exited);
+}
+
+static void test_log_level_parses_names(void **state)
+{
+    cp_log_level_t l;
+    assert_int_equal(cp_log_parse_level("debug", &l), 0);
+    assert_int_equal(l, CP_LOG_DEBUG);
+    assert_int_equal(cp_log_parse_level("off", &l), 0);
+    assert_int_equal(l, CP_LOG_OFF);
+    assert_int_equal(cp_log_parse_level("loud", &l), CP_EINVAL);
+    cp_log_level_t before = cp_log_get_level();
+    cp_log_set_level(CP_LOG_ERROR);
+    assert_true(cp_log_enabled(CP_LOG_ERROR));
+    assert_false(cp_log_enabled(CP_LOG_WARN));
+    assert_false(cp_log_enabled(CP_LOG_OFF));
+    cp_log_set_level(before);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
@@ -470,6 +506,8 @@ int main(void)
         T(test_worker_count_parses_valid_values),
         T(test_worker_count_comes_from_environment),
         T(test_invalid_worker_count_fails_start),
+        T(test_remote_link_breaks_when_node_is_lost),
+        T(test_log_level_parses_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,22 +18,20 @@
 #include "core/node.h"
 #include "cproc/error.h"
 #include "transport/server.h"
+#include "transport/stream.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
 #define T cp__transport
 
 struct cp__inconn {
-    uv_tcp_t tcp;
+    cp__stream_t st; /* first: stream callbacks cast back */
     struct cp__inconn *next, **pprev;
     cp__http_decoder_t dec;
-    cp__buf_t out;     /* answers not yet handed to a write */
-    cp__buf_t writing; /* the write in flight */
-    uv_write_t write;
-    bool write_active;
+    cp__buf_t out; /* answers not yet handed to the stream */
     bool close_when_flushed;
     bool closing;
-    bool in_read; /* inside a read callback: flush once at its end */
+    bool in_read; /* inside a read: flush once at its end */
     uint32_t peer_ip;
     cp__http_slot_t *slots_head, *slots_tail;
 };
@@ -44,47 +42,38 @@ static void conn_close(cp__inconn_t *c);
  * freed when it arrives, or at stop (loop thread). */
 static cp__http_slot_t *orphans;
 
-static void conn_closed(uv_handle_t *h)
+static void conn_closed(cp__stream_t *st)
 {
-    cp__inconn_t *c = (cp__inconn_t *)h;
+    cp__inconn_t *c = (cp__inconn_t *)st;
     cp__http_decoder_close(&c->dec);
     cp__buf_close(&c->out);
-    cp__buf_close(&c->writing);
     free(c);
 }
 
-static void conn_flush(cp__inconn_t *c);
-
-static void conn_written(uv_write_t *w, int status)
+static void conn_maybe_close(cp__inconn_t *c)
 {
-    cp__inconn_t *c = w->data;
-    c->write_active = false;
-    c->writing.len = 0;
-    if (c->closing)
-        return;
-    if (status < 0) {
+    if (c->close_when_flushed && !c->slots_head && c->out.len == 0 && !cp__stream_busy(&c->st))
         conn_close(c);
-        return;
-    }
-    conn_flush(c);
 }
 
 static void conn_flush(cp__inconn_t *c)
 {
-    if (c->closing || c->write_active)
+    if (c->closing)
         return;
-    if (c->out.len == 0) {
-        if (c->close_when_flushed && !c->slots_head)
-            conn_close(c);
-        return;
-    }
-    cp__buf_swap(&c->out, &c->writing);
-    uv_buf_t b = uv_buf_init(c->writing.data, (unsigned)c->writing.len);
-    c->write_active = true;
-    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, conn_written) < 0) {
-        c->write_active = false;
+    if (c->out.len && cp__stream_write_buf(&c->st, &c->out)) {
         conn_close(c);
+        return;
     }
+    conn_maybe_close(c);
+}
+
+static void conn_drained(cp__stream_t *st, int status)
+{
+    cp__inconn_t *c = (cp__inconn_t *)st;
+    if (status < 0)
+        conn_close(c);
+    else
+        conn_maybe_close(c);
 }
 
 static void conn_close(cp__inconn_t *c)
@@ -108,7 +97,7 @@ static void conn_close(cp__inconn_t *c)
         }
     }
     c->slots_head = c->slots_tail = NULL;
-    uv_close((uv_handle_t *)&c->tcp, conn_closed);
+    cp__stream_close(&c->st);
 }
 
 /* Appends an answer, or queues it behind answers still being computed. */
@@ -226,38 +215,15 @@ static int on_request(void *arg, cp__http_request_t *req)
     return 0;
 }
 
-static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static void conn_data(cp__stream_t *st, const char *data, size_t n)
 {
-    /* Parsing copies out what it keeps, so one buffer serves every read. */
-    static _Thread_local char in[65536];
-    buf->base = in;
-    buf->len = sizeof in;
-}
-
-static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-    cp__inconn_t *c = (cp__inconn_t *)s;
-    if (c->closing)
-        return;
-    if (n < 0) {
-        /* Everything read before was parsed already; answers to it still
-         * go out when the peer only half-closed. */
-        uv_read_stop(s);
-        c->close_when_flushed = true;
-        if (n != UV_EOF || cp__http_decoder_mid_request(&c->dec))
-            conn_close(c);
-        else
-            conn_flush(c);
-        return;
-    }
-    if (n == 0)
-        return;
+    cp__inconn_t *c = (cp__inconn_t *)st;
     atomic_fetch_add(&T.bytes_received, (uint64_t)n);
     c->in_read = true;
-    int rc = cp__http_decoder_feed(&c->dec, buf->base, (size_t)n);
+    int rc = cp__http_decoder_feed(&c->dec, data, n);
     c->in_read = false;
     if (rc) {
-        uv_read_stop(s);
+        cp__stream_stop(&c->st);
         if (c->dec.error_status) {
             atomic_fetch_add(&T.http_errors, 1);
             const char *r = c->dec.error_reason ? c->dec.error_reason : "error";
@@ -265,9 +231,19 @@ static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         }
         c->close_when_flushed = true;
     }
-    if (c->closing)
-        return;
     conn_flush(c);
+}
+
+static void conn_end(cp__stream_t *st, int status)
+{
+    cp__inconn_t *c = (cp__inconn_t *)st;
+    /* Everything read before was parsed already; answers to it still go
+     * out when the peer only half-closed. */
+    c->close_when_flushed = true;
+    if (status != UV_EOF || cp__http_decoder_mid_request(&c->dec))
+        conn_close(c);
+    else
+        conn_flush(c);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -277,10 +253,12 @@ static void on_connection(uv_stream_t *server, int status)
     cp__inconn_t *c = calloc(1, sizeof *c);
     if (!c)
         return;
-    uv_tcp_init(cp__loop(), &c->tcp);
-    c->write.data = c;
+    cp__stream_init(&c->st);
+    c->st.on_data = conn_data;
+    c->st.on_end = conn_end;
+    c->st.on_drained = conn_drained;
+    c->st.on_closed = conn_closed;
     cp__buf_init(&c->out);
-    cp__buf_init(&c->writing);
     cp__http_decoder_init(&c->dec, &T.cfg.limits, on_request, c);
     c->next = T.conns;
     if (T.conns)
@@ -288,13 +266,13 @@ static void on_connection(uv_stream_t *server, int status)
     c->pprev = &T.conns;
     T.conns = c;
     T.inbound++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
+    if (uv_accept(server, (uv_stream_t *)&c->st.tcp) < 0) {
         conn_close(c);
         return;
     }
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
+    if (uv_tcp_getpeername(&c->st.tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
         c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
     if (T.inbound > T.cfg.max_connections) {
         static const char msg[] = "too many connections";
@@ -303,8 +281,8 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     atomic_fetch_add(&T.connections_in, 1);
-    uv_tcp_nodelay(&c->tcp, 1);
-    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) < 0)
+    uv_tcp_nodelay(&c->st.tcp, 1);
+    if (cp__stream_start(&c->st))
         conn_close(c);
 }
 

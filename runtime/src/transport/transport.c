@@ -61,11 +61,9 @@ static bool peer_mark_dirty(cp__peer_t *p)
 
 static void peer_kick(cp__peer_t *p);
 
-static void outconn_closed(uv_handle_t *h)
+static void outconn_closed(cp__stream_t *st)
 {
-    cp__outconn_t *c = (cp__outconn_t *)h;
-    cp__buf_close(&c->out);
-    free(c);
+    free(st);
 }
 
 /* Detaches the connection from its peer and closes it. Messages not yet
@@ -79,7 +77,7 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     c->peer = NULL;
     if (c->out_msgs)
         atomic_fetch_add(&T.messages_dropped, c->out_msgs);
-    uv_close((uv_handle_t *)&c->tcp, outconn_closed);
+    cp__stream_close(&c->st);
     if (!lost)
         return;
     pthread_mutex_lock(&T.mu);
@@ -93,31 +91,25 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     cp__node_lost(p->ip, p->port);
 }
 
-static void outconn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static void outconn_data(cp__stream_t *st, const char *data, size_t len)
 {
-    /* Peers answer our messages with short 202s that we only discard. */
-    static _Thread_local char sink[16384];
-    buf->base = sink;
-    buf->len = sizeof sink;
+    /* Peers answer our messages with 202s that we only discard. */
 }
 
-static void outconn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void outconn_end(cp__stream_t *st, int status)
 {
-    cp__outconn_t *c = (cp__outconn_t *)s;
-    if (n >= 0 || !c->peer)
-        return;
+    cp__outconn_t *c = (cp__outconn_t *)st;
     /* EOF or error: the peer closed or reset. Reporting it now, rather than
      * at the next write, is what detects a stale half-closed connection
      * before a message is lost in it. */
-    peer_disconnect(c->peer, true);
+    if (c->peer)
+        peer_disconnect(c->peer, true);
 }
 
-static void outconn_written(uv_write_t *w, int status)
+static void outconn_drained(cp__stream_t *st, int status)
 {
-    cp__outconn_t *c = w->data;
-    c->writing = false;
+    cp__outconn_t *c = (cp__outconn_t *)st;
     size_t msgs = c->out_msgs;
-    c->out.len = 0;
     c->out_msgs = 0;
     if (!c->peer)
         return;
@@ -142,8 +134,8 @@ static void outconn_connected(uv_connect_t *req, int status)
     }
     c->state = OUT_CONNECTED;
     atomic_fetch_add(&T.connections_out, 1);
-    uv_tcp_nodelay(&c->tcp, 1);
-    if (uv_read_start((uv_stream_t *)&c->tcp, outconn_alloc, outconn_read) < 0) {
+    uv_tcp_nodelay(&c->st.tcp, 1);
+    if (cp__stream_start(&c->st)) {
         peer_disconnect(c->peer, true);
         return;
     }
@@ -154,22 +146,28 @@ static void peer_connect(cp__peer_t *p)
 {
     cp__outconn_t *c = calloc(1, sizeof *c);
     if (!c) {
-        peer_disconnect(p, true);
+        pthread_mutex_lock(&T.mu);
+        p->pending.len = 0;
+        p->pending_msgs = 0;
+        pthread_mutex_unlock(&T.mu);
+        cp__node_lost(p->ip, p->port);
         return;
     }
-    cp__buf_init(&c->out);
+    cp__stream_init(&c->st);
+    c->st.on_data = outconn_data;
+    c->st.on_end = outconn_end;
+    c->st.on_drained = outconn_drained;
+    c->st.on_closed = outconn_closed;
     c->peer = p;
     c->state = OUT_CONNECTING;
     c->connect.data = c;
-    c->write.data = c;
-    uv_tcp_init(cp__loop(), &c->tcp);
     p->conn = c;
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(p->ip);
     sa.sin_port = htons(p->port);
-    if (uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&sa, outconn_connected) < 0) {
+    if (uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa, outconn_connected) < 0) {
         atomic_fetch_add(&T.connects_failed, 1);
         peer_disconnect(p, true);
     }
@@ -191,22 +189,24 @@ static void peer_kick(cp__peer_t *p)
         return;
     }
     cp__outconn_t *c = p->conn;
-    if (c->state != OUT_CONNECTED || c->writing)
+    if (c->state != OUT_CONNECTED || cp__stream_busy(&c->st))
         return;
+    /* Take the bytes under the lock, write them outside it: a failing
+     * write reports the loss, which takes the lock again. */
     pthread_mutex_lock(&T.mu);
-    cp__buf_swap(&c->out, &p->pending);
-    c->out_msgs = p->pending_msgs;
+    cp__buf_swap(&p->pending, &p->spare);
+    size_t bytes = p->spare.len;
+    size_t msgs = p->pending_msgs;
     p->pending_msgs = 0;
     pthread_mutex_unlock(&T.mu);
-    if (c->out.len == 0)
+    if (bytes == 0)
         return;
-    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
-    atomic_fetch_add(&T.bytes_sent, c->out.len);
-    c->writing = true;
-    if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, outconn_written) < 0) {
-        c->writing = false;
+    c->out_msgs = msgs;
+    atomic_fetch_add(&T.bytes_sent, bytes);
+    int rc = cp__stream_write_buf(&c->st, &p->spare);
+    p->spare.len = 0;
+    if (rc && p->conn == c)
         peer_disconnect(p, true);
-    }
 }
 
 static void on_wake(uv_async_t *a)
@@ -263,9 +263,10 @@ void cp__transport_stop(void)
             cp__peer_t *next = p->hash_next;
             if (p->conn) {
                 p->conn->peer = NULL;
-                uv_close((uv_handle_t *)&p->conn->tcp, outconn_closed);
+                cp__stream_close(&p->conn->st);
             }
             cp__buf_close(&p->pending);
+            cp__buf_close(&p->spare);
             free(p);
             p = next;
         }

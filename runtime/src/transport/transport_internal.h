@@ -22,6 +22,7 @@
 
 #include "transport/buf.h"
 #include "transport/http_decoder.h"
+#include "transport/stream.h"
 
 typedef struct cp__outconn cp__outconn_t;
 
@@ -40,6 +41,7 @@ typedef struct cp__peer {
     bool linked; /* someone linked a process at this address */
     /* Loop thread only: */
     cp__outconn_t *conn; /* NULL when disconnected */
+    cp__buf_t spare;     /* rotates with pending so writes allocate nothing */
     struct cp__peer *kick_next;
 } cp__peer_t;
 
@@ -48,14 +50,11 @@ typedef enum { OUT_CONNECTING, OUT_CONNECTED } cp__outconn_state_t;
 /* One outbound TCP connection; freed in its close callback, so a peer
  * detaches from it at once and a new one can start while it closes. */
 struct cp__outconn {
-    uv_tcp_t tcp;
+    cp__stream_t st; /* first: stream callbacks cast back */
     uv_connect_t connect;
-    uv_write_t write;
     cp__peer_t *peer; /* NULL once detached */
     cp__outconn_state_t state;
-    bool writing;
-    cp__buf_t out; /* the bytes of the write in flight */
-    size_t out_msgs;
+    size_t out_msgs; /* messages handed to the stream, not yet written */
 };
 
 typedef struct cp__transport_config {

@@ -481,6 +481,24 @@ static void test_log_level_parses_names(void **state)
     cp_log_set_level(before);
 }
 
+static cp_future_t *stop_inside(cp_process_t *self, void *args)
+{
+    cp_runtime_stop();
+    bool *still = malloc(sizeof *still);
+    *still = cp_runtime_running();
+    return cp_future_ready(still, free);
+}
+
+static void test_runtime_stop_inside_process_is_ignored(void **state)
+{
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("stopper", NULL, NULL, &pid), 0);
+    cp_future_t *f = cp_dispatch_future(&pid, stop_inside, NULL, 0, NULL);
+    CP_AWAIT_READY(f);
+    assert_true(*(bool *)cp_future_value(f));
+    cp_future_unref(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
@@ -508,6 +526,7 @@ int main(void)
         T(test_invalid_worker_count_fails_start),
         T(test_remote_link_breaks_when_node_is_lost),
         T(test_log_level_parses_names),
+        T(test_runtime_stop_inside_process_is_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,6 +268,11 @@ fail:
 
 void cp_runtime_stop(void)
 {
+    if (cp__is_worker || on_loop_thread) {
+        /* Joining the thread we run on would hang forever. */
+        cp_log(CP_LOG_ERROR, "cp_runtime_stop() called from a runtime thread; ignored");
+        return;
+    }
     pthread_mutex_lock(&cp__rt.life_mu);
     if (!atomic_load(&cp__rt.running)) {
         pthread_mutex_unlock(&cp__rt.life_mu);

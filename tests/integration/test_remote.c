@@ -37,6 +37,9 @@ static const char *node_path(void)
     return p ? p : "./cproc_node";
 }
 
+/* One extra "NAME=value" for the next node started (NULL: none). */
+static const char *next_env;
+
 static void node_start(node_t *n, const char *a1, const char *a2, const char *a3)
 {
     int in[2], out[2];
@@ -53,9 +56,12 @@ static void node_start(node_t *n, const char *a1, const char *a2, const char *a3
         setenv("LIBPROCESS_IP", "127.0.0.1", 1);
         setenv("LIBPROCESS_PORT", "0", 1);
         setenv("LIBPROCESS_NUM_WORKER_THREADS", "2", 1);
+        if (next_env)
+            putenv((char *)next_env);
         execl(node_path(), node_path(), a1, a2, a3, (char *)NULL);
         _exit(127);
     }
+    next_env = NULL;
     close(in[0]);
     close(out[1]);
     n->in = in[1];
@@ -441,6 +447,135 @@ static void test_oversized_header_is_refused_with_431_and_closed(void **state)
     assert_int_equal(node_stop(&n), 0);
 }
 
+/* Accepts one connection within the bound and reads one whole message
+ * (ending with the chunked terminator); returns the connection. */
+static int accept_message(int lfd, char *got, size_t size)
+{
+    struct pollfd p = {.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+    int in = accept(lfd, NULL, NULL);
+    assert_true(in >= 0);
+    size_t len = 0;
+    got[0] = '\0';
+    while (!strstr(got, "\r\n0\r\n\r\n")) {
+        struct pollfd q = {.fd = in, .events = POLLIN};
+        assert_int_equal(poll(&q, 1, BOUND_MS), 1);
+        ssize_t r = read(in, got + len, size - len - 1);
+        assert_true(r > 0);
+        len += (size_t)r;
+        got[len] = '\0';
+    }
+    return in;
+}
+
+static void test_stale_half_closed_connection_is_replaced_on_next_send(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    unsigned lport;
+    int lfd = tcp_listen(&lport);
+    int fd = tcp_connect(n.port);
+    char req[256], got[2048];
+    snprintf(req, sizeof req,
+             "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
+             "Content-Length: 3\r\n\r\none",
+             lport);
+    send_all(fd, req);
+    int in = accept_message(lfd, got, sizeof got);
+    assert_non_null(strstr(got, "\r\n3\r\none\r\n"));
+    /* We close our end: the node's connection to us is now stale. */
+    close(in);
+    snprintf(req, sizeof req,
+             "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
+             "Content-Length: 3\r\n\r\ntwo",
+             lport);
+    send_all(fd, req);
+    in = accept_message(lfd, got, sizeof got);
+    assert_non_null(strstr(got, "\r\n3\r\ntwo\r\n"));
+    close(in);
+    close(fd);
+    close(lfd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_sender_ip_must_match_peer_when_required(void **state)
+{
+    node_t n;
+    next_env = "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH=true";
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@10.9.8.7:1\r\n\r\n"
+                 "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n\r\n");
+    int codes[2], closed;
+    assert_int_equal(read_statuses(fd, codes, 2, &closed), 2);
+    assert_int_equal(codes[0], 400);
+    assert_int_equal(codes[1], 202);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_connections_over_the_limit_get_503_and_close(void **state)
+{
+    node_t n;
+    next_env = "CPROC_MAX_CONNECTIONS=2";
+    node_serve(&n);
+    int a = tcp_connect(n.port), b = tcp_connect(n.port);
+    int codes[1], closed;
+    send_all(a, "GET /help HTTP/1.1\r\n\r\n");
+    assert_int_equal(read_statuses(a, codes, 1, &closed), 1);
+    send_all(b, "GET /help HTTP/1.1\r\n\r\n");
+    assert_int_equal(read_statuses(b, codes, 1, &closed), 1);
+    int c = tcp_connect(n.port);
+    assert_int_equal(read_statuses(c, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 503);
+    assert_true(wait_closed(c));
+    close(c);
+    close(a);
+    close(b);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_body_over_the_limit_gets_413_and_close(void **state)
+{
+    node_t n;
+    next_env = "CPROC_MAX_BODY_SIZE=16";
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
+                 "Content-Length: 17\r\n\r\n");
+    int codes[1], closed;
+    assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
+    assert_int_equal(codes[0], 413);
+    assert_true(wait_closed(fd));
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_message_received_before_reset_is_delivered(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    unsigned lport;
+    int lfd = tcp_listen(&lport);
+    int fd = tcp_connect(n.port);
+    char req[256], got[2048];
+    snprintf(req, sizeof req,
+             "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
+             "Content-Length: 4\r\n\r\nlast",
+             lport);
+    send_all(fd, req);
+    /* Reset right after the message, as a libprocess peer whose queue
+     * drained may do. */
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+    int in = accept_message(lfd, got, sizeof got);
+    assert_non_null(strstr(got, "\r\n4\r\nlast\r\n"));
+    close(in);
+    close(lfd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -456,6 +591,11 @@ int main(void)
         cmocka_unit_test(test_http_routes_answer_pipelined_requests_in_order),
         cmocka_unit_test(test_builtin_endpoints_list_routes_processes_and_metrics),
         cmocka_unit_test(test_oversized_header_is_refused_with_431_and_closed),
+        cmocka_unit_test(test_stale_half_closed_connection_is_replaced_on_next_send),
+        cmocka_unit_test(test_sender_ip_must_match_peer_when_required),
+        cmocka_unit_test(test_connections_over_the_limit_get_503_and_close),
+        cmocka_unit_test(test_body_over_the_limit_gets_413_and_close),
+        cmocka_unit_test(test_message_received_before_reset_is_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,8 @@
  *                             prints the answer and exits.
  *   cproc_node ping PID       sends "ping" with body "hello" to PID and
  *                             prints "pong BODY" when it comes back.
+ *   cproc_node rtt PID N W    N ping/pong round trips with W in flight;
+ *                             prints "rtt n=N per_s=R p50_us=A p99_us=B".
  *   cproc_node link PID       links to PID, prints "linked", then "exited"
  *                             when the link breaks; "relink" on stdin links
  *                             again and prints "linked".
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include "cproc/cproc.h"
 
@@ -122,8 +126,62 @@ static const cp_process_ops_t echo_ops = {.initialize = echo_init, .destroy = ec
 typedef struct client {
     cp_upid_t to;
     unsigned long n;
+    unsigned long window;
     const char *mode;
+    unsigned long sent, got;
+    uint64_t start;
+    uint64_t *lat;
 } client_t;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void client_free(void *p)
+{
+    client_t *c = p;
+    free(c->lat);
+    free(c);
+}
+
+static void rtt_send(cp_process_t *self, client_t *c)
+{
+    char body[100] = {0};
+    uint64_t t = now_ns();
+    memcpy(body, &t, sizeof t);
+    c->sent++;
+    cp_process_send(self, &c->to, "ping", body, sizeof body);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void on_rtt_pong(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    client_t *c = cp_process_data(self);
+    uint64_t t;
+    if (msg->len < sizeof t)
+        return;
+    memcpy(&t, msg->body, sizeof t);
+    c->lat[c->got++] = now_ns() - t;
+    if (c->sent < c->n)
+        rtt_send(self, c);
+    if (c->got < c->n)
+        return;
+    double secs = (double)(now_ns() - c->start) / 1e9;
+    qsort(c->lat, c->n, sizeof *c->lat, cmp_u64);
+    printf("rtt n=%lu per_s=%.0f p50_us=%.1f p99_us=%.1f\n", c->n, (double)c->n / secs,
+           (double)c->lat[c->n / 2] / 1e3, (double)c->lat[c->n * 99 / 100] / 1e3);
+    fflush(stdout);
+    cp_upid_t me = cp_process_pid(self);
+    cp_process_terminate(&me, false);
+}
 
 static void on_answer(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
@@ -138,6 +196,13 @@ static void client_init(cp_process_t *self)
     client_t *c = cp_process_data(self);
     cp_process_install(self, "report", on_answer, NULL, NULL);
     cp_process_install(self, "pong", on_answer, NULL, NULL);
+    if (strcmp(c->mode, "rtt") == 0) {
+        cp_process_install(self, "pong", on_rtt_pong, NULL, NULL);
+        c->start = now_ns();
+        for (unsigned long i = 0; i < c->window && c->sent < c->n; i++)
+            rtt_send(self, c);
+        return;
+    }
     if (strcmp(c->mode, "ping") == 0) {
         cp_process_send(self, &c->to, "ping", "hello", 5);
         return;
@@ -150,7 +215,7 @@ static void client_init(cp_process_t *self)
     cp_process_send(self, &c->to, "report", NULL, 0);
 }
 
-static const cp_process_ops_t client_ops = {.initialize = client_init, .destroy = free};
+static const cp_process_ops_t client_ops = {.initialize = client_init, .destroy = client_free};
 
 static void linker_init(cp_process_t *self)
 {
@@ -207,6 +272,24 @@ int main(int argc, char **argv)
             snprintf(p, sizeof p, "%u", port);
             say("ready", p);
             wait_stdin(NULL);
+        }
+    } else if (strcmp(argv[1], "rtt") == 0 && argc == 5) {
+        client_t *c = calloc(1, sizeof *c);
+        cp_upid_t pid;
+        if (!c || cp_upid_parse(argv[2], &c->to)) {
+            free(c);
+            status = 2;
+        } else {
+            c->mode = argv[1];
+            c->n = strtoul(argv[3], NULL, 10);
+            c->window = strtoul(argv[4], NULL, 10);
+            c->lat = calloc(c->n ? c->n : 1, sizeof *c->lat);
+            if (!c->lat || !c->n || !c->window ||
+                cp_process_spawn("client", &client_ops, c, &pid)) {
+                client_free(c);
+                status = 1;
+            } else if (cp_process_wait(&pid, 300ull * 1000000000ull))
+                status = 3;
         }
     } else if ((strcmp(argv[1], "send") == 0 && argc == 4) ||
                (strcmp(argv[1], "ping") == 0 && argc == 3)) {

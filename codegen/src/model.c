@@ -56,8 +56,16 @@ void cpgen_file_free(cpgen_file_t *file)
     for (size_t i = 0; i < file->n_messages; i++)
         message_free(file->messages[i]);
     free(file->messages);
+    for (size_t i = 0; i < file->n_extern_enums; i++)
+        enum_free(file->extern_enums[i]);
+    free(file->extern_enums);
+    for (size_t i = 0; i < file->n_extern_messages; i++)
+        message_free(file->extern_messages[i]);
+    free(file->extern_messages);
     for (size_t i = 0; i < file->n_actors; i++)
-        cpgen_names_close(&file->actors[i].names);
+        cpgen_actor_close(&file->actors[i]);
     free(file->actors);
+    if (file->owner_free)
+        file->owner_free(file->owner);
     free(file);
 }

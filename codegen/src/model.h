@@ -102,11 +102,45 @@ struct cpgen_message {
     bool map_entry;
 };
 
-/* A place where an actor's declarations are kept for emit_actor.c. */
+/* A message an actor names (`on Msg`, an rpc's request or response); it
+ * may come from an imported file, so the actor keeps its names. */
+typedef struct cpgen_actor_msg {
+    cpgen_names_t names;
+    char *member; /* handler member for `on`: "on_ping" */
+} cpgen_actor_msg_t;
+
+typedef struct cpgen_rpc {
+    char *name;   /* as written: "GetStats" */
+    char *member; /* "get_stats" */
+    cpgen_actor_msg_t request, response;
+} cpgen_rpc_t;
+
+typedef struct cpgen_route {
+    char *path;   /* "/stats" */
+    char *member; /* "route_stats" */
+} cpgen_route_t;
+
+/* An actor (or a .proto service, which has rpcs only), for emit_actor.c. */
 typedef struct cpgen_actor {
     cpgen_names_t names;
     const void *ast; /* the cpidl actor node (borrowed from the AST) */
+    cpgen_actor_msg_t *on; /* source order */
+    size_t n_on;
+    cpgen_rpc_t *rpcs;
+    size_t n_rpcs;
+    cpgen_route_t *routes;
+    size_t n_routes;
 } cpgen_actor_t;
+
+/* Fill an actor's `on`, rpc and route entries (model_actor.c). The names of
+ * messages are those of full proto names such as "pkg.Outer.Inner" with
+ * `package` given separately. */
+void cpgen_actor_add_on(cpgen_actor_t *a, const char *package, const char *scoped);
+void cpgen_actor_add_rpc(cpgen_actor_t *a, const char *name, const char *req_package,
+                         const char *req_scoped, const char *res_package, const char *res_scoped);
+void cpgen_actor_add_route(cpgen_actor_t *a, const char *path);
+/* Release what an actor owns (not the struct itself). */
+void cpgen_actor_close(cpgen_actor_t *a);
 
 typedef struct cpgen_file {
     char *source;      /* path as given on the command line */
@@ -126,6 +160,16 @@ typedef struct cpgen_file {
     size_t n_messages;
     cpgen_actor_t *actors;
     size_t n_actors;
+    /* Types of imported files that fields refer to: names (and enum values)
+     * only, never emitted. */
+    cpgen_enum_t **extern_enums;
+    size_t n_extern_enums;
+    cpgen_message_t **extern_messages;
+    size_t n_extern_messages;
+    /* What the borrowed AST pointers (actors[i].ast) live in, released last
+     * by cpgen_file_free() with owner_free (the cpidl program). */
+    void *owner;
+    void (*owner_free)(void *owner);
 } cpgen_file_t;
 
 /* Release a file model and everything it owns. NULL is allowed. */

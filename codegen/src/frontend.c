@@ -1,0 +1,381 @@
+/*
+ * From the checked cpidl AST to the generator's model (model.h): compute
+ * every C name once, map types and labels, and normalise defaults into the
+ * literal text the emitters print.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpidl/cpidl.h>
+
+#include "emit.h"
+#include "frontend.h"
+#include "names.h"
+
+/* Pointer -> model map, so fields find the model of the type they name. */
+typedef struct ptr_map {
+    const void **keys;
+    void **values;
+    size_t cap; /* power of two */
+    size_t n;
+} ptr_map_t;
+
+static size_t ptr_hash(const void *p, size_t cap)
+{
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 17;
+    x *= (uintptr_t)0x9e3779b97f4a7c15ull;
+    x ^= x >> 29;
+    return (size_t)x & (cap - 1);
+}
+
+static void map_put(ptr_map_t *m, const void *key, void *value);
+
+static void map_grow(ptr_map_t *m)
+{
+    ptr_map_t bigger = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
+    bigger.keys = cpgen_xcalloc(bigger.cap, sizeof *bigger.keys);
+    bigger.values = cpgen_xcalloc(bigger.cap, sizeof *bigger.values);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i])
+            map_put(&bigger, m->keys[i], m->values[i]);
+    free(m->keys);
+    free(m->values);
+    *m = bigger;
+}
+
+static void map_put(ptr_map_t *m, const void *key, void *value)
+{
+    if (2 * (m->n + 1) > m->cap)
+        map_grow(m);
+    size_t i = ptr_hash(key, m->cap);
+    while (m->keys[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->n++;
+    m->keys[i] = key;
+    m->values[i] = value;
+}
+
+static void *map_get(const ptr_map_t *m, const void *key)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t i = ptr_hash(key, m->cap);
+    while (m->keys[i]) {
+        if (m->keys[i] == key)
+            return m->values[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static void map_close(ptr_map_t *m)
+{
+    free(m->keys);
+    free(m->values);
+}
+
+typedef struct builder {
+    cpgen_file_t *file;
+    ptr_map_t types; /* cpidl_message_t / cpidl_enum_t -> model */
+} builder_t;
+
+/* ".pkg.Outer.Inner" in package "pkg" -> "Outer.Inner". */
+static const char *scoped_name(const char *full, const char *package)
+{
+    if (full[0] == '.')
+        full++;
+    size_t plen = strlen(package);
+    if (plen && strncmp(full, package, plen) == 0 && full[plen] == '.')
+        return full + plen + 1;
+    return full;
+}
+
+static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
+{
+    cpgen_enum_t *e = cpgen_xcalloc(1, sizeof *e);
+    const char *package = ast->file->package;
+    cpgen_names_fill(&e->names, package, scoped_name(ast->full_name, package));
+    e->package = cpgen_xstrdup(package);
+    e->n_values = ast->n_values;
+    e->values = cpgen_xcalloc(ast->n_values, sizeof *e->values);
+    for (size_t i = 0; i < ast->n_values; i++) {
+        e->values[i].name = cpgen_xstrdup(ast->values[i]->name);
+        e->values[i].c_name = cpgen_xasprintf("%s__%s", e->names.upper, ast->values[i]->name);
+        e->values[i].number = ast->values[i]->number;
+    }
+    return e;
+}
+
+static cpgen_message_t *message_shell(const cpidl_message_t *ast)
+{
+    cpgen_message_t *m = cpgen_xcalloc(1, sizeof *m);
+    const char *package = ast->file->package;
+    cpgen_names_fill(&m->names, package, scoped_name(ast->full_name, package));
+    m->package = cpgen_xstrdup(package);
+    m->map_entry = ast->map_entry;
+    return m;
+}
+
+/* The model of a type another file declares: names only, kept for freeing. */
+static const cpgen_message_t *message_ref(builder_t *b, const cpidl_message_t *ast)
+{
+    cpgen_message_t *m = map_get(&b->types, ast);
+    if (m)
+        return m;
+    m = message_shell(ast);
+    cpgen_file_t *f = b->file;
+    f->extern_messages = cpgen_xrealloc(f->extern_messages,
+                                        (f->n_extern_messages + 1) * sizeof *f->extern_messages);
+    f->extern_messages[f->n_extern_messages++] = m;
+    map_put(&b->types, ast, m);
+    return m;
+}
+
+static const cpgen_enum_t *enum_ref(builder_t *b, const cpidl_enum_t *ast)
+{
+    cpgen_enum_t *e = map_get(&b->types, ast);
+    if (e)
+        return e;
+    e = enum_model(ast);
+    cpgen_file_t *f = b->file;
+    f->extern_enums = cpgen_xrealloc(f->extern_enums,
+                                     (f->n_extern_enums + 1) * sizeof *f->extern_enums);
+    f->extern_enums[f->n_extern_enums++] = e;
+    map_put(&b->types, ast, e);
+    return e;
+}
+
+static cpgen_type_t map_type(cpidl_type_t t)
+{
+    switch (t) {
+    case CPIDL_TYPE_DOUBLE: return CPGEN_TYPE_DOUBLE;
+    case CPIDL_TYPE_FLOAT: return CPGEN_TYPE_FLOAT;
+    case CPIDL_TYPE_INT64: return CPGEN_TYPE_INT64;
+    case CPIDL_TYPE_UINT64: return CPGEN_TYPE_UINT64;
+    case CPIDL_TYPE_INT32: return CPGEN_TYPE_INT32;
+    case CPIDL_TYPE_FIXED64: return CPGEN_TYPE_FIXED64;
+    case CPIDL_TYPE_FIXED32: return CPGEN_TYPE_FIXED32;
+    case CPIDL_TYPE_BOOL: return CPGEN_TYPE_BOOL;
+    case CPIDL_TYPE_STRING: return CPGEN_TYPE_STRING;
+    case CPIDL_TYPE_BYTES: return CPGEN_TYPE_BYTES;
+    case CPIDL_TYPE_UINT32: return CPGEN_TYPE_UINT32;
+    case CPIDL_TYPE_ENUM: return CPGEN_TYPE_ENUM;
+    case CPIDL_TYPE_SFIXED32: return CPGEN_TYPE_SFIXED32;
+    case CPIDL_TYPE_SFIXED64: return CPGEN_TYPE_SFIXED64;
+    case CPIDL_TYPE_SINT32: return CPGEN_TYPE_SINT32;
+    case CPIDL_TYPE_SINT64: return CPGEN_TYPE_SINT64;
+    case CPIDL_TYPE_MESSAGE:
+    case CPIDL_TYPE_GROUP:
+        break;
+    }
+    return CPGEN_TYPE_MESSAGE;
+}
+
+static cpgen_label_t map_label(cpidl_label_t l)
+{
+    switch (l) {
+    case CPIDL_LABEL_NONE: return CPGEN_LABEL_NONE;
+    case CPIDL_LABEL_OPTIONAL: return CPGEN_LABEL_OPTIONAL;
+    case CPIDL_LABEL_REQUIRED: return CPGEN_LABEL_REQUIRED;
+    case CPIDL_LABEL_REPEATED: break;
+    }
+    return CPGEN_LABEL_REPEATED;
+}
+
+/* The default as the literal the emitter prints (see print_number()). */
+static void fill_default(cpgen_field_t *f, const cpidl_field_t *ast)
+{
+    const cpidl_value_t *v = &ast->default_value;
+    f->has_default = true;
+    switch (f->type) {
+    case CPGEN_TYPE_STRING:
+    case CPGEN_TYPE_BYTES:
+        f->default_len = v->len;
+        f->default_bytes = cpgen_xmalloc(v->len + 1);
+        memcpy(f->default_bytes, v->text, v->len);
+        f->default_bytes[v->len] = 0;
+        return;
+    case CPGEN_TYPE_ENUM:
+        f->default_text = cpgen_xstrdup(ast->default_enum_value ? ast->default_enum_value->name
+                                                                : v->text);
+        return;
+    case CPGEN_TYPE_BOOL:
+        f->default_text = cpgen_xstrdup(v->kind == CPIDL_VALUE_IDENT ? v->text : "false");
+        return;
+    case CPGEN_TYPE_FLOAT:
+    case CPGEN_TYPE_DOUBLE:
+        if (v->kind == CPIDL_VALUE_IDENT) {
+            f->default_text = cpgen_xasprintf("%s%s", v->negative ? "-" : "", v->text);
+        } else if (v->float_value != v->float_value) {
+            f->default_text = cpgen_xstrdup("nan");
+        } else if (v->float_value > 1.7976931348623157e308) {
+            f->default_text = cpgen_xstrdup("inf");
+        } else if (v->float_value < -1.7976931348623157e308) {
+            f->default_text = cpgen_xstrdup("-inf");
+        } else {
+            f->default_text = cpgen_xasprintf("%.17g", v->float_value);
+        }
+        return;
+    default:
+        if (v->kind == CPIDL_VALUE_INT)
+            f->default_text = cpgen_xasprintf("%s%llu", v->negative && v->uint_value ? "-" : "",
+                                              (unsigned long long)v->uint_value);
+        else
+            f->default_text = cpgen_xasprintf("%.0f", v->float_value);
+        return;
+    }
+}
+
+static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t *ast, bool proto3)
+{
+    m->n_fields = ast->n_fields;
+    m->fields = cpgen_xcalloc(ast->n_fields, sizeof *m->fields);
+    for (size_t i = 0; i < ast->n_fields; i++) {
+        const cpidl_field_t *af = ast->fields[i];
+        cpgen_field_t *f = &m->fields[i];
+        f->name = cpgen_xstrdup(af->name);
+        f->member = cpgen_name_member(af->name);
+        f->number = af->number;
+        f->label = map_label(af->label);
+        /* protoc-c gives map entries the file's presence rules. */
+        if (ast->map_entry)
+            f->label = proto3 ? CPGEN_LABEL_NONE : CPGEN_LABEL_OPTIONAL;
+        f->type = map_type(af->type);
+        if (f->type == CPGEN_TYPE_MESSAGE && af->message)
+            f->message = message_ref(b, af->message);
+        if (f->type == CPGEN_TYPE_ENUM && af->enumeration)
+            f->enumeration = enum_ref(b, af->enumeration);
+        f->packed = af->packed && f->label == CPGEN_LABEL_REPEATED;
+        f->deprecated = af->deprecated;
+        f->oneof = af->oneof ? af->oneof_index : -1;
+        if (af->has_default && f->label != CPGEN_LABEL_REPEATED)
+            fill_default(f, af);
+    }
+    m->n_oneofs = ast->n_oneofs;
+    m->oneofs = cpgen_xcalloc(ast->n_oneofs, sizeof *m->oneofs);
+    for (size_t k = 0; k < ast->n_oneofs; k++) {
+        const char *name = ast->oneofs[k]->name;
+        cpgen_oneof_t *o = &m->oneofs[k];
+        char *camel = cpgen_name_camel(name);
+        char *upper = cpgen_name_upper(name);
+        char *lower = cpgen_name_member(name);
+        o->name = cpgen_xstrdup(name);
+        o->case_member = cpgen_xasprintf("%s_case", lower);
+        o->case_type = cpgen_xasprintf("%s__%sCase", m->names.c, camel);
+        o->case_upper = cpgen_xasprintf("%s__%s", m->names.upper, upper);
+        free(camel);
+        free(upper);
+        free(lower);
+    }
+}
+
+/* Generated headers are written flat into OUTDIR, so an import's header is
+ * named by its base name. */
+static char *import_header(const char *import_name)
+{
+    const char *slash = strrchr(import_name, '/');
+    const char *base = slash ? slash + 1 : import_name;
+    size_t len = strlen(base);
+    if (len > 6 && strcmp(base + len - 6, ".actor") == 0)
+        return cpgen_xasprintf("%.*s.actor.h", (int)(len - 6), base);
+    if (len > 6 && strcmp(base + len - 6, ".proto") == 0)
+        return cpgen_xasprintf("%.*s.pb-cproc.h", (int)(len - 6), base);
+    return cpgen_xasprintf("%s.h", base);
+}
+
+static cpgen_file_t *build(const cpidl_file_t *ast)
+{
+    builder_t b = { cpgen_xcalloc(1, sizeof(cpgen_file_t)), { NULL, NULL, 0, 0 } };
+    cpgen_file_t *file = b.file;
+    bool proto3 = ast->syntax == CPIDL_SYNTAX_PROTO3;
+    file->source = cpgen_xstrdup(ast->path);
+    file->package = cpgen_xstrdup(ast->package);
+    file->proto3 = proto3;
+
+    file->n_includes = ast->n_imports;
+    file->includes = cpgen_xcalloc(ast->n_imports, sizeof *file->includes);
+    for (size_t i = 0; i < ast->n_imports; i++)
+        file->includes[i] = import_header(ast->imports[i]->name);
+
+    file->n_enums = ast->n_all_enums;
+    file->enums = cpgen_xcalloc(ast->n_all_enums, sizeof *file->enums);
+    for (size_t i = 0; i < ast->n_all_enums; i++) {
+        file->enums[i] = enum_model(ast->all_enums[i]);
+        map_put(&b.types, ast->all_enums[i], file->enums[i]);
+    }
+
+    file->n_messages = ast->n_all_messages;
+    file->messages = cpgen_xcalloc(ast->n_all_messages, sizeof *file->messages);
+    for (size_t i = 0; i < ast->n_all_messages; i++) {
+        file->messages[i] = message_shell(ast->all_messages[i]);
+        map_put(&b.types, ast->all_messages[i], file->messages[i]);
+    }
+    for (size_t i = 0; i < ast->n_all_messages; i++)
+        fill_message(&b, file->messages[i], ast->all_messages[i], proto3);
+
+    file->n_actors = ast->n_actors;
+    file->actors = cpgen_xcalloc(ast->n_actors, sizeof *file->actors);
+    for (size_t i = 0; i < ast->n_actors; i++) {
+        const cpidl_actor_t *a = ast->actors[i];
+        cpgen_names_fill(&file->actors[i].names, ast->package,
+                         scoped_name(a->full_name, ast->package));
+        file->actors[i].ast = a;
+    }
+    map_close(&b.types);
+    return file;
+}
+
+static void program_free(void *program)
+{
+    cpidl_program_free(program);
+}
+
+static void deps_add(cpgen_deps_t *deps, const char *path)
+{
+    for (size_t i = 0; i < deps->n; i++)
+        if (strcmp(deps->paths[i], path) == 0)
+            return;
+    deps->paths = cpgen_xrealloc(deps->paths, (deps->n + 1) * sizeof *deps->paths);
+    deps->paths[deps->n++] = cpgen_xstrdup(path);
+}
+
+int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_file_t **out,
+                        cpgen_deps_t *deps)
+{
+    cpidl_options_t o;
+    memset(&o, 0, sizeof o);
+    o.include_dirs = opts->include_dirs;
+    o.n_include_dirs = opts->n_include_dirs;
+    o.werror = opts->werror;
+    o.diag_out = stderr;
+
+    *out = NULL;
+    cpidl_program_t *program = NULL;
+    int rc = cpidl_load(&o, path, &program);
+    if (rc != CPIDL_OK) {
+        if (rc != CPIDL_EFAIL)
+            fprintf(stderr, "cproc-gen: %s: %s\n", path, cpidl_strerror(rc));
+        return -1;
+    }
+    deps_add(deps, program->main->path);
+    for (size_t i = 0; i < program->n_files; i++)
+        deps_add(deps, program->files[i]->path);
+    *out = build(program->main);
+    /* The model keeps the actor nodes for emit_actor.c, so the program must
+     * outlive it: the driver frees both through cpgen_file_free(). */
+    (*out)->owner = program;
+    (*out)->owner_free = program_free;
+    return 0;
+}
+
+void cpgen_deps_close(cpgen_deps_t *deps)
+{
+    for (size_t i = 0; i < deps->n; i++)
+        free(deps->paths[i]);
+    free(deps->paths);
+    deps->paths = NULL;
+    deps->n = 0;
+}

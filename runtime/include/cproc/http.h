@@ -72,7 +72,9 @@ typedef cp_future_t *(*cp_http_handler)(cp_process_t *self, const cp_http_reques
  * is replaced or removed, or at runtime stop. Returns 0, CP_EINVAL, or
  * CP_ENOMEM (arg_free has then run). Call inside self. Routes of a process
  * stay until cp_http_unroute() or runtime stop; requests for a process that
- * ended are answered with 404. */
+ * ended are answered with 404. Remove them in `finalize` when a process
+ * with the same id may be spawned again, which would otherwise inherit
+ * them. */
 int cp_http_route(cp_process_t *self, const char *path, cp_http_handler handler, void *arg,
                   cp_free_fn arg_free);
 

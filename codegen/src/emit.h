@@ -46,8 +46,9 @@ void cpgen_out_vprintf(cpgen_out_t *out, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 /* Append `len` bytes as the inside of a C string literal (no quotes):
- * printable ASCII as is, everything else (and ", \, ?) escaped as
- * three-digit octal so the literal is portable and trigraph-safe. */
+ * printable ASCII as is, \" \\ \n \t, and everything else (including ?,
+ * so no trigraph can form) as three-digit octal, which never swallows a
+ * following digit the way hex escapes do. */
 void cpgen_out_c_bytes(cpgen_out_t *out, const unsigned char *bytes, size_t len);
 
 /* Write the buffer to `path` atomically (temporary file + rename).

@@ -248,13 +248,15 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
         free(d);
     }
 
-    cpgen_out_printf(h, "#define %s__INIT \\\n    { PROTOBUF_C_MESSAGE_INIT(&%s__descriptor)",
+    /* One member per line, in struct order, so a wrong default is easy to
+     * spot in review. */
+    cpgen_out_printf(h, "#define %s__INIT { \\\n    PROTOBUF_C_MESSAGE_INIT(&%s__descriptor)",
                      m->names.upper, m->names.lower);
     for (size_t i = 0; i < m->n_fields; i++) {
         const cpgen_field_t *f = &m->fields[i];
         if (f->oneof >= 0)
             continue;
-        cpgen_out_puts(h, ", ");
+        cpgen_out_puts(h, ", \\\n    ");
         if (f->label == CPGEN_LABEL_REPEATED) {
             cpgen_out_puts(h, "0, NULL");
             continue;
@@ -264,8 +266,8 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
         print_init_value(h, m, f);
     }
     for (size_t k = 0; k < m->n_oneofs; k++)
-        cpgen_out_printf(h, ", %s__NOT_SET, { 0 }", m->oneofs[k].case_upper);
-    cpgen_out_puts(h, " }\n\n");
+        cpgen_out_printf(h, ", \\\n    %s__NOT_SET, { 0 }", m->oneofs[k].case_upper);
+    cpgen_out_puts(h, " \\\n}\n\n");
 }
 
 static void emit_prototypes(const cpgen_message_t *m, cpgen_out_t *h)

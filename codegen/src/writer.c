@@ -115,9 +115,18 @@ void cpgen_out_c_bytes(cpgen_out_t *out, const unsigned char *bytes, size_t len)
     reserve(out, 4 * len);
     for (size_t i = 0; i < len; i++) {
         unsigned char b = bytes[i];
-        if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\' && b != '?')
+        if (b == '"' || b == '\\') {
+            out->data[out->len++] = '\\';
             out->data[out->len++] = (char)b;
-        else
+        } else if (b == '\n') {
+            out->data[out->len++] = '\\';
+            out->data[out->len++] = 'n';
+        } else if (b == '\t') {
+            out->data[out->len++] = '\\';
+            out->data[out->len++] = 't';
+        } else if (b >= 0x20 && b < 0x7f && b != '?') {
+            out->data[out->len++] = (char)b;
+        } else
             out->len += (size_t)sprintf(out->data + out->len, "\\%03o", b);
     }
     out->data[out->len] = '\0';

@@ -116,9 +116,13 @@ static void test_struct_has_presence_flags_and_oneof_union(void **state)
 static void test_init_macro_carries_defaults(void **state)
 {
     emitted_t *e = *state;
-    ASSERT_HAS(e->h, "#define FOO__BAR__OUTER__INIT \\\n"
-                     "    { PROTOBUF_C_MESSAGE_INIT(&foo__bar__outer__descriptor), 0, -5, 0, NULL, "
-                     "0, FOO__BAR__COLOR__RED, FOO__BAR__OUTER__O__NOT_SET, { 0 } }");
+    ASSERT_HAS(e->h, "#define FOO__BAR__OUTER__INIT { \\\n"
+                     "    PROTOBUF_C_MESSAGE_INIT(&foo__bar__outer__descriptor), \\\n"
+                     "    0, -5, \\\n"
+                     "    0, NULL, \\\n"
+                     "    0, FOO__BAR__COLOR__RED, \\\n"
+                     "    FOO__BAR__OUTER__O__NOT_SET, { 0 } \\\n"
+                     "}\n");
 }
 
 static void test_descriptor_lists_fields_by_number_with_ranges(void **state)

@@ -18,14 +18,17 @@ def main():
     if not protos:
         sys.exit("no /usr/include/google/protobuf/*.proto (libprotobuf-dev missing?)")
     failures = 0
+    # Generate everything first: the files include each other's headers.
     for proto in protos:
         r = subprocess.run([gen, "-I", "/usr/include", "-o", outdir, proto])
         if r.returncode != 0:
             print("FAIL generate", proto)
             failures += 1
-            continue
+    for proto in protos:
         stem = os.path.basename(proto)[:-len(".proto")]
         c = os.path.join(outdir, stem + ".pb-cproc.c")
+        if not os.path.exists(c):
+            continue
         r = subprocess.run(cc + ["-I", outdir, "-c", c, "-o", c + ".o"])
         if r.returncode != 0:
             print("FAIL compile", c)

@@ -34,6 +34,7 @@ struct cp__inconn {
     bool in_read; /* inside a read: flush once at its end */
     uint32_t peer_ip;
     cp__http_slot_t *slots_head, *slots_tail;
+    cp__wire_sender_cache_t sender;
 };
 
 static void conn_close(cp__inconn_t *c);
@@ -177,7 +178,7 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     const char *id, *name;
     size_t id_len, name_len;
     cp_upid_t from;
-    if (cp__wire_parse_message(req, &id, &id_len, &name, &name_len, &from)) {
+    if (cp__wire_parse_message_cached(req, &c->sender, &id, &id_len, &name, &name_len, &from)) {
         atomic_fetch_add(&T.messages_refused, 1);
         conn_answer(c, 400, NULL, NULL, 0, false);
         return;

@@ -326,6 +326,13 @@ static void trim(const char **s, size_t *n)
 int cp__wire_parse_message(cp__http_request_t *req, const char **id, size_t *id_len,
                            const char **name, size_t *name_len, cp_upid_t *from)
 {
+    return cp__wire_parse_message_cached(req, NULL, id, id_len, name, name_len, from);
+}
+
+int cp__wire_parse_message_cached(cp__http_request_t *req, cp__wire_sender_cache_t *cache,
+                                  const char **id, size_t *id_len, const char **name,
+                                  size_t *name_len, cp_upid_t *from)
+{
     size_t n;
     const char *who = cp__http_request_header(req, "Libprocess-From", &n);
     if (!who) {
@@ -337,8 +344,17 @@ int cp__wire_parse_message(cp__http_request_t *req, const char **id, size_t *id_
         n -= (size_t)(who - ua);
     }
     trim(&who, &n);
-    if (cp__wire_parse_upid(who, n, from))
-        return CP_EINVAL;
+    if (cache && cache->len == n && memcmp(cache->text, who, n) == 0) {
+        *from = cache->pid;
+    } else {
+        if (cp__wire_parse_upid(who, n, from))
+            return CP_EINVAL;
+        if (cache && n < sizeof cache->text) {
+            memcpy(cache->text, who, n);
+            cache->len = n;
+            cache->pid = *from;
+        }
+    }
 
     char *path = req->path;
     size_t len = req->path_len;

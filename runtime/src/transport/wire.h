@@ -47,6 +47,19 @@ bool cp__wire_is_message(const cp__http_request_t *req);
 int cp__wire_parse_message(cp__http_request_t *req, const char **id, size_t *id_len,
                            const char **name, size_t *name_len, cp_upid_t *from);
 
+/* The last sender seen on a connection: a peer sends from few UPIDs, so
+ * comparing the header's text saves parsing it for every message. */
+typedef struct cp__wire_sender_cache {
+    size_t len; /* 0: empty */
+    char text[CP_UPID_STRLEN];
+    cp_upid_t pid;
+} cp__wire_sender_cache_t;
+
+/* cp__wire_parse_message() consulting and updating `cache` (may be NULL). */
+int cp__wire_parse_message_cached(cp__http_request_t *req, cp__wire_sender_cache_t *cache,
+                                  const char **id, size_t *id_len, const char **name,
+                                  size_t *name_len, cp_upid_t *from);
+
 /* Parses "id@a.b.c.d:port" (or "id@localhost:port"), `len` bytes, into
  * *out. Returns 0 or CP_EINVAL. */
 int cp__wire_parse_upid(const char *text, size_t len, cp_upid_t *out);

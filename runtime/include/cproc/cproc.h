@@ -14,6 +14,7 @@
 #include "cproc/message.h"
 #include "cproc/pid.h"
 #include "cproc/process.h"
+#include "cproc/protocol.h"
 #include "cproc/runtime.h"
 #include "cproc/testing.h"
 

@@ -99,6 +99,7 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     const char *package = ast->file->package;
     cpgen_names_fill(&e->names, package, scoped_name(ast->full_name, package));
     e->package = cpgen_xstrdup(package);
+    e->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
     e->n_values = ast->n_values;
     e->values = cpgen_xcalloc(ast->n_values, sizeof *e->values);
     for (size_t i = 0; i < ast->n_values; i++) {
@@ -109,6 +110,23 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     return e;
 }
 
+/* The `on` handlers, rpcs and routes of an actor, for emit_actor.c. */
+static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
+{
+    for (size_t i = 0; i < a->n_handlers; i++) {
+        const cpidl_message_t *m = a->handlers[i]->message;
+        cpgen_actor_add_on(model, m->file->package, scoped_name(m->full_name, m->file->package));
+    }
+    for (size_t i = 0; i < a->n_methods; i++) {
+        const cpidl_method_t *r = a->methods[i];
+        const char *qp = r->input->file->package, *sp = r->output->file->package;
+        cpgen_actor_add_rpc(model, r->name, qp, scoped_name(r->input->full_name, qp), sp,
+                            scoped_name(r->output->full_name, sp));
+    }
+    for (size_t i = 0; i < a->n_routes; i++)
+        cpgen_actor_add_route(model, a->routes[i]->path);
+}
+
 static cpgen_message_t *message_shell(const cpidl_message_t *ast)
 {
     cpgen_message_t *m = cpgen_xcalloc(1, sizeof *m);
@@ -116,6 +134,7 @@ static cpgen_message_t *message_shell(const cpidl_message_t *ast)
     cpgen_names_fill(&m->names, package, scoped_name(ast->full_name, package));
     m->package = cpgen_xstrdup(package);
     m->map_entry = ast->map_entry;
+    m->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
     return m;
 }
 
@@ -250,6 +269,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
             f->enumeration = enum_ref(b, af->enumeration);
         f->packed = af->packed && f->label == CPGEN_LABEL_REPEATED;
         f->deprecated = af->deprecated;
+        f->comment = af->leading_comment ? cpgen_xstrdup(af->leading_comment) : NULL;
         f->oneof = af->oneof ? af->oneof_index : -1;
         if (af->has_default && f->label != CPGEN_LABEL_REPEATED)
             fill_default(f, af);
@@ -323,6 +343,7 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
         cpgen_names_fill(&file->actors[i].names, ast->package,
                          scoped_name(a->full_name, ast->package));
         file->actors[i].ast = a;
+        fill_actor(&file->actors[i], a);
     }
     map_close(&b.types);
     return file;

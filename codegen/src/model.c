@@ -12,6 +12,7 @@ static void enum_free(cpgen_enum_t *e)
         free(e->values[i].c_name);
     }
     free(e->values);
+    free(e->comment);
     free(e);
 }
 
@@ -25,6 +26,7 @@ static void message_free(cpgen_message_t *m)
         free(f->member);
         free(f->default_text);
         free(f->default_bytes);
+        free(f->comment);
     }
     free(m->fields);
     for (size_t i = 0; i < m->n_oneofs; i++) {
@@ -34,6 +36,7 @@ static void message_free(cpgen_message_t *m)
         free(m->oneofs[i].case_upper);
     }
     free(m->oneofs);
+    free(m->comment);
     free(m);
 }
 

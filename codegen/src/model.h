@@ -63,6 +63,7 @@ typedef struct cpgen_enum {
     char *package;
     cpgen_enum_value_t *values; /* source order */
     size_t n_values;
+    char *comment; /* the source's leading comment, or NULL */
 } cpgen_enum_t;
 
 typedef struct cpgen_message cpgen_message_t;
@@ -83,6 +84,7 @@ typedef struct cpgen_field {
     char *default_text;    /* numeric literal, "inf"/"-inf"/"nan", enum value name */
     unsigned char *default_bytes; /* decoded string/bytes default */
     size_t default_len;
+    char *comment; /* the source's leading comment, or NULL */
 } cpgen_field_t;
 
 typedef struct cpgen_oneof {
@@ -100,6 +102,7 @@ struct cpgen_message {
     cpgen_oneof_t *oneofs;
     size_t n_oneofs;
     bool map_entry;
+    char *comment; /* the source's leading comment, or NULL */
 };
 
 /* A message an actor names (`on Msg`, an rpc's request or response); it

@@ -51,6 +51,11 @@ void cpgen_out_vprintf(cpgen_out_t *out, const char *fmt, va_list ap)
  * following digit the way hex escapes do. */
 void cpgen_out_c_bytes(cpgen_out_t *out, const unsigned char *bytes, size_t len);
 
+/* Append `text` (a source comment, possibly several lines) as a C block
+ * comment, each line prefixed by `indent`. A "*" followed by "/" inside the
+ * text is broken up so the comment cannot end early. */
+void cpgen_out_comment(cpgen_out_t *out, const char *indent, const char *text);
+
 /* Write the buffer to `path` atomically (temporary file + rename).
  * Returns 0, or -1 after printing "cproc-gen: <path>: <reason>" to stderr. */
 int cpgen_out_write_file(const cpgen_out_t *out, const char *path);

@@ -31,6 +31,8 @@ static int by_name(const void *a, const void *b)
 
 static void emit_enum_header(const cpgen_enum_t *e, cpgen_out_t *h)
 {
+    if (e->comment)
+        cpgen_out_comment(h, "", e->comment);
     cpgen_out_printf(h, "/* enum %s */\n", e->names.full);
     cpgen_out_printf(h, "typedef enum _%s {\n", e->names.c);
     for (size_t i = 0; i < e->n_values; i++)

@@ -203,6 +203,8 @@ static void emit_oneof_case_enum(const cpgen_message_t *m, size_t k, cpgen_out_t
 
 static void emit_member(cpgen_out_t *h, const cpgen_field_t *f, const char *indent)
 {
+    if (f->comment)
+        cpgen_out_comment(h, indent, f->comment);
     const char *t = value_ctype(f);
     const char *star = is_pointer(f) ? "*" : "";
     if (f->label == CPGEN_LABEL_REPEATED) {
@@ -220,6 +222,8 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
     for (size_t k = 0; k < m->n_oneofs; k++)
         emit_oneof_case_enum(m, k, h);
 
+    if (m->comment)
+        cpgen_out_comment(h, "", m->comment);
     cpgen_out_printf(h, "/* message %s%s */\n", m->names.full,
                      m->map_entry ? " (one entry of a map field)" : "");
     cpgen_out_printf(h, "struct %s {\n    ProtobufCMessage base;\n", m->names.c);

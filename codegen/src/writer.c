@@ -132,6 +132,30 @@ void cpgen_out_c_bytes(cpgen_out_t *out, const unsigned char *bytes, size_t len)
     out->data[out->len] = '\0';
 }
 
+void cpgen_out_comment(cpgen_out_t *out, const char *indent, const char *text)
+{
+    cpgen_out_printf(out, "%s/*", indent);
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\r' || p[len - 1] == '\t'))
+            len--;
+        cpgen_out_printf(out, "\n%s *%s", indent, len ? " " : "");
+        for (size_t i = 0; i < len; i++) {
+            reserve(out, 2);
+            out->data[out->len++] = p[i];
+            if (p[i] == '*' && i + 1 < len && p[i + 1] == '/')
+                out->data[out->len++] = ' ';
+            else if (p[i] == '/' && i + 1 < len && p[i + 1] == '*')
+                out->data[out->len++] = ' ';
+            out->data[out->len] = '\0';
+        }
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    cpgen_out_printf(out, "\n%s */\n", indent);
+}
+
 int cpgen_out_write_file(const cpgen_out_t *out, const char *path)
 {
     char *tmp = cpgen_xasprintf("%s.tmp%ld", path, (long)getpid());

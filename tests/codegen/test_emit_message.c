@@ -163,6 +163,30 @@ static void test_output_is_deterministic(void **state)
     cpgen_out_close(&again.c);
 }
 
+static void test_comment_text_cannot_end_the_c_comment(void **state)
+{
+    (void)state;
+    cpgen_out_t out;
+    cpgen_out_init(&out);
+    cpgen_out_comment(&out, "    ", "A ping. */ evil(); /*\n\nsecond line  ");
+    assert_string_equal(out.data, "    /*\n"
+                                  "     * A ping. * / evil(); / *\n"
+                                  "     *\n"
+                                  "     * second line\n"
+                                  "     */\n");
+    cpgen_out_close(&out);
+}
+
+static void test_c_bytes_escapes_quotes_nul_and_trigraph_marks(void **state)
+{
+    (void)state;
+    cpgen_out_t out;
+    cpgen_out_init(&out);
+    cpgen_out_c_bytes(&out, (const unsigned char *)"a\"\\\n\0?\?=\377", 9);
+    assert_string_equal(out.data, "a\\\"\\\\\\n\\000\\077\\077=\\377");
+    cpgen_out_close(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +196,8 @@ int main(void)
         cmocka_unit_test(test_descriptor_lists_fields_by_number_with_ranges),
         cmocka_unit_test(test_enum_descriptor_drops_aliases_by_number),
         cmocka_unit_test(test_output_is_deterministic),
+        cmocka_unit_test(test_comment_text_cannot_end_the_c_comment),
+        cmocka_unit_test(test_c_bytes_escapes_quotes_nul_and_trigraph_marks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,7 +57,8 @@ def main():
         me = "py@127.0.0.1:%d" % my_port
 
         out = socket.create_connection(("127.0.0.1", port))
-        body = bytes(range(256)) * 4
+        # Large enough to arrive in many reads on both sides.
+        body = bytes(range(256)) * 8192
         out.sendall(message(me, "echo", "127.0.0.1:%d" % port, "ping", body))
         resp = read_until(out, lambda d: b"\r\n\r\n" in d)
         if not resp.startswith(b"HTTP/1.1 202 Accepted\r\n"):
@@ -67,7 +68,7 @@ def main():
         if not r:
             fail("node never connected back")
         conn, _ = listener.accept()
-        data = read_until(conn, lambda d: d.endswith(b"0\r\n\r\n"))
+        data = read_until(conn, lambda d: len(d) > len(body) and d.endswith(b"\r\n0\r\n\r\n"))
         head, _, rest = data.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         want = [b"POST /py/pong HTTP/1.1",

@@ -254,6 +254,76 @@ static void test_wire_parses_sender_upids(void **state)
     assert_int_equal(cp__wire_parse_upid("x@1.2.3.4:5z", 12, &p), CP_EINVAL);
 }
 
+typedef struct kept {
+    int count;
+    bool keep_alive[4];
+} kept_t;
+
+static int record_keep_alive(void *arg, cp__http_request_t *req)
+{
+    kept_t *k = arg;
+    if (k->count < 4)
+        k->keep_alive[k->count] = req->keep_alive;
+    k->count++;
+    return 0;
+}
+
+static void test_decoder_reports_keep_alive_per_request(void **state)
+{
+    const char *text = "GET /a HTTP/1.1\r\n\r\n"
+                       "GET /b HTTP/1.1\r\nConnection: close\r\n\r\n";
+    kept_t k = {0};
+    cp__http_decoder_t d;
+    cp__http_decoder_init(&d, NULL, record_keep_alive, &k);
+    assert_int_equal(cp__http_decoder_feed(&d, text, strlen(text)), 0);
+    cp__http_decoder_close(&d);
+    assert_int_equal(k.count, 2);
+    assert_true(k.keep_alive[0]);
+    assert_false(k.keep_alive[1]);
+    kept_t k10 = {0};
+    cp__http_decoder_init(&d, NULL, record_keep_alive, &k10);
+    assert_int_equal(cp__http_decoder_feed(&d, "GET /c HTTP/1.0\r\n\r\n", 20), 0);
+    cp__http_decoder_close(&d);
+    assert_int_equal(k10.count, 1);
+    assert_false(k10.keep_alive[0]);
+}
+
+typedef struct cached {
+    cp__wire_sender_cache_t cache;
+    cp_upid_t from[3];
+    int rc[3];
+    int count;
+} cached_t;
+
+static int record_cached(void *arg, cp__http_request_t *req)
+{
+    cached_t *c = arg;
+    const char *id, *name;
+    size_t il, nl;
+    int i = c->count++;
+    c->rc[i] = cp__wire_parse_message_cached(req, &c->cache, &id, &il, &name, &nl, &c->from[i]);
+    return 0;
+}
+
+static void test_sender_cache_follows_a_changing_sender(void **state)
+{
+    const char *text = "POST /a/m HTTP/1.1\r\nLibprocess-From: x@1.2.3.4:5\r\n\r\n"
+                       "POST /a/m HTTP/1.1\r\nLibprocess-From: x@1.2.3.4:5\r\n\r\n"
+                       "POST /a/m HTTP/1.1\r\nLibprocess-From: y@1.2.3.4:6\r\n\r\n";
+    cached_t c = {0};
+    cp__http_decoder_t d;
+    cp__http_decoder_init(&d, NULL, record_cached, &c);
+    assert_int_equal(cp__http_decoder_feed(&d, text, strlen(text)), 0);
+    cp__http_decoder_close(&d);
+    assert_int_equal(c.count, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(c.rc[i], 0);
+    assert_string_equal(c.from[1].id, "x");
+    assert_int_equal(c.from[1].port, 5);
+    assert_string_equal(c.from[2].id, "y");
+    assert_int_equal(c.from[2].port, 6);
+}
+
 static void test_request_header_lookup_ignores_case(void **state)
 {
     cp__http_header_t h[2] = {{"Content-Type", 12, "a", 1}, {"X-Thing", 7, "bc", 2}};
@@ -283,6 +353,8 @@ int main(void)
         cmocka_unit_test(test_message_without_name_is_rejected),
         cmocka_unit_test(test_get_with_libprocess_agent_is_not_a_message),
         cmocka_unit_test(test_wire_parses_sender_upids),
+        cmocka_unit_test(test_decoder_reports_keep_alive_per_request),
+        cmocka_unit_test(test_sender_cache_follows_a_changing_sender),
         cmocka_unit_test(test_request_header_lookup_ignores_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -472,6 +472,197 @@ static void test_future_recover_skipped_when_ready(void **state)
     cp_future_unref(g);
 }
 
+/* ---- more libprocess behaviours ------------------------------------ */
+
+static void test_future_chain_through_failure_reaches_repair(void **state)
+{
+    cp_promise_t *p = cp_promise_new(free);
+    cp_future_t *f = cp_promise_future(p);
+    cp_future_t *g = cp_future_then(f, must_not_run, NULL, NULL);
+    cp_future_t *h = cp_future_then(g, must_not_run, NULL, NULL);
+    cp_future_t *r = cp_future_repair(h, repair_to_zero, NULL, NULL);
+    assert_true(cp_future_is_pending(r));
+    cp_promise_fail(p, "bad");
+    assert_true(cp_future_is_failed(g));
+    assert_string_equal(cp_future_failure(h), "bad");
+    assert_int_equal(int_of(r), 0);
+    cp_promise_free(p);
+    cp_future_unref(f);
+    cp_future_unref(g);
+    cp_future_unref(h);
+    cp_future_unref(r);
+}
+
+static void test_future_then_arg_freed_once_whether_run_or_not(void **state)
+{
+    int freed = 0;
+    cp_future_t *ok = cp_future_ready(int_new(1), free);
+    cp_future_t *bad = cp_future_failed("no");
+    cp_promise_t *p = cp_promise_new(NULL);
+    cp_future_t *pending = cp_promise_future(p);
+    cp_future_t *a = cp_future_then(ok, plus_one, &freed, counting_free);
+    cp_future_t *b = cp_future_then(bad, must_not_run, &freed, counting_free);
+    cp_future_t *c = cp_future_recover(pending, recover_to_minus_one, &freed, counting_free);
+    cp_future_t *d = cp_future_then(NULL, plus_one, &freed, counting_free);
+    assert_int_equal(freed, 3);
+    assert_true(cp_future_is_failed(d));
+    cp_future_unref(c);
+    cp_future_unref(pending);
+    assert_int_equal(freed, 3); /* the step still waits on p */
+    cp_promise_free(p);         /* abandoned: recover runs (+1), then its arg goes */
+    assert_int_equal(freed, 5);
+    cp_future_unref(ok);
+    cp_future_unref(bad);
+    cp_future_unref(a);
+    cp_future_unref(b);
+    cp_future_unref(d);
+}
+
+static void test_future_value_shared_along_associate_chain(void **state)
+{
+    cp_promise_t *p[3];
+    cp_future_t *f[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = cp_promise_new(free);
+        f[i] = cp_promise_future(p[i]);
+    }
+    cp_promise_associate(p[0], f[1]);
+    cp_promise_associate(p[1], f[2]);
+    int *v = int_new(31);
+    cp_promise_set(p[2], v);
+    /* No copies: every follower hands out the owner's value. */
+    assert_ptr_equal(cp_future_value(f[0]), v);
+    assert_ptr_equal(cp_future_value(f[1]), v);
+    for (int i = 2; i >= 0; i--) {
+        cp_promise_free(p[i]);
+        cp_future_unref(f[i]);
+    }
+}
+
+static void test_future_associate_forwards_earlier_discard(void **state)
+{
+    cp_promise_t *p1 = cp_promise_new(NULL);
+    cp_promise_t *p2 = cp_promise_new(NULL);
+    cp_future_t *f1 = cp_promise_future(p1);
+    cp_future_t *f2 = cp_promise_future(p2);
+    cp_future_discard(f1);
+    cp_promise_associate(p1, f2);
+    assert_true(cp_future_has_discard(f2));
+    cp_promise_discard(p2);
+    assert_true(cp_future_is_discarded(f1));
+    assert_int_equal(cp_promise_associate(p1, f2), CP_ESTATE);
+    cp_promise_free(p1);
+    cp_promise_free(p2);
+    cp_future_unref(f1);
+    cp_future_unref(f2);
+}
+
+static void test_future_null_arguments_give_errors(void **state)
+{
+    int freed = 0;
+    cp_promise_t *p = cp_promise_new(NULL);
+    cp_future_t *f = cp_promise_future(p);
+    assert_int_equal(cp_future_on_ready(NULL, count_call, &freed, counting_free), CP_EINVAL);
+    assert_int_equal(cp_future_on_any(f, NULL, &freed, counting_free), CP_EINVAL);
+    assert_int_equal(freed, 2);
+    assert_int_equal(cp_promise_set(NULL, NULL), CP_EINVAL);
+    assert_int_equal(cp_promise_fail(NULL, "x"), CP_EINVAL);
+    assert_int_equal(cp_promise_discard(NULL), CP_EINVAL);
+    assert_int_equal(cp_promise_associate(p, NULL), CP_EINVAL);
+    assert_int_equal(cp_promise_associate(p, f), CP_EINVAL);
+    cp_future_t *g = cp_future_then(f, NULL, NULL, NULL);
+    assert_string_equal(cp_future_failure(g), "cp_future_then: NULL future or function");
+    cp_future_t *u = cp_future_undiscardable(NULL);
+    assert_true(cp_future_is_failed(u));
+    assert_null(cp_promise_future(NULL));
+    cp_future_discard(NULL);
+    cp_future_unref(NULL);
+    cp_promise_free(NULL);
+    assert_true(cp_future_is_pending(f));
+    cp_promise_free(p);
+    cp_future_unref(f);
+    cp_future_unref(g);
+    cp_future_unref(u);
+}
+
+static void test_future_many_callbacks_keep_registration_order(void **state)
+{
+    static const char *tags[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    log_t log = {""};
+    cp_promise_t *p = cp_promise_new(NULL);
+    cp_future_t *f = cp_promise_future(p);
+    for (int i = 0; i < 10; i++)
+        cp_future_on_ready(f, log_append, pair_new(&log, tags[i]), free);
+    cp_promise_set(p, NULL);
+    assert_string_equal(log.text, "0123456789");
+    cp_promise_free(p);
+    cp_future_unref(f);
+}
+
+static void register_more(cp_future_t *f, void *arg)
+{
+    cp_future_on_ready(f, count_call, arg, NULL);
+}
+
+static void test_future_callback_may_register_callbacks(void **state)
+{
+    int called = 0;
+    cp_promise_t *p = cp_promise_new(NULL);
+    cp_future_t *f = cp_promise_future(p);
+    cp_future_on_ready(f, register_more, &called, NULL);
+    cp_promise_set(p, NULL);
+    assert_int_equal(called, 100);
+    cp_promise_free(p);
+    cp_future_unref(f);
+}
+
+static void drop_handle(cp_future_t *f, void *arg)
+{
+    cp_future_unref(arg);
+}
+
+static void test_future_callback_may_drop_last_handle(void **state)
+{
+    cp_promise_t *p = cp_promise_new(free);
+    cp_future_t *f = cp_promise_future(p);
+    cp_future_on_ready(f, drop_handle, f, NULL); /* the callback owns f */
+    cp_promise_set(p, int_new(1));
+    cp_promise_free(p);
+}
+
+static void test_future_abandon_drops_other_callbacks_at_once(void **state)
+{
+    int freed = 0;
+    cp_promise_t *p = cp_promise_new(NULL);
+    cp_future_t *f = cp_promise_future(p);
+    cp_future_on_ready(f, count_call, &freed, counting_free);
+    cp_future_on_discard(f, count_call, &freed, counting_free);
+    cp_promise_free(p);
+    assert_int_equal(freed, 2);
+    cp_future_on_any(f, count_call, &freed, counting_free);
+    assert_int_equal(freed, 3);
+    cp_future_unref(f);
+}
+
+static void test_future_promise_free_after_set_keeps_value(void **state)
+{
+    cp_promise_t *p = cp_promise_new(free);
+    cp_future_t *f = cp_promise_future(p);
+    cp_promise_set(p, int_new(12));
+    cp_promise_free(p);
+    assert_false(cp_future_is_abandoned(f));
+    assert_int_equal(int_of(f), 12);
+    cp_future_unref(f);
+}
+
+static void test_future_state_names(void **state)
+{
+    assert_string_equal(cp_future_state_name(CP_FUTURE_PENDING), "PENDING");
+    assert_string_equal(cp_future_state_name(CP_FUTURE_READY), "READY");
+    assert_string_equal(cp_future_state_name(CP_FUTURE_FAILED), "FAILED");
+    assert_string_equal(cp_future_state_name(CP_FUTURE_DISCARDED), "DISCARDED");
+}
+
 /* ---- threads -------------------------------------------------------- */
 
 #define THREADS 4
@@ -546,6 +737,17 @@ int main(void)
         cmocka_unit_test(test_future_recover_on_discarded),
         cmocka_unit_test(test_future_recover_on_abandoned),
         cmocka_unit_test(test_future_recover_skipped_when_ready),
+        cmocka_unit_test(test_future_chain_through_failure_reaches_repair),
+        cmocka_unit_test(test_future_then_arg_freed_once_whether_run_or_not),
+        cmocka_unit_test(test_future_value_shared_along_associate_chain),
+        cmocka_unit_test(test_future_associate_forwards_earlier_discard),
+        cmocka_unit_test(test_future_null_arguments_give_errors),
+        cmocka_unit_test(test_future_many_callbacks_keep_registration_order),
+        cmocka_unit_test(test_future_callback_may_register_callbacks),
+        cmocka_unit_test(test_future_callback_may_drop_last_handle),
+        cmocka_unit_test(test_future_abandon_drops_other_callbacks_at_once),
+        cmocka_unit_test(test_future_promise_free_after_set_keeps_value),
+        cmocka_unit_test(test_future_state_names),
         cmocka_unit_test(test_future_completion_from_other_threads_runs_each_callback_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,14 @@
  *
  * Abandonment: a promise freed while its future is pending (and not
  * associated) abandons the future: it stays PENDING forever, on_abandoned
- * callbacks run, and combinators such as recover() treat it as complete.
+ * callbacks run, every other callback is dropped (its arg_free runs), and
+ * combinators such as recover() treat it as complete.
+ *
+ * Futures are a plain data structure: nothing here needs the runtime to be
+ * started, except cp_future_after().
+ *
+ * Cost: a promise and its future are one allocation, references are
+ * atomic, and the first two callbacks are stored inline in the state.
  */
 #ifndef CPROC_FUTURE_H
 #define CPROC_FUTURE_H
@@ -64,47 +71,66 @@ typedef void (*cp_future_cb)(cp_future_t *f, void *arg);
  * value set on it. Returns NULL only when out of memory. */
 cp_promise_t *cp_promise_new(cp_free_fn free_value);
 
-/* Frees the promise. If its future is still pending and not associated,
- * the future is abandoned. */
+/* Frees the promise (NULL is ignored). If its future is still pending and
+ * not associated, the future is abandoned; an associated future goes on
+ * following what it was associated with. Future references stay valid. */
 void cp_promise_free(cp_promise_t *p);
 
-/* A new reference to the promise's future. */
+/* A new reference to the promise's future (NULL if p is NULL). Call it as
+ * often as needed; every reference is unref'd separately. */
 cp_future_t *cp_promise_future(cp_promise_t *p);
 
-/* Completes the future with `value`. Takes ownership of value on success;
- * on failure (CP_ESTATE: already completed or associated) the value stays
- * the caller's. */
+/* Completes the future with `value` and runs its callbacks on this thread
+ * before returning. Takes ownership of value on success only; on failure
+ * (CP_ESTATE: already completed, abandoned or associated; CP_EINVAL: p is
+ * NULL) the value stays the caller's. */
 int cp_promise_set(cp_promise_t *p, void *value);
 
 /* Fails the future with a printf-style message (copied). CP_ESTATE if
- * already completed or associated. */
+ * already completed or associated, CP_EINVAL if p or fmt is NULL. */
 int cp_promise_fail(cp_promise_t *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Completes the future as DISCARDED. CP_ESTATE if already completed. */
+/* Completes the future as DISCARDED: the producer's answer to a discard
+ * request (or its own decision). CP_ESTATE if already completed or
+ * associated, CP_EINVAL if p is NULL. */
 int cp_promise_discard(cp_promise_t *p);
 
-/* Makes the promise's future follow `f`: it completes as f completes, and a
- * discard request on it is forwarded to f. CP_ESTATE if the promise was
- * already completed or associated. Borrows f (keeps its own reference). */
+/* Makes the promise's future follow `f`: it completes as f completes (a
+ * READY value is shared, not copied, and stays owned by f's state), it is
+ * abandoned if f is, and a discard request on it (already made or later)
+ * is forwarded to f. After this, set/fail/discard on p return CP_ESTATE
+ * and freeing p does not abandon the future. CP_ESTATE if the promise was
+ * already completed, abandoned or associated; CP_EINVAL if p or f is NULL
+ * or f is p's own future. Borrows f (keeps its own reference). */
 int cp_promise_associate(cp_promise_t *p, cp_future_t *f);
 
 /* ---- ready-made futures --------------------------------------------- */
 
-/* A READY future holding `value` (takes ownership; freed with free_value). */
+/* A READY future holding `value` (takes ownership, even when it returns
+ * NULL for lack of memory; freed with free_value, which may be NULL). */
 cp_future_t *cp_future_ready(void *value, cp_free_fn free_value);
 
-/* A FAILED future with a printf-style message. */
+/* A FAILED future with a printf-style message (copied). NULL only when out
+ * of memory. */
 cp_future_t *cp_future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A DISCARDED future. */
+/* A DISCARDED future. NULL only when out of memory. */
 cp_future_t *cp_future_discarded(void);
 
 /* ---- references and state ------------------------------------------- */
 
+/* Adds a reference and returns f (NULL stays NULL). Atomic: any thread. */
 cp_future_t *cp_future_ref(cp_future_t *f);
+
+/* Drops a reference (NULL is ignored). The last one (the promise counts as
+ * one) frees the state, its value, and the arg of every callback still
+ * registered. */
 void cp_future_unref(cp_future_t *f);
 
+/* State queries: lock-free, any thread. A NULL f reads as PENDING and
+ * false. A READY or FAILED answer is final and makes cp_future_value() /
+ * cp_future_failure() safe to read from this thread. */
 cp_future_state_t cp_future_state(const cp_future_t *f);
 bool cp_future_is_pending(const cp_future_t *f);
 bool cp_future_is_ready(const cp_future_t *f);
@@ -124,9 +150,10 @@ const char *cp_future_failure(const cp_future_t *f);
 /* State name for messages: "PENDING", "READY", "FAILED", "DISCARDED". */
 const char *cp_future_state_name(cp_future_state_t s);
 
-/* Requests a discard: runs on_discard callbacks once. The producer decides
- * whether to honour it (with cp_promise_discard()). No effect on a
- * completed future. */
+/* Requests a discard: sets has_discard and runs the on_discard callbacks
+ * once, on this thread. The producer decides whether to honour it (with
+ * cp_promise_discard()). No effect on a completed future, a second time,
+ * or on NULL. Combinators forward the request to what they wait for. */
 void cp_future_discard(cp_future_t *f);
 
 /* Blocks the calling thread until f completes or is abandoned, or until
@@ -137,9 +164,13 @@ bool cp_future_wait(cp_future_t *f, uint64_t timeout_ns);
 
 /* ---- callbacks ------------------------------------------------------ */
 
-/* Each returns 0 or CP_ENOMEM. A callback for an already-complete (or
- * already-abandoned / already-discard-requested) future runs before the
- * function returns. */
+/* Each returns 0, CP_EINVAL (f or cb NULL) or CP_ENOMEM; arg_free(arg) runs
+ * exactly once in every case (on error: before returning). A callback for
+ * an already-complete (or already-abandoned / already-discard-requested)
+ * future runs on this thread before the function returns. A callback that
+ * can no longer run (f completed in another state, or was abandoned) is
+ * dropped at once. Callbacks may register more callbacks, complete other
+ * promises and unref f; no cproc lock is held while they run. */
 int cp_future_on_ready(cp_future_t *f, cp_future_cb cb, void *arg, cp_free_fn arg_free);
 int cp_future_on_failed(cp_future_t *f, cp_future_cb cb, void *arg, cp_free_fn arg_free);
 int cp_future_on_discarded(cp_future_t *f, cp_future_cb cb, void *arg, cp_free_fn arg_free);
@@ -151,8 +182,14 @@ int cp_future_on_abandoned(cp_future_t *f, cp_future_cb cb, void *arg, cp_free_f
 
 /* A continuation: gets the READY value (borrowed) and returns a future for
  * the next step (ownership passes to the runtime). Return
- * cp_future_ready(v, free) for a plain value. Returning NULL fails the
- * result with "continuation returned NULL". */
+ * cp_future_ready(v, free) for a plain value, cp_future_failed() to fail.
+ * Returning NULL fails the result with "continuation returned NULL".
+ *
+ * Each combinator below borrows f, returns a new future (NULL only when
+ * out of memory), and runs arg_free(arg) exactly once, whether or not fn
+ * ran. A NULL f or fn gives a FAILED result naming the function. A discard
+ * requested on the result is forwarded to f and, once fn has run, to the
+ * future fn returned (undiscardable() excepted). */
 typedef cp_future_t *(*cp_then_fn)(void *value, void *arg);
 
 /* A recovery step: gets the (failed, discarded or abandoned) future,
@@ -162,22 +199,25 @@ typedef cp_future_t *(*cp_recover_fn)(cp_future_t *f, void *arg);
 /* A repair step: gets the failure message and returns a replacement. */
 typedef cp_future_t *(*cp_repair_fn)(const char *failure, void *arg);
 
-/* When f is READY, calls fn(value, arg) and the result follows what fn
- * returns. A failure or discard of f passes through without calling fn. A
- * discard requested on the result is forwarded to f; if f becomes ready
- * after that request, the result is DISCARDED and fn is not called. */
+/* When f is READY, calls fn(value, arg) on the completing thread and the
+ * result follows what fn returns. A failure or discard of f passes through
+ * without calling fn, an abandoned f abandons the result. If a discard was
+ * requested on the result before f became READY, the result is DISCARDED
+ * and fn is not called (libprocess's then). */
 cp_future_t *cp_future_then(cp_future_t *f, cp_then_fn fn, void *arg, cp_free_fn arg_free);
 
-/* When f FAILS, the result follows fn(message, arg); otherwise it follows
- * f. */
+/* When f FAILS, the result follows fn(message, arg) (message borrowed for
+ * the call); otherwise it follows f (READY, DISCARDED or abandoned). */
 cp_future_t *cp_future_repair(cp_future_t *f, cp_repair_fn fn, void *arg, cp_free_fn arg_free);
 
 /* When f FAILS, is DISCARDED or is abandoned, the result follows fn(f,
- * arg); otherwise it follows f. */
+ * arg); otherwise (READY) it follows f. fn tells the cases apart with the
+ * state queries (an abandoned f reads PENDING and is_abandoned). */
 cp_future_t *cp_future_recover(cp_future_t *f, cp_recover_fn fn, void *arg, cp_free_fn arg_free);
 
-/* A future that follows f but on which a discard request is not forwarded
- * to f. */
+/* A future that follows f (value shared, abandonment included) but on
+ * which a discard request is not forwarded to f: for a computation that
+ * must finish even if its caller loses interest. */
 cp_future_t *cp_future_undiscardable(cp_future_t *f);
 
 /* A timeout step: gets f (still pending, borrowed) and returns the result. */
@@ -185,7 +225,8 @@ typedef cp_future_t *(*cp_after_fn)(cp_future_t *f, void *arg);
 
 /* If f is still pending after `timeout_ns` on the runtime clock (see
  * clock.h), the result follows fn(f, arg); otherwise it follows f and the
- * timer is cancelled. Needs the runtime to be started. */
+ * timer is cancelled. Needs the runtime to be started. Implemented by the
+ * runtime core (runtime/src/core/after.c), not by the futures library. */
 cp_future_t *cp_future_after(cp_future_t *f, uint64_t timeout_ns, cp_after_fn fn, void *arg,
                              cp_free_fn arg_free);
 

@@ -1,6 +1,7 @@
 /* Composition: then, repair, recover, undiscardable. */
 #include "future/future_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cproc/error.h"
@@ -33,8 +34,7 @@ static void step_free(void *p)
 static void adopt(cp_future_t *result, cp_future_t *next)
 {
     if (next == NULL) {
-        cp__future_complete(result, CP_FUTURE_FAILED, NULL,
-                            cp__strdup_or_null("continuation returned NULL"));
+        cp__future_fail(result, "continuation returned NULL");
         return;
     }
     cp__future_follow(result, next, true);
@@ -87,6 +87,14 @@ static void step_run(cp_future_t *src, void *p)
     adopt(st->result, next);
 }
 
+/* The clear error for a NULL future or function. */
+static void fail_null_argument(cp_future_t *result, const char *fn)
+{
+    char msg[96];
+    snprintf(msg, sizeof(msg), "%s: NULL future or function", fn);
+    cp__future_fail(result, msg);
+}
+
 static void forward_discard(cp_future_t *result, void *src)
 {
     cp_future_discard(src);
@@ -95,15 +103,21 @@ static void forward_discard(cp_future_t *result, void *src)
 static cp_future_t *step_start(cp_future_t *src, step_kind_t kind, void (*fn)(void), void *arg,
                                cp_free_fn arg_free)
 {
+    static const char *const names[] = {"cp_future_then", "cp_future_repair",
+                                        "cp_future_recover"};
     cp_future_t *result = cp__future_pending(NULL);
-    step_t *st = malloc(sizeof(*st));
-    if (result == NULL || st == NULL) {
-        free(st);
+    step_t *st = NULL;
+    if (result != NULL && src != NULL && fn != NULL)
+        st = malloc(sizeof(*st));
+    if (st == NULL) {
         if (arg_free != NULL)
             arg_free(arg);
         if (result == NULL)
             return NULL;
-        cp__future_complete(result, CP_FUTURE_FAILED, NULL, cp__strdup_or_null("out of memory"));
+        if (src == NULL || fn == NULL)
+            fail_null_argument(result, names[kind]);
+        else
+            cp__future_fail(result, "out of memory");
         return result;
     }
     st->kind = kind;
@@ -145,7 +159,11 @@ cp_future_t *cp_future_recover(cp_future_t *f, cp_recover_fn fn, void *arg, cp_f
 cp_future_t *cp_future_undiscardable(cp_future_t *f)
 {
     cp_future_t *result = cp__future_pending(NULL);
-    if (result != NULL)
+    if (result == NULL)
+        return NULL;
+    if (f == NULL)
+        fail_null_argument(result, "cp_future_undiscardable");
+    else
         cp__future_follow(result, f, false);
     return result;
 }

@@ -90,8 +90,7 @@ static void loop_resume(cp_future_t *step, void *p)
 static bool loop_ready(loop_t *l, phase_t phase, cp_future_t *step)
 {
     if (step == NULL) {
-        cp__future_complete(l->result, CP_FUTURE_FAILED, NULL,
-                            cp__strdup_or_null("loop step returned NULL"));
+        cp__future_fail(l->result, "loop step returned NULL");
         return false;
     }
     if (cp_future_is_pending(step) && !cp_future_is_abandoned(step)) {
@@ -111,8 +110,7 @@ static bool loop_ready(loop_t *l, phase_t phase, cp_future_t *step)
     case CP_FUTURE_READY:
         return true;
     case CP_FUTURE_FAILED:
-        cp__future_complete(l->result, CP_FUTURE_FAILED, NULL,
-                            cp__strdup_or_null(cp_future_failure(step)));
+        cp__future_fail(l->result, cp_future_failure(step));
         break;
     case CP_FUTURE_DISCARDED:
         cp__future_complete(l->result, CP_FUTURE_DISCARDED, NULL, NULL);
@@ -142,8 +140,7 @@ static void loop_run(loop_t *l, phase_t phase, cp_future_t *step)
             return;
         control_t *c = cp_future_value(step);
         if (c == NULL) {
-            cp__future_complete(l->result, CP_FUTURE_FAILED, NULL,
-                                cp__strdup_or_null("loop body gave no control value"));
+            cp__future_fail(l->result, "loop body gave no control value");
             cp_future_unref(step);
             return;
         }
@@ -186,9 +183,7 @@ cp_future_t *cp_loop(cp_loop_iterate_fn iterate, cp_loop_body_fn body, void *arg
         if (arg_free != NULL)
             arg_free(arg);
         if (result != NULL)
-            cp__future_complete(result, CP_FUTURE_FAILED, NULL,
-                                cp__strdup_or_null(body == NULL ? "cp_loop() needs a body"
-                                                                : "out of memory"));
+            cp__future_fail(result, body == NULL ? "cp_loop: NULL body" : "out of memory");
         return result;
     }
     atomic_init(&l->refs, 2);

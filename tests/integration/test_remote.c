@@ -576,6 +576,22 @@ static void test_message_received_before_reset_is_delivered(void **state)
     assert_int_equal(node_stop(&n), 0);
 }
 
+static void test_request_asking_to_close_is_answered_then_closed(void **state)
+{
+    node_t n;
+    node_serve(&n);
+    int fd = tcp_connect(n.port);
+    send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
+                 "Connection: close\r\n\r\n"
+                 "GET /help HTTP/1.1\r\n\r\n");
+    int codes[2], closed;
+    assert_int_equal(read_statuses(fd, codes, 2, &closed), 1);
+    assert_int_equal(codes[0], 202);
+    assert_true(closed);
+    close(fd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -596,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_connections_over_the_limit_get_503_and_close),
         cmocka_unit_test(test_body_over_the_limit_gets_413_and_close),
         cmocka_unit_test(test_message_received_before_reset_is_delivered),
+        cmocka_unit_test(test_request_asking_to_close_is_answered_then_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,17 +175,18 @@ void cp__http_slot_complete(cp__http_slot_t *s)
 
 static void deliver(cp__inconn_t *c, cp__http_request_t *req)
 {
+    bool close = !req->keep_alive;
     const char *id, *name;
     size_t id_len, name_len;
     cp_upid_t from;
     if (cp__wire_parse_message_cached(req, &c->sender, &id, &id_len, &name, &name_len, &from)) {
         atomic_fetch_add(&T.messages_refused, 1);
-        conn_answer(c, 400, NULL, NULL, 0, false);
+        conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
     if (T.cfg.require_ip_match && from.ip != c->peer_ip) {
         atomic_fetch_add(&T.messages_refused, 1);
-        conn_answer(c, 400, NULL, NULL, 0, false);
+        conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
     size_t len;
@@ -193,10 +194,10 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     int rc = cp__deliver_message(id, id_len, name, name_len, &from, body, len);
     if (rc == 0) {
         atomic_fetch_add(&T.messages_received, 1);
-        conn_answer(c, 202, NULL, NULL, 0, false);
+        conn_answer(c, 202, NULL, NULL, 0, close);
     } else {
         atomic_fetch_add(&T.messages_dropped, 1);
-        conn_answer(c, 404, NULL, NULL, 0, false);
+        conn_answer(c, 404, NULL, NULL, 0, close);
     }
 }
 
@@ -213,7 +214,8 @@ static int on_request(void *arg, cp__http_request_t *req)
         s->close = !req->keep_alive;
         cp__http_serve(s, req);
     }
-    return 0;
+    /* Nothing after a request that asked to close is read. */
+    return req->keep_alive ? 0 : 1;
 }
 
 static void conn_data(cp__stream_t *st, const char *data, size_t n)

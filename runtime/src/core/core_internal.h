@@ -64,6 +64,8 @@ void cp__event_free(cp__event_t *ev);
 /* Drops an event without running it: frees args, abandons promises. */
 void cp__event_drop(cp__event_t *ev);
 void cp__event_cache_flush(void);
+/* Frees the shared pool of event blocks (runtime stop). */
+void cp__event_pool_free(void);
 
 typedef struct cp__handler {
     struct cp__handler *next;
@@ -199,6 +201,10 @@ typedef struct cp__runtime {
     struct cp__rlink *rlinks;
 
     _Atomic uint64_t unhandled_total;
+
+    /* event blocks handed between threads' caches (event.c) */
+    pthread_mutex_t ev_mu;
+    cp__event_t *ev_pool[3];
 
     /* testing.c state */
     pthread_mutex_t test_mu;

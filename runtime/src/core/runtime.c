@@ -14,6 +14,7 @@
 
 cp__runtime_t cp__rt = {
     .life_mu = PTHREAD_MUTEX_INITIALIZER,
+    .ev_mu = PTHREAD_MUTEX_INITIALIZER,
     .log_level = CP_LOG_WARN,
 };
 
@@ -292,6 +293,7 @@ void cp_runtime_stop(void)
     cp__rlinks_free();
     cp__table_free();
     cp__event_cache_flush();
+    cp__event_pool_free();
     pthread_mutex_destroy(&cp__rt.post_mu);
     pthread_mutex_destroy(&cp__rt.rlink_mu);
     pthread_mutex_destroy(&cp__rt.test_mu);

@@ -532,6 +532,21 @@ static void test_settle_inside_process_is_deadlock_error(void **state)
     cp_future_unref(f);
 }
 
+static void test_dispatch_rejects_bad_arguments(void **state)
+{
+    cp_upid_t pid;
+    int x = 1;
+    assert_int_equal(cp_process_spawn("picky", NULL, NULL, &pid), 0);
+    assert_int_equal(cp_dispatch(NULL, add, NULL, 0, NULL), CP_EINVAL);
+    assert_int_equal(cp_dispatch(&pid, NULL, NULL, 0, NULL), CP_EINVAL);
+    assert_int_equal(cp_dispatch(&pid, add, NULL, 4, NULL), CP_EINVAL);
+    assert_int_equal(cp_dispatch(&pid, add, &x, SIZE_MAX, NULL), CP_ENOMEM);
+    assert_int_equal(cp_send(NULL, &pid, "big", &x, SIZE_MAX), CP_ENOMEM);
+    cp_future_t *f = cp_dispatch_future(&pid, NULL, NULL, 0, NULL);
+    CP_AWAIT_FAILED(f);
+    cp_future_unref(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
@@ -557,6 +572,7 @@ int main(void)
         T(test_dispatch_from_many_threads_arrives_exactly_once),
         T(test_busy_process_does_not_starve_others),
         T(test_settle_inside_process_is_deadlock_error),
+        T(test_dispatch_rejects_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

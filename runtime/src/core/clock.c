@@ -244,7 +244,8 @@ int cp_clock_advance(uint64_t ns)
         pthread_mutex_unlock(&cp__rt.clock_mu);
         return CP_ESTATE;
     }
-    atomic_fetch_add(&cp__rt.paused_at, ns);
+    uint64_t at = atomic_load(&cp__rt.paused_at);
+    atomic_store(&cp__rt.paused_at, ns > UINT64_MAX - at ? UINT64_MAX : at + ns);
     pthread_mutex_unlock(&cp__rt.clock_mu);
     if (atomic_load(&cp__rt.running))
         cp__loop_post(fire_due_post, NULL);

@@ -88,6 +88,8 @@ static void pool_give(uint8_t cls)
 
 cp__event_t *cp__event_alloc(size_t payload)
 {
+    if (payload > SIZE_MAX / 2)
+        return NULL; /* reported as CP_ENOMEM, never wrapped */
     size_t total = HEADER_SIZE + payload;
     uint8_t cls = total <= CLASS1 ? 1 : total <= CLASS2 ? 2 : 0;
     cp__event_t *ev;

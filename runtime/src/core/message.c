@@ -80,6 +80,8 @@ void cp__message_run(struct cp_process *p, cp__event_t *ev)
 static cp__event_t *make_message(const cp_upid_t *from, const char *name, size_t name_len,
                                  const void *body, size_t len, bool copy_body)
 {
+    if (len > SIZE_MAX / 4 || name_len > SIZE_MAX / 4)
+        return NULL;
     size_t payload = sizeof(cp_upid_t) + name_len + 1 + (copy_body ? len : 0);
     cp__event_t *ev = cp__event_alloc(payload);
     if (ev == NULL)

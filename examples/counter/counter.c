@@ -35,6 +35,7 @@ static void watcher_exited(cp_process_t *self, const cp_upid_t *pid)
     char text[CP_UPID_STRLEN];
     cp_upid_format(pid, text, sizeof(text));
     printf("watcher: %s has terminated\n", text);
+    cp_promise_set(cp_process_data(self), NULL);
 }
 
 static void watch(cp_process_t *self, void *args)
@@ -59,9 +60,11 @@ int main(void)
     counter_t *state = calloc(1, sizeof(*state));
     static const cp_process_ops_t counter_ops = {.destroy = free};
     static const cp_process_ops_t watcher_ops = {.exited = watcher_exited};
+    cp_promise_t *heard = cp_promise_new(NULL);
+    cp_future_t *exited = cp_promise_future(heard);
     cp_upid_t counter, watcher;
     if (state == NULL || cp_process_spawn("counter", &counter_ops, state, &counter) != 0 ||
-        cp_process_spawn("watcher", &watcher_ops, NULL, &watcher) != 0) {
+        cp_process_spawn("watcher", &watcher_ops, heard, &watcher) != 0) {
         fprintf(stderr, "counter: cannot spawn\n");
         return 1;
     }
@@ -75,15 +78,19 @@ int main(void)
         printf("counter: total after 100 dispatches is %ld\n", *(long *)cp_future_value(total));
     cp_future_unref(total);
 
+    /* delay() dispatches after a while: the total changes only then. */
     long last = 1000;
     cp_delay(50 * CP_NS_PER_MS, &counter, add, &last, sizeof(last), NULL);
-    cp_future_t *later = cp_dispatch_future(&counter, get_total, NULL, 0, NULL);
-    await(later);
-    printf("counter: right after delay() it is still %ld\n", *(long *)cp_future_value(later));
-    cp_future_unref(later);
+    cp_future_t *now = cp_dispatch_future(&counter, get_total, NULL, 0, NULL);
+    if (await(now))
+        printf("counter: right after delay() it is still %ld\n", *(long *)cp_future_value(now));
+    cp_future_unref(now);
 
     cp_process_terminate(&counter, false);
     cp_process_wait(&counter, CP_WAIT_FOREVER);
+    await(exited); /* the watcher hears of it through its link */
+    cp_future_unref(exited);
     cp_runtime_stop();
+    cp_promise_free(heard);
     return 0;
 }

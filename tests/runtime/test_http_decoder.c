@@ -324,6 +324,35 @@ static void test_sender_cache_follows_a_changing_sender(void **state)
     assert_int_equal(c.from[2].port, 6);
 }
 
+typedef struct hdrs {
+    int count;
+    char text[256];
+} hdrs_t;
+
+static int record_headers(void *arg, cp__http_request_t *req)
+{
+    hdrs_t *h = arg;
+    h->count++;
+    size_t n = 0;
+    for (size_t i = 0; i < req->nheaders; i++)
+        n += (size_t)snprintf(h->text + n, sizeof h->text - n, "[%s=%s]", req->headers[i].name,
+                              req->headers[i].value);
+    return 0;
+}
+
+static void test_decoder_keeps_empty_header_values_apart(void **state)
+{
+    const char *text = "GET / HTTP/1.1\r\nA:\r\nB: x\r\nC: \r\n\r\n";
+    hdrs_t h = {0};
+    cp__http_decoder_t d;
+    cp__http_decoder_init(&d, NULL, record_headers, &h);
+    for (size_t i = 0; text[i]; i++)
+        assert_int_equal(cp__http_decoder_feed(&d, text + i, 1), 0);
+    cp__http_decoder_close(&d);
+    assert_int_equal(h.count, 1);
+    assert_string_equal(h.text, "[A=][B=x][C=]");
+}
+
 static void test_request_header_lookup_ignores_case(void **state)
 {
     cp__http_header_t h[2] = {{"Content-Type", 12, "a", 1}, {"X-Thing", 7, "bc", 2}};
@@ -354,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_get_with_libprocess_agent_is_not_a_message),
         cmocka_unit_test(test_wire_parses_sender_upids),
         cmocka_unit_test(test_decoder_reports_keep_alive_per_request),
+        cmocka_unit_test(test_decoder_keeps_empty_header_values_apart),
         cmocka_unit_test(test_sender_cache_follows_a_changing_sender),
         cmocka_unit_test(test_request_header_lookup_ignores_case),
     };

@@ -68,6 +68,9 @@ static int on_message_begin(llhttp_t *p)
     return 0;
 }
 
+/* Each field is delimited by llhttp's *_complete callbacks, never by the
+ * arrival of the next one: a header with an empty value gets no data
+ * callback at all. */
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
     cp__http_decoder_t *d = decoder_of(p);
@@ -75,50 +78,55 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     return add_head_bytes(d, at, len);
 }
 
+static int on_url_complete(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    d->in_field = FIELD_URL;
+    return end_field(d);
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_NAME) {
-        if (end_field(d))
-            return -1;
         if (d->nspans == CP_HTTP_MAX_HEADERS)
             return fail(d, 431, "too many request headers");
         d->spans[d->nspans] = (cp__http_span_t){.name_off = d->head.len};
         d->in_field = FIELD_NAME;
+        /* Each header costs its line ending and separator, as on the wire. */
+        d->head_bytes += 4;
     }
-    /* Each header costs its line ending too, as on the wire. */
-    d->head_bytes += 4;
     return add_head_bytes(d, at, len);
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    if (d->in_field != FIELD_NAME)
+        return fail(d, 400, "malformed request: empty header name");
+    if (end_field(d))
+        return -1;
+    d->spans[d->nspans].value_off = d->head.len;
+    d->in_field = FIELD_VALUE;
+    return 0;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
-    cp__http_decoder_t *d = decoder_of(p);
-    if (d->in_field != FIELD_VALUE) {
-        if (end_field(d))
-            return -1;
-        d->spans[d->nspans].value_off = d->head.len;
-        d->in_field = FIELD_VALUE;
-    }
-    return add_head_bytes(d, at, len);
+    return add_head_bytes(decoder_of(p), at, len);
 }
 
-static void start_empty_value(cp__http_decoder_t *d)
+static int on_header_value_complete(llhttp_t *p)
 {
-    /* A header with an empty value gets no on_header_value call. */
-    if (d->in_field == FIELD_NAME) {
-        end_field(d);
-        d->spans[d->nspans].value_off = d->head.len;
-        d->in_field = FIELD_VALUE;
-    }
+    cp__http_decoder_t *d = decoder_of(p);
+    if (d->in_field != FIELD_VALUE)
+        return fail(d, 400, "malformed request: header value without a name");
+    return end_field(d);
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
-    start_empty_value(d);
-    if (end_field(d))
-        return -1;
     if (d->url_len == 0)
         return fail(d, 400, "empty request target");
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body)
@@ -197,8 +205,11 @@ void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limit
     llhttp_settings_init(&d->settings);
     d->settings.on_message_begin = on_message_begin;
     d->settings.on_url = on_url;
+    d->settings.on_url_complete = on_url_complete;
     d->settings.on_header_field = on_header_field;
+    d->settings.on_header_field_complete = on_header_field_complete;
     d->settings.on_header_value = on_header_value;
+    d->settings.on_header_value_complete = on_header_value_complete;
     d->settings.on_headers_complete = on_headers_complete;
     d->settings.on_body = on_body;
     d->settings.on_message_complete = on_message_complete;

@@ -238,6 +238,22 @@ static void relink(cp_process_t *self, void *args)
 static const cp_process_ops_t linker_ops = {
     .initialize = linker_init, .exited = linker_exited, .destroy = free};
 
+static cp_future_t *nothing(cp_process_t *self, void *args)
+{
+    return cp_future_ready(NULL, NULL);
+}
+
+/* True once `pid` ran initialize (its routes exist): events run in order,
+ * so a dispatch completing means initialize is done. */
+static bool initialized(const cp_upid_t *pid)
+{
+    cp_future_t *f = cp_dispatch_future(pid, nothing, NULL, 0, NULL);
+    bool ok = f && cp_test_await(f, 60ull * 1000000000ull) && cp_future_is_ready(f);
+    if (f)
+        cp_future_unref(f);
+    return ok;
+}
+
 static void wait_stdin(const cp_upid_t *linker)
 {
     char line[64];
@@ -265,7 +281,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "serve") == 0) {
         echo_t *e = calloc(1, sizeof *e);
         e->ok = 1;
-        if (!e || cp_process_spawn("echo", &echo_ops, e, NULL)) {
+        cp_upid_t echo;
+        if (!e || cp_process_spawn("echo", &echo_ops, e, &echo)) {
+            free(e);
+            status = 1;
+        } else if (!initialized(&echo)) {
             status = 1;
         } else {
             char p[16];

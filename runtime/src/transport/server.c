@@ -273,7 +273,7 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c);
         return;
     }
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     int len = sizeof ss;
     if (uv_tcp_getpeername(&c->st.tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
         c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
@@ -285,7 +285,9 @@ static void on_connection(uv_stream_t *server, int status)
     }
     atomic_fetch_add(&T.connections_in, 1);
     uv_tcp_nodelay(&c->st.tcp, 1);
-    if (cp__stream_start(&c->st))
+    uint16_t peer_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
+    if (cp__transport_filter_stream(&c->st, true, c->peer_ip, peer_port) ||
+        cp__stream_start(&c->st))
         conn_close(c);
 }
 

@@ -129,7 +129,15 @@ static void read_cb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 
 int cp__stream_start(cp__stream_t *s)
 {
-    return uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) < 0 ? CP_EIO : 0;
+    if (s->filter && s->filter->start) {
+        int rc = s->filter->start(s->filter_ctx, &s->pending);
+        if (rc)
+            return rc;
+    }
+    if (uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) < 0)
+        return CP_EIO;
+    stream_kick(s);
+    return 0;
 }
 
 void cp__stream_stop(cp__stream_t *s)

@@ -21,6 +21,9 @@ typedef struct cp__stream cp__stream_t;
 /* A transformation of the bytes on a stream. Each function returns 0 or a
  * negative CP_E* code (the stream then ends with that status). */
 typedef struct cp__stream_filter {
+    /* Optional: called when the stream starts; may append bytes to send
+     * first (a TLS client's hello) to *wire. */
+    int (*start)(void *ctx, cp__buf_t *wire);
     /* `len` bytes arrived from the socket: append plaintext to *plain and
      * anything to send back (handshake) to *wire. */
     int (*input)(void *ctx, const char *in, size_t len, cp__buf_t *plain, cp__buf_t *wire);
@@ -58,7 +61,8 @@ void cp__stream_init(cp__stream_t *s);
  * ctx from then on and frees it with filter->free. */
 void cp__stream_set_filter(cp__stream_t *s, const cp__stream_filter_t *filter, void *ctx);
 
-/* Starts reading. Returns 0 or CP_EIO. */
+/* Starts reading (and the filter, if any). Returns 0, CP_EIO or the
+ * filter's error. */
 int cp__stream_start(cp__stream_t *s);
 
 /* Queues `len` bytes for writing (copied; batched with other queued

@@ -23,6 +23,27 @@
 cp__transport_t cp__transport = {.mu = PTHREAD_MUTEX_INITIALIZER};
 #define T cp__transport
 
+static cp__stream_filter_factory_fn filter_factory;
+
+void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn)
+{
+    filter_factory = fn;
+}
+
+int cp__transport_filter_stream(cp__stream_t *s, bool server, uint32_t ip, uint16_t port)
+{
+    if (!filter_factory)
+        return 0;
+    const cp__stream_filter_t *f = NULL;
+    void *ctx = NULL;
+    int rc = filter_factory(server, ip, port, &f, &ctx);
+    if (rc < 0)
+        return rc;
+    if (f)
+        cp__stream_set_filter(s, f, ctx);
+    return 0;
+}
+
 static size_t bucket_of(uint32_t ip, uint16_t port)
 {
     uint32_t h = ip * 2654435761u ^ (uint32_t)port * 40503u;
@@ -135,11 +156,14 @@ static void outconn_connected(uv_connect_t *req, int status)
     c->state = OUT_CONNECTED;
     atomic_fetch_add(&T.connections_out, 1);
     uv_tcp_nodelay(&c->st.tcp, 1);
-    if (cp__stream_start(&c->st)) {
-        peer_disconnect(c->peer, true);
+    if (cp__transport_filter_stream(&c->st, false, c->peer->ip, c->peer->port) ||
+        cp__stream_start(&c->st)) {
+        if (c->peer)
+            peer_disconnect(c->peer, true);
         return;
     }
-    peer_kick(c->peer);
+    if (c->peer)
+        peer_kick(c->peer);
 }
 
 static void peer_connect(cp__peer_t *p)

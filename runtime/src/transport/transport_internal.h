@@ -91,6 +91,20 @@ typedef struct cp__transport {
 
 extern cp__transport_t cp__transport;
 
+/* Decides the filter of a new connection (TLS plugs in here): `server`
+ * for an accepted one; the peer's address in host order. Sets *filter
+ * (NULL: plain TCP) and *ctx (owned by the stream from then on). A
+ * negative return refuses the connection. Loop thread. */
+typedef int (*cp__stream_filter_factory_fn)(bool server, uint32_t ip, uint16_t port,
+                                            const cp__stream_filter_t **filter, void **ctx);
+
+/* Installs the factory used for every later connection (NULL: plain TCP).
+ * Call before cp_runtime_start() or on the loop thread. */
+void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn);
+
+/* Applies the factory to a new stream; returns 0 or its error. */
+int cp__transport_filter_stream(cp__stream_t *s, bool server, uint32_t ip, uint16_t port);
+
 /* Reads the configuration from the environment; returns 0 or CP_EINVAL
  * (a message naming the variable goes to stderr). */
 int cp__transport_config_read(cp__transport_config_t *cfg);

@@ -269,8 +269,18 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
             cpgen_out_puts(h, "0, ");
         print_init_value(h, m, f);
     }
-    for (size_t k = 0; k < m->n_oneofs; k++)
-        cpgen_out_printf(h, ", \\\n    %s__NOT_SET, { 0 }", m->oneofs[k].case_upper);
+    for (size_t k = 0; k < m->n_oneofs; k++) {
+        /* The union's first member gets the zero; a struct needs braces. */
+        const char *zero = "{ 0 }";
+        for (size_t i = 0; i < m->n_fields; i++) {
+            if (m->fields[i].oneof == (int)k) {
+                if (m->fields[i].type == CPGEN_TYPE_BYTES)
+                    zero = "{ { 0, NULL } }";
+                break;
+            }
+        }
+        cpgen_out_printf(h, ", \\\n    %s__NOT_SET, %s", m->oneofs[k].case_upper, zero);
+    }
     cpgen_out_puts(h, " \\\n}\n\n");
 }
 

@@ -61,6 +61,8 @@ static const char *const c_keywords[] = {
     "union", "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
     "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
     "_Static_assert", "_Thread_local", "asm", "typeof", "NULL",
+    /* the ProtobufCMessage member every generated struct starts with */
+    "base",
 };
 
 char *cpgen_name_member(const char *field_name)

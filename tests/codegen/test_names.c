@@ -48,6 +48,7 @@ static void test_member_is_lower_case_and_avoids_keywords(void **state)
     ASSERT_NAME(cpgen_name_member("int"), "int_");
     ASSERT_NAME(cpgen_name_member("long"), "long_");
     ASSERT_NAME(cpgen_name_member("value"), "value");
+    ASSERT_NAME(cpgen_name_member("base"), "base_");
 }
 
 static void test_map_entry_name_is_camel_plus_entry(void **state)

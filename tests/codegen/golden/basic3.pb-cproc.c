@@ -60,7 +60,7 @@ static void golden__basic3__httprequest__header_lines_entry__init_generic(Protob
     golden__basic3__httprequest__header_lines_entry__init((Golden__Basic3__HTTPRequest__HeaderLinesEntry *)message);
 }
 
-static const ProtobufCFieldDescriptor golden__basic3__httprequest__field_descriptors[8] = {
+static const ProtobufCFieldDescriptor golden__basic3__httprequest__field_descriptors[11] = {
     {
         "url",
         1,
@@ -157,20 +157,59 @@ static const ProtobufCFieldDescriptor golden__basic3__httprequest__field_descrip
         0 | PROTOBUF_C_FIELD_FLAG_ONEOF,
         0, NULL, NULL
     },
+    {
+        "raw",
+        9,
+        PROTOBUF_C_LABEL_OPTIONAL,
+        PROTOBUF_C_TYPE_BYTES,
+        offsetof(Golden__Basic3__HTTPRequest, payload_case),
+        offsetof(Golden__Basic3__HTTPRequest, raw),
+        NULL,
+        NULL,
+        0 | PROTOBUF_C_FIELD_FLAG_ONEOF,
+        0, NULL, NULL
+    },
+    {
+        "text",
+        10,
+        PROTOBUF_C_LABEL_OPTIONAL,
+        PROTOBUF_C_TYPE_STRING,
+        offsetof(Golden__Basic3__HTTPRequest, payload_case),
+        offsetof(Golden__Basic3__HTTPRequest, text),
+        NULL,
+        NULL,
+        0 | PROTOBUF_C_FIELD_FLAG_ONEOF,
+        0, NULL, NULL
+    },
+    {
+        "base",
+        11,
+        PROTOBUF_C_LABEL_NONE,
+        PROTOBUF_C_TYPE_INT32,
+        0, /* no quantifier */
+        offsetof(Golden__Basic3__HTTPRequest, base_),
+        NULL,
+        NULL,
+        0,
+        0, NULL, NULL
+    },
 };
 static const unsigned golden__basic3__httprequest__field_indices_by_name[] = {
     7, /* anonymous */
+    10, /* base */
     6, /* bearer_token */
     1, /* body */
     5, /* header_lines */
+    8, /* raw */
     4, /* raw_timings */
     2, /* retry_count */
+    9, /* text */
     3, /* timings_us */
     0, /* url */
 };
 static const ProtobufCIntRange golden__basic3__httprequest__number_ranges[] = {
     { 1, 0 },
-    { 0, 8 }
+    { 0, 11 }
 };
 const ProtobufCMessageDescriptor golden__basic3__httprequest__descriptor = {
     PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -179,7 +218,7 @@ const ProtobufCMessageDescriptor golden__basic3__httprequest__descriptor = {
     "Golden__Basic3__HTTPRequest",
     "golden.basic3",
     sizeof(Golden__Basic3__HTTPRequest),
-    8,
+    11,
     golden__basic3__httprequest__field_descriptors,
     golden__basic3__httprequest__field_indices_by_name,
     1,

@@ -27,6 +27,14 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GOLDEN__BASIC3__HTTPREQUEST__AUTH_KIND__CASE)
 } Golden__Basic3__HTTPRequest__AuthKindCase;
 
+/* Which member of golden.basic3.HTTPRequest.payload is set (0: none). */
+typedef enum {
+    GOLDEN__BASIC3__HTTPREQUEST__PAYLOAD__NOT_SET = 0,
+    GOLDEN__BASIC3__HTTPREQUEST__PAYLOAD_RAW = 9,
+    GOLDEN__BASIC3__HTTPREQUEST__PAYLOAD_TEXT = 10
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GOLDEN__BASIC3__HTTPREQUEST__PAYLOAD__CASE)
+} Golden__Basic3__HTTPRequest__PayloadCase;
+
 /* message golden.basic3.HTTPRequest */
 struct Golden__Basic3__HTTPRequest {
     ProtobufCMessage base;
@@ -40,10 +48,16 @@ struct Golden__Basic3__HTTPRequest {
     int64_t *raw_timings;
     size_t n_header_lines;
     Golden__Basic3__HTTPRequest__HeaderLinesEntry **header_lines;
+    int32_t base_;
     Golden__Basic3__HTTPRequest__AuthKindCase auth_kind_case;
     union {
         char *bearer_token;
         protobuf_c_boolean anonymous;
+    };
+    Golden__Basic3__HTTPRequest__PayloadCase payload_case;
+    union {
+        ProtobufCBinaryData raw;
+        char *text;
     };
 };
 #define GOLDEN__BASIC3__HTTPREQUEST__INIT { \
@@ -54,7 +68,9 @@ struct Golden__Basic3__HTTPRequest {
     0, NULL, \
     0, NULL, \
     0, NULL, \
-    GOLDEN__BASIC3__HTTPREQUEST__AUTH_KIND__NOT_SET, { 0 } \
+    0, \
+    GOLDEN__BASIC3__HTTPREQUEST__AUTH_KIND__NOT_SET, { 0 }, \
+    GOLDEN__BASIC3__HTTPREQUEST__PAYLOAD__NOT_SET, { { 0, NULL } } \
 }
 
 /* message golden.basic3.HTTPRequest.HeaderLinesEntry (one entry of a map field) */

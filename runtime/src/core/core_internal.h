@@ -123,6 +123,12 @@ typedef struct cp__timer_entry {
     void (*arg_free)(void *);
 } cp__timer_entry_t;
 
+/* The hash sits next to the pointer so probing touches no process. */
+struct cp__map_entry {
+    uint64_t hash;
+    struct cp_process *p;
+};
+
 typedef struct cp__filter_entry {
     struct cp__filter_entry *next;
     uint64_t id;
@@ -164,7 +170,7 @@ typedef struct cp__runtime {
     uint32_t *free_slots;
     size_t free_len, free_cap;
     uint32_t next_slot;
-    struct cp_process **map; /* open addressing by id, NULL/TOMBSTONE */
+    struct cp__map_entry *map; /* open addressing by id hash, NULL/TOMBSTONE */
     size_t map_cap, map_used, map_live;
     _Atomic uint64_t next_id;
     size_t live;

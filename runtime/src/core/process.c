@@ -74,11 +74,13 @@ void cp__table_free(void)
 static size_t map_find_slot(const char *id, size_t len)
 {
     size_t mask = cp__rt.map_cap - 1;
-    for (size_t i = hash_id(id, len) & mask;; i = (i + 1) & mask) {
-        struct cp_process *p = cp__rt.map[i];
-        if (p == NULL)
+    uint64_t h = hash_id(id, len);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct cp__map_entry *e = &cp__rt.map[i];
+        if (e->p == NULL)
             return SIZE_MAX;
-        if (p != TOMBSTONE && p->id_len == len && memcmp(p->id, id, len) == 0)
+        if (e->hash == h && e->p != TOMBSTONE && e->p->id_len == len &&
+            memcmp(e->p->id, id, len) == 0)
             return i;
     }
 }
@@ -86,19 +88,19 @@ static size_t map_find_slot(const char *id, size_t len)
 static int map_grow(void)
 {
     size_t cap = cp__rt.map_cap;
-    if ((cp__rt.map_live + 1) * 2 > cap)
+    if ((cp__rt.map_live + 1) * 4 > cap)
         cap *= 2;
-    struct cp_process **m = calloc(cap, sizeof *m);
+    struct cp__map_entry *m = calloc(cap, sizeof *m);
     if (m == NULL)
         return CP_ENOMEM;
     for (size_t i = 0; i < cp__rt.map_cap; i++) {
-        struct cp_process *p = cp__rt.map[i];
-        if (p == NULL || p == TOMBSTONE)
+        struct cp__map_entry *e = &cp__rt.map[i];
+        if (e->p == NULL || e->p == TOMBSTONE)
             continue;
-        size_t j = hash_id(p->id, p->id_len) & (cap - 1);
-        while (m[j])
+        size_t j = e->hash & (cap - 1);
+        while (m[j].p)
             j = (j + 1) & (cap - 1);
-        m[j] = p;
+        m[j] = *e;
     }
     free(cp__rt.map);
     cp__rt.map = m;
@@ -107,17 +109,20 @@ static int map_grow(void)
     return 0;
 }
 
+/* Kept at most half full (tombstones included) so probes stay short. */
 static int map_insert(struct cp_process *p)
 {
-    if ((cp__rt.map_used + 1) * 4 > cp__rt.map_cap * 3 && map_grow() != 0)
+    if ((cp__rt.map_used + 1) * 2 > cp__rt.map_cap && map_grow() != 0)
         return CP_ENOMEM;
     size_t mask = cp__rt.map_cap - 1;
-    size_t i = hash_id(p->id, p->id_len) & mask;
-    while (cp__rt.map[i] && cp__rt.map[i] != TOMBSTONE)
+    uint64_t h = hash_id(p->id, p->id_len);
+    size_t i = h & mask;
+    while (cp__rt.map[i].p && cp__rt.map[i].p != TOMBSTONE)
         i = (i + 1) & mask;
-    if (cp__rt.map[i] == NULL)
+    if (cp__rt.map[i].p == NULL)
         cp__rt.map_used++;
-    cp__rt.map[i] = p;
+    cp__rt.map[i].p = p;
+    cp__rt.map[i].hash = h;
     cp__rt.map_live++;
     return 0;
 }
@@ -125,8 +130,8 @@ static int map_insert(struct cp_process *p)
 static void map_remove(struct cp_process *p)
 {
     size_t i = map_find_slot(p->id, p->id_len);
-    if (i != SIZE_MAX && cp__rt.map[i] == p) {
-        cp__rt.map[i] = TOMBSTONE;
+    if (i != SIZE_MAX && cp__rt.map[i].p == p) {
+        cp__rt.map[i].p = TOMBSTONE;
         cp__rt.map_live--;
     }
 }
@@ -180,7 +185,7 @@ struct cp_process *cp__process_lookup_id(const char *id, size_t len)
     if (cp__rt.map) {
         size_t i = map_find_slot(id, len);
         if (i != SIZE_MAX) {
-            p = cp__rt.map[i];
+            p = cp__rt.map[i].p;
             if (!ref_if_live(p))
                 p = NULL;
         }
@@ -358,8 +363,16 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     cp__rt.live++;
     if (pid)
         cp__process_fill_upid(p, pid);
+    /* Without an initialize hook there is nothing to run yet: the process
+     * starts idle, which keeps spawning many idle processes cheap. */
+    bool has_init = ops && ops->initialize;
+    if (!has_init) {
+        p->initialized = true;
+        atomic_store(&p->pstate, CP_PROCESS_BLOCKED);
+    }
     pthread_mutex_unlock(&cp__rt.tab_mu);
-    cp__schedule(p); /* runs initialize */
+    if (has_init)
+        cp__schedule(p); /* runs initialize */
     return 0;
 
 fail:
@@ -437,8 +450,7 @@ int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
         size_t i = cp__rt.map ? map_find_slot(pid->id, strlen(pid->id)) : SIZE_MAX;
         if (i == SIZE_MAX || !cp__upid_is_local(pid))
             break;
-        if (pid->hint && cp__rt.map[i] &&
-            atomic_load(&cp__rt.map[i]->gen) != (uint32_t)(pid->hint >> 32))
+        if (pid->hint && atomic_load(&cp__rt.map[i].p->gen) != (uint32_t)(pid->hint >> 32))
             break; /* same id, a later process */
         if (forever) {
             pthread_cond_wait(&cp__rt.term_cv, &cp__rt.tab_mu);
@@ -519,7 +531,7 @@ void cp__processes_each(void (*fn)(void *arg, const char *id, size_t id_len, int
 {
     pthread_mutex_lock(&cp__rt.tab_mu);
     for (size_t i = 0; cp__rt.map && i < cp__rt.map_cap; i++) {
-        struct cp_process *p = cp__rt.map[i];
+        struct cp_process *p = cp__rt.map[i].p;
         if (p && p != TOMBSTONE)
             fn(arg, p->id, p->id_len, (int)atomic_load(&p->pstate), cp__mailbox_nonempty(p));
     }

@@ -592,6 +592,42 @@ static void test_request_asking_to_close_is_answered_then_closed(void **state)
     assert_int_equal(node_stop(&n), 0);
 }
 
+static void test_advertised_ip_is_what_peers_see(void **state)
+{
+    node_t n;
+    next_env = "LIBPROCESS_ADVERTISE_IP=127.0.0.2";
+    node_serve(&n);
+    unsigned lport;
+    int lfd = tcp_listen(&lport);
+    int fd = tcp_connect(n.port);
+    char req[256], got[2048], want[128];
+    snprintf(req, sizeof req,
+             "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
+             "Content-Length: 1\r\n\r\nx",
+             lport);
+    send_all(fd, req);
+    int in = accept_message(lfd, got, sizeof got);
+    snprintf(want, sizeof want, "\r\nLibprocess-From: echo@127.0.0.2:%u\r\n", n.port);
+    assert_non_null(strstr(got, want));
+    close(in);
+    close(fd);
+    close(lfd);
+    assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_malformed_port_variable_stops_the_node(void **state)
+{
+    node_t n;
+    next_env = "LIBPROCESS_PORT=http";
+    node_start(&n, "serve", NULL, NULL);
+    char buf[64];
+    struct pollfd p = {.fd = n.out, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+    assert_int_equal(read(n.out, buf, sizeof buf), 0);
+    int st = node_stop(&n);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -613,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_body_over_the_limit_gets_413_and_close),
         cmocka_unit_test(test_message_received_before_reset_is_delivered),
         cmocka_unit_test(test_request_asking_to_close_is_answered_then_closed),
+        cmocka_unit_test(test_advertised_ip_is_what_peers_see),
+        cmocka_unit_test(test_malformed_port_variable_stops_the_node),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,14 +91,22 @@ void cpgen_out_puts(cpgen_out_t *out, const char *s)
 
 void cpgen_out_vprintf(cpgen_out_t *out, const char *fmt, va_list ap)
 {
+    /* Format straight into the free space; only when it does not fit grow
+     * and format again (generation time is mostly spent here). */
+    reserve(out, 256);
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    size_t room = out->cap - out->len;
+    int n = vsnprintf(out->data + out->len, room, fmt, copy);
     va_end(copy);
-    if (n < 0)
+    if (n < 0) {
+        out->data[out->len] = '\0';
         return;
-    reserve(out, (size_t)n);
-    vsnprintf(out->data + out->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        reserve(out, (size_t)n);
+        vsnprintf(out->data + out->len, (size_t)n + 1, fmt, ap);
+    }
     out->len += (size_t)n;
 }
 

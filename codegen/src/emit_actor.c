@@ -14,6 +14,7 @@
  * The C is written as templates with ${name} placeholders, filled from a
  * small table of names, so the emitted text reads as the code it becomes.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "emit.h"
@@ -312,6 +313,7 @@ static const char actor_c_open[] =
 static const char actor_c_on[] =
     "static void ${l}__receive_${member}(cp_process_t *self, const cp_message_t *msg, void *arg)\n"
     "{\n"
+    "    (void)arg;\n"
     "    ${l}__self_t *s = cp_process_data(self);\n"
     "    ${mC} *decoded = ${ml}__unpack(NULL, msg->len, (const uint8_t *)msg->body);\n"
     "    if (decoded == NULL) {\n"
@@ -382,6 +384,7 @@ static const char actor_c_rpc_server[] =
     "\n"
     "static void ${l}__serve_${member}(cp_process_t *self, const cp_message_t *msg, void *arg)\n"
     "{\n"
+    "    (void)arg;\n"
     "    ${l}__self_t *s = cp_process_data(self);\n"
     "    ${qC} *request = ${ql}__unpack(NULL, msg->len, (const uint8_t *)msg->body);\n"
     "    if (request == NULL) {\n"
@@ -442,6 +445,7 @@ static const char actor_c_route[] =
     "static cp_future_t *${l}__${member}(cp_process_t *self, const cp_http_request_t *req,\n"
     "    void *arg)\n"
     "{\n"
+    "    (void)arg;\n"
     "    ${l}__self_t *s = cp_process_data(self);\n"
     "    return s->handlers->${member}(self, s->state, req);\n"
     "}\n"
@@ -526,9 +530,12 @@ static bool request_shadowed(const cpgen_actor_t *a, const cpgen_rpc_t *r)
     return false;
 }
 
-/* The names of an actor, plus one handler's (message, rpc or route). */
+/* The names of an actor, plus one handler's (message, rpc or route): at
+ * most 19 names, and the NULL that ends the table. */
+#define ACTOR_VARS 24
+
 typedef struct actor_vars {
-    var_t v[16];
+    var_t v[ACTOR_VARS];
 } actor_vars_t;
 
 static actor_vars_t actor_vars(const cpgen_actor_t *a)
@@ -544,6 +551,7 @@ static void set(actor_vars_t *av, const char *name, const char *value)
     size_t i = 0;
     while (av->v[i].name != NULL && strcmp(av->v[i].name, name) != 0)
         i++;
+    assert(i + 1 < ACTOR_VARS);
     av->v[i].name = name;
     av->v[i].value = value;
 }

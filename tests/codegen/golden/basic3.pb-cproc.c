@@ -277,3 +277,99 @@ const ProtobufCMessageDescriptor golden__basic3__httprequest__header_lines_entry
     NULL, NULL, NULL
 };
 
+#include <stdlib.h>
+
+/* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
+
+const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f)
+{
+    return (const Golden__Basic3__HTTPRequest *)cp_future_value(f.future);
+}
+
+void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
+{
+    Golden__Basic3__HTTPRequest_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why)
+{
+    Golden__Basic3__HTTPRequest_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+typedef struct golden__basic3__httprequest__deferred {
+    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__basic3__httprequest__deferred_t;
+
+static void golden__basic3__httprequest__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__basic3__httprequest__deferred_t *d = arg;
+    d->cb(self, (const Golden__Basic3__HTTPRequest *)cp_future_value(f), f, d->arg);
+}
+
+static void golden__basic3__httprequest__deferred_free(void *arg)
+{
+    golden__basic3__httprequest__deferred_t *d = arg;
+    if (d->arg_free != NULL)
+        d->arg_free(d->arg);
+    free(d);
+}
+
+int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__basic3__httprequest__deferred_t *d = malloc(sizeof(*d));
+    if (d == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return CP_ENOMEM;
+    }
+    d->cb = cb;
+    d->arg = arg;
+    d->arg_free = arg_free;
+    return cp_future_on_any_defer(f.future, pid, golden__basic3__httprequest__deferred_run, d, golden__basic3__httprequest__deferred_free);
+}
+
+void golden__basic3__httprequest__free(void *msg)
+{
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+void *golden__basic3__httprequest__decode(const void *body, size_t len)
+{
+    return golden__basic3__httprequest__unpack(NULL, len, (const uint8_t *)body);
+}
+
+int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+{
+    uint8_t small[256], *heap = NULL, *bytes = small;
+    size_t len = golden__basic3__httprequest__get_packed_size(msg);
+    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)
+        return CP_ENOMEM;
+    golden__basic3__httprequest__pack(msg, bytes);
+    int rc = cp_send(from, to, GOLDEN__BASIC3__HTTPREQUEST__NAME, bytes, len);
+    free(heap);
+    return rc;
+}
+
+int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+{
+    cp_upid_t from = cp_process_pid(self);
+    return golden__basic3__httprequest__send_from(&from, to, msg);
+}
+
+int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
+{
+    return golden__basic3__httprequest__send(self, from, msg);
+}
+

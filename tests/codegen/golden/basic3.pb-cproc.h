@@ -112,6 +112,47 @@ void golden__basic3__httprequest__header_lines_entry__init(Golden__Basic3__HTTPR
 extern const ProtobufCMessageDescriptor golden__basic3__httprequest__descriptor;
 extern const ProtobufCMessageDescriptor golden__basic3__httprequest__header_lines_entry__descriptor;
 
+#include <cproc/cproc.h>
+
+/* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
+
+/* The message's full proto name: the name it travels under. */
+#define GOLDEN__BASIC3__HTTPREQUEST__NAME "golden.basic3.HTTPRequest"
+
+/* A future of a golden.basic3.HTTPRequest: its own type, so passing a future of another
+ * message is a compile error. A reference-counted cp_future_t inside; the
+ * message belongs to the future. */
+typedef struct Golden__Basic3__HTTPRequest_Future {
+    cp_future_t *future;
+} Golden__Basic3__HTTPRequest_Future;
+
+/* The message of a READY future (borrowed while the future is held), else NULL. */
+const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f);
+/* Drops the caller's reference. */
+void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f);
+/* A READY future holding msg. Takes ownership: msg is freed with free_msg
+ * (golden__basic3__httprequest__free for unpacked or wholly heap-built messages; NULL leaves it). */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg);
+/* A FAILED future with the message `why` (copied). */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why);
+/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
+ * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free);
+/* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
+void golden__basic3__httprequest__free(void *msg);
+/* Serializes msg and sends it as "golden.basic3.HTTPRequest" from process `self` to `to`
+ * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
+/* Like golden__basic3__httprequest__send, from any thread, naming the sender `from`. */
+int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
+/* Answers the sender `from` of the message being handled. */
+int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg);
+
+/* Unpacks a golden.basic3.HTTPRequest (NULL if malformed); cp_decode_fn for cp_request(). */
+void *golden__basic3__httprequest__decode(const void *body, size_t len);
+
 PROTOBUF_C__END_DECLS
 
 #endif /* CPGEN_BASIC3_PB_CPROC_H */

@@ -586,3 +586,287 @@ const ProtobufCMessageDescriptor golden__kitchen__empty__descriptor = {
     NULL, NULL, NULL
 };
 
+#include <stdlib.h>
+
+/* ---- cproc helpers for golden.kitchen.Sink ---- */
+
+const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f)
+{
+    return (const Golden__Kitchen__Sink *)cp_future_value(f.future);
+}
+
+void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Sink_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why)
+{
+    Golden__Kitchen__Sink_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+typedef struct golden__kitchen__sink__deferred {
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__sink__deferred_t;
+
+static void golden__kitchen__sink__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__deferred_t *d = arg;
+    d->cb(self, (const Golden__Kitchen__Sink *)cp_future_value(f), f, d->arg);
+}
+
+static void golden__kitchen__sink__deferred_free(void *arg)
+{
+    golden__kitchen__sink__deferred_t *d = arg;
+    if (d->arg_free != NULL)
+        d->arg_free(d->arg);
+    free(d);
+}
+
+int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__deferred_t *d = malloc(sizeof(*d));
+    if (d == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return CP_ENOMEM;
+    }
+    d->cb = cb;
+    d->arg = arg;
+    d->arg_free = arg_free;
+    return cp_future_on_any_defer(f.future, pid, golden__kitchen__sink__deferred_run, d, golden__kitchen__sink__deferred_free);
+}
+
+void golden__kitchen__sink__free(void *msg)
+{
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+void *golden__kitchen__sink__decode(const void *body, size_t len)
+{
+    return golden__kitchen__sink__unpack(NULL, len, (const uint8_t *)body);
+}
+
+int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+{
+    uint8_t small[256], *heap = NULL, *bytes = small;
+    size_t len = golden__kitchen__sink__get_packed_size(msg);
+    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)
+        return CP_ENOMEM;
+    golden__kitchen__sink__pack(msg, bytes);
+    int rc = cp_send(from, to, GOLDEN__KITCHEN__SINK__NAME, bytes, len);
+    free(heap);
+    return rc;
+}
+
+int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+{
+    cp_upid_t from = cp_process_pid(self);
+    return golden__kitchen__sink__send_from(&from, to, msg);
+}
+
+int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
+{
+    return golden__kitchen__sink__send(self, from, msg);
+}
+
+/* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
+
+const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f)
+{
+    return (const Golden__Kitchen__Sink__Tap *)cp_future_value(f.future);
+}
+
+void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Sink__Tap_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why)
+{
+    Golden__Kitchen__Sink__Tap_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+typedef struct golden__kitchen__sink__tap__deferred {
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__sink__tap__deferred_t;
+
+static void golden__kitchen__sink__tap__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__tap__deferred_t *d = arg;
+    d->cb(self, (const Golden__Kitchen__Sink__Tap *)cp_future_value(f), f, d->arg);
+}
+
+static void golden__kitchen__sink__tap__deferred_free(void *arg)
+{
+    golden__kitchen__sink__tap__deferred_t *d = arg;
+    if (d->arg_free != NULL)
+        d->arg_free(d->arg);
+    free(d);
+}
+
+int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__tap__deferred_t *d = malloc(sizeof(*d));
+    if (d == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return CP_ENOMEM;
+    }
+    d->cb = cb;
+    d->arg = arg;
+    d->arg_free = arg_free;
+    return cp_future_on_any_defer(f.future, pid, golden__kitchen__sink__tap__deferred_run, d, golden__kitchen__sink__tap__deferred_free);
+}
+
+void golden__kitchen__sink__tap__free(void *msg)
+{
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+void *golden__kitchen__sink__tap__decode(const void *body, size_t len)
+{
+    return golden__kitchen__sink__tap__unpack(NULL, len, (const uint8_t *)body);
+}
+
+int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+{
+    uint8_t small[256], *heap = NULL, *bytes = small;
+    size_t len = golden__kitchen__sink__tap__get_packed_size(msg);
+    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)
+        return CP_ENOMEM;
+    golden__kitchen__sink__tap__pack(msg, bytes);
+    int rc = cp_send(from, to, GOLDEN__KITCHEN__SINK__TAP__NAME, bytes, len);
+    free(heap);
+    return rc;
+}
+
+int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+{
+    cp_upid_t from = cp_process_pid(self);
+    return golden__kitchen__sink__tap__send_from(&from, to, msg);
+}
+
+int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
+{
+    return golden__kitchen__sink__tap__send(self, from, msg);
+}
+
+/* ---- cproc helpers for golden.kitchen.Empty ---- */
+
+const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f)
+{
+    return (const Golden__Kitchen__Empty *)cp_future_value(f.future);
+}
+
+void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Empty_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why)
+{
+    Golden__Kitchen__Empty_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+typedef struct golden__kitchen__empty__deferred {
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__empty__deferred_t;
+
+static void golden__kitchen__empty__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__empty__deferred_t *d = arg;
+    d->cb(self, (const Golden__Kitchen__Empty *)cp_future_value(f), f, d->arg);
+}
+
+static void golden__kitchen__empty__deferred_free(void *arg)
+{
+    golden__kitchen__empty__deferred_t *d = arg;
+    if (d->arg_free != NULL)
+        d->arg_free(d->arg);
+    free(d);
+}
+
+int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__empty__deferred_t *d = malloc(sizeof(*d));
+    if (d == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return CP_ENOMEM;
+    }
+    d->cb = cb;
+    d->arg = arg;
+    d->arg_free = arg_free;
+    return cp_future_on_any_defer(f.future, pid, golden__kitchen__empty__deferred_run, d, golden__kitchen__empty__deferred_free);
+}
+
+void golden__kitchen__empty__free(void *msg)
+{
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+void *golden__kitchen__empty__decode(const void *body, size_t len)
+{
+    return golden__kitchen__empty__unpack(NULL, len, (const uint8_t *)body);
+}
+
+int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+{
+    uint8_t small[256], *heap = NULL, *bytes = small;
+    size_t len = golden__kitchen__empty__get_packed_size(msg);
+    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)
+        return CP_ENOMEM;
+    golden__kitchen__empty__pack(msg, bytes);
+    int rc = cp_send(from, to, GOLDEN__KITCHEN__EMPTY__NAME, bytes, len);
+    free(heap);
+    return rc;
+}
+
+int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+{
+    cp_upid_t from = cp_process_pid(self);
+    return golden__kitchen__empty__send_from(&from, to, msg);
+}
+
+int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
+{
+    return golden__kitchen__empty__send(self, from, msg);
+}
+

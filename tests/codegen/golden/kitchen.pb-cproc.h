@@ -212,6 +212,125 @@ extern const ProtobufCMessageDescriptor golden__kitchen__sink__tap__descriptor;
 extern const ProtobufCMessageDescriptor golden__kitchen__sink__named_taps_entry__descriptor;
 extern const ProtobufCMessageDescriptor golden__kitchen__empty__descriptor;
 
+#include <cproc/cproc.h>
+
+/* ---- cproc helpers for golden.kitchen.Sink ---- */
+
+/* The message's full proto name: the name it travels under. */
+#define GOLDEN__KITCHEN__SINK__NAME "golden.kitchen.Sink"
+
+/* A future of a golden.kitchen.Sink: its own type, so passing a future of another
+ * message is a compile error. A reference-counted cp_future_t inside; the
+ * message belongs to the future. */
+typedef struct Golden__Kitchen__Sink_Future {
+    cp_future_t *future;
+} Golden__Kitchen__Sink_Future;
+
+/* The message of a READY future (borrowed while the future is held), else NULL. */
+const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f);
+/* Drops the caller's reference. */
+void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f);
+/* A READY future holding msg. Takes ownership: msg is freed with free_msg
+ * (golden__kitchen__sink__free for unpacked or wholly heap-built messages; NULL leaves it). */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg);
+/* A FAILED future with the message `why` (copied). */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why);
+/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
+ * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free);
+/* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
+void golden__kitchen__sink__free(void *msg);
+/* Serializes msg and sends it as "golden.kitchen.Sink" from process `self` to `to`
+ * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg);
+/* Like golden__kitchen__sink__send, from any thread, naming the sender `from`. */
+int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg);
+/* Answers the sender `from` of the message being handled. */
+int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg);
+
+/* Unpacks a golden.kitchen.Sink (NULL if malformed); cp_decode_fn for cp_request(). */
+void *golden__kitchen__sink__decode(const void *body, size_t len);
+
+/* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
+
+/* The message's full proto name: the name it travels under. */
+#define GOLDEN__KITCHEN__SINK__TAP__NAME "golden.kitchen.Sink.Tap"
+
+/* A future of a golden.kitchen.Sink.Tap: its own type, so passing a future of another
+ * message is a compile error. A reference-counted cp_future_t inside; the
+ * message belongs to the future. */
+typedef struct Golden__Kitchen__Sink__Tap_Future {
+    cp_future_t *future;
+} Golden__Kitchen__Sink__Tap_Future;
+
+/* The message of a READY future (borrowed while the future is held), else NULL. */
+const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f);
+/* Drops the caller's reference. */
+void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f);
+/* A READY future holding msg. Takes ownership: msg is freed with free_msg
+ * (golden__kitchen__sink__tap__free for unpacked or wholly heap-built messages; NULL leaves it). */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg);
+/* A FAILED future with the message `why` (copied). */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why);
+/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
+ * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free);
+/* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
+void golden__kitchen__sink__tap__free(void *msg);
+/* Serializes msg and sends it as "golden.kitchen.Sink.Tap" from process `self` to `to`
+ * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg);
+/* Like golden__kitchen__sink__tap__send, from any thread, naming the sender `from`. */
+int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg);
+/* Answers the sender `from` of the message being handled. */
+int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg);
+
+/* Unpacks a golden.kitchen.Sink.Tap (NULL if malformed); cp_decode_fn for cp_request(). */
+void *golden__kitchen__sink__tap__decode(const void *body, size_t len);
+
+/* ---- cproc helpers for golden.kitchen.Empty ---- */
+
+/* The message's full proto name: the name it travels under. */
+#define GOLDEN__KITCHEN__EMPTY__NAME "golden.kitchen.Empty"
+
+/* A future of a golden.kitchen.Empty: its own type, so passing a future of another
+ * message is a compile error. A reference-counted cp_future_t inside; the
+ * message belongs to the future. */
+typedef struct Golden__Kitchen__Empty_Future {
+    cp_future_t *future;
+} Golden__Kitchen__Empty_Future;
+
+/* The message of a READY future (borrowed while the future is held), else NULL. */
+const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f);
+/* Drops the caller's reference. */
+void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f);
+/* A READY future holding msg. Takes ownership: msg is freed with free_msg
+ * (golden__kitchen__empty__free for unpacked or wholly heap-built messages; NULL leaves it). */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg);
+/* A FAILED future with the message `why` (copied). */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why);
+/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
+ * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, const cp_upid_t *pid,
+    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg),
+    void *arg, cp_free_fn arg_free);
+/* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
+void golden__kitchen__empty__free(void *msg);
+/* Serializes msg and sends it as "golden.kitchen.Empty" from process `self` to `to`
+ * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg);
+/* Like golden__kitchen__empty__send, from any thread, naming the sender `from`. */
+int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg);
+/* Answers the sender `from` of the message being handled. */
+int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg);
+
+/* Unpacks a golden.kitchen.Empty (NULL if malformed); cp_decode_fn for cp_request(). */
+void *golden__kitchen__empty__decode(const void *body, size_t len);
+
 PROTOBUF_C__END_DECLS
 
 #endif /* CPGEN_KITCHEN_PB_CPROC_H */

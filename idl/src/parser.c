@@ -254,10 +254,10 @@ static bool expect_ident(parser_t *p, char **out, cpidl_pos_t *pos, const char *
     return true;
 }
 
-static void enter(parser_t *p)
+static void enter(parser_t *p, cpidl_pos_t at)
 {
     if (++p->depth > p->ctx->max_depth) {
-        cpidl_error(p->ctx, tok_pos(p, &p->tok), "nesting is too deep (more than %u levels)",
+        cpidl_error(p->ctx, at, "nesting is too deep (more than %u levels)",
                     p->ctx->max_depth);
         longjmp(p->bail, 1);
     }
@@ -1089,7 +1089,7 @@ static bool parse_oneof(parser_t *p, msg_build_t *b)
     o->index = (int)b->oneofs.n;
     if (!expect_ident(p, &o->name, &o->pos, "a oneof name") || !expect_sym(p, '{'))
         return false;
-    enter(p);
+    enter(p, o->pos);
     cpidl_vec_t fields = {0}, opts = {0};
     while (!is_sym(p, '}') && p->tok.kind != CPIDL_TOK_EOF) {
         bool ok;
@@ -1181,7 +1181,7 @@ static bool parse_message(parser_t *p, const cpidl_message_t *parent, cpidl_vec_
         return false;
     if (!expect_sym(p, '{'))
         return false;
-    enter(p);
+    enter(p, b.m->pos);
     push(p, into, b.m);
     push(p, &p->all_messages, b.m);
     while (!is_sym(p, '}') && p->tok.kind != CPIDL_TOK_EOF) {
@@ -1243,7 +1243,7 @@ static bool parse_enum(parser_t *p, const cpidl_message_t *parent, cpidl_vec_t *
     advance(p); /* enum */
     if (!expect_ident(p, &e->name, &e->pos, "an enum name") || !expect_sym(p, '{'))
         return false;
-    enter(p);
+    enter(p, e->pos);
     push(p, into, e);
     push(p, &p->all_enums, e);
     cpidl_vec_t values = {0}, ranges = {0}, names = {0}, opts = {0};
@@ -1355,7 +1355,7 @@ static bool parse_actor(parser_t *p, cpidl_actor_kind_t kind)
     if (!expect_ident(p, &a->name, &a->pos, kind == CPIDL_ACTOR ? "an actor name" : "a service name") ||
         !expect_sym(p, '{'))
         return false;
-    enter(p);
+    enter(p, a->pos);
     push(p, &p->actors, a);
     cpidl_vec_t handlers = {0}, methods = {0}, routes = {0}, opts = {0};
     while (!is_sym(p, '}') && p->tok.kind != CPIDL_TOK_EOF) {

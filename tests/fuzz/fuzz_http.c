@@ -1,6 +1,7 @@
 /* libFuzzer target for the HTTP request decoder and the reading of
  * requests as libprocess messages. The input is fed in two pieces split at
- * a point chosen by its first byte, so partial reads are exercised too. */
+ * a point chosen by its first byte, so partial reads are exercised too.
+ * Built with FUZZ_HTTP_REPLAY it is a plain program replaying the corpus. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,3 +45,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cp__http_decoder_close(&d);
     return 0;
 }
+
+#ifdef FUZZ_HTTP_REPLAY
+#include <dirent.h>
+#include <stdio.h>
+
+/* Runs every file of the corpus directories given as arguments once, so
+ * the corpus is a regression test under every sanitizer. */
+int main(int argc, char **argv)
+{
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        DIR *d = opendir(argv[i]);
+        if (d == NULL) {
+            fprintf(stderr, "fuzz_http_replay: cannot open %s\n", argv[i]);
+            return 1;
+        }
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
+            FILE *f = fopen(path, "rb");
+            if (f == NULL)
+                continue;
+            uint8_t buf[1 << 16];
+            size_t len = fread(buf, 1, sizeof buf, f);
+            fclose(f);
+            LLVMFuzzerTestOneInput(buf, len);
+            n++;
+        }
+        closedir(d);
+    }
+    printf("fuzz_http_replay: %d inputs\n", n);
+    return n > 0 ? 0 : 1;
+}
+#endif

@@ -1,0 +1,162 @@
+/* Options: `option x = y;` and `[x = y]`, the known names, bool values. */
+#include "parse_internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- options ----------------------------------------------------------- */
+
+static const char *const known_file[] = {
+    "java_package", "java_outer_classname", "java_multiple_files", "java_generate_equals_and_hash",
+    "java_string_check_utf8", "optimize_for", "go_package", "cc_generic_services",
+    "java_generic_services", "py_generic_services", "php_generic_services", "deprecated",
+    "cc_enable_arenas", "objc_class_prefix", "csharp_namespace", "swift_prefix",
+    "php_class_prefix", "php_namespace", "php_metadata_namespace", "ruby_package", NULL};
+static const char *const known_message[] = {
+    "message_set_wire_format", "no_standard_descriptor_accessor", "deprecated", "map_entry",
+    "deprecated_legacy_json_field_conflicts", NULL};
+static const char *const known_field[] = {
+    "ctype", "packed", "jstype", "lazy", "unverified_lazy", "deprecated", "weak", "default",
+    "json_name", "debug_redact", "retention", "targets", NULL};
+static const char *const known_enum[] = {"allow_alias", "deprecated",
+                                         "deprecated_legacy_json_field_conflicts", NULL};
+static const char *const known_value[] = {"deprecated", "debug_redact", NULL};
+static const char *const known_actor[] = {"deprecated", NULL};
+static const char *const known_method[] = {"deprecated", "idempotency_level", NULL};
+static const char *const known_none[] = {NULL};
+
+static const char *const *known_for(opt_kind_t k, const char **what)
+{
+    switch (k) {
+    case OPT_FILE: *what = "file"; return known_file;
+    case OPT_MESSAGE: *what = "message"; return known_message;
+    case OPT_FIELD: *what = "field"; return known_field;
+    case OPT_ONEOF: *what = "oneof"; return known_none;
+    case OPT_ENUM: *what = "enum"; return known_enum;
+    case OPT_VALUE: *what = "enum value"; return known_value;
+    case OPT_ACTOR: *what = "actor"; return known_actor;
+    case OPT_METHOD: *what = "rpc"; return known_method;
+    case OPT_RANGE: *what = "extension range"; return known_none;
+    }
+    *what = "";
+    return known_none;
+}
+
+/* name '=' constant, the part shared by `option` and `[...]`. */
+static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind)
+{
+    cpidl_option_t *o = NEW(p, cpidl_option_t);
+    o->pos = cpidl_p_tok_pos(p, &p->tok);
+    char buf[256];
+    size_t n = 0;
+    /* Option names: simple, dotted, or (extension.name) followed by .sub. */
+    for (;;) {
+        const char *part = NULL;
+        size_t plen = 0;
+        char *ext = NULL;
+        if (cpidl_p_is_sym(p, '(')) {
+            cpidl_p_advance(p);
+            cpidl_pos_t pos;
+            if (!cpidl_p_parse_full_ident(p, true, &ext, &pos, "an extension name"))
+                return NULL;
+            if (!cpidl_p_expect_sym(p, ')'))
+                return NULL;
+            if (n == 0)
+                o->is_extension = true;
+            if (n + strlen(ext) + 3 < sizeof buf) {
+                buf[n++] = '(';
+                memcpy(buf + n, ext, strlen(ext));
+                n += strlen(ext);
+                buf[n++] = ')';
+            }
+        } else if (p->tok.kind == CPIDL_TOK_IDENT) {
+            part = p->tok.text;
+            plen = p->tok.len;
+            if (n + plen + 1 < sizeof buf) {
+                memcpy(buf + n, part, plen);
+                n += plen;
+            }
+            cpidl_p_advance(p);
+        } else {
+            cpidl_p_error_expected(p, "an option name");
+            return NULL;
+        }
+        if (!cpidl_p_is_sym(p, '.'))
+            break;
+        cpidl_p_advance(p);
+        if (n + 1 < sizeof buf)
+            buf[n++] = '.';
+    }
+    buf[n] = '\0';
+    o->name = cpidl_p_pstrndup(p, buf, n);
+    if (!cpidl_p_expect_sym(p, '='))
+        return NULL;
+    if (!cpidl_p_parse_constant(p, &o->value))
+        return NULL;
+    if (!o->is_extension) {
+        const char *what;
+        const char *const *known = known_for(kind, &what);
+        bool found = false;
+        for (size_t i = 0; known[i] != NULL && !found; i++)
+            found = strcmp(known[i], o->name) == 0;
+        if (!found)
+            cpidl_warning(p->ctx, o->pos, "unknown %s option '%s' is ignored", what, o->name);
+    }
+    return o;
+}
+
+/* `option name = value;` (the keyword is the current token). */
+bool cpidl_p_parse_option_stmt(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts)
+{
+    cpidl_p_advance(p);
+    cpidl_option_t *o = parse_option_body(p, kind);
+    if (o == NULL)
+        return false;
+    if (!cpidl_p_expect_sym(p, ';'))
+        return false;
+    cpidl_p_push(p, opts, o);
+    return true;
+}
+
+/* `[a = 1, b = 2]` if present. */
+bool cpidl_p_parse_option_list(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts)
+{
+    if (!cpidl_p_is_sym(p, '['))
+        return true;
+    cpidl_p_advance(p);
+    for (;;) {
+        cpidl_option_t *o = parse_option_body(p, kind);
+        if (o == NULL)
+            return false;
+        cpidl_p_push(p, opts, o);
+        if (cpidl_p_is_sym(p, ','))
+            cpidl_p_advance(p);
+        else
+            break;
+    }
+    return cpidl_p_expect_sym(p, ']');
+}
+
+bool cpidl_p_option_bool(parser_t *p, const cpidl_option_t *o, bool *out)
+{
+    if (o->value.kind == CPIDL_VALUE_IDENT &&
+        (strcmp(o->value.text, "true") == 0 || strcmp(o->value.text, "false") == 0)) {
+        *out = o->value.text[0] == 't';
+        return true;
+    }
+    cpidl_error(p->ctx, o->value.pos, "option '%s' must be true or false", o->name);
+    return false;
+}
+
+/* Apply the known options in `opts` whose name is `name` as a bool. */
+void cpidl_p_apply_bool(parser_t *p, const cpidl_vec_t *opts, const char *name, bool *out)
+{
+    for (size_t i = 0; i < opts->n; i++) {
+        const cpidl_option_t *o = opts->items[i];
+        if (!o->is_extension && strcmp(o->name, name) == 0)
+            cpidl_p_option_bool(p, o, out);
+    }
+}
+

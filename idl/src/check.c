@@ -31,6 +31,7 @@ typedef struct sym {
     sym_kind_t kind;
     const void *node;
     cpidl_pos_t pos;
+    const cpidl_file_t *file;
 } sym_t;
 
 typedef struct checker {
@@ -40,6 +41,12 @@ typedef struct checker {
     size_t cap;
     size_t n;
     jmp_buf bail;
+    const cpidl_file_t *cur_file; /* the file being declared or checked */
+    /* Files whose names cur_file may use: itself, its imports, and what
+     * those re-export with `import public`, transitively. */
+    const cpidl_file_t **visible;
+    size_t n_visible;
+    size_t cap_visible;
 } checker_t;
 
 static uint64_t hash_str(const char *s)
@@ -109,7 +116,7 @@ static void sym_add(checker_t *c, const char *name, sym_kind_t kind, const void 
     size_t i = hash_str(name) & (c->cap - 1);
     while (c->table[i].name != NULL)
         i = (i + 1) & (c->cap - 1);
-    c->table[i] = (sym_t){name, kind, node, pos};
+    c->table[i] = (sym_t){name, kind, node, pos, c->cur_file};
     c->n++;
 }
 
@@ -163,6 +170,7 @@ static const char *file_scope(checker_t *c, const cpidl_file_t *f)
 
 static void declare_file(checker_t *c, cpidl_file_t *f)
 {
+    c->cur_file = f;
     const char *scope = file_scope(c, f);
     /* Each package prefix is a symbol so a message cannot take its name. */
     for (const char *dot = scope + 1; *scope != '\0'; dot++) {
@@ -273,9 +281,49 @@ static const sym_t *resolve_or_report(checker_t *c, const cpidl_file_t *file, co
                                       const char *name, cpidl_pos_t pos)
 {
     const sym_t *s = resolve(c, scope, name);
-    if (s == NULL)
+    if (s == NULL) {
         report_unknown(c, file, pos, name);
-    return s;
+        return NULL;
+    }
+    for (size_t i = 0; i < c->n_visible; i++) {
+        if (c->visible[i] == s->file)
+            return s;
+    }
+    cpidl_error(c->ctx, pos, "'%s' is defined in '%s', which '%s' does not import", s->name + 1,
+                s->file->name, file->name);
+    return NULL;
+}
+
+static void add_visible(checker_t *c, const cpidl_file_t *f)
+{
+    for (size_t i = 0; i < c->n_visible; i++) {
+        if (c->visible[i] == f)
+            return;
+    }
+    if (c->n_visible == c->cap_visible) {
+        size_t cap = c->cap_visible ? c->cap_visible * 2 : 16;
+        const cpidl_file_t **v = realloc(c->visible, cap * sizeof *v);
+        if (v == NULL)
+            longjmp(c->bail, 1);
+        c->visible = v;
+        c->cap_visible = cap;
+    }
+    c->visible[c->n_visible++] = f;
+    /* What f re-exports is visible too; the list is the worklist. */
+    for (size_t i = 0; i < f->n_imports; i++) {
+        if (f->imports[i]->kind == CPIDL_IMPORT_PUBLIC && f->imports[i]->file != NULL)
+            add_visible(c, f->imports[i]->file);
+    }
+}
+
+static void compute_visible(checker_t *c, const cpidl_file_t *f)
+{
+    c->n_visible = 0;
+    add_visible(c, f);
+    for (size_t i = 0; i < f->n_imports; i++) {
+        if (f->imports[i]->file != NULL)
+            add_visible(c, f->imports[i]->file);
+    }
 }
 
 static void resolve_field(checker_t *c, cpidl_field_t *f, const char *scope)
@@ -561,6 +609,7 @@ static void check_actor(checker_t *c, cpidl_actor_t *a)
 
 static void check_file(checker_t *c, cpidl_file_t *f)
 {
+    compute_visible(c, f);
     for (size_t i = 0; i < f->n_all_messages; i++) {
         cpidl_message_t *m = f->all_messages[i];
         if (m->full_name == NULL)
@@ -596,4 +645,5 @@ void cpidl_check(cpidl_ctx_t *ctx)
         ctx->oom = true;
     }
     free(c.table);
+    free(c.visible);
 }

@@ -68,6 +68,25 @@ static void test_load_imports_from_memory_once_with_dependencies_first(void **st
     cpidl_diags_close(&d);
 }
 
+static void test_load_types_of_files_not_imported_are_not_visible(void **state)
+{
+    cpidl_source_t src[] = {
+        {"base.proto", "package base;\nmessage B {}\n", 0},
+        {"mid.proto", "import \"base.proto\";\npackage mid;\nmessage M {}\n", 0},
+    };
+    for (size_t i = 0; i < 2; i++)
+        src[i].len = strlen(src[i].data);
+    cpidl_diags_t d = {0};
+    cpidl_program_t *p = NULL;
+    assert_int_equal(load_src("import \"mid.proto\";\nmessage X { optional base.B b = 1; }\n", &d, &p, src, 2, false),
+                     CPIDL_EFAIL);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.items[0].message, "'base.B' is defined in 'base.proto', which 't.actor' does not import");
+    assert_int_equal(d.items[0].line, 2);
+    assert_int_equal(d.items[0].col, 22);
+    cpidl_diags_close(&d);
+}
+
 static void test_load_import_cycle_reports_the_chain(void **state)
 {
     cpidl_source_t src[] = {{"a.proto", "import \"b.proto\";\n", 17}, {"b.proto", "\nimport \"t.actor\";\n", 18}};
@@ -223,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_load_debian_well_known_protos_check_cleanly),
         cmocka_unit_test(test_load_descriptor_proto_has_its_types),
         cmocka_unit_test(test_load_imports_from_memory_once_with_dependencies_first),
+        cmocka_unit_test(test_load_types_of_files_not_imported_are_not_visible),
         cmocka_unit_test(test_load_import_cycle_reports_the_chain),
         cmocka_unit_test(test_load_missing_import_in_memory),
         cmocka_unit_test(test_load_missing_import_lists_the_paths_tried),

@@ -24,7 +24,7 @@ typedef enum sym_kind {
 } sym_kind_t;
 
 static const char *const sym_kind_names[] = {"package", "message", "enum", "enum value",
-                                             "field", "oneof", "actor"};
+                                             "field",   "oneof",   "actor"};
 
 typedef struct sym {
     const char *name; /* full name with leading dot */
@@ -91,16 +91,18 @@ static void sym_grow(checker_t *c)
 }
 
 /* Enter a symbol; reports a duplicate (packages may repeat). */
-static void sym_add(checker_t *c, const char *name, sym_kind_t kind, const void *node, cpidl_pos_t pos)
+static void sym_add(checker_t *c, const char *name, sym_kind_t kind, const void *node,
+                    cpidl_pos_t pos)
 {
     sym_t *old = sym_find(c, name);
     if (old != NULL) {
         if (old->kind == SYM_PACKAGE && kind == SYM_PACKAGE)
             return;
         if (kind == SYM_VALUE || old->kind == SYM_VALUE) {
-            cpidl_error(c->ctx, pos,
-                        "'%s' is already defined (enum values are siblings of their enum, as in C++)",
-                        name + 1);
+            cpidl_error(
+                c->ctx, pos,
+                "'%s' is already defined (enum values are siblings of their enum, as in C++)",
+                name + 1);
         } else if (old->kind == SYM_PACKAGE || kind == SYM_PACKAGE) {
             cpidl_error(c->ctx, pos, "'%s' is already defined as a %s", name + 1,
                         sym_kind_names[old->kind]);
@@ -246,7 +248,8 @@ static const sym_t *resolve(checker_t *c, const char *scope, const char *name)
 }
 
 /* Report an unknown type, suggesting the closest message or enum name. */
-static void report_unknown(checker_t *c, const cpidl_file_t *file, cpidl_pos_t pos, const char *name)
+static void report_unknown(checker_t *c, const cpidl_file_t *file, cpidl_pos_t pos,
+                           const char *name)
 {
     const char *last = strrchr(name, '.');
     last = last ? last + 1 : name;
@@ -362,7 +365,8 @@ static void check_default(checker_t *c, cpidl_field_t *f)
         cpidl_error(c->ctx, v->pos, "default values are not allowed on message fields");
         return;
     case CPIDL_TYPE_BOOL:
-        if (v->kind != CPIDL_VALUE_IDENT || (strcmp(v->text, "true") != 0 && strcmp(v->text, "false") != 0))
+        if (v->kind != CPIDL_VALUE_IDENT ||
+            (strcmp(v->text, "true") != 0 && strcmp(v->text, "false") != 0))
             want = "true or false";
         break;
     case CPIDL_TYPE_STRING:
@@ -386,7 +390,8 @@ static void check_default(checker_t *c, cpidl_field_t *f)
         return;
     case CPIDL_TYPE_FLOAT:
     case CPIDL_TYPE_DOUBLE:
-        if (v->kind == CPIDL_VALUE_IDENT && (strcmp(v->text, "inf") == 0 || strcmp(v->text, "nan") == 0))
+        if (v->kind == CPIDL_VALUE_IDENT &&
+            (strcmp(v->text, "inf") == 0 || strcmp(v->text, "nan") == 0))
             break;
         if (v->kind != CPIDL_VALUE_INT && v->kind != CPIDL_VALUE_FLOAT)
             want = "a number, inf or nan";
@@ -420,7 +425,8 @@ static void check_default(checker_t *c, cpidl_field_t *f)
         return; /* unresolved type: already reported */
     }
     if (want != NULL)
-        cpidl_error(c->ctx, v->pos, "invalid default value for field '%s': expected %s", f->name, want);
+        cpidl_error(c->ctx, v->pos, "invalid default value for field '%s': expected %s", f->name,
+                    want);
 }
 
 static int cmp_field_number(const void *a, const void *b)
@@ -448,7 +454,8 @@ static void check_numbers(checker_t *c, cpidl_message_t *m)
         if (sorted[i]->number == sorted[first]->number) {
             cpidl_error(c->ctx, sorted[i]->number_pos, "field number %d is already used by '%s'",
                         sorted[i]->number, sorted[first]->name);
-            cpidl_note(c->ctx, sorted[first]->number_pos, "'%s' is declared here", sorted[first]->name);
+            cpidl_note(c->ctx, sorted[first]->number_pos, "'%s' is declared here",
+                       sorted[first]->name);
         }
     }
     free(sorted);
@@ -463,10 +470,18 @@ static void check_field(checker_t *c, cpidl_message_t *m, cpidl_field_t *f)
         const cpidl_field_t *key = f->message->fields[0];
         switch ((int)key->type) {
         case 0: /* unknown: already reported */
-        case CPIDL_TYPE_INT32: case CPIDL_TYPE_INT64: case CPIDL_TYPE_UINT32:
-        case CPIDL_TYPE_UINT64: case CPIDL_TYPE_SINT32: case CPIDL_TYPE_SINT64:
-        case CPIDL_TYPE_FIXED32: case CPIDL_TYPE_FIXED64: case CPIDL_TYPE_SFIXED32:
-        case CPIDL_TYPE_SFIXED64: case CPIDL_TYPE_BOOL: case CPIDL_TYPE_STRING:
+        case CPIDL_TYPE_INT32:
+        case CPIDL_TYPE_INT64:
+        case CPIDL_TYPE_UINT32:
+        case CPIDL_TYPE_UINT64:
+        case CPIDL_TYPE_SINT32:
+        case CPIDL_TYPE_SINT64:
+        case CPIDL_TYPE_FIXED32:
+        case CPIDL_TYPE_FIXED64:
+        case CPIDL_TYPE_SFIXED32:
+        case CPIDL_TYPE_SFIXED64:
+        case CPIDL_TYPE_BOOL:
+        case CPIDL_TYPE_STRING:
             break;
         default:
             cpidl_error(c->ctx, key->type_pos,
@@ -482,7 +497,8 @@ static void check_field(checker_t *c, cpidl_message_t *m, cpidl_field_t *f)
     for (size_t i = 0; i < m->n_reserved_ranges; i++) {
         const cpidl_range_t *r = m->reserved_ranges[i];
         if (f->number >= r->start && f->number <= r->end) {
-            cpidl_error(c->ctx, f->number_pos, "field '%s' uses reserved number %d", f->name, f->number);
+            cpidl_error(c->ctx, f->number_pos, "field '%s' uses reserved number %d", f->name,
+                        f->number);
             cpidl_note(c->ctx, r->pos, "reserved here");
             break;
         }
@@ -495,9 +511,11 @@ static void check_field(checker_t *c, cpidl_message_t *m, cpidl_field_t *f)
             break;
         }
     }
-    if (f->packed_explicit && f->packed && (f->label != CPIDL_LABEL_REPEATED || !packable(f->type)) &&
-        f->type != 0) {
-        cpidl_error(c->ctx, f->pos, "[packed = true] applies only to repeated fields of numeric, bool or enum type");
+    if (f->packed_explicit && f->packed &&
+        (f->label != CPIDL_LABEL_REPEATED || !packable(f->type)) && f->type != 0) {
+        cpidl_error(
+            c->ctx, f->pos,
+            "[packed = true] applies only to repeated fields of numeric, bool or enum type");
     }
     if (!f->packed_explicit && file->syntax == CPIDL_SYNTAX_PROTO3 &&
         f->label == CPIDL_LABEL_REPEATED && packable(f->type))
@@ -519,7 +537,8 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
         for (size_t j = 0; j < e->n_reserved_ranges; j++) {
             const cpidl_range_t *r = e->reserved_ranges[j];
             if (v->number >= r->start && v->number <= r->end) {
-                cpidl_error(c->ctx, v->pos, "enum value '%s' uses reserved number %d", v->name, v->number);
+                cpidl_error(c->ctx, v->pos, "enum value '%s' uses reserved number %d", v->name,
+                            v->number);
                 cpidl_note(c->ctx, r->pos, "reserved here");
                 break;
             }
@@ -537,7 +556,8 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
         for (size_t j = 0; j < i && j < 4096; j++) {
             if (e->values[j]->number == v->number) {
                 cpidl_error(c->ctx, v->pos,
-                            "enum value number %d of '%s' is already used by '%s'; set 'option allow_alias = true;' to allow aliases",
+                            "enum value number %d of '%s' is already used by '%s'; set 'option "
+                            "allow_alias = true;' to allow aliases",
                             v->number, v->name, e->values[j]->name);
                 cpidl_note(c->ctx, e->values[j]->pos, "'%s' is declared here", e->values[j]->name);
                 break;
@@ -546,9 +566,9 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
     }
 }
 
-static const cpidl_message_t *want_message(checker_t *c, const cpidl_file_t *file, const char *scope,
-                                           const char *name, cpidl_pos_t pos, const char *what,
-                                           char **full)
+static const cpidl_message_t *want_message(checker_t *c, const cpidl_file_t *file,
+                                           const char *scope, const char *name, cpidl_pos_t pos,
+                                           const char *what, char **full)
 {
     const sym_t *s = resolve_or_report(c, file, scope, name, pos);
     if (s == NULL)
@@ -590,7 +610,8 @@ static void check_actor(checker_t *c, cpidl_actor_t *a)
             if (strcmp(a->methods[j]->name, m->name) == 0) {
                 cpidl_error(c->ctx, m->pos, "rpc '%s' is already defined in %s '%s'", m->name,
                             a->kind == CPIDL_ACTOR ? "actor" : "service", a->name);
-                cpidl_note(c->ctx, a->methods[j]->pos, "previous definition of '%s' is here", m->name);
+                cpidl_note(c->ctx, a->methods[j]->pos, "previous definition of '%s' is here",
+                           m->name);
                 break;
             }
         }
@@ -599,7 +620,8 @@ static void check_actor(checker_t *c, cpidl_actor_t *a)
         const cpidl_route_t *r = a->routes[i];
         for (size_t j = 0; j < i; j++) {
             if (strcmp(a->routes[j]->path, r->path) == 0) {
-                cpidl_error(c->ctx, r->pos, "route '%s' is already declared in actor '%s'", r->path, a->name);
+                cpidl_error(c->ctx, r->pos, "route '%s' is already declared in actor '%s'", r->path,
+                            a->name);
                 cpidl_note(c->ctx, a->routes[j]->pos, "the first declaration is here");
                 break;
             }

@@ -29,9 +29,9 @@ typedef struct cpidl_ctx {
  * collects per the options. Warnings become errors under werror. */
 void cpidl_diag(cpidl_ctx_t *ctx, cpidl_severity_t sev, cpidl_pos_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-#define cpidl_error(ctx, pos, ...) cpidl_diag((ctx), CPIDL_SEV_ERROR, (pos), __VA_ARGS__)
+#define cpidl_error(ctx, pos, ...)   cpidl_diag((ctx), CPIDL_SEV_ERROR, (pos), __VA_ARGS__)
 #define cpidl_warning(ctx, pos, ...) cpidl_diag((ctx), CPIDL_SEV_WARNING, (pos), __VA_ARGS__)
-#define cpidl_note(ctx, pos, ...) cpidl_diag((ctx), CPIDL_SEV_NOTE, (pos), __VA_ARGS__)
+#define cpidl_note(ctx, pos, ...)    cpidl_diag((ctx), CPIDL_SEV_NOTE, (pos), __VA_ARGS__)
 
 /* Parse `file->source` (NUL at source_len) into `file`. Imports are
  * recorded, not loaded. Errors are reported; the tree holds only

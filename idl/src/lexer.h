@@ -10,10 +10,10 @@ typedef enum cpidl_tok_kind {
     CPIDL_TOK_IDENT,
     CPIDL_TOK_INT,
     CPIDL_TOK_FLOAT,
-    CPIDL_TOK_STRING,   /* quotes included; escapes undecoded */
-    CPIDL_TOK_SYMBOL,   /* one punctuation byte: { } ( ) [ ] < > ; , . = - + : / */
-    CPIDL_TOK_COMMENT,  /* // or block comment, text included */
-    CPIDL_TOK_ERROR,    /* a byte that starts no token, or an unterminated string/comment */
+    CPIDL_TOK_STRING,  /* quotes included; escapes undecoded */
+    CPIDL_TOK_SYMBOL,  /* one punctuation byte: { } ( ) [ ] < > ; , . = - + : / */
+    CPIDL_TOK_COMMENT, /* // or block comment, text included */
+    CPIDL_TOK_ERROR,   /* a byte that starts no token, or an unterminated string/comment */
 } cpidl_tok_kind_t;
 
 typedef struct cpidl_token {

@@ -126,7 +126,8 @@ static cpidl_file_t *open_file(cpidl_ctx_t *ctx, const char *name, const cpidl_f
 {
     const cpidl_source_t *mem = find_source(ctx, name);
     if (mem != NULL) {
-        char *src = cpidl_arena_strndup(&ctx->arena, mem->data ? mem->data : "", mem->data ? mem->len : 0);
+        char *src =
+            cpidl_arena_strndup(&ctx->arena, mem->data ? mem->data : "", mem->data ? mem->len : 0);
         if (src == NULL) {
             ctx->oom = true;
             return NULL;
@@ -192,7 +193,9 @@ static cpidl_file_t *open_file(cpidl_ctx_t *ctx, const char *name, const cpidl_f
                 strcat(tried, cand[i]);
             }
             if (importer != NULL && ctx->opts->n_include_dirs == 0)
-                cpidl_error(ctx, at, "cannot find import '%s' (tried: %s); add its directory with -I", name, tried);
+                cpidl_error(ctx, at,
+                            "cannot find import '%s' (tried: %s); add its directory with -I", name,
+                            tried);
             else if (importer != NULL)
                 cpidl_error(ctx, at, "cannot find import '%s' (tried: %s)", name, tried);
             else
@@ -242,7 +245,8 @@ static cpidl_file_t *load(cpidl_ctx_t *ctx, const char *name, const cpidl_file_t
     }
     if (f == NULL)
         return NULL;
-    if (!cpidl_vec_push(&ctx->arena, &ctx->all, f) || !cpidl_vec_push(&ctx->arena, &ctx->loading, f)) {
+    if (!cpidl_vec_push(&ctx->arena, &ctx->all, f) ||
+        !cpidl_vec_push(&ctx->arena, &ctx->loading, f)) {
         ctx->oom = true;
         return NULL;
     }
@@ -267,7 +271,8 @@ static void print_count(cpidl_ctx_t *ctx)
     else if (ctx->n_errors > 0)
         fprintf(ctx->out, "%u error%s generated.\n", ctx->n_errors, ctx->n_errors == 1 ? "" : "s");
     else
-        fprintf(ctx->out, "%u warning%s generated.\n", ctx->n_warnings, ctx->n_warnings == 1 ? "" : "s");
+        fprintf(ctx->out, "%u warning%s generated.\n", ctx->n_warnings,
+                ctx->n_warnings == 1 ? "" : "s");
 }
 
 static int load_main(const cpidl_options_t *opts, const char *name, const char *data, size_t len,

@@ -45,7 +45,6 @@ typedef struct parser {
         (ndst) = (vec).n;                                                                          \
     } while (0)
 
-
 #define NEW(p, T) ((T *)cpidl_p_palloc((p), sizeof(T)))
 
 void *cpidl_p_palloc(parser_t *p, size_t size);
@@ -65,7 +64,8 @@ bool cpidl_p_expect_ident(parser_t *p, char **out, cpidl_pos_t *pos, const char 
 void cpidl_p_enter(parser_t *p, cpidl_pos_t at);
 bool cpidl_p_int_value(const char *s, size_t n, uint64_t *out);
 bool cpidl_p_parse_string(parser_t *p, char **out, size_t *out_len, cpidl_pos_t *pos);
-bool cpidl_p_parse_full_ident(parser_t *p, bool allow_dot, char **out, cpidl_pos_t *pos, const char *what);
+bool cpidl_p_parse_full_ident(parser_t *p, bool allow_dot, char **out, cpidl_pos_t *pos,
+                              const char *what);
 bool cpidl_p_parse_constant(parser_t *p, cpidl_value_t *v);
 bool cpidl_p_parse_option_stmt(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts);
 bool cpidl_p_parse_option_list(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts);

@@ -95,15 +95,35 @@ static bool decode_string(parser_t *p, const cpidl_token_t *t, unsigned char *ou
         cpidl_pos_t pos = {p->file->path, t->line, t->col + (uint32_t)(esc - t->text)};
         char c = *s++;
         switch (c) {
-        case 'a': out[o++] = '\a'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'v': out[o++] = '\v'; break;
-        case '\\': case '\'': case '"': case '?': out[o++] = (unsigned char)c; break;
-        case 'x': case 'X': {
+        case 'a':
+            out[o++] = '\a';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'v':
+            out[o++] = '\v';
+            break;
+        case '\\':
+        case '\'':
+        case '"':
+        case '?':
+            out[o++] = (unsigned char)c;
+            break;
+        case 'x':
+        case 'X': {
             int v = 0, nd = 0;
             while (nd < 2 && s < end && hexval(*s) >= 0) {
                 v = v * 16 + hexval(*s++);
@@ -116,7 +136,8 @@ static bool decode_string(parser_t *p, const cpidl_token_t *t, unsigned char *ou
             out[o++] = (unsigned char)v;
             break;
         }
-        case 'u': case 'U': {
+        case 'u':
+        case 'U': {
             int want = c == 'u' ? 4 : 8, nd = 0;
             uint32_t v = 0;
             while (nd < want && s < end && hexval(*s) >= 0) {
@@ -124,7 +145,9 @@ static bool decode_string(parser_t *p, const cpidl_token_t *t, unsigned char *ou
                 nd++;
             }
             if (nd < want || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-                cpidl_error(p->ctx, pos, "invalid Unicode escape (\\%c needs %d hex digits naming a code point)", c, want);
+                cpidl_error(p->ctx, pos,
+                            "invalid Unicode escape (\\%c needs %d hex digits naming a code point)",
+                            c, want);
                 ok = false;
                 break;
             }
@@ -189,7 +212,7 @@ bool cpidl_p_parse_string(parser_t *p, char **out, size_t *out_len, cpidl_pos_t 
 /* A dotted name: ident ('.' ident)*, with an optional leading dot when
  * `allow_dot`. */
 bool cpidl_p_parse_full_ident(parser_t *p, bool allow_dot, char **out, cpidl_pos_t *pos,
-                             const char *what)
+                              const char *what)
 {
     *pos = cpidl_p_tok_pos(p, &p->tok);
     const char *start = p->tok.text;
@@ -281,7 +304,8 @@ bool cpidl_p_parse_constant(parser_t *p, cpidl_value_t *v)
         v->float_value = cpidl_p_is_kw(p, "inf") ? INFINITY : NAN;
         if (neg)
             v->float_value = -v->float_value;
-        v->text = neg ? cpidl_p_pstrndup(p, cpidl_p_is_kw(p, "inf") ? "-inf" : "-nan", 4) : cpidl_p_tok_str(p);
+        v->text = neg ? cpidl_p_pstrndup(p, cpidl_p_is_kw(p, "inf") ? "-inf" : "-nan", 4)
+                      : cpidl_p_tok_str(p);
         v->len = strlen(v->text);
         cpidl_p_advance(p);
         return true;
@@ -327,4 +351,3 @@ bool cpidl_p_parse_constant(parser_t *p, cpidl_value_t *v)
     cpidl_p_error_expected(p, "a constant");
     return false;
 }
-

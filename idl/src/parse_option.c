@@ -8,18 +8,36 @@
 
 /* ---- options ----------------------------------------------------------- */
 
-static const char *const known_file[] = {
-    "java_package", "java_outer_classname", "java_multiple_files", "java_generate_equals_and_hash",
-    "java_string_check_utf8", "optimize_for", "go_package", "cc_generic_services",
-    "java_generic_services", "py_generic_services", "php_generic_services", "deprecated",
-    "cc_enable_arenas", "objc_class_prefix", "csharp_namespace", "swift_prefix",
-    "php_class_prefix", "php_namespace", "php_metadata_namespace", "ruby_package", NULL};
-static const char *const known_message[] = {
-    "message_set_wire_format", "no_standard_descriptor_accessor", "deprecated", "map_entry",
-    "deprecated_legacy_json_field_conflicts", NULL};
+static const char *const known_file[] = {"java_package",
+                                         "java_outer_classname",
+                                         "java_multiple_files",
+                                         "java_generate_equals_and_hash",
+                                         "java_string_check_utf8",
+                                         "optimize_for",
+                                         "go_package",
+                                         "cc_generic_services",
+                                         "java_generic_services",
+                                         "py_generic_services",
+                                         "php_generic_services",
+                                         "deprecated",
+                                         "cc_enable_arenas",
+                                         "objc_class_prefix",
+                                         "csharp_namespace",
+                                         "swift_prefix",
+                                         "php_class_prefix",
+                                         "php_namespace",
+                                         "php_metadata_namespace",
+                                         "ruby_package",
+                                         NULL};
+static const char *const known_message[] = {"message_set_wire_format",
+                                            "no_standard_descriptor_accessor",
+                                            "deprecated",
+                                            "map_entry",
+                                            "deprecated_legacy_json_field_conflicts",
+                                            NULL};
 static const char *const known_field[] = {
-    "ctype", "packed", "jstype", "lazy", "unverified_lazy", "deprecated", "weak", "default",
-    "json_name", "debug_redact", "retention", "targets", NULL};
+    "ctype",   "packed",    "jstype",       "lazy",      "unverified_lazy", "deprecated", "weak",
+    "default", "json_name", "debug_redact", "retention", "targets",         NULL};
 static const char *const known_enum[] = {"allow_alias", "deprecated",
                                          "deprecated_legacy_json_field_conflicts", NULL};
 static const char *const known_value[] = {"deprecated", "debug_redact", NULL};
@@ -30,15 +48,33 @@ static const char *const known_none[] = {NULL};
 static const char *const *known_for(opt_kind_t k, const char **what)
 {
     switch (k) {
-    case OPT_FILE: *what = "file"; return known_file;
-    case OPT_MESSAGE: *what = "message"; return known_message;
-    case OPT_FIELD: *what = "field"; return known_field;
-    case OPT_ONEOF: *what = "oneof"; return known_none;
-    case OPT_ENUM: *what = "enum"; return known_enum;
-    case OPT_VALUE: *what = "enum value"; return known_value;
-    case OPT_ACTOR: *what = "actor"; return known_actor;
-    case OPT_METHOD: *what = "rpc"; return known_method;
-    case OPT_RANGE: *what = "extension range"; return known_none;
+    case OPT_FILE:
+        *what = "file";
+        return known_file;
+    case OPT_MESSAGE:
+        *what = "message";
+        return known_message;
+    case OPT_FIELD:
+        *what = "field";
+        return known_field;
+    case OPT_ONEOF:
+        *what = "oneof";
+        return known_none;
+    case OPT_ENUM:
+        *what = "enum";
+        return known_enum;
+    case OPT_VALUE:
+        *what = "enum value";
+        return known_value;
+    case OPT_ACTOR:
+        *what = "actor";
+        return known_actor;
+    case OPT_METHOD:
+        *what = "rpc";
+        return known_method;
+    case OPT_RANGE:
+        *what = "extension range";
+        return known_none;
     }
     *what = "";
     return known_none;
@@ -159,4 +195,3 @@ void cpidl_p_apply_bool(parser_t *p, const cpidl_vec_t *opts, const char *name, 
             cpidl_p_option_bool(p, o, out);
     }
 }
-

@@ -29,7 +29,6 @@ void cpidl_p_push(parser_t *p, cpidl_vec_t *v, void *item)
         longjmp(p->bail, 1);
 }
 
-
 cpidl_pos_t cpidl_p_tok_pos(parser_t *p, const cpidl_token_t *t)
 {
     return (cpidl_pos_t){p->file->path, t->line, t->col};
@@ -208,9 +207,7 @@ bool cpidl_p_expect_ident(parser_t *p, char **out, cpidl_pos_t *pos, const char 
 void cpidl_p_enter(parser_t *p, cpidl_pos_t at)
 {
     if (++p->depth > p->ctx->max_depth) {
-        cpidl_error(p->ctx, at, "nesting is too deep (more than %u levels)",
-                    p->ctx->max_depth);
+        cpidl_error(p->ctx, at, "nesting is too deep (more than %u levels)", p->ctx->max_depth);
         longjmp(p->bail, 1);
     }
 }
-

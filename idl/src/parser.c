@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- types ------------------------------------------------------------- */
 
 static const struct {
@@ -184,8 +183,8 @@ static bool parse_reserved(parser_t *p, cpidl_vec_t *ranges, cpidl_vec_t *names,
 }
 
 /* Synthesize protoc's map entry: message FooEntry { K key = 1; V value = 2; }. */
-static cpidl_message_t *map_entry(parser_t *p, msg_build_t *b, cpidl_field_t *f,
-                                  cpidl_field_t *key, cpidl_field_t *value)
+static cpidl_message_t *map_entry(parser_t *p, msg_build_t *b, cpidl_field_t *f, cpidl_field_t *key,
+                                  cpidl_field_t *value)
 {
     cpidl_message_t *e = NEW(p, cpidl_message_t);
     size_t n = strlen(f->name);
@@ -229,7 +228,8 @@ static cpidl_message_t *map_entry(parser_t *p, msg_build_t *b, cpidl_field_t *f,
 }
 
 /* A field, map field, or the label-less member of a oneof. */
-static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl_vec_t *oneof_fields)
+static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof,
+                        cpidl_vec_t *oneof_fields)
 {
     cpidl_field_t *f = NEW(p, cpidl_field_t);
     f->leading_comment = p->tok_doc;
@@ -237,10 +237,11 @@ static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl
     f->oneof_index = -1;
     cpidl_pos_t label_pos = cpidl_p_tok_pos(p, &p->tok);
     bool labeled = false;
-    if (cpidl_p_is_kw(p, "optional") || cpidl_p_is_kw(p, "required") || cpidl_p_is_kw(p, "repeated")) {
+    if (cpidl_p_is_kw(p, "optional") || cpidl_p_is_kw(p, "required") ||
+        cpidl_p_is_kw(p, "repeated")) {
         f->label = cpidl_p_is_kw(p, "optional")   ? CPIDL_LABEL_OPTIONAL
                    : cpidl_p_is_kw(p, "required") ? CPIDL_LABEL_REQUIRED
-                                          : CPIDL_LABEL_REPEATED;
+                                                  : CPIDL_LABEL_REPEATED;
         labeled = true;
         if (f->label == CPIDL_LABEL_REQUIRED && p->file->syntax == CPIDL_SYNTAX_PROTO3)
             cpidl_error(p->ctx, label_pos, "required fields are not allowed in proto3");
@@ -256,7 +257,8 @@ static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl
         cpidl_p_advance(p);
         if (cpidl_p_is_sym(p, '<')) {
             if (labeled) {
-                cpidl_error(p->ctx, label_pos, "map fields cannot have a label (they are repeated already)");
+                cpidl_error(p->ctx, label_pos,
+                            "map fields cannot have a label (they are repeated already)");
                 return false;
             }
             if (oneof != NULL) {
@@ -269,7 +271,8 @@ static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl
             if (!parse_type(p, key) || !cpidl_p_expect_sym(p, ','))
                 return false;
             if (cpidl_p_is_kw(p, "map")) {
-                cpidl_error(p->ctx, cpidl_p_tok_pos(p, &p->tok), "map value cannot be a map; wrap it in a message");
+                cpidl_error(p->ctx, cpidl_p_tok_pos(p, &p->tok),
+                            "map value cannot be a map; wrap it in a message");
                 return false;
             }
             if (!parse_type(p, value) || !cpidl_p_expect_sym(p, '>'))
@@ -278,7 +281,8 @@ static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl
             f->label = CPIDL_LABEL_REPEATED;
             f->type = CPIDL_TYPE_MESSAGE;
             f->type_pos = map_pos;
-            f->type_name = cpidl_arena_printf(p->A, "map<%s, %s>", key->type_name, value->type_name);
+            f->type_name =
+                cpidl_arena_printf(p->A, "map<%s, %s>", key->type_name, value->type_name);
             if (f->type_name == NULL)
                 longjmp(p->bail, 1);
         } else {
@@ -301,7 +305,8 @@ static bool parse_field(parser_t *p, msg_build_t *b, cpidl_oneof_t *oneof, cpidl
     }
     if (!cpidl_p_int_value(p->tok.text, p->tok.len, &num)) {
         char buf[48];
-        cpidl_error(p->ctx, f->number_pos, "invalid field number %s", cpidl_p_tok_desc(p, buf, sizeof buf));
+        cpidl_error(p->ctx, f->number_pos, "invalid field number %s",
+                    cpidl_p_tok_desc(p, buf, sizeof buf));
         return false;
     }
     if (num < 1 || num > FIELD_MAX) {
@@ -484,7 +489,8 @@ static bool parse_enum_value(parser_t *p, cpidl_enum_t *e, cpidl_vec_t *values)
     cpidl_enum_value_t *v = NEW(p, cpidl_enum_value_t);
     v->leading_comment = p->tok_doc;
     v->parent = e;
-    if (!cpidl_p_expect_ident(p, &v->name, &v->pos, "an enum value name") || !cpidl_p_expect_sym(p, '='))
+    if (!cpidl_p_expect_ident(p, &v->name, &v->pos, "an enum value name") ||
+        !cpidl_p_expect_sym(p, '='))
         return false;
     bool neg = false;
     if (cpidl_p_is_sym(p, '-')) {
@@ -497,7 +503,8 @@ static bool parse_enum_value(parser_t *p, cpidl_enum_t *e, cpidl_vec_t *values)
         cpidl_p_error_expected(p, "an enum value number");
         return false;
     }
-    if (!cpidl_p_int_value(p->tok.text, p->tok.len, &u) || u > (neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX)) {
+    if (!cpidl_p_int_value(p->tok.text, p->tok.len, &u) ||
+        u > (neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX)) {
         cpidl_error(p->ctx, npos, "enum value '%s' is out of range for int32", v->name);
         return false;
     }
@@ -562,8 +569,9 @@ static bool parse_rpc_type(parser_t *p, char **name, cpidl_pos_t *pos, bool *str
         cpidl_p_advance(p);
         if (p->tok.kind == CPIDL_TOK_IDENT || cpidl_p_is_sym(p, '.')) {
             *stream = true;
-            cpidl_error(p->ctx, spos,
-                        "streaming rpc is not supported: a cproc rpc is one request and one response");
+            cpidl_error(
+                p->ctx, spos,
+                "streaming rpc is not supported: a cproc rpc is one request and one response");
         } else {
             *name = cpidl_p_pstrndup(p, "stream", 6);
             *pos = spos;
@@ -630,7 +638,8 @@ static bool parse_actor(parser_t *p, cpidl_actor_kind_t kind)
     a->kind = kind;
     const char *kw = kind == CPIDL_ACTOR ? "actor" : "service";
     cpidl_p_advance(p);
-    if (!cpidl_p_expect_ident(p, &a->name, &a->pos, kind == CPIDL_ACTOR ? "an actor name" : "a service name") ||
+    if (!cpidl_p_expect_ident(p, &a->name, &a->pos,
+                              kind == CPIDL_ACTOR ? "an actor name" : "a service name") ||
         !cpidl_p_expect_sym(p, '{'))
         return false;
     cpidl_p_enter(p, a->pos);
@@ -684,7 +693,8 @@ static bool parse_actor(parser_t *p, cpidl_actor_kind_t kind)
         } else {
             char what[64];
             snprintf(what, sizeof what, "%s in %s",
-                     kind == CPIDL_ACTOR ? "'on', 'rpc', 'route' or 'option'" : "'rpc' or 'option'", kw);
+                     kind == CPIDL_ACTOR ? "'on', 'rpc', 'route' or 'option'" : "'rpc' or 'option'",
+                     kw);
             cpidl_p_error_expected(p, what);
             ok = false;
         }
@@ -717,7 +727,8 @@ static bool parse_syntax(parser_t *p)
     if (!cpidl_p_expect_sym(p, ';'))
         return false;
     if (edition) {
-        cpidl_error(p->ctx, pos, "editions are not supported; use syntax = \"proto2\" or \"proto3\"");
+        cpidl_error(p->ctx, pos,
+                    "editions are not supported; use syntax = \"proto2\" or \"proto3\"");
         return true;
     }
     if (p->seen_statement)
@@ -732,7 +743,8 @@ static bool parse_syntax(parser_t *p)
         for (size_t i = 0; i < len && n + 4 < sizeof shown; i++)
             shown[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
         shown[n] = '\0';
-        cpidl_error(p->ctx, spos, "unknown syntax \"%s\"; expected \"proto2\" or \"proto3\"", shown);
+        cpidl_error(p->ctx, spos, "unknown syntax \"%s\"; expected \"proto2\" or \"proto3\"",
+                    shown);
         return true;
     }
     p->file->has_syntax = true;
@@ -764,7 +776,8 @@ static bool parse_package(parser_t *p)
     cpidl_p_advance(p);
     char *name;
     cpidl_pos_t npos;
-    if (!cpidl_p_parse_full_ident(p, false, &name, &npos, "a package name") || !cpidl_p_expect_sym(p, ';'))
+    if (!cpidl_p_parse_full_ident(p, false, &name, &npos, "a package name") ||
+        !cpidl_p_expect_sym(p, ';'))
         return false;
     if (p->file->package_pos.line != 0) {
         cpidl_error(p->ctx, pos, "a file can have only one package statement");
@@ -797,7 +810,8 @@ static bool parse_top(parser_t *p)
         return parse_actor(p, CPIDL_SERVICE);
     if (cpidl_p_is_kw(p, "extend"))
         return parse_extend(p);
-    cpidl_p_error_expected(p, "'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax'");
+    cpidl_p_error_expected(
+        p, "'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax'");
     return false;
 }
 
@@ -842,4 +856,3 @@ void cpidl_parse(cpidl_ctx_t *ctx, cpidl_file_t *file)
     SETV(file->all_enums, file->n_all_enums, p->all_enums);
     free(p);
 }
-

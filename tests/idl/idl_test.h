@@ -31,8 +31,8 @@ typedef struct diag_case {
 static inline int load_src(const char *src, cpidl_diags_t *diags, cpidl_program_t **out,
                            const cpidl_source_t *extra, size_t n_extra, bool werror)
 {
-    cpidl_options_t o = {.diags = diags, .sources = extra, .n_sources = n_extra,
-                         .no_disk = true, .werror = werror};
+    cpidl_options_t o = {
+        .diags = diags, .sources = extra, .n_sources = n_extra, .no_disk = true, .werror = werror};
     return cpidl_load_buffer(&o, "t.actor", src, strlen(src), out);
 }
 

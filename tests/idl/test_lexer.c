@@ -15,7 +15,8 @@ static cpidl_token_t lex_nth(const char *src, size_t len, int n)
     return t;
 }
 
-static void assert_tok(cpidl_token_t t, cpidl_tok_kind_t kind, const char *text, unsigned line, unsigned col)
+static void assert_tok(cpidl_token_t t, cpidl_tok_kind_t kind, const char *text, unsigned line,
+                       unsigned col)
 {
     assert_int_equal(t.kind, kind);
     assert_int_equal(t.len, strlen(text));
@@ -92,8 +93,8 @@ static void test_lexer_unterminated_comment_ends_the_input(void **state)
 }
 
 static const diag_case_t lexer_cases[] = {
-    {"test_diag_unterminated_string", "syntax = \"proto3\";\npackage \"abc;\n", CPIDL_SEV_ERROR,
-     2, 9, "missing terminating \" character"},
+    {"test_diag_unterminated_string", "syntax = \"proto3\";\npackage \"abc;\n", CPIDL_SEV_ERROR, 2,
+     9, "missing terminating \" character"},
     {"test_diag_unterminated_comment", "message A {}\n/* open\n", CPIDL_SEV_ERROR, 2, 1,
      "unterminated comment"},
     {"test_diag_unexpected_character", "message A { @ }\n", CPIDL_SEV_ERROR, 1, 13,

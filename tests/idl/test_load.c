@@ -20,8 +20,8 @@ static void test_load_debian_well_known_protos_check_cleanly(void **state)
         cpidl_program_t *p = NULL;
         int rc = cpidl_load(&o, name, &p);
         if (rc != CPIDL_OK)
-            fail_msg("%s: %s at %u:%u", name, d.n ? d.items[0].message : "?", d.n ? d.items[0].line : 0,
-                     d.n ? d.items[0].col : 0);
+            fail_msg("%s: %s at %u:%u", name, d.n ? d.items[0].message : "?",
+                     d.n ? d.items[0].line : 0, d.n ? d.items[0].col : 0);
         assert_int_equal(d.n, 0);
         assert_true(p->main->n_all_messages + p->main->n_all_enums > 0);
         cpidl_program_free(p);
@@ -36,7 +36,8 @@ static void test_load_descriptor_proto_has_its_types(void **state)
     cpidl_options_t o = {.include_dirs = inc, .n_include_dirs = 1};
     cpidl_program_t *p = NULL;
     assert_int_equal(cpidl_load(&o, "google/protobuf/descriptor.proto", &p), CPIDL_OK);
-    const cpidl_message_t *m = cpidl_program_find_message(p, "google.protobuf.FieldDescriptorProto");
+    const cpidl_message_t *m =
+        cpidl_program_find_message(p, "google.protobuf.FieldDescriptorProto");
     assert_non_null(m);
     assert_non_null(cpidl_program_find_enum(p, ".google.protobuf.FieldDescriptorProto.Type"));
     assert_int_equal(p->main->syntax, CPIDL_SYNTAX_PROTO2);
@@ -47,17 +48,22 @@ static void test_load_imports_from_memory_once_with_dependencies_first(void **st
 {
     cpidl_source_t src[] = {
         {"base.proto", "syntax = \"proto3\";\npackage base;\nmessage B {}\n", 0},
-        {"left.proto", "syntax = \"proto3\";\nimport public \"base.proto\";\npackage left;\nmessage L { base.B b = 1; }\n", 0},
-        {"right.proto", "syntax = \"proto3\";\nimport \"base.proto\";\npackage right;\nmessage R {}\n", 0},
+        {"left.proto",
+         "syntax = \"proto3\";\nimport public \"base.proto\";\npackage left;\nmessage L { base.B b "
+         "= 1; }\n",
+         0},
+        {"right.proto",
+         "syntax = \"proto3\";\nimport \"base.proto\";\npackage right;\nmessage R {}\n", 0},
     };
     for (size_t i = 0; i < 3; i++)
         src[i].len = strlen(src[i].data);
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
-    assert_int_equal(load_src("syntax = \"proto3\";\nimport \"left.proto\";\nimport weak \"right.proto\";\n"
-                              "message M { base.B b = 1; left.L l = 2; right.R r = 3; }\n",
-                              &d, &p, src, 3, false),
-                     CPIDL_OK);
+    assert_int_equal(
+        load_src("syntax = \"proto3\";\nimport \"left.proto\";\nimport weak \"right.proto\";\n"
+                 "message M { base.B b = 1; left.L l = 2; right.R r = 3; }\n",
+                 &d, &p, src, 3, false),
+        CPIDL_OK);
     assert_int_equal(p->n_files, 4);
     assert_string_equal(p->files[0]->name, "base.proto");
     assert_ptr_equal(p->files[3], p->main);
@@ -78,10 +84,12 @@ static void test_load_types_of_files_not_imported_are_not_visible(void **state)
         src[i].len = strlen(src[i].data);
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
-    assert_int_equal(load_src("import \"mid.proto\";\nmessage X { optional base.B b = 1; }\n", &d, &p, src, 2, false),
+    assert_int_equal(load_src("import \"mid.proto\";\nmessage X { optional base.B b = 1; }\n", &d,
+                              &p, src, 2, false),
                      CPIDL_EFAIL);
     assert_int_equal(d.n, 1);
-    assert_string_equal(d.items[0].message, "'base.B' is defined in 'base.proto', which 't.actor' does not import");
+    assert_string_equal(d.items[0].message,
+                        "'base.B' is defined in 'base.proto', which 't.actor' does not import");
     assert_int_equal(d.items[0].line, 2);
     assert_int_equal(d.items[0].col, 22);
     cpidl_diags_close(&d);
@@ -89,12 +97,14 @@ static void test_load_types_of_files_not_imported_are_not_visible(void **state)
 
 static void test_load_import_cycle_reports_the_chain(void **state)
 {
-    cpidl_source_t src[] = {{"a.proto", "import \"b.proto\";\n", 17}, {"b.proto", "\nimport \"t.actor\";\n", 18}};
+    cpidl_source_t src[] = {{"a.proto", "import \"b.proto\";\n", 17},
+                            {"b.proto", "\nimport \"t.actor\";\n", 18}};
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
     assert_int_equal(load_src("import \"a.proto\";\n", &d, &p, src, 2, false), CPIDL_EFAIL);
     assert_int_equal(d.n, 1);
-    assert_string_equal(d.items[0].message, "import cycle: t.actor -> a.proto -> b.proto -> t.actor");
+    assert_string_equal(d.items[0].message,
+                        "import cycle: t.actor -> a.proto -> b.proto -> t.actor");
     assert_string_equal(d.items[0].path, "b.proto");
     assert_int_equal(d.items[0].line, 2);
     assert_int_equal(d.items[0].col, 8);
@@ -106,7 +116,8 @@ static void test_load_missing_import_in_memory(void **state)
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
     assert_int_equal(load_src("import \"x.proto\";\n", &d, &p, NULL, 0, false), CPIDL_EFAIL);
-    assert_string_equal(d.items[0].message, "cannot find 'x.proto' (only in-memory sources are searched)");
+    assert_string_equal(d.items[0].message,
+                        "cannot find 'x.proto' (only in-memory sources are searched)");
     assert_int_equal(d.items[0].line, 1);
     assert_int_equal(d.items[0].col, 8);
     cpidl_diags_close(&d);
@@ -133,8 +144,9 @@ static void test_load_missing_import_without_include_dirs_suggests_dash_i(void *
     cpidl_program_t *p = NULL;
     const char *src = "import \"nope/x.proto\";\n";
     assert_int_equal(cpidl_load_buffer(&o, "t.actor", src, strlen(src), &p), CPIDL_EFAIL);
-    assert_string_equal(d.items[0].message,
-                        "cannot find import 'nope/x.proto' (tried: nope/x.proto); add its directory with -I");
+    assert_string_equal(
+        d.items[0].message,
+        "cannot find import 'nope/x.proto' (tried: nope/x.proto); add its directory with -I");
     cpidl_diags_close(&d);
 }
 
@@ -146,7 +158,8 @@ static void test_load_missing_main_file(void **state)
     assert_int_equal(cpidl_load(&o, "no-such-file.actor", &p), CPIDL_EFAIL);
     assert_null(p);
     assert_null(d.items[0].path);
-    assert_string_equal(d.items[0].message, "cannot find 'no-such-file.actor' (tried: no-such-file.actor)");
+    assert_string_equal(d.items[0].message,
+                        "cannot find 'no-such-file.actor' (tried: no-such-file.actor)");
     cpidl_diags_close(&d);
 }
 
@@ -163,7 +176,9 @@ static void test_load_message_named_like_a_package_of_another_file(void **state)
     cpidl_source_t src[] = {{"a.proto", "package a.b;\n", 13}};
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
-    assert_int_equal(load_src("import \"a.proto\";\npackage a;\nmessage b {}\n", &d, &p, src, 1, false), CPIDL_EFAIL);
+    assert_int_equal(
+        load_src("import \"a.proto\";\npackage a;\nmessage b {}\n", &d, &p, src, 1, false),
+        CPIDL_EFAIL);
     assert_string_equal(d.items[0].message, "'a.b' is already defined as a package");
     assert_int_equal(d.items[0].line, 3);
     assert_int_equal(d.items[0].col, 9);
@@ -177,20 +192,20 @@ static void test_load_prints_compiler_style_diagnostics_with_caret_and_count(voi
     FILE *out = open_memstream(&buf, &len);
     cpidl_options_t o = {.diag_out = out, .no_disk = true};
     cpidl_program_t *p = NULL;
-    const char *src = "syntax = \"proto3\";\nmessage A {\n\tint32 x = 1;\n\tint32 y = 1;\n}\noption speed = 1;\n";
+    const char *src =
+        "syntax = \"proto3\";\nmessage A {\n\tint32 x = 1;\n\tint32 y = 1;\n}\noption speed = 1;\n";
     assert_int_equal(cpidl_load_buffer(&o, "t.actor", src, strlen(src), &p), CPIDL_EFAIL);
     fclose(out);
-    assert_string_equal(buf,
-                        "t.actor:6:8: warning: unknown file option 'speed' is ignored\n"
-                        " option speed = 1;\n"
-                        "        ^\n"
-                        "t.actor:4:12: error: field number 1 is already used by 'x'\n"
-                        " \tint32 y = 1;\n"
-                        " \t          ^\n"
-                        "t.actor:3:12: note: 'x' is declared here\n"
-                        " \tint32 x = 1;\n"
-                        " \t          ^\n"
-                        "1 error and 1 warning generated.\n");
+    assert_string_equal(buf, "t.actor:6:8: warning: unknown file option 'speed' is ignored\n"
+                             " option speed = 1;\n"
+                             "        ^\n"
+                             "t.actor:4:12: error: field number 1 is already used by 'x'\n"
+                             " \tint32 y = 1;\n"
+                             " \t          ^\n"
+                             "t.actor:3:12: note: 'x' is declared here\n"
+                             " \tint32 x = 1;\n"
+                             " \t          ^\n"
+                             "1 error and 1 warning generated.\n");
     free(buf);
 }
 
@@ -219,12 +234,14 @@ static void test_load_large_generated_file(void **state)
     n += (size_t)sprintf(src + n, "syntax = \"proto3\";\npackage big;\n");
     for (int i = 0; i < 500; i++)
         n += (size_t)sprintf(src + n,
-                             "message M%d { int32 a = 1; string b = 2; repeated M%d prev = 3; map<string, int64> m = 4;"
+                             "message M%d { int32 a = 1; string b = 2; repeated M%d prev = 3; "
+                             "map<string, int64> m = 4;"
                              " oneof o { bytes c = 5; double d = 6; } }\n",
                              i, i > 0 ? i - 1 : 0);
     for (int i = 0; i < 50; i++)
-        n += (size_t)sprintf(src + n, "actor A%d { on M%d; rpc Get(M%d) returns (M%d); route \"/a%d\"; }\n", i,
-                             i, i, i + 1, i);
+        n += (size_t)sprintf(src + n,
+                             "actor A%d { on M%d; rpc Get(M%d) returns (M%d); route \"/a%d\"; }\n",
+                             i, i, i, i + 1, i);
     cpidl_options_t o = {.no_disk = true};
     cpidl_program_t *p = NULL;
     assert_int_equal(cpidl_load_buffer(&o, "big.actor", src, n, &p), CPIDL_OK);

@@ -11,8 +11,8 @@ static cpidl_program_t *load_ok(const char *src)
     cpidl_program_t *p = NULL;
     int rc = load_src(src, &d, &p, NULL, 0, false);
     if (rc != CPIDL_OK)
-        fail_msg("load failed: %s at %u:%u", d.n ? d.items[0].message : "?", d.n ? d.items[0].line : 0,
-                 d.n ? d.items[0].col : 0);
+        fail_msg("load failed: %s at %u:%u", d.n ? d.items[0].message : "?",
+                 d.n ? d.items[0].line : 0, d.n ? d.items[0].col : 0);
     cpidl_diags_close(&d);
     return p;
 }
@@ -45,7 +45,8 @@ static void test_parser_builds_messages_fields_and_positions(void **state)
 
 static void test_parser_map_field_synthesizes_an_entry_message(void **state)
 {
-    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage M { map<string, int64> counts_by_name = 4; }\n");
+    cpidl_program_t *p =
+        load_ok("syntax = \"proto3\";\nmessage M { map<string, int64> counts_by_name = 4; }\n");
     const cpidl_message_t *m = p->main->messages[0];
     const cpidl_field_t *f = m->fields[0];
     assert_true(f->is_map);
@@ -68,7 +69,8 @@ static void test_parser_map_field_synthesizes_an_entry_message(void **state)
 
 static void test_parser_oneof_members_point_at_their_oneof(void **state)
 {
-    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage M { int32 a = 1; oneof pick { string s = 2; bytes b = 3; } }\n");
+    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage M { int32 a = 1; oneof pick { "
+                                 "string s = 2; bytes b = 3; } }\n");
     const cpidl_message_t *m = p->main->messages[0];
     assert_int_equal(m->n_oneofs, 1);
     assert_string_equal(m->oneofs[0]->name, "pick");
@@ -82,14 +84,13 @@ static void test_parser_oneof_members_point_at_their_oneof(void **state)
 
 static void test_parser_proto2_defaults_are_decoded(void **state)
 {
-    cpidl_program_t *p = load_ok(
-        "syntax = \"proto2\";\nmessage M {\n"
-        "  optional string s = 1 [default = \"a\\x41\\101\\u00e9\\0z\"];\n"
-        "  optional double d = 2 [default = -inf];\n"
-        "  optional int64 i = 3 [default = -0x10];\n"
-        "  optional uint32 u = 4 [default = 0777];\n"
-        "  optional E e = 5 [default = TWO];\n"
-        "  enum E { ONE = 1; TWO = 2; }\n}\n");
+    cpidl_program_t *p = load_ok("syntax = \"proto2\";\nmessage M {\n"
+                                 "  optional string s = 1 [default = \"a\\x41\\101\\u00e9\\0z\"];\n"
+                                 "  optional double d = 2 [default = -inf];\n"
+                                 "  optional int64 i = 3 [default = -0x10];\n"
+                                 "  optional uint32 u = 4 [default = 0777];\n"
+                                 "  optional E e = 5 [default = TWO];\n"
+                                 "  enum E { ONE = 1; TWO = 2; }\n}\n");
     const cpidl_message_t *m = p->main->messages[0];
     const cpidl_value_t *v = &m->fields[0]->default_value;
     assert_true(m->fields[0]->has_default);
@@ -113,12 +114,13 @@ static void test_parser_proto2_defaults_are_decoded(void **state)
 
 static void test_parser_known_options_are_applied_and_all_are_kept(void **state)
 {
-    cpidl_program_t *p = load_ok(
-        "syntax = \"proto2\";\noption java_package = \"x.y\";\noption (my.opt).sub = { a: 1 b { c: \"}\" } };\n"
-        "message M { option deprecated = true;\n"
-        "  repeated int32 r = 1 [packed = true, deprecated = true, json_name = \"RR\"];\n"
-        "  optional int32 snake_case_name = 2;\n}\n"
-        "enum E { option allow_alias = true; A = 0; B = 0 [deprecated = true]; }\n");
+    cpidl_program_t *p =
+        load_ok("syntax = \"proto2\";\noption java_package = \"x.y\";\noption (my.opt).sub = { a: "
+                "1 b { c: \"}\" } };\n"
+                "message M { option deprecated = true;\n"
+                "  repeated int32 r = 1 [packed = true, deprecated = true, json_name = \"RR\"];\n"
+                "  optional int32 snake_case_name = 2;\n}\n"
+                "enum E { option allow_alias = true; A = 0; B = 0 [deprecated = true]; }\n");
     const cpidl_file_t *f = p->main;
     assert_int_equal(f->n_options, 2);
     assert_string_equal(f->options[0]->name, "java_package");
@@ -140,7 +142,8 @@ static void test_parser_known_options_are_applied_and_all_are_kept(void **state)
 
 static void test_parser_proto3_repeated_scalars_are_packed_by_default(void **state)
 {
-    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage M { repeated int32 a = 1; repeated int32 b = 2 [packed = false]; repeated string c = 3; }\n");
+    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage M { repeated int32 a = 1; repeated "
+                                 "int32 b = 2 [packed = false]; repeated string c = 3; }\n");
     const cpidl_message_t *m = p->main->messages[0];
     assert_true(m->fields[0]->packed);
     assert_false(m->fields[1]->packed);
@@ -150,7 +153,8 @@ static void test_parser_proto3_repeated_scalars_are_packed_by_default(void **sta
 
 static void test_parser_reserved_and_extension_ranges(void **state)
 {
-    cpidl_program_t *p = load_ok("message M { reserved 2, 5 to 9, 100 to max; reserved \"a\", \"b\"; extensions 1000 to 1999; }\n"
+    cpidl_program_t *p = load_ok("message M { reserved 2, 5 to 9, 100 to max; reserved \"a\", "
+                                 "\"b\"; extensions 1000 to 1999; }\n"
                                  "enum E { Z = 0; reserved -5 to -1; reserved 7 to max; }\n");
     const cpidl_message_t *m = p->main->messages[0];
     assert_int_equal(m->n_reserved_ranges, 3);
@@ -193,7 +197,8 @@ static void test_parser_actor_with_on_rpc_and_route(void **state)
 static void test_parser_service_is_an_actor_with_rpcs(void **state)
 {
     cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage Q {}\n"
-                                 "service S { rpc A(Q) returns (Q); rpc B(.Q) returns (Q) { option deprecated = true; } }\n");
+                                 "service S { rpc A(Q) returns (Q); rpc B(.Q) returns (Q) { option "
+                                 "deprecated = true; } }\n");
     const cpidl_actor_t *a = p->main->actors[0];
     assert_int_equal(a->kind, CPIDL_SERVICE);
     assert_int_equal(a->n_methods, 2);
@@ -204,9 +209,10 @@ static void test_parser_service_is_an_actor_with_rpcs(void **state)
 
 static void test_parser_comments_attach_to_the_next_declaration(void **state)
 {
-    cpidl_program_t *p = load_ok("syntax = \"proto3\";\n// Line one.\n// Line two.\nmessage A {\n"
-                                 "  int32 x = 1; // trailing, not leading\n  /* Block. */\n  int32 y = 2;\n}\n"
-                                 "// Detached.\n\nmessage B {}\n");
+    cpidl_program_t *p =
+        load_ok("syntax = \"proto3\";\n// Line one.\n// Line two.\nmessage A {\n"
+                "  int32 x = 1; // trailing, not leading\n  /* Block. */\n  int32 y = 2;\n}\n"
+                "// Detached.\n\nmessage B {}\n");
     const cpidl_message_t *a = p->main->messages[0];
     assert_string_equal(a->leading_comment, "Line one.\nLine two.");
     assert_null(a->fields[0]->leading_comment);
@@ -217,7 +223,8 @@ static void test_parser_comments_attach_to_the_next_declaration(void **state)
 
 static void test_parser_keywords_are_contextual(void **state)
 {
-    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage message { string option = 1; int32 map = 2; int32 rpc = 3; }\n");
+    cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage message { string option = 1; int32 "
+                                 "map = 2; int32 rpc = 3; }\n");
     assert_string_equal(p->main->messages[0]->fields[1]->name, "map");
     cpidl_program_free(p);
 }
@@ -226,7 +233,8 @@ static void test_parser_recovers_and_reports_several_errors(void **state)
 {
     cpidl_diags_t d = {0};
     cpidl_program_t *p = NULL;
-    int rc = load_src("syntax = \"proto3\";\nmessage A { int32 = 1; int32 b = 2; }\nmessage B { string = ; }\nmessage C { int32 c 3; }\n",
+    int rc = load_src("syntax = \"proto3\";\nmessage A { int32 = 1; int32 b = 2; }\nmessage B { "
+                      "string = ; }\nmessage C { int32 c 3; }\n",
                       &d, &p, NULL, 0, false);
     assert_int_equal(rc, CPIDL_EFAIL);
     assert_int_equal(d.n_errors, 3);
@@ -270,12 +278,16 @@ static void test_parser_stops_after_too_many_errors(void **state)
 #define E CPIDL_SEV_ERROR
 #define W CPIDL_SEV_WARNING
 static const diag_case_t parser_cases[] = {
-    {"test_diag_expected_token", "message A { int32 x = 1 }\n", E, 1, 25, "expected ';', found '}'"},
+    {"test_diag_expected_token", "message A { int32 x = 1 }\n", E, 1, 25,
+     "expected ';', found '}'"},
     {"test_diag_expected_top_level_statement", "mesage A {}\n", E, 1, 1,
-     "expected 'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax', found 'mesage'"},
-    {"test_diag_unexpected_end_of_file", "message A {\n", E, 2, 1, "expected '}', found end of file"},
+     "expected 'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax', "
+     "found 'mesage'"},
+    {"test_diag_unexpected_end_of_file", "message A {\n", E, 2, 1,
+     "expected '}', found end of file"},
     {"test_diag_unbalanced_close_brace", "message A {}\n}\n", E, 2, 1,
-     "expected 'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax', found '}'"},
+     "expected 'message', 'enum', 'actor', 'service', 'import', 'package', 'option' or 'syntax', "
+     "found '}'"},
     {"test_diag_unknown_syntax", "syntax = \"proto4\";\n", E, 1, 10,
      "unknown syntax \"proto4\"; expected \"proto2\" or \"proto3\""},
     {"test_diag_syntax_not_first", "package a;\nsyntax = \"proto3\";\n", E, 2, 1,
@@ -288,15 +300,17 @@ static const diag_case_t parser_cases[] = {
      "import name must be a non-empty path without NUL bytes"},
     {"test_diag_nesting_too_deep", "message A { message B { message C {", E, 1, 33,
      "nesting is too deep (more than 2 levels)", 0, 0, NULL, 2},
-    {"test_diag_invalid_integer_literal", "message A { optional int32 x = 1 [default = 0x]; }\n", E, 1,
-     45, "invalid integer literal '0x' (malformed or above 2^64-1)"},
+    {"test_diag_invalid_integer_literal", "message A { optional int32 x = 1 [default = 0x]; }\n", E,
+     1, 45, "invalid integer literal '0x' (malformed or above 2^64-1)"},
     {"test_diag_integer_literal_overflow",
      "message A { optional uint64 x = 1 [default = 18446744073709551616]; }\n", E, 1, 46,
      "invalid integer literal '18446744073709551616' (malformed or above 2^64-1)"},
-    {"test_diag_hex_escape_without_digits", "message A { optional string s = 1 [default = \"a\\xz\"]; }\n",
-     E, 1, 48, "\\x used with no following hex digits"},
-    {"test_diag_bad_unicode_escape", "message A { optional string s = 1 [default = \"\\ud800\"]; }\n",
-     E, 1, 47, "invalid Unicode escape (\\u needs 4 hex digits naming a code point)"},
+    {"test_diag_hex_escape_without_digits",
+     "message A { optional string s = 1 [default = \"a\\xz\"]; }\n", E, 1, 48,
+     "\\x used with no following hex digits"},
+    {"test_diag_bad_unicode_escape",
+     "message A { optional string s = 1 [default = \"\\ud800\"]; }\n", E, 1, 47,
+     "invalid Unicode escape (\\u needs 4 hex digits naming a code point)"},
     {"test_diag_octal_escape_out_of_range",
      "message A { optional string s = 1 [default = \"\\477\"]; }\n", E, 1, 47,
      "octal escape is out of range (above \\377)"},
@@ -304,42 +318,43 @@ static const diag_case_t parser_cases[] = {
      47, "unknown escape sequence '\\q'"},
     {"test_diag_unknown_option_warning", "option speed = 3;\n", W, 1, 8,
      "unknown file option 'speed' is ignored"},
-    {"test_diag_bool_option_not_bool", "message A { repeated int32 x = 1 [packed = 1]; }\n", E, 1, 44,
-     "option 'packed' must be true or false"},
-    {"test_diag_json_name_not_string", "message A { optional int32 x = 1 [json_name = X]; }\n", E, 1, 47,
-     "option 'json_name' must be a string"},
+    {"test_diag_bool_option_not_bool", "message A { repeated int32 x = 1 [packed = 1]; }\n", E, 1,
+     44, "option 'packed' must be true or false"},
+    {"test_diag_json_name_not_string", "message A { optional int32 x = 1 [json_name = X]; }\n", E,
+     1, 47, "option 'json_name' must be a string"},
     {"test_diag_group_unsupported", "message A { optional group G = 1 { } }\n", E, 1, 22,
      "groups are not supported; use a nested message"},
     {"test_diag_reserved_range_backwards", "message A { reserved 9 to 5; }\n", E, 1, 22,
      "reserved range end 5 is before its start 9"},
     {"test_diag_reserved_number_out_of_range", "message A { reserved 0; }\n", E, 1, 22,
      "reserved number 0 is out of range (1..536870911)"},
-    {"test_diag_oneof_field_with_label", "message A { oneof o { optional int32 x = 1; } }\n", E, 1, 23,
-     "fields in a oneof cannot have a label"},
+    {"test_diag_oneof_field_with_label", "message A { oneof o { optional int32 x = 1; } }\n", E, 1,
+     23, "fields in a oneof cannot have a label"},
     {"test_diag_map_with_label", "message A { repeated map<string, int32> m = 1; }\n", E, 1, 13,
      "map fields cannot have a label (they are repeated already)"},
     {"test_diag_map_in_oneof", "message A { oneof o { map<string, int32> m = 1; } }\n", E, 1, 23,
      "map fields are not allowed in a oneof"},
-    {"test_diag_map_value_is_map", "message A { map<string, map<string, int32>> m = 1; }\n", E, 1, 25,
-     "map value cannot be a map; wrap it in a message"},
+    {"test_diag_map_value_is_map", "message A { map<string, map<string, int32>> m = 1; }\n", E, 1,
+     25, "map value cannot be a map; wrap it in a message"},
     {"test_diag_invalid_field_number", "message A { optional int32 x = 1x; }\n", E, 1, 32,
      "invalid field number '1x'"},
     {"test_diag_field_number_zero", "message A { optional int32 x = 0; }\n", E, 1, 32,
      "field number 0 is out of range (1..536870911)"},
     {"test_diag_field_number_too_large", "message A { optional int32 x = 536870912; }\n", E, 1, 32,
      "field number 536870912 is out of range (1..536870911)"},
-    {"test_diag_proto3_default", "syntax = \"proto3\";\nmessage A { int32 x = 1 [default = 2]; }\n", E,
-     2, 26, "explicit default values are not allowed in proto3"},
-    {"test_diag_proto3_required", "syntax = \"proto3\";\nmessage A { required int32 x = 1; }\n", E, 2,
-     13, "required fields are not allowed in proto3"},
+    {"test_diag_proto3_default", "syntax = \"proto3\";\nmessage A { int32 x = 1 [default = 2]; }\n",
+     E, 2, 26, "explicit default values are not allowed in proto3"},
+    {"test_diag_proto3_required", "syntax = \"proto3\";\nmessage A { required int32 x = 1; }\n", E,
+     2, 13, "required fields are not allowed in proto3"},
     {"test_diag_proto2_missing_label", "message A { int32 x = 1; }\n", E, 1, 13,
      "missing label: proto2 fields need 'optional', 'required' or 'repeated'"},
-    {"test_diag_extend_ignored_warning", "message A { extensions 10 to 20; }\nextend A { optional int32 e = 10; }\n",
-     W, 2, 1, "extensions are not supported; 'extend A' is ignored"},
+    {"test_diag_extend_ignored_warning",
+     "message A { extensions 10 to 20; }\nextend A { optional int32 e = 10; }\n", W, 2, 1,
+     "extensions are not supported; 'extend A' is ignored"},
     {"test_diag_enum_value_out_of_range", "enum E { A = 0; B = 2147483648; }\n", E, 1, 21,
      "enum value 'B' is out of range for int32"},
-    {"test_diag_streaming_rpc", "message Q {}\nservice S { rpc A(stream Q) returns (Q); }\n", E, 2, 19,
-     "streaming rpc is not supported: a cproc rpc is one request and one response"},
+    {"test_diag_streaming_rpc", "message Q {}\nservice S { rpc A(stream Q) returns (Q); }\n", E, 2,
+     19, "streaming rpc is not supported: a cproc rpc is one request and one response"},
     {"test_diag_on_in_service", "message Q {}\nservice S { on Q; }\n", E, 2, 13,
      "'on' is not allowed in a service; declare an actor instead"},
     {"test_diag_route_in_service", "service S { route \"/x\"; }\n", E, 1, 13,

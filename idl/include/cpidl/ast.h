@@ -78,10 +78,10 @@ typedef enum cpidl_label {
 
 /* The value of an option or of a field default. */
 typedef enum cpidl_value_kind {
-    CPIDL_VALUE_IDENT = 0,  /* true, false, an enum value name, inf, nan: in `text` */
-    CPIDL_VALUE_INT = 1,    /* `uint_value` is the magnitude; see `negative` */
-    CPIDL_VALUE_FLOAT = 2,  /* `float_value` (sign applied); also -inf/-nan */
-    CPIDL_VALUE_STRING = 3, /* decoded bytes in `text`, length `len` (may hold NULs) */
+    CPIDL_VALUE_IDENT = 0,     /* true, false, an enum value name, inf, nan: in `text` */
+    CPIDL_VALUE_INT = 1,       /* `uint_value` is the magnitude; see `negative` */
+    CPIDL_VALUE_FLOAT = 2,     /* `float_value` (sign applied); also -inf/-nan */
+    CPIDL_VALUE_STRING = 3,    /* decoded bytes in `text`, length `len` (may hold NULs) */
     CPIDL_VALUE_AGGREGATE = 4, /* `{ ... }`: parsed and skipped; `text` is "{...}" */
 } cpidl_value_kind_t;
 
@@ -91,7 +91,7 @@ typedef struct cpidl_value {
     /* IDENT/STRING/AGGREGATE: the identifier or decoded bytes. INT/FLOAT:
      * the literal as written, sign included ("-0x10", "1e3", "-inf"). */
     char *text;
-    size_t len; /* strlen(text) except for STRING, where NULs may occur */
+    size_t len;          /* strlen(text) except for STRING, where NULs may occur */
     bool negative;       /* INT and FLOAT: a leading '-' was written */
     uint64_t uint_value; /* INT: the magnitude (no sign) */
     double float_value;  /* FLOAT: the value; INT: the value converted */
@@ -150,8 +150,8 @@ typedef struct cpidl_field {
     bool packed;          /* effective: proto3 packs repeated scalars by default */
     bool packed_explicit; /* [packed=...] was written */
     bool deprecated;
-    bool has_default;             /* proto2 [default=...] */
-    cpidl_value_t default_value;  /* valid when has_default */
+    bool has_default;            /* proto2 [default=...] */
+    cpidl_value_t default_value; /* valid when has_default */
     /* ENUM default: the named value (NULL otherwise). */
     const struct cpidl_enum_value *default_enum_value;
     cpidl_option_t **options;
@@ -162,7 +162,7 @@ typedef struct cpidl_field {
 struct cpidl_oneof {
     cpidl_pos_t pos;
     char *name;
-    int index;              /* in parent->oneofs */
+    int index; /* in parent->oneofs */
     const cpidl_message_t *parent;
     cpidl_field_t **fields; /* borrowed: the members, also in parent->fields */
     size_t n_fields;
@@ -186,10 +186,10 @@ typedef struct cpidl_enum_value {
 struct cpidl_enum {
     cpidl_pos_t pos; /* of the name */
     char *name;
-    char *full_name;                /* ".pkg.Outer.Color" */
+    char *full_name; /* ".pkg.Outer.Color" */
     const cpidl_file_t *file;
-    const cpidl_message_t *parent;  /* enclosing message or NULL */
-    cpidl_enum_value_t **values;    /* source order */
+    const cpidl_message_t *parent; /* enclosing message or NULL */
+    cpidl_enum_value_t **values;   /* source order */
     size_t n_values;
     bool allow_alias;
     bool deprecated;
@@ -205,16 +205,16 @@ struct cpidl_enum {
 struct cpidl_message {
     cpidl_pos_t pos; /* of the name */
     char *name;
-    char *full_name;               /* ".pkg.Outer.Inner" */
+    char *full_name; /* ".pkg.Outer.Inner" */
     const cpidl_file_t *file;
     const cpidl_message_t *parent; /* enclosing message or NULL */
     cpidl_field_t **fields;        /* source order, oneof members included */
     size_t n_fields;
     cpidl_oneof_t **oneofs;
     size_t n_oneofs;
-    cpidl_message_t **messages;    /* nested, source order (map entries included) */
+    cpidl_message_t **messages; /* nested, source order (map entries included) */
     size_t n_messages;
-    cpidl_enum_t **enums;          /* nested, source order */
+    cpidl_enum_t **enums; /* nested, source order */
     size_t n_enums;
     cpidl_range_t **reserved_ranges;
     size_t n_reserved_ranges;
@@ -222,7 +222,7 @@ struct cpidl_message {
     size_t n_reserved_names;
     cpidl_range_t **extension_ranges; /* `extensions` */
     size_t n_extension_ranges;
-    bool map_entry;  /* synthesized for a map<K,V> field ("XxxEntry") */
+    bool map_entry; /* synthesized for a map<K,V> field ("XxxEntry") */
     bool deprecated;
     cpidl_option_t **options;
     size_t n_options;
@@ -231,8 +231,8 @@ struct cpidl_message {
 
 /* `on Msg;` in an actor. */
 typedef struct cpidl_handler {
-    cpidl_pos_t pos; /* of the type name */
-    char *type_name; /* as written */
+    cpidl_pos_t pos;                /* of the type name */
+    char *type_name;                /* as written */
     const cpidl_message_t *message; /* resolved */
     char *type_full_name;           /* ".pkg.Ping" */
     const cpidl_actor_t *parent;
@@ -282,9 +282,9 @@ struct cpidl_actor {
     cpidl_actor_kind_t kind;
     cpidl_handler_t **handlers; /* `on`, source order */
     size_t n_handlers;
-    cpidl_method_t **methods;   /* `rpc`, source order */
+    cpidl_method_t **methods; /* `rpc`, source order */
     size_t n_methods;
-    cpidl_route_t **routes;     /* `route`, source order */
+    cpidl_route_t **routes; /* `route`, source order */
     size_t n_routes;
     bool deprecated;
     cpidl_option_t **options;
@@ -299,18 +299,18 @@ typedef enum cpidl_import_kind {
 } cpidl_import_kind_t;
 
 typedef struct cpidl_import {
-    cpidl_pos_t pos;   /* of the string */
-    char *name;        /* as written: "google/protobuf/empty.proto" */
+    cpidl_pos_t pos; /* of the string */
+    char *name;      /* as written: "google/protobuf/empty.proto" */
     cpidl_import_kind_t kind;
     const cpidl_file_t *file; /* the loaded file */
 } cpidl_import_t;
 
 struct cpidl_file {
-    char *path;     /* as opened: "/usr/include/google/protobuf/empty.proto" */
-    char *name;     /* import name ("google/protobuf/empty.proto"), or the path given */
+    char *path; /* as opened: "/usr/include/google/protobuf/empty.proto" */
+    char *name; /* import name ("google/protobuf/empty.proto"), or the path given */
     cpidl_syntax_t syntax;
     bool has_syntax; /* a `syntax` statement was written */
-    char *package;  /* "" when none */
+    char *package;   /* "" when none */
     cpidl_pos_t package_pos;
     cpidl_import_t **imports;
     size_t n_imports;
@@ -318,9 +318,9 @@ struct cpidl_file {
     size_t n_options;
     cpidl_message_t **messages; /* top level, source order */
     size_t n_messages;
-    cpidl_enum_t **enums;       /* top level, source order */
+    cpidl_enum_t **enums; /* top level, source order */
     size_t n_enums;
-    cpidl_actor_t **actors;     /* actors and services, source order */
+    cpidl_actor_t **actors; /* actors and services, source order */
     size_t n_actors;
     /* Every message and enum of the file, nested ones included, in
      * pre-order (an outer message before its nested types; map entries

@@ -20,9 +20,9 @@ extern "C" {
 
 enum {
     CPIDL_OK = 0,
-    CPIDL_EFAIL = -1,   /* the input has errors (or warnings under werror); see the diagnostics */
-    CPIDL_ENOMEM = -2,  /* out of memory */
-    CPIDL_EINVAL = -3,  /* a NULL or malformed argument */
+    CPIDL_EFAIL = -1,  /* the input has errors (or warnings under werror); see the diagnostics */
+    CPIDL_ENOMEM = -2, /* out of memory */
+    CPIDL_EINVAL = -3, /* a NULL or malformed argument */
 };
 
 typedef enum cpidl_severity {
@@ -47,7 +47,7 @@ typedef struct cpidl_diags {
     cpidl_diag_t *items;
     size_t n;
     size_t cap;
-    unsigned n_errors;   /* warnings promoted by werror count here */
+    unsigned n_errors; /* warnings promoted by werror count here */
     unsigned n_warnings;
 } cpidl_diags_t;
 
@@ -98,8 +98,8 @@ int cpidl_load(const cpidl_options_t *opts, const char *path, cpidl_program_t **
 /* As cpidl_load(), with the main file given in memory: `name` is its
  * virtual path (used in diagnostics), `data`/`len` its bytes (borrowed, no
  * NUL needed). Imports are looked up as for cpidl_load(). */
-int cpidl_load_buffer(const cpidl_options_t *opts, const char *name, const char *data,
-                      size_t len, cpidl_program_t **out);
+int cpidl_load_buffer(const cpidl_options_t *opts, const char *name, const char *data, size_t len,
+                      cpidl_program_t **out);
 
 /* Free a program and its whole AST. NULL is allowed. */
 void cpidl_program_free(cpidl_program_t *program);
@@ -108,8 +108,7 @@ void cpidl_program_free(cpidl_program_t *program);
  * leading dot (".pkg.Outer.Inner" or "pkg.Outer.Inner"). NULL if none. */
 const cpidl_message_t *cpidl_program_find_message(const cpidl_program_t *program,
                                                   const char *full_name);
-const cpidl_enum_t *cpidl_program_find_enum(const cpidl_program_t *program,
-                                            const char *full_name);
+const cpidl_enum_t *cpidl_program_find_enum(const cpidl_program_t *program, const char *full_name);
 
 /* Release the diagnostics in `diags` and reset it to empty. */
 void cpidl_diags_close(cpidl_diags_t *diags);

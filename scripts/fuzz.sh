@@ -13,9 +13,9 @@ fi
 ninja -C "$dir" >/dev/null
 status=0
 for target in "$dir"/tests/fuzz/fuzz_*; do
-  [ -x "$target" ] || continue
+  [ -f "$target" ] && [ -x "$target" ] || continue
   name=$(basename "$target")
-  case "$name" in *_replay) continue ;; esac
+  case "$name" in *_replay | *.p) continue ;; esac
   corpus=tests/fuzz/corpus/${name#fuzz_}
   work=$(mktemp -d)
   echo "fuzz: $name for ${seconds}s"

@@ -8,7 +8,7 @@
 
 /* Past this many errors a load stops reporting and parsing: a garbage
  * input must not produce megabytes of output. */
-enum { CPIDL_MAX_ERRORS = 100, CPIDL_DEFAULT_DEPTH = 100 };
+enum { CPIDL_MAX_ERRORS = 100, CPIDL_DEFAULT_DEPTH = 100, CPIDL_MAX_DEPTH = 1000 };
 
 typedef struct cpidl_ctx {
     cpidl_arena_t arena; /* owns the whole program */

@@ -288,6 +288,14 @@ static int load_main(const cpidl_options_t *opts, const char *name, const char *
     ctx.out = opts != NULL ? opts->diag_out : stderr;
     ctx.diags = ctx.opts->diags;
     ctx.max_depth = ctx.opts->max_depth ? ctx.opts->max_depth : CPIDL_DEFAULT_DEPTH;
+    /* The parser and checker recurse once per level: keep the stack safe. */
+    if (ctx.max_depth > CPIDL_MAX_DEPTH)
+        ctx.max_depth = CPIDL_MAX_DEPTH;
+    if (from_memory && len > MAX_FILE_SIZE) {
+        cpidl_error(&ctx, (cpidl_pos_t){0}, "cannot read '%s': file is larger than 64 MiB", name);
+        print_count(&ctx);
+        return CPIDL_EFAIL;
+    }
     cpidl_pos_t nowhere = {0};
     cpidl_file_t *main = load(&ctx, name, NULL, nowhere, from_memory ? (data ? data : "") : NULL,
                               from_memory ? len : 0);

@@ -838,10 +838,9 @@ void cpidl_parse(cpidl_ctx_t *ctx, cpidl_file_t *file)
             }
             if (!parse_top(p)) {
                 cpidl_p_sync(p);
-                if (cpidl_p_is_sym(p, '}')) {
-                    cpidl_error(ctx, cpidl_p_tok_pos(p, &p->tok), "unbalanced '}'");
+                /* A stray '}' at top level: the error is reported. */
+                if (cpidl_p_is_sym(p, '}'))
                     cpidl_p_advance(p);
-                }
             }
         }
     }

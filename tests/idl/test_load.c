@@ -209,6 +209,18 @@ static void test_load_prints_compiler_style_diagnostics_with_caret_and_count(voi
     free(buf);
 }
 
+static void test_load_refuses_buffers_over_64_mib_before_reading_them(void **state)
+{
+    cpidl_diags_t d = {0};
+    cpidl_options_t o = {.diags = &d, .no_disk = true};
+    cpidl_program_t *p = NULL;
+    /* The length is checked first: the bytes are never read. */
+    assert_int_equal(cpidl_load_buffer(&o, "big", "x", (size_t)65 << 20, &p), CPIDL_EFAIL);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.items[0].message, "cannot read 'big': file is larger than 64 MiB");
+    cpidl_diags_close(&d);
+}
+
 static void test_load_binary_garbage_fails_cleanly(void **state)
 {
     char junk[4096];
@@ -268,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_load_rejects_null_arguments),
         cmocka_unit_test(test_load_message_named_like_a_package_of_another_file),
         cmocka_unit_test(test_load_prints_compiler_style_diagnostics_with_caret_and_count),
+        cmocka_unit_test(test_load_refuses_buffers_over_64_mib_before_reading_them),
         cmocka_unit_test(test_load_binary_garbage_fails_cleanly),
         cmocka_unit_test(test_load_large_generated_file),
     };

@@ -79,7 +79,7 @@ typedef struct cpidl_options {
     /* Never read the file system: only `sources` (the fuzzer sets this). */
     bool no_disk;
     /* Maximum nesting of messages/blocks before the parser gives up on a
-     * file (0 means the default, 100). */
+     * file (0 means the default, 100; values above 1000 count as 1000). */
     unsigned max_depth;
 } cpidl_options_t;
 
@@ -97,7 +97,8 @@ int cpidl_load(const cpidl_options_t *opts, const char *path, cpidl_program_t **
 
 /* As cpidl_load(), with the main file given in memory: `name` is its
  * virtual path (used in diagnostics), `data`/`len` its bytes (borrowed, no
- * NUL needed). Imports are looked up as for cpidl_load(). */
+ * NUL needed; more than 64 MiB is refused with a diagnostic). Imports are
+ * looked up as for cpidl_load(). */
 int cpidl_load_buffer(const cpidl_options_t *opts, const char *name, const char *data, size_t len,
                       cpidl_program_t **out);
 

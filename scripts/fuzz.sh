@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 dir=build-fuzz
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang meson setup "$dir" -Dfuzz=true -Dtests=true -Db_lundef=false \
+  CC=clang meson setup "$dir" -Dfuzz=true -Dtests=true -Db_lundef=false -Db_sanitize=address,undefined \
     -Dbuildtype=debugoptimized >/dev/null
 fi
 ninja -C "$dir" >/dev/null

@@ -17,10 +17,15 @@ for target in "$dir"/tests/fuzz/fuzz_*; do
   name=$(basename "$target")
   case "$name" in *_replay | *.p) continue ;; esac
   corpus=tests/fuzz/corpus/${name#fuzz_}
+  seeds=()
+  # Debian's well-known .proto files seed the IDL fuzzer (read in place,
+  # not copied into the repository).
+  [ "$name" = fuzz_idl ] && [ -d /usr/include/google/protobuf ] && seeds+=(/usr/include/google/protobuf)
   work=$(mktemp -d)
   echo "fuzz: $name for ${seconds}s"
   if ! "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-       -artifact_prefix="$work/" -print_final_stats=0 "$work" "$corpus" >"$work/log" 2>&1; then
+       -artifact_prefix="$work/" -print_final_stats=0 "$work" "$corpus" "${seeds[@]}" \
+       >"$work/log" 2>&1; then
     echo "fuzz: $name FAILED; last lines of its log:"
     tail -40 "$work/log"
     ls "$work" | grep -E '^(crash|leak|timeout|oom)-' || true

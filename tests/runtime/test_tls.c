@@ -524,6 +524,59 @@ static void test_tls_client_hello_is_recognised_for_downgrade(void **state)
     cp__tls_context_free(ctx);
 }
 
+static cp__tls_context_t *downgrade_context(void)
+{
+    cp__tls_config_t cfg;
+    cp__tls_config_init(&cfg);
+    cfg.enabled = true;
+    cfg.support_downgrade = true;
+    cfg.cert_file = server_cert;
+    cfg.key_file = server_key;
+    char err[CP__TLS_ERRLEN];
+    cp__tls_context_t *ctx = NULL;
+    assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), 0);
+    assert_true(cp__tls_context_support_downgrade(ctx));
+    return ctx;
+}
+
+static void test_tls_downgrade_server_passes_plaintext_through(void **state)
+{
+    (void)state;
+    cp__tls_context_t *ctx = downgrade_context();
+    cp__tls_session_t *s;
+    assert_int_equal(cp__tls_session_new(ctx, CP__TLS_SERVER, NULL, &s), 0);
+    assert_int_equal(cp__tls_session_feed(s, "", 0), 0);
+    assert_false(cp__tls_session_downgraded(s));
+    assert_int_equal(cp__tls_session_feed(s, "POST /a/b ", 10), 0);
+    assert_int_equal(cp__tls_session_feed(s, "HTTP/1.1", 8), 0);
+    assert_true(cp__tls_session_downgraded(s));
+    expect_plain(s, "POST /a/b HTTP/1.1");
+    assert_int_equal(cp__tls_session_write(s, "HTTP/1.1 202", 12), 0);
+    const char *data;
+    size_t n = cp__tls_session_pending(s, &data);
+    assert_int_equal(n, 12);
+    assert_memory_equal(data, "HTTP/1.1 202", 12);
+    cp__tls_session_consume(s, n);
+    assert_int_equal(cp__tls_session_close(s), 0);
+    cp__tls_session_free(s);
+    cp__tls_context_free(ctx);
+}
+
+static void test_tls_downgrade_server_still_speaks_tls_to_tls_client(void **state)
+{
+    (void)state;
+    cp__tls_context_t *ctx = downgrade_context();
+    pair_t p;
+    pair_open(&p, ctx, ctx, NULL);
+    assert_int_equal(cp__tls_session_write(p.client, "secret", 6), 0);
+    pump(&p, 1);
+    assert_int_equal(p.server_rc, 0);
+    assert_false(cp__tls_session_downgraded(p.server));
+    assert_true(cp__tls_session_handshake_done(p.server));
+    expect_plain(p.server, "secret");
+    pair_close(&p);
+}
+
 static void test_tls_stream_filter_carries_handshake_and_data(void **state)
 {
     (void)state;
@@ -757,6 +810,8 @@ int main(void)
         cmocka_unit_test(test_tls_garbage_after_handshake_fails_with_error),
         cmocka_unit_test(test_tls_looks_like_handshake_by_first_byte),
         cmocka_unit_test(test_tls_client_hello_is_recognised_for_downgrade),
+        cmocka_unit_test(test_tls_downgrade_server_passes_plaintext_through),
+        cmocka_unit_test(test_tls_downgrade_server_still_speaks_tls_to_tls_client),
         cmocka_unit_test(test_tls_stream_filter_carries_handshake_and_data),
         cmocka_unit_test(test_tls_1_3_handshake_and_data_when_enabled),
         cmocka_unit_test(test_tls_config_defaults_follow_libprocess),

@@ -37,6 +37,8 @@ struct cp__tls_session {
     bool peer_closed;
     bool failed;
     bool closed;
+    bool may_downgrade; /* server with SUPPORT_DOWNGRADE, no byte seen yet */
+    bool downgraded;    /* the peer spoke plaintext: bytes pass through */
     char err[CP__TLS_ERRLEN];
 };
 
@@ -437,6 +439,7 @@ int cp__tls_session_new(cp__tls_context_t *ctx, cp__tls_role_t role, const char 
         }
     } else {
         SSL_set_accept_state(s->ssl);
+        s->may_downgrade = ctx->support_downgrade;
     }
     *out = s;
     return 0;
@@ -515,8 +518,19 @@ int cp__tls_session_feed(cp__tls_session_t *s, const void *cipher, size_t len)
         return CP_EINVAL;
     if (s->failed)
         return CP_ESTATE;
-    if (s->peer_closed)
+    if (s->peer_closed || len == 0)
         return 0;
+    if (s->may_downgrade) {
+        s->may_downgrade = false;
+        if (!cp__tls_looks_like_handshake(cipher, len)) {
+            /* Whatever was written while undecided goes out as it is. */
+            s->downgraded = true;
+            cp__buf_swap(&s->held, &s->out);
+            cp__buf_close(&s->held);
+        }
+    }
+    if (s->downgraded)
+        return cp__buf_append(&s->plain, cipher, len);
     ERR_clear_error();
     const char *p = cipher;
     while (len > 0) {
@@ -556,6 +570,8 @@ int cp__tls_session_write(cp__tls_session_t *s, const void *plain, size_t len)
         return CP_ESTATE;
     if (len == 0)
         return 0;
+    if (s->downgraded)
+        return cp__buf_append(&s->out, plain, len);
     if (!s->done)
         return cp__buf_append(&s->held, plain, len);
     ERR_clear_error();
@@ -612,6 +628,11 @@ bool cp__tls_session_peer_closed(const cp__tls_session_t *s)
     return s && s->peer_closed;
 }
 
+bool cp__tls_session_downgraded(const cp__tls_session_t *s)
+{
+    return s && s->downgraded;
+}
+
 bool cp__tls_session_failed(const cp__tls_session_t *s)
 {
     return s && s->failed;
@@ -623,6 +644,10 @@ int cp__tls_session_close(cp__tls_session_t *s)
         return CP_EINVAL;
     if (s->closed)
         return 0;
+    if (s->downgraded) {
+        s->closed = true;
+        return 0;
+    }
     if (!s->done || s->failed)
         return CP_ESTATE;
     s->closed = true;

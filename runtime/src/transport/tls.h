@@ -85,7 +85,8 @@ bool cp__tls_context_support_downgrade(const cp__tls_context_t *ctx);
 bool cp__tls_context_verify_cert(const cp__tls_context_t *ctx);
 bool cp__tls_context_require_cert(const cp__tls_context_t *ctx);
 
-/* For SUPPORT_DOWNGRADE on a server: true when the first byte a peer sent
+/* For SUPPORT_DOWNGRADE on a server (sessions already apply it, see
+ * cp__tls_session_downgraded; this is for callers that sniff themselves): true when the first byte a peer sent
  * opens a TLS handshake record (0x16), false otherwise (an HTTP request
  * starts with a letter) or when len is 0. One byte is enough to decide. */
 bool cp__tls_looks_like_handshake(const void *data, size_t len);
@@ -145,6 +146,13 @@ bool cp__tls_session_handshake_done(const cp__tls_session_t *s);
 
 /* True once the peer sent close_notify: no more plaintext will come. */
 bool cp__tls_session_peer_closed(const cp__tls_session_t *s);
+
+/* True when a server session whose context has support_downgrade saw a
+ * first byte that does not open a TLS handshake: from then on it passes
+ * bytes through unchanged (feed -> read, write -> pending), close is a
+ * no-op and handshake_done stays false. Decided on the first non-empty
+ * feed; plaintext written before that is sent as it is. */
+bool cp__tls_session_downgraded(const cp__tls_session_t *s);
 
 /* True after a failure (feed/write returned CP_ETLS). */
 bool cp__tls_session_failed(const cp__tls_session_t *s);

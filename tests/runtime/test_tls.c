@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,7 +25,7 @@
 /* ---- throw-away PKI: a CA, a server and a client cert signed by it, and
  * a self-signed "bad" cert, as PEM files in a temp dir ---- */
 
-static char dir[64];
+static char dir[64], ca_dir[96], ca_link[160];
 static char ca_pem[128], server_cert[128], server_key[128], client_cert[128], client_key[128],
     bad_cert[128], bad_key[128];
 
@@ -103,6 +105,12 @@ static int make_pki(void **state)
     X509 *cc = make_cert(ck, "client", ca, cak, false, "IP:127.0.0.1");
     X509 *bc = make_cert(bk, "localhost", NULL, NULL, false, "IP:127.0.0.1,DNS:localhost");
     write_pem(ca_pem, ca, NULL);
+    /* A CA directory as c_rehash lays it out: <subject hash>.0 */
+    snprintf(ca_dir, sizeof ca_dir, "%s/cas", dir);
+    if (mkdir(ca_dir, 0700) != 0)
+        return -1;
+    snprintf(ca_link, sizeof ca_link, "%s/%08lx.0", ca_dir, X509_subject_name_hash(ca));
+    write_pem(ca_link, ca, NULL);
     write_pem(server_cert, sc, NULL);
     write_pem(server_key, NULL, sk);
     write_pem(client_cert, cc, NULL);
@@ -126,6 +134,8 @@ static int remove_pki(void **state)
     const char *files[] = {ca_pem, server_cert, server_key, client_cert, client_key, bad_cert, bad_key};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i]);
+    unlink(ca_link);
+    rmdir(ca_dir);
     rmdir(dir);
     return 0;
 }
@@ -423,6 +433,86 @@ static void test_tls_require_cert_server_refuses_untrusted_client(void **state)
     assert_int_equal(p.server_rc, CP_ETLS);
     assert_non_null(strstr(cp__tls_session_error(p.server), "certificate verify failed"));
     pair_close(&p);
+}
+
+static void test_tls_client_verifies_with_ca_dir(void **state)
+{
+    (void)state;
+    cp__tls_config_t cfg;
+    cp__tls_config_init(&cfg);
+    cfg.enabled = true;
+    cfg.cert_file = client_cert;
+    cfg.key_file = client_key;
+    cfg.ca_dir = ca_dir;
+    cfg.verify_cert = true;
+    char err[CP__TLS_ERRLEN];
+    cp__tls_context_t *cctx;
+    assert_int_equal(cp__tls_context_new(&cfg, &cctx, err), 0);
+    pair_t p;
+    pair_open(&p, context(server_cert, server_key, false, false, false), cctx, NULL);
+    pump(&p, 0);
+    assert_int_equal(p.client_rc, 0);
+    assert_true(cp__tls_session_handshake_done(p.client));
+    pair_close(&p);
+}
+
+typedef struct {
+    cp__tls_context_t *ctx;
+    int ok;
+} thread_arg_t;
+
+static void *exchange_thread(void *argp)
+{
+    thread_arg_t *a = argp;
+    for (int i = 0; i < 20; i++) {
+        cp__tls_session_t *c = NULL, *sv = NULL;
+        if (cp__tls_session_new(a->ctx, CP__TLS_CLIENT, "127.0.0.1", &c) ||
+            cp__tls_session_new(a->ctx, CP__TLS_SERVER, "127.0.0.1", &sv)) {
+            cp__tls_session_free(c);
+            return NULL;
+        }
+        int crc = 0, src = 0;
+        cp__tls_session_write(c, "abc", 3);
+        for (int k = 0; k < 20; k++) {
+            const char *d;
+            size_t n;
+            while (src == 0 && (n = cp__tls_session_pending(c, &d)) > 0) {
+                src = cp__tls_session_feed(sv, d, n);
+                cp__tls_session_consume(c, n);
+            }
+            while (crc == 0 && (n = cp__tls_session_pending(sv, &d)) > 0) {
+                crc = cp__tls_session_feed(c, d, n);
+                cp__tls_session_consume(sv, n);
+            }
+        }
+        cp__buf_t b;
+        cp__buf_init(&b);
+        cp__tls_session_read(sv, &b);
+        if (crc == 0 && src == 0 && b.len == 3 && memcmp(b.data, "abc", 3) == 0)
+            a->ok++;
+        cp__buf_close(&b);
+        cp__tls_session_free(c);
+        cp__tls_session_free(sv);
+    }
+    return NULL;
+}
+
+static void test_tls_one_context_serves_sessions_on_several_threads(void **state)
+{
+    (void)state;
+    cp__tls_context_t *ctx = context(server_cert, server_key, true, true, true);
+    thread_arg_t args[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        args[i].ctx = ctx;
+        args[i].ok = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, exchange_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].ok, 20);
+    }
+    cp__tls_context_free(ctx);
 }
 
 /* ---- close, garbage, downgrade ---- */
@@ -804,6 +894,8 @@ int main(void)
         cmocka_unit_test(test_tls_require_cert_server_refuses_client_without_certificate),
         cmocka_unit_test(test_tls_require_cert_server_accepts_client_certified_by_ca),
         cmocka_unit_test(test_tls_require_cert_server_refuses_untrusted_client),
+        cmocka_unit_test(test_tls_client_verifies_with_ca_dir),
+        cmocka_unit_test(test_tls_one_context_serves_sessions_on_several_threads),
         cmocka_unit_test(test_tls_close_notify_reaches_peer),
         cmocka_unit_test(test_tls_close_before_handshake_is_refused),
         cmocka_unit_test(test_tls_garbage_before_handshake_fails_with_error),

@@ -99,7 +99,7 @@ typedef enum cp__tls_role {
 typedef struct cp__tls_session cp__tls_session_t;
 
 /* Makes a session for one connection. peer_ip (dotted IPv4 or IPv6 text,
- * may be NULL; copied) is checked against the peer certificate's
+ * NULL: no IP check) is checked against the peer certificate's
  * subjectAltName when the context has verify_ipaddr and the peer's
  * certificate is verified. A client session starts its handshake at once:
  * take its pending ciphertext and write it. *out is the caller's.

@@ -25,10 +25,16 @@ static void call_free(void *p)
     call_t *c = p;
     /* Completes nothing if a response already came; otherwise the caller
      * learns why there will be none. */
-    char server[CP_UPID_STRLEN];
-    cp_upid_format(&c->server, server, sizeof(server));
-    cp_promise_fail(c->promise, "request %s to %s: ended before a response arrived",
-                    c->request_name, server);
+    cp_future_t *f = cp_promise_future(c->promise);
+    if (cp_future_has_discard(f)) {
+        cp_promise_discard(c->promise);
+    } else {
+        char server[CP_UPID_STRLEN];
+        cp_upid_format(&c->server, server, sizeof(server));
+        cp_promise_fail(c->promise, "request %s to %s: ended before a response arrived",
+                        c->request_name, server);
+    }
+    cp_future_unref(f);
     cp_promise_free(c->promise);
     free(c->request_name);
     free(c->response_name);

@@ -153,6 +153,20 @@ static void test_stubs_local_rpc_to_missing_process_is_abandoned(void **state)
     stubs__count__future_unref(f);
 }
 
+static void test_stubs_discarding_a_remote_rpc_discards_it(void **state)
+{
+    /* A process that never answers: the request waits until discarded. */
+    cp_upid_t silent;
+    assert_int_equal(cp_process_spawn(NULL, NULL, NULL, &silent), 0);
+    Stubs__Counter_Pid pid = stubs__counter__pid(&silent);
+    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
+    Stubs__Count_Future f = stubs__counter__get_count_remote(&pid, &req);
+    cp_future_discard(f.future);
+    CP_AWAIT_DISCARDED(f.future);
+    stubs__count__future_unref(f);
+    stop(&pid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_stubs_rpc_request_response_round_trip),
         cmocka_unit_test(test_stubs_rpc_fails_when_server_is_gone),
         cmocka_unit_test(test_stubs_local_rpc_to_missing_process_is_abandoned),
+        cmocka_unit_test(test_stubs_discarding_a_remote_rpc_discards_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,7 +6,8 @@
  * the server terminates or the connection to its node breaks (the
  * temporary process links to it), or when the response cannot be decoded.
  * Combine with cp_future_after() for a timeout; discarding the future ends
- * the temporary process and completes the future DISCARDED. The generated rpc stubs (cproc-gen) use this.
+ * the temporary process and completes the future DISCARDED. The generated
+ * rpc stubs (cproc-gen) use this.
  */
 #ifndef CPROC_PROTOCOL_H
 #define CPROC_PROTOCOL_H

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,8 +38,9 @@ static const char *node_path(void)
     return p ? p : "./cproc_node";
 }
 
-/* One extra "NAME=value" for the next node started (NULL: none). */
+/* Extra "NAME=value" settings for the next node started. */
 static const char *next_env;
+static const char *next_envs[8];
 
 static void node_start(node_t *n, const char *a1, const char *a2, const char *a3)
 {
@@ -58,10 +60,13 @@ static void node_start(node_t *n, const char *a1, const char *a2, const char *a3
         setenv("LIBPROCESS_NUM_WORKER_THREADS", "2", 1);
         if (next_env)
             putenv((char *)next_env);
+        for (int i = 0; i < 8 && next_envs[i]; i++)
+            putenv((char *)next_envs[i]);
         execl(node_path(), node_path(), a1, a2, a3, (char *)NULL);
         _exit(127);
     }
     next_env = NULL;
+    memset(next_envs, 0, sizeof next_envs);
     close(in[0]);
     close(out[1]);
     n->in = in[1];
@@ -628,6 +633,108 @@ static void test_malformed_port_variable_stops_the_node(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 }
 
+/* ---- TLS ------------------------------------------------------------- */
+
+/* A throw-away PKI made with the openssl tool: a CA, a node certificate it
+ * signed for 127.0.0.1, and a self-signed "bad" one. */
+static char pki[64];
+static char env_on[] = "LIBPROCESS_SSL_ENABLED=true";
+static char env_verify[] = "LIBPROCESS_SSL_VERIFY_CERT=true";
+static char env_ca[128], env_cert[128], env_key[128], env_bad_cert[128], env_bad_key[128];
+
+static int make_pki(void **state)
+{
+    snprintf(pki, sizeof pki, "/tmp/cproc-pki-XXXXXX");
+    if (!mkdtemp(pki))
+        return -1;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && "
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
+             "-out ca.pem -days 2 -subj /CN=cproc-test-ca && "
+             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout node.key "
+             "-out node.csr -subj /CN=node && "
+             "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
+             "openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out "
+             "node.pem -days 2 -extfile ext && "
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout bad.key "
+             "-out bad.pem -days 2 -subj /CN=bad -addext subjectAltName=IP:127.0.0.1",
+             pki);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s/ca.pem", pki);
+    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s/node.pem", pki);
+    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s/node.key", pki);
+    snprintf(env_bad_cert, sizeof env_bad_cert, "LIBPROCESS_SSL_CERT_FILE=%s/bad.pem", pki);
+    snprintf(env_bad_key, sizeof env_bad_key, "LIBPROCESS_SSL_KEY_FILE=%s/bad.key", pki);
+    return 0;
+}
+
+static int remove_pki(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", pki);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void tls_env(bool bad)
+{
+    next_envs[0] = env_on;
+    next_envs[1] = env_verify;
+    next_envs[2] = env_ca;
+    next_envs[3] = bad ? env_bad_cert : env_cert;
+    next_envs[4] = bad ? env_bad_key : env_key;
+}
+
+static void test_tls_nodes_exchange_messages_both_ways(void **state)
+{
+    node_t s, c;
+    tls_env(false);
+    node_serve(&s);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    tls_env(false);
+    node_start(&c, "ping", to, NULL);
+    node_line(&c, line, sizeof line);
+    assert_string_equal(line, "pong hello");
+    assert_int_equal(node_stop(&c), 0);
+    assert_int_equal(node_stop(&s), 0);
+}
+
+static void test_tls_node_with_untrusted_certificate_is_refused(void **state)
+{
+    node_t s, l;
+    tls_env(true);
+    node_serve(&s);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    tls_env(false);
+    node_start(&l, "link", to, NULL);
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "linked");
+    /* The handshake fails verification: the link's connection is lost. */
+    node_line(&l, line, sizeof line);
+    assert_string_equal(line, "exited echo");
+    assert_int_equal(node_stop(&l), 0);
+    assert_int_equal(node_stop(&s), 0);
+}
+
+static void test_plain_request_to_tls_node_gets_no_answer_in_clear(void **state)
+{
+    node_t s;
+    tls_env(false);
+    node_serve(&s);
+    int fd = tcp_connect(s.port);
+    send_all(fd, "GET /help HTTP/1.1\r\n\r\n");
+    char buf[256];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    assert_true(r <= 0 || memcmp(buf, "HTTP/1.1 200", r < 12 ? (size_t)r : 12) != 0);
+    close(fd);
+    assert_int_equal(node_stop(&s), 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -652,5 +759,11 @@ int main(void)
         cmocka_unit_test(test_advertised_ip_is_what_peers_see),
         cmocka_unit_test(test_malformed_port_variable_stops_the_node),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tls_tests[] = {
+        cmocka_unit_test(test_tls_nodes_exchange_messages_both_ways),
+        cmocka_unit_test(test_tls_node_with_untrusted_certificate_is_refused),
+        cmocka_unit_test(test_plain_request_to_tls_node_gets_no_answer_in_clear),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests_name("tls", tls_tests, make_pki, remove_pki);
 }

@@ -11,12 +11,14 @@
  */
 #include "transport/transport.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/node.h"
 #include "cproc/error.h"
 #include "transport/http_internal.h"
+#include "transport/tls.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
@@ -30,13 +32,29 @@ void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn)
     filter_factory = fn;
 }
 
+/* With LIBPROCESS_SSL_ENABLED every connection is a TLS session (a server
+ * one may downgrade to plaintext when the context allows it). */
+static int tls_factory(bool server, uint32_t ip, uint16_t port, const cp__stream_filter_t **f,
+                       void **ctx)
+{
+    char text[16];
+    cp__wire_format_ip(text, ip);
+    cp__tls_session_t *s = NULL;
+    int rc = cp__tls_session_new(T.tls, server ? CP__TLS_SERVER : CP__TLS_CLIENT, text, &s);
+    if (rc)
+        return rc;
+    *f = &cp__tls_stream_filter;
+    *ctx = s;
+    return 0;
+}
+
 int cp__transport_filter_stream(cp__stream_t *s, bool server, uint32_t ip, uint16_t port)
 {
-    if (!filter_factory)
+    if (!filter_factory && !T.tls)
         return 0;
     const cp__stream_filter_t *f = NULL;
     void *ctx = NULL;
-    int rc = filter_factory(server, ip, port, &f, &ctx);
+    int rc = (filter_factory ? filter_factory : tls_factory)(server, ip, port, &f, &ctx);
     if (rc < 0)
         return rc;
     if (f)
@@ -254,11 +272,23 @@ int cp__transport_start(uint32_t *ip, uint16_t *port)
     int rc = cp__transport_config_read(&T.cfg);
     if (rc)
         return rc;
-    if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0)
+    char err[CP__TLS_ERRLEN] = "";
+    T.tls = NULL;
+    rc = cp__tls_context_new_from_env(&T.tls, err);
+    if (rc) {
+        fprintf(stderr, "cproc: TLS: %s\n", err);
+        return rc;
+    }
+    if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {
+        cp__tls_context_free(T.tls);
+        T.tls = NULL;
         return CP_EIO;
+    }
     rc = cp__server_start();
     if (rc) {
         uv_close((uv_handle_t *)&T.wake, NULL);
+        cp__tls_context_free(T.tls);
+        T.tls = NULL;
         return rc;
     }
     pthread_mutex_lock(&T.mu);
@@ -298,6 +328,9 @@ void cp__transport_stop(void)
     }
     T.dirty = NULL;
     pthread_mutex_unlock(&T.mu);
+    /* Sessions still closing keep what they need of it. */
+    cp__tls_context_free(T.tls);
+    T.tls = NULL;
 }
 
 int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,

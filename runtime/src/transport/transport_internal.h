@@ -78,6 +78,7 @@ typedef struct cp__transport {
     uv_async_t wake;
     uv_tcp_t listener;
     cp__transport_config_t cfg;
+    struct cp__tls_context *tls; /* NULL: plain TCP */
     uint32_t ip; /* advertised */
     uint16_t port;
     size_t inbound; /* loop thread */

@@ -94,7 +94,7 @@ typedef struct cpidl_value {
     size_t len;          /* strlen(text) except for STRING, where NULs may occur */
     bool negative;       /* INT and FLOAT: a leading '-' was written */
     uint64_t uint_value; /* INT: the magnitude (no sign) */
-    double float_value;  /* FLOAT: the value; INT: the value converted */
+    double float_value;  /* FLOAT: the value; INT: converted; IDENT inf/nan: INFINITY/NAN */
 } cpidl_value_t;
 
 /* `option name = value;` or `[name = value]`. `name` is as written with
@@ -323,8 +323,8 @@ struct cpidl_file {
     cpidl_actor_t **actors; /* actors and services, source order */
     size_t n_actors;
     /* Every message and enum of the file, nested ones included, in
-     * pre-order (an outer message before its nested types; map entries
-     * right after the message declaring them). */
+     * pre-order and source order: an outer message before its nested
+     * types, a map entry where its map field is declared. */
     cpidl_message_t **all_messages;
     size_t n_all_messages;
     cpidl_enum_t **all_enums;

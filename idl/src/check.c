@@ -503,6 +503,15 @@ static void check_field(checker_t *c, cpidl_message_t *m, cpidl_field_t *f)
             break;
         }
     }
+    for (size_t i = 0; i < m->n_extension_ranges; i++) {
+        const cpidl_range_t *r = m->extension_ranges[i];
+        if (f->number >= r->start && f->number <= r->end) {
+            cpidl_error(c->ctx, f->number_pos, "field '%s' uses number %d of an extension range",
+                        f->name, f->number);
+            cpidl_note(c->ctx, r->pos, "extension range declared here");
+            break;
+        }
+    }
     for (size_t i = 0; i < m->n_reserved_names; i++) {
         const cpidl_reserved_name_t *r = m->reserved_names[i];
         if (strcmp(r->name, f->name) == 0) {
@@ -532,6 +541,7 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
     }
     if (e->file->syntax == CPIDL_SYNTAX_PROTO3 && e->values[0]->number != 0)
         cpidl_error(c->ctx, e->values[0]->pos, "the first enum value must be zero in proto3");
+    bool aliased = false;
     for (size_t i = 0; i < e->n_values; i++) {
         const cpidl_enum_value_t *v = e->values[i];
         for (size_t j = 0; j < e->n_reserved_ranges; j++) {
@@ -550,8 +560,11 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
                 break;
             }
         }
-        if (e->allow_alias)
+        if (e->allow_alias) {
+            for (size_t j = 0; j < i && j < 4096 && !aliased; j++)
+                aliased = e->values[j]->number == v->number;
             continue;
+        }
         /* Enums are small; quadratic is fine and keeps reports in order. */
         for (size_t j = 0; j < i && j < 4096; j++) {
             if (e->values[j]->number == v->number) {
@@ -564,6 +577,11 @@ static void check_enum(checker_t *c, cpidl_enum_t *e)
             }
         }
     }
+    if (e->allow_alias && !aliased)
+        cpidl_error(
+            c->ctx, e->pos,
+            "enum '%s' sets allow_alias but no two values share a number; remove the option",
+            e->name);
 }
 
 static const cpidl_message_t *want_message(checker_t *c, const cpidl_file_t *file,

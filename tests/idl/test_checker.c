@@ -122,6 +122,12 @@ static const diag_case_t checker_cases[] = {
      "enum value number 0 of 'B' is already used by 'A'; set 'option allow_alias = true;' to allow "
      "aliases",
      1, 10, "'A' is declared here"},
+    {"test_diag_allow_alias_without_aliases",
+     "enum E { option allow_alias = true; A = 0; B = 1; }\n", E, 1, 6,
+     "enum 'E' sets allow_alias but no two values share a number; remove the option"},
+    {"test_diag_field_in_extension_range",
+     "message A { extensions 10 to 20; optional int32 x = 15; }\n", E, 1, 53,
+     "field 'x' uses number 15 of an extension range", 1, 24, "extension range declared here"},
     {"test_diag_enum_value_uses_reserved_number", "enum E { reserved 1; A = 1; }\n", E, 1, 22,
      "enum value 'A' uses reserved number 1", 1, 19, "reserved here"},
     {"test_diag_enum_value_uses_reserved_name", "enum E { reserved \"A\"; A = 0; }\n", E, 1, 24,

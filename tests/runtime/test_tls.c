@@ -435,6 +435,31 @@ static void test_tls_require_cert_server_refuses_untrusted_client(void **state)
     pair_close(&p);
 }
 
+static void test_tls_verifying_server_refuses_untrusted_client_certificate(void **state)
+{
+    (void)state;
+    pair_t p;
+    pair_open(&p, context(server_cert, server_key, true, false, false),
+              context(bad_cert, bad_key, false, false, false), NULL);
+    pump(&p, 0);
+    assert_int_equal(p.server_rc, CP_ETLS);
+    assert_non_null(strstr(cp__tls_session_error(p.server), "certificate verify failed"));
+    pair_close(&p);
+}
+
+static void test_tls_verifying_server_accepts_client_certified_by_ca(void **state)
+{
+    (void)state;
+    pair_t p;
+    pair_open(&p, context(server_cert, server_key, true, false, false),
+              context(client_cert, client_key, false, false, false), NULL);
+    pump(&p, 0);
+    assert_int_equal(p.server_rc, 0);
+    assert_true(cp__tls_session_handshake_done(p.server));
+    assert_true(cp__tls_session_handshake_done(p.client));
+    pair_close(&p);
+}
+
 static void test_tls_client_verifies_with_ca_dir(void **state)
 {
     (void)state;
@@ -894,6 +919,8 @@ int main(void)
         cmocka_unit_test(test_tls_require_cert_server_refuses_client_without_certificate),
         cmocka_unit_test(test_tls_require_cert_server_accepts_client_certified_by_ca),
         cmocka_unit_test(test_tls_require_cert_server_refuses_untrusted_client),
+        cmocka_unit_test(test_tls_verifying_server_refuses_untrusted_client_certificate),
+        cmocka_unit_test(test_tls_verifying_server_accepts_client_certified_by_ca),
         cmocka_unit_test(test_tls_client_verifies_with_ca_dir),
         cmocka_unit_test(test_tls_one_context_serves_sessions_on_several_threads),
         cmocka_unit_test(test_tls_close_notify_reaches_peer),

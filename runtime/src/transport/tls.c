@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "cproc/error.h"
+#include "cproc/log.h"
 #include "transport/stream.h"
 
 struct cp__tls_context {
@@ -39,6 +40,9 @@ struct cp__tls_session {
     bool closed;
     bool may_downgrade; /* server with SUPPORT_DOWNGRADE, no byte seen yet */
     bool downgraded;    /* the peer spoke plaintext: bytes pass through */
+    bool server;
+    bool verify; /* the peer's certificate is verified when presented */
+    char peer[48]; /* for the log: the peer's IP, or "peer" */
     char err[CP__TLS_ERRLEN];
 };
 
@@ -372,7 +376,7 @@ static int fail(cp__tls_session_t *s, const char *what, int ssl_err)
         snprintf(rbuf, sizeof rbuf, "OpenSSL error code %d", ssl_err);
         reason = rbuf;
     }
-    long v = SSL_get_verify_result(s->ssl);
+    long v = s->verify ? SSL_get_verify_result(s->ssl) : X509_V_OK;
     if (v != X509_V_OK)
         snprintf(s->err, sizeof s->err, "%s: %s (%s)", what, reason,
                  X509_verify_cert_error_string(v));
@@ -380,6 +384,9 @@ static int fail(cp__tls_session_t *s, const char *what, int ssl_err)
         snprintf(s->err, sizeof s->err, "%s: %s", what, reason);
     s->failed = true;
     ERR_clear_error();
+    /* The connection is closed by the caller; the reason would otherwise
+     * be lost with it. */
+    cp_log(CP_LOG_WARN, "TLS connection %s %s: %s", s->server ? "from" : "to", s->peer, s->err);
     /* An alert for the peer may be waiting: keep it for the caller. */
     drain_out(s);
     return CP_ETLS;
@@ -412,11 +419,17 @@ int cp__tls_session_new(cp__tls_context_t *ctx, cp__tls_role_t role, const char 
     BIO_set_mem_eof_return(s->rbio, -1);
     SSL_set_bio(s->ssl, s->rbio, s->wbio);
 
-    bool verify = role == CP__TLS_CLIENT ? ctx->verify_cert : ctx->require_cert;
+    s->server = role == CP__TLS_SERVER;
+    snprintf(s->peer, sizeof s->peer, "%s", peer_ip ? peer_ip : "peer");
+    /* As libprocess: VERIFY_CERT verifies a certificate when one is
+     * presented (a server asks its clients for one), REQUIRE_CERT also
+     * makes a server refuse clients that present none. */
+    bool verify = s->verify = ctx->verify_cert;
     int mode = SSL_VERIFY_NONE;
     if (verify)
-        mode = role == CP__TLS_CLIENT ? SSL_VERIFY_PEER
-                                      : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        mode = SSL_VERIFY_PEER;
+    if (verify && s->server && ctx->require_cert)
+        mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     SSL_set_verify(s->ssl, mode, NULL);
     if (verify && ctx->verify_ipaddr && peer_ip &&
         X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), peer_ip) != 1) {
@@ -525,6 +538,8 @@ int cp__tls_session_feed(cp__tls_session_t *s, const void *cipher, size_t len)
         if (!cp__tls_looks_like_handshake(cipher, len)) {
             /* Whatever was written while undecided goes out as it is. */
             s->downgraded = true;
+            cp_log(CP_LOG_INFO, "TLS: plaintext connection from %s accepted (SSL_SUPPORT_DOWNGRADE)",
+                   s->peer);
             cp__buf_swap(&s->held, &s->out);
             cp__buf_close(&s->held);
         }

@@ -36,9 +36,11 @@ typedef struct cp__tls_config {
     const char *key_file;   /* SSL_KEY_FILE: PEM private key (required) */
     const char *ca_file;    /* SSL_CA_FILE */
     const char *ca_dir;     /* SSL_CA_DIR (hashed, as c_rehash makes) */
-    bool verify_cert;       /* SSL_VERIFY_CERT: clients verify servers */
-    bool require_cert;      /* SSL_REQUIRE_CERT: servers demand and verify
-                             * client certificates; implies verify_cert */
+    bool verify_cert;       /* SSL_VERIFY_CERT: a certificate the peer
+                             * presents is verified (clients always get
+                             * one; servers ask clients for one) */
+    bool require_cert;      /* SSL_REQUIRE_CERT: servers also refuse
+                             * clients without one; implies verify_cert */
     bool verify_ipaddr;     /* SSL_VERIFY_IPADD: the peer's IP must be in
                              * the certificate's subjectAltName */
     int verification_depth; /* SSL_VERIFICATION_DEPTH, default 4 */
@@ -162,7 +164,8 @@ bool cp__tls_session_failed(const cp__tls_session_t *s);
  * CP_ESTATE when the handshake has not completed (nothing to close). */
 int cp__tls_session_close(cp__tls_session_t *s);
 
-/* Why the session failed ("" when it has not): a sentence with OpenSSL's
+/* Why the session failed ("" when it has not; the failure is also logged
+ * at warn level with the peer's IP): a sentence with OpenSSL's
  * reason, e.g. "TLS handshake failed: certificate verify failed
  * (self-signed certificate)". Valid while the session lives. */
 const char *cp__tls_session_error(const cp__tls_session_t *s);

@@ -13,11 +13,13 @@ here for the messages of examples/pingpong/pingpong.actor:
 
 Every wait is bounded; the exit status says whether all of it held.
 """
+import json
 import os
 import select
 import socket
 import subprocess
 import sys
+import urllib.request
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
@@ -177,7 +179,21 @@ def main():
         stats.ParseFromString(body)
         if stats.pings != COUNT:
             fail("pong counted %d pings, want %d" % (stats.pings, COUNT))
-        print("%d passed, 0 failed" % (COUNT + 1))
+        # The node's metrics count the events pong ran, keys in order.
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics/snapshot" % pong_port,
+                                    timeout=BOUND) as r:
+            raw = r.read().decode()
+        metrics = json.loads(raw)
+        keys = [k for k in json.loads(raw, object_pairs_hook=lambda kv: [k for k, _ in kv])]
+        if keys != sorted(keys):
+            fail("metrics keys are not sorted: %r" % keys)
+        if metrics.get("processes/pong/count") != 1:
+            fail("no processes/pong/count in %r" % metrics)
+        if metrics.get("processes/pong/events", 0) < COUNT + 1:
+            fail("processes/pong/events is %r" % metrics.get("processes/pong/events"))
+        if metrics.get("transport/messages_received", 0) < COUNT + 1:
+            fail("transport/messages_received is %r" % metrics.get("transport/messages_received"))
+        print("%d passed, 0 failed" % (COUNT + 2))
     finally:
         pong.kill()
         pong.wait()

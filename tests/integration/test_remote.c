@@ -425,7 +425,10 @@ static void test_builtin_endpoints_list_routes_processes_and_metrics(void **stat
     assert_non_null(strstr(all, "/__processes__\n/help\n/metrics/snapshot\n/echo/later\n"));
     assert_non_null(strstr(all, "\r\n\r\n/echo/later\n/echo/now\n/echo/stats\n"));
     assert_non_null(strstr(all, "{\"id\":\"echo\",\"state\":"));
-    const char *m = strstr(all, "{\"transport/bytes_received\":");
+    /* Per process type first ("processes/..." sorts before "transport/..."). */
+    const char *m = strstr(all, "\"processes/echo/count\":1,\"processes/echo/events\":");
+    assert_non_null(m);
+    m = strstr(m, "\"transport/bytes_received\":");
     assert_non_null(m);
     assert_non_null(strstr(m, "\"transport/messages_received\":"));
     free(all);

@@ -105,6 +105,8 @@ struct cp_process {
     cp__link_t *linkers; /* processes to tell when this one ends */
     cp__handler_t *handlers;
     uint64_t unhandled;
+    /* Events run so far; written by the thread inside, read by metrics. */
+    _Atomic uint64_t events;
 };
 
 /* ---- runtime context ------------------------------------------------ */

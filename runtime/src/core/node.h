@@ -40,10 +40,11 @@ void cp__node_lost(uint32_t ip, uint16_t port);
 void cp__node_address(uint32_t *ip, uint16_t *port);
 
 /* Calls fn for every live process: its id (not NUL-terminated), state (a
- * cp_process_state_t) and whether events are queued for it. Runs under the
+ * cp_process_state_t), whether events are queued for it and how many
+ * events it has run. Runs under the
  * process table's lock: fn must not call into the runtime. Any thread. */
 void cp__processes_each(void (*fn)(void *arg, const char *id, size_t id_len, int state,
-                                   bool queued),
+                                   bool queued, uint64_t events),
                         void *arg);
 
 #endif

@@ -353,6 +353,7 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     p->linkers = NULL;
     p->handlers = NULL;
     p->unhandled = 0;
+    atomic_store_explicit(&p->events, 0, memory_order_relaxed);
     uint32_t g;
     do
         g = atomic_fetch_add(&next_gen, 1) + 1;
@@ -526,14 +527,15 @@ uint64_t cp_process_unhandled_count(const cp_process_t *self)
 }
 
 void cp__processes_each(void (*fn)(void *arg, const char *id, size_t id_len, int state,
-                                   bool queued),
+                                   bool queued, uint64_t events),
                         void *arg)
 {
     pthread_mutex_lock(&cp__rt.tab_mu);
     for (size_t i = 0; cp__rt.map && i < cp__rt.map_cap; i++) {
         struct cp_process *p = cp__rt.map[i].p;
         if (p && p != TOMBSTONE)
-            fn(arg, p->id, p->id_len, (int)atomic_load(&p->pstate), cp__mailbox_nonempty(p));
+            fn(arg, p->id, p->id_len, (int)atomic_load(&p->pstate), cp__mailbox_nonempty(p),
+               atomic_load_explicit(&p->events, memory_order_relaxed));
     }
     pthread_mutex_unlock(&cp__rt.tab_mu);
 }

@@ -213,7 +213,8 @@ static void resume(struct cp_process *p)
             p->ops->initialize(p);
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_READY, memory_order_relaxed);
-    for (int n = 0; n < BATCH && !p->dead; n++) {
+    int n = 0;
+    for (; n < BATCH && !p->dead; n++) {
         if (atomic_load_explicit(&p->inject, memory_order_acquire)) {
             terminate(p);
             break;
@@ -223,6 +224,10 @@ static void resume(struct cp_process *p)
             break;
         run_event(p, ev);
     }
+    /* One writer (this thread): a plain add, published for the metrics. */
+    atomic_store_explicit(&p->events,
+                          atomic_load_explicit(&p->events, memory_order_relaxed) + (uint64_t)n,
+                          memory_order_relaxed);
     cp__current = NULL;
     if (p->dead) {
         /* sched stays 1: nobody schedules a dead process again. */

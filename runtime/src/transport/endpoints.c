@@ -54,6 +54,9 @@ int cp__transport_metrics_json(cp__buf_t *out)
     };
     bool first = true;
     int rc = cp__buf_append(out, "{", 1);
+    /* "processes/..." sorts before "transport/...". */
+    if (!rc)
+        rc = cp__process_metrics_json(out, &first);
     for (size_t i = 0; !rc && i < sizeof m / sizeof m[0]; i++)
         rc = append_counter(out, &first, m[i].key, m[i].v);
     return rc ? rc : cp__buf_append(out, "}", 1);

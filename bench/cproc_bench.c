@@ -11,20 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "cproc/cproc.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static long env_long(const char *name, long fallback)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : fallback;
-}
 
 static void wait_for(cp_future_t *f)
 {
@@ -46,14 +34,14 @@ static void count_dispatch(cp_process_t *self, void *args)
 
 static void bench_dispatch_throughput(void)
 {
-    long procs = env_long("BENCH_PROCESSES", 2 * (long)cp_runtime_num_workers());
-    long total = env_long("BENCH_DISPATCHES", 10000000);
+    long procs = bench_env_long("BENCH_PROCESSES", 2 * (long)cp_runtime_num_workers());
+    long total = bench_env_long("BENCH_DISPATCHES", 10000000);
     cp_upid_t *pids = calloc((size_t)procs, sizeof(*pids));
     uint64_t *counts = calloc((size_t)procs, sizeof(*counts));
     for (long i = 0; i < procs; i++)
         cp_process_spawn(NULL, NULL, &counts[i], &pids[i]);
 
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
     for (long i = 0; i < total; i++)
         cp_dispatch(&pids[i % procs], count_dispatch, NULL, 0, NULL);
     /* Mailboxes are FIFO: a final dispatch per process marks the end. */
@@ -62,7 +50,7 @@ static void bench_dispatch_throughput(void)
         wait_for(f);
         cp_future_unref(f);
     }
-    double secs = (double)(now_ns() - start) / 1e9;
+    double secs = (double)(bench_now_ns() - start) / 1e9;
     uint64_t seen = 0;
     for (long i = 0; i < procs; i++)
         seen += counts[i];
@@ -105,9 +93,9 @@ static void install_ping(cp_process_t *self)
 
 static void bench_ping_pong_local(void)
 {
-    long pairs = env_long("BENCH_PAIRS", (long)cp_runtime_num_workers());
-    long in_flight = env_long("BENCH_IN_FLIGHT", 1000);
-    long per_pair = env_long("BENCH_ROUND_TRIPS", 2000000) / pairs;
+    long pairs = bench_env_long("BENCH_PAIRS", (long)cp_runtime_num_workers());
+    long in_flight = bench_env_long("BENCH_IN_FLIGHT", 1000);
+    long per_pair = bench_env_long("BENCH_ROUND_TRIPS", 2000000) / pairs;
     long n = 2 * pairs;
     player_t *players = calloc((size_t)n, sizeof(*players));
     cp_upid_t *pids = calloc((size_t)n, sizeof(*pids));
@@ -121,13 +109,13 @@ static void bench_ping_pong_local(void)
         done[i] = cp_promise_future(players[i].done);
         cp_process_spawn(NULL, &ops, &players[i], &pids[i]);
     }
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
     for (long pair = 0; pair < pairs; pair++)
         for (long k = 0; k < in_flight; k++)
             cp_send(&pids[2 * pair], &pids[2 * pair + 1], "ping", NULL, 0);
     for (long i = 1; i < n; i += 2)
         wait_for(done[i]);
-    double secs = (double)(now_ns() - start) / 1e9;
+    double secs = (double)(bench_now_ns() - start) / 1e9;
     double round_trips = (double)per_pair * (double)pairs;
     printf("{\"bench\": \"ping_pong_local\", \"value\": %.0f, \"unit\": \"round_trips/s\", "
            "\"pairs\": %ld, \"in_flight\": %ld, \"round_trips\": %.0f, \"workers\": %u}\n",
@@ -145,26 +133,20 @@ static void bench_ping_pong_local(void)
 
 /* ---- dispatch_future_latency --------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void bench_dispatch_future_latency(void)
 {
-    long rounds = env_long("BENCH_ROUNDS", 200000);
+    long rounds = bench_env_long("BENCH_ROUNDS", 200000);
     cp_upid_t pid;
     cp_process_spawn(NULL, NULL, NULL, &pid);
     uint64_t *lat = malloc((size_t)rounds * sizeof(*lat));
     for (long i = 0; i < rounds; i++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = bench_now_ns();
         cp_future_t *f = cp_dispatch_future(&pid, nothing, NULL, 0, NULL);
         wait_for(f);
-        lat[i] = now_ns() - t0;
+        lat[i] = bench_now_ns() - t0;
         cp_future_unref(f);
     }
-    qsort(lat, (size_t)rounds, sizeof(*lat), cmp_u64);
+    qsort(lat, (size_t)rounds, sizeof(*lat), bench_cmp_u64);
     printf("{\"bench\": \"dispatch_future_latency\", \"value\": %llu, \"unit\": \"ns\", "
            "\"stat\": \"p50\", \"p99_ns\": %llu, \"rounds\": %ld}\n",
            (unsigned long long)lat[rounds / 2], (unsigned long long)lat[rounds * 99 / 100],
@@ -184,10 +166,10 @@ static size_t heap_in_use(void)
 
 static void bench_spawn_terminate(void)
 {
-    long n = env_long("BENCH_SPAWNS", 1000000);
+    long n = bench_env_long("BENCH_SPAWNS", 1000000);
     cp_upid_t *pids = malloc((size_t)n * sizeof(*pids));
     size_t before = heap_in_use();
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
     long spawned = 0;
     for (long i = 0; i < n; i++)
         if (cp_process_spawn(NULL, NULL, NULL, &pids[spawned]) == 0)
@@ -198,14 +180,14 @@ static void bench_spawn_terminate(void)
         wait_for(f);
         cp_future_unref(f);
     }
-    double spawn_secs = (double)(now_ns() - start) / 1e9;
+    double spawn_secs = (double)(bench_now_ns() - start) / 1e9;
     size_t after = heap_in_use();
-    start = now_ns();
+    start = bench_now_ns();
     for (long i = 0; i < spawned; i++)
         cp_process_terminate(&pids[i], false);
     for (long i = 0; i < spawned; i++)
         cp_process_wait(&pids[i], CP_WAIT_FOREVER);
-    double term_secs = (double)(now_ns() - start) / 1e9;
+    double term_secs = (double)(bench_now_ns() - start) / 1e9;
     printf("{\"bench\": \"spawn_terminate\", \"value\": %.0f, \"unit\": \"spawns/s\", "
            "\"processes\": %ld, \"spawn_seconds\": %.3f, \"terminates_per_s\": %.0f, "
            "\"bytes_per_idle_process\": %.0f}\n",

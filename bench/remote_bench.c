@@ -15,20 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cproc/cproc.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static long env_long(const char *name, long fallback)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : fallback;
-}
 
 /* ---- the peer node -------------------------------------------------- */
 
@@ -106,7 +94,7 @@ typedef struct pinger {
 static void pinger_send(cp_process_t *self, pinger_t *p)
 {
     memcpy(p->body, &p->sent, sizeof(p->sent));
-    p->sent_at[p->sent++] = now_ns();
+    p->sent_at[p->sent++] = bench_now_ns();
     cp_process_send(self, &p->echo, "bench.ping", p->body, sizeof(p->body));
 }
 
@@ -115,7 +103,7 @@ static void pinger_pong(cp_process_t *self, const cp_message_t *msg, void *arg)
     pinger_t *p = cp_process_data(self);
     uint64_t seq;
     memcpy(&seq, msg->body, sizeof(seq));
-    p->rtt[p->received++] = now_ns() - p->sent_at[seq];
+    p->rtt[p->received++] = bench_now_ns() - p->sent_at[seq];
     if (p->sent < p->count)
         pinger_send(self, p);
     else if (p->received == p->count)
@@ -130,12 +118,6 @@ static void pinger_init(cp_process_t *self)
         pinger_send(self, p);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void bench_ping_pong(const cp_upid_t *echo, uint64_t window, uint64_t count)
 {
     pinger_t *p = calloc(1, sizeof(*p));
@@ -147,15 +129,15 @@ static void bench_ping_pong(const cp_upid_t *echo, uint64_t window, uint64_t cou
     p->done = cp_promise_new(NULL);
     cp_future_t *done = cp_promise_future(p->done);
     static const cp_process_ops_t ops = {.initialize = pinger_init};
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
     cp_upid_t pid;
     cp_process_spawn(NULL, &ops, p, &pid);
     if (!cp_future_wait(done, 60 * CP_NS_PER_SEC)) {
         fprintf(stderr, "remote_ping_pong: no answer from the peer\n");
         exit(1);
     }
-    double secs = (double)(now_ns() - start) / 1e9;
-    qsort(p->rtt, count, sizeof(uint64_t), cmp_u64);
+    double secs = (double)(bench_now_ns() - start) / 1e9;
+    qsort(p->rtt, count, sizeof(uint64_t), bench_cmp_u64);
     printf("{\"bench\": \"remote_ping_pong\", \"value\": %.0f, \"unit\": \"round_trips/s\", "
            "\"in_flight\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, \"round_trips\": %llu, "
            "\"body_bytes\": 100}\n",
@@ -191,14 +173,14 @@ static void bench_throughput(const cp_upid_t *sink, uint64_t count)
     cp_send(&source, sink, "bench.expect", &count, sizeof(count));
     char body[100];
     memset(body, 'x', sizeof(body));
-    uint64_t start = now_ns();
+    uint64_t start = bench_now_ns();
     for (uint64_t i = 0; i < count; i++)
         cp_send(&source, sink, "bench.data", body, sizeof(body));
     if (!cp_future_wait(finished, 120 * CP_NS_PER_SEC)) {
         fprintf(stderr, "remote_throughput: the sink did not get every message\n");
         exit(1);
     }
-    double secs = (double)(now_ns() - start) / 1e9;
+    double secs = (double)(bench_now_ns() - start) / 1e9;
     printf("{\"bench\": \"remote_throughput\", \"value\": %.0f, \"unit\": \"messages/s\", "
            "\"messages\": %llu, \"body_bytes\": 100, \"connections\": 1}\n",
            (double)count / secs, (unsigned long long)count);
@@ -247,10 +229,10 @@ int main(int argc, char **argv)
     cp_upid_make("echo", 0x7f000001u, port, &echo);
 
     if (wanted(argc, argv, "remote_throughput"))
-        bench_throughput(&sink, (uint64_t)env_long("BENCH_MESSAGES", 2000000));
+        bench_throughput(&sink, (uint64_t)bench_env_long("BENCH_MESSAGES", 2000000));
     if (wanted(argc, argv, "remote_ping_pong")) {
-        bench_ping_pong(&echo, 1, (uint64_t)env_long("BENCH_ROUND_TRIPS_1", 20000));
-        bench_ping_pong(&echo, 64, (uint64_t)env_long("BENCH_ROUND_TRIPS_64", 1000000));
+        bench_ping_pong(&echo, 1, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000));
+        bench_ping_pong(&echo, 64, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_64", 1000000));
     }
 
     cp_runtime_stop();

@@ -5,11 +5,9 @@
  * Never run as a timed test; results are kept in docs/benchmarks.md.
  */
 #include <malloc.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
 #include "cproc/cproc.h"

@@ -140,8 +140,9 @@ static const char *node_path(void)
     return p ? p : "./cproc_node";
 }
 
-/* Starts `cproc_node serve` with the NULL-terminated "NAME=value" list. */
-static void node_start(node_t *n, char **env)
+/* Starts `cproc_node MODE [ARG]` with the NULL-terminated "NAME=value"
+ * list. */
+static void node_run(node_t *n, char **env, const char *mode, const char *arg)
 {
     int in[2], out[2], err[2];
     assert_int_equal(pipe(in), 0);
@@ -162,7 +163,7 @@ static void node_start(node_t *n, char **env)
         setenv("LIBPROCESS_NUM_WORKER_THREADS", "2", 1);
         for (; *env; env++)
             putenv(*env);
-        execl(node_path(), node_path(), "serve", (char *)NULL);
+        execl(node_path(), node_path(), mode, arg, (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -173,23 +174,40 @@ static void node_start(node_t *n, char **env)
     n->err = err[0];
 }
 
-/* Reads the node's "ready PORT" line. */
-static void node_ready(node_t *n)
+static void node_start(node_t *n, char **env)
+{
+    node_run(n, env, "serve", NULL);
+}
+
+/* Reads one line of the node's stdout. */
+static void node_line(node_t *n, char *line, size_t size)
 {
     for (;;) {
         char *nl = memchr(n->buf, '\n', n->len);
         if (nl) {
-            *nl = '\0';
-            assert_int_equal(sscanf(n->buf, "ready %u", &n->port), 1);
+            size_t l = (size_t)(nl - n->buf);
+            assert_true(l < size);
+            memcpy(line, n->buf, l);
+            line[l] = '\0';
+            memmove(n->buf, nl + 1, n->len - l - 1);
+            n->len -= l + 1;
             return;
         }
         struct pollfd p = {.fd = n->out, .events = POLLIN};
         assert_int_equal(poll(&p, 1, BOUND_MS), 1);
         ssize_t r = read(n->out, n->buf + n->len, sizeof n->buf - n->len - 1);
         if (r <= 0)
-            fail_msg("node exited before it was ready");
+            fail_msg("node exited before writing a line");
         n->len += (size_t)r;
     }
+}
+
+/* Reads the node's "ready PORT" line. */
+static void node_ready(node_t *n)
+{
+    char line[64];
+    node_line(n, line, sizeof line);
+    assert_int_equal(sscanf(line, "ready %u", &n->port), 1);
 }
 
 /* Reads the node's stderr until `text` appears in it (true) or it ends. */
@@ -233,13 +251,19 @@ static char env_downgrade[] = "CPROC_SSL_SUPPORT_DOWNGRADE=1";
 static char env_log_warn[] = "CPROC_LOG=warn";
 static char env_ca[160], env_cert[160], env_key[160];
 
-static void tls_node(node_t *n, char *extra1, char *extra2)
+/* A node with the CA's certificate, verifying its peers, running MODE. */
+static void tls_node_run(node_t *n, char *extra1, char *extra2, const char *mode, const char *arg)
 {
     snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s", ca_pem);
     snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", node_cert);
     snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", node_key);
     char *env[] = {env_on, env_verify, env_ca, env_cert, env_key, extra1, extra2, NULL};
-    node_start(n, env);
+    node_run(n, env, mode, arg);
+}
+
+static void tls_node(node_t *n, char *extra1, char *extra2)
+{
+    tls_node_run(n, extra1, extra2, "serve", NULL);
     node_ready(n);
 }
 
@@ -369,6 +393,22 @@ static void test_tls_node_serves_client_with_certificate(void **state)
     expect_help_over_tls(c.ssl);
     conn_close(&c);
     assert_int_equal(node_stop(&n), 0);
+}
+
+static void test_tls_nodes_requiring_certificates_exchange_messages(void **state)
+{
+    (void)state;
+    node_t s, c;
+    tls_node(&s, env_require, NULL);
+    char to[64], line[128];
+    snprintf(to, sizeof to, "echo@127.0.0.1:%u", s.port);
+    /* ping's "ping" goes out on its TLS connection, echo's "pong" comes
+     * back on one echo opens: both sides present and verify. */
+    tls_node_run(&c, env_require, NULL, "ping", to);
+    node_line(&c, line, sizeof line);
+    assert_string_equal(line, "pong hello");
+    assert_int_equal(node_stop(&c), 0);
+    assert_int_equal(node_stop(&s), 0);
 }
 
 static void test_tls_require_cert_node_refuses_client_without_certificate(void **state)
@@ -589,6 +629,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_node_serves_client_with_certificate),
+        cmocka_unit_test(test_tls_nodes_requiring_certificates_exchange_messages),
         cmocka_unit_test(test_tls_require_cert_node_refuses_client_without_certificate),
         cmocka_unit_test(test_tls_verifying_node_refuses_client_with_untrusted_certificate),
         cmocka_unit_test(test_tls_client_refuses_node_with_untrusted_certificate),

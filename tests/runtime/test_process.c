@@ -245,6 +245,26 @@ static void test_link_gives_exited_when_linked_process_ends(void **state)
     cp_future_unref(linked);
 }
 
+static void test_inject_exited_runs_exited_hook(void **state)
+{
+    record_t r = {.on_exit = cp_promise_new(NULL)};
+    cp_future_t *exited = cp_promise_future(r.on_exit);
+    cp_upid_t watcher, phantom;
+    assert_int_equal(cp_process_spawn("watcher3", &rec_ops, &r, &watcher), 0);
+    assert_int_equal(cp_upid_parse("phantom@10.0.0.1:5050", &phantom), 0);
+    assert_int_equal(cp_test_inject_exited(&phantom, &watcher), 0);
+    CP_AWAIT_READY(exited);
+    assert_int_equal(cp_process_terminate(&watcher, false), 0);
+    assert_int_equal(cp_process_wait(&watcher, CP_WAIT_FOREVER), 0);
+    assert_int_equal(r.exited, 1);
+    assert_true(cp_upid_equal(&r.exited_pid, &phantom));
+    cp_upid_t nobody;
+    assert_int_equal(cp_upid_parse("nobody@127.0.0.1:1", &nobody), 0);
+    assert_int_equal(cp_test_inject_exited(&phantom, &nobody), CP_ENOENT);
+    cp_promise_free(r.on_exit);
+    cp_future_unref(exited);
+}
+
 static void test_link_to_dead_pid_gives_exited_at_once(void **state)
 {
     record_t r = {.on_exit = cp_promise_new(NULL)};
@@ -515,6 +535,7 @@ int main(void)
         T(test_many_processes_spawn_and_terminate),
         T(test_link_gives_exited_when_linked_process_ends),
         T(test_link_to_dead_pid_gives_exited_at_once),
+        T(test_inject_exited_runs_exited_hook),
         T(test_unlink_suppresses_exited),
         T(test_install_handler_receives_message),
         T(test_unknown_message_is_dropped_and_counted),

@@ -74,6 +74,12 @@ cp_future_t *cp_test_expect_dispatch(const cp_upid_t *to, void (*fn)(void), bool
  * (NULL: any) to `to` (NULL: any) is seen. */
 cp_future_t *cp_test_expect_exited(const cp_upid_t *exited, const cp_upid_t *to, bool drop);
 
+/* Queues an exited event about `exited` to the local process `to`, as if
+ * a process it linked to had ended (libprocess's inject::exited): its
+ * exited hook runs with `exited`. Returns 0, CP_ENOENT (no such local
+ * process) or CP_ENOMEM. Thread-safe. */
+int cp_test_inject_exited(const cp_upid_t *exited, const cp_upid_t *to);
+
 /* Drops every message named `name` (NULL: any) from `from` to `to` (NULL:
  * any) until cp_test_drop_stop(*id) or runtime stop. Returns 0 or CP_E*. */
 int cp_test_drop_messages(const char *name, const cp_upid_t *from, const cp_upid_t *to,

@@ -313,3 +313,8 @@ void cp__testing_reset(void)
         list = next;
     }
 }
+
+int cp_test_inject_exited(const cp_upid_t *exited, const cp_upid_t *to)
+{
+    return cp__send_exited(to, exited);
+}

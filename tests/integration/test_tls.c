@@ -28,100 +28,23 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "pki.h"
+
 #define BOUND_MS 60000
 
-/* ---- throw-away PKI ---- */
+/* ---- the certificates: see tests/support/pki.h ---- */
 
-static char dir[64];
-static char ca_pem[128], node_cert[128], node_key[128], client_cert[128], client_key[128],
-    bad_cert[128], bad_key[128];
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    assert_non_null(ext);
-    assert_int_equal(X509_add_ext(cert, ext, -1), 1);
-    X509_EXTENSION_free(ext);
-}
-
-/* A P-256 key and a certificate for it named cn, signed by ca/ca_key
- * (self-signed when ca is NULL), written as PEM files. */
-static void make_pair(const char *cert_path, const char *key_path, const char *cn, bool is_ca,
-                      X509 *ca, EVP_PKEY *ca_key, X509 **cert_out, EVP_PKEY **key_out)
-{
-    static long serial = 1;
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    assert_non_null(key);
-    X509 *c = X509_new();
-    assert_non_null(c);
-    X509_set_version(c, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
-    X509_gmtime_adj(X509_getm_notBefore(c), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(c), 24 * 3600);
-    X509_set_pubkey(c, key);
-    X509_NAME *name = X509_get_subject_name(c);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(c, ca ? X509_get_subject_name(ca) : name);
-    add_ext(c, ca ? ca : c, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-    if (is_ca)
-        add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign");
-    else
-        add_ext(c, ca ? ca : c, NID_subject_alt_name, "IP:127.0.0.1");
-    assert_true(X509_sign(c, ca_key ? ca_key : key, EVP_sha256()) > 0);
-    FILE *f = fopen(cert_path, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_X509(f, c), 1);
-    fclose(f);
-    if (key_path) {
-        f = fopen(key_path, "w");
-        assert_non_null(f);
-        assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
-        fclose(f);
-    }
-    if (cert_out)
-        *cert_out = c;
-    else
-        X509_free(c);
-    if (key_out)
-        *key_out = key;
-    else
-        EVP_PKEY_free(key);
-}
+static test_pki_t pki;
 
 static int make_pki(void **state)
 {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/cproc-tls-it-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(ca_pem, sizeof ca_pem, "%s/ca.pem", dir);
-    snprintf(node_cert, sizeof node_cert, "%s/node.pem", dir);
-    snprintf(node_key, sizeof node_key, "%s/node.key", dir);
-    snprintf(client_cert, sizeof client_cert, "%s/client.pem", dir);
-    snprintf(client_key, sizeof client_key, "%s/client.key", dir);
-    snprintf(bad_cert, sizeof bad_cert, "%s/bad.pem", dir);
-    snprintf(bad_key, sizeof bad_key, "%s/bad.key", dir);
-    X509 *ca;
-    EVP_PKEY *ca_key;
-    make_pair(ca_pem, NULL, "cproc integration CA", true, NULL, NULL, &ca, &ca_key);
-    make_pair(node_cert, node_key, "node", false, ca, ca_key, NULL, NULL);
-    make_pair(client_cert, client_key, "client", false, ca, ca_key, NULL, NULL);
-    make_pair(bad_cert, bad_key, "node", false, NULL, NULL, NULL, NULL);
-    X509_free(ca);
-    EVP_PKEY_free(ca_key);
-    return 0;
+    return test_pki_make(&pki);
 }
 
 static int remove_pki(void **state)
 {
-    (void)state;
-    const char *files[] = {ca_pem, node_cert, node_key, client_cert, client_key, bad_cert, bad_key};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        unlink(files[i]);
-    return rmdir(dir);
+    test_pki_remove(&pki);
+    return 0;
 }
 
 /* ---- nodes ---- */
@@ -254,9 +177,9 @@ static char env_ca[160], env_cert[160], env_key[160];
 /* A node with the CA's certificate, verifying its peers, running MODE. */
 static void tls_node_run(node_t *n, char *extra1, char *extra2, const char *mode, const char *arg)
 {
-    snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s", ca_pem);
-    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", node_cert);
-    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", node_key);
+    snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s", pki.ca_pem);
+    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", pki.server_cert);
+    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", pki.server_key);
     char *env[] = {env_on, env_verify, env_ca, env_cert, env_key, extra1, extra2, NULL};
     node_run(n, env, mode, arg);
 }
@@ -311,7 +234,7 @@ static SSL_CTX *tls_ctx(bool server, const char *cert, const char *key)
         assert_int_equal(SSL_CTX_use_certificate_chain_file(c, cert), 1);
         assert_int_equal(SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM), 1);
     }
-    assert_int_equal(SSL_CTX_load_verify_locations(c, ca_pem, NULL), 1);
+    assert_int_equal(SSL_CTX_load_verify_locations(c, pki.ca_pem, NULL), 1);
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
     return c;
 }
@@ -388,7 +311,7 @@ static void test_tls_node_serves_client_with_certificate(void **state)
     node_t n;
     tls_node(&n, NULL, NULL);
     conn_t c;
-    assert_true(tls_dial(&c, n.port, client_cert, client_key));
+    assert_true(tls_dial(&c, n.port, pki.client_cert, pki.client_key));
     assert_int_equal(SSL_get_verify_result(c.ssl), X509_V_OK);
     expect_help_over_tls(c.ssl);
     conn_close(&c);
@@ -421,7 +344,7 @@ static void test_tls_require_cert_node_refuses_client_without_certificate(void *
     conn_close(&c);
     /* Logged with OpenSSL's reason; the node goes on serving others. */
     assert_true(node_stderr_has(&n, "peer did not return a certificate"));
-    assert_true(tls_dial(&c, n.port, client_cert, client_key));
+    assert_true(tls_dial(&c, n.port, pki.client_cert, pki.client_key));
     expect_help_over_tls(c.ssl);
     conn_close(&c);
     assert_int_equal(node_stop(&n), 0);
@@ -433,7 +356,7 @@ static void test_tls_verifying_node_refuses_client_with_untrusted_certificate(vo
     node_t n;
     tls_node(&n, env_log_warn, NULL);
     conn_t c;
-    assert_false(tls_dial(&c, n.port, bad_cert, bad_key));
+    assert_false(tls_dial(&c, n.port, pki.bad_cert, pki.bad_key));
     conn_close(&c);
     assert_true(node_stderr_has(&n, "certificate verify failed"));
     assert_int_equal(node_stop(&n), 0);
@@ -443,13 +366,13 @@ static void test_tls_client_refuses_node_with_untrusted_certificate(void **state
 {
     (void)state;
     node_t n;
-    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", bad_cert);
-    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", bad_key);
+    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", pki.bad_cert);
+    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", pki.bad_key);
     char *env[] = {env_on, env_cert, env_key, NULL};
     node_start(&n, env);
     node_ready(&n);
     conn_t c;
-    assert_false(tls_dial(&c, n.port, client_cert, client_key));
+    assert_false(tls_dial(&c, n.port, pki.client_cert, pki.client_key));
     assert_int_equal(SSL_get_verify_result(c.ssl), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
     conn_close(&c);
     assert_int_equal(node_stop(&n), 0);
@@ -474,7 +397,7 @@ static void test_tls_downgrade_node_accepts_plaintext_and_tls(void **state)
     assert_memory_equal(buf, "HTTP/1.1 202", 12);
     close(fd);
     conn_t c;
-    assert_true(tls_dial(&c, n.port, client_cert, client_key));
+    assert_true(tls_dial(&c, n.port, pki.client_cert, pki.client_key));
     expect_help_over_tls(c.ssl);
     conn_close(&c);
     assert_int_equal(node_stop(&n), 0);
@@ -486,7 +409,7 @@ static void test_tls_garbage_closes_that_connection_only(void **state)
     node_t n;
     tls_node(&n, env_log_warn, NULL);
     conn_t good;
-    assert_true(tls_dial(&good, n.port, client_cert, client_key));
+    assert_true(tls_dial(&good, n.port, pki.client_cert, pki.client_key));
     int fd = tcp_connect(n.port);
     /* A handshake record header with nonsense inside. */
     static const unsigned char junk[] = {0x16, 0x03, 0x01, 0x00, 0x10, 0xde, 0xad, 0xbe, 0xef, 0x00,
@@ -510,12 +433,12 @@ static void test_tls_missing_certificate_file_stops_node_naming_it(void **state)
     (void)state;
     node_t n;
     static char env_missing[192];
-    snprintf(env_missing, sizeof env_missing, "LIBPROCESS_SSL_CERT_FILE=%s/missing.pem", dir);
-    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", node_key);
+    snprintf(env_missing, sizeof env_missing, "LIBPROCESS_SSL_CERT_FILE=%s/missing.pem", pki.dir);
+    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", pki.server_key);
     char *env[] = {env_on, env_missing, env_key, NULL};
     node_start(&n, env);
     char want[128];
-    snprintf(want, sizeof want, "%s/missing.pem", dir);
+    snprintf(want, sizeof want, "%s/missing.pem", pki.dir);
     assert_true(node_stderr_has(&n, want));
     int st = node_stop(&n);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
@@ -546,7 +469,7 @@ static void test_tls_multi_mib_message_goes_both_ways(void **state)
         body[i] = (char)(x >> 24);
     }
     conn_t c;
-    assert_true(tls_dial(&c, n.port, client_cert, client_key));
+    assert_true(tls_dial(&c, n.port, pki.client_cert, pki.client_key));
     char head[256];
     int hl = snprintf(head, sizeof head,
                       "POST /echo/ping HTTP/1.1\r\nLibprocess-From: me@127.0.0.1:%u\r\n"
@@ -572,7 +495,7 @@ static void test_tls_multi_mib_message_goes_both_ways(void **state)
     int in = accept(lfd, NULL, NULL);
     assert_true(in >= 0);
     bound_io(in);
-    SSL_CTX *sctx = tls_ctx(true, node_cert, node_key);
+    SSL_CTX *sctx = tls_ctx(true, pki.server_cert, pki.server_key);
     SSL *s = SSL_new(sctx);
     SSL_set_fd(s, in);
     assert_int_equal(SSL_accept(s), 1);

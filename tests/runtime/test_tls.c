@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "pki.h"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -22,121 +24,17 @@
 #include "transport/stream.h"
 #include "transport/tls.h"
 
-/* ---- throw-away PKI: a CA, a server and a client cert signed by it, and
- * a self-signed "bad" cert, as PEM files in a temp dir ---- */
-
-static char dir[64], ca_dir[96], ca_link[160];
-static char ca_pem[128], server_cert[128], server_key[128], client_cert[128], client_key[128],
-    bad_cert[128], bad_key[128];
-
-static EVP_PKEY *make_key(void)
-{
-    EVP_PKEY *k = EVP_EC_gen("P-256");
-    assert_non_null(k);
-    return k;
-}
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    assert_non_null(ext);
-    assert_int_equal(X509_add_ext(cert, ext, -1), 1);
-    X509_EXTENSION_free(ext);
-}
-
-/* A certificate for `key` named `cn`, signed by issuer/issuer_key (or by
- * itself when issuer is NULL). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, bool ca,
-                       const char *san)
-{
-    static long serial = 1;
-    X509 *c = X509_new();
-    assert_non_null(c);
-    X509_set_version(c, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
-    X509_gmtime_adj(X509_getm_notBefore(c), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(c), 24 * 3600);
-    X509_set_pubkey(c, key);
-    X509_NAME *name = X509_get_subject_name(c);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
-    add_ext(c, issuer ? issuer : c, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    if (ca)
-        add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign");
-    if (san)
-        add_ext(c, issuer ? issuer : c, NID_subject_alt_name, san);
-    assert_true(X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
-    return c;
-}
-
-static void write_pem(const char *path, X509 *cert, EVP_PKEY *key)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    if (cert)
-        assert_int_equal(PEM_write_X509(f, cert), 1);
-    if (key)
-        assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(f);
-}
+/* The certificates: see tests/support/pki.h. */
+static test_pki_t pki;
 
 static int make_pki(void **state)
 {
-    (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/cproc-tls-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
-#define PATH(var, name) snprintf(var, sizeof var, "%s/%s", dir, name)
-    PATH(ca_pem, "ca.pem");
-    PATH(server_cert, "server.pem");
-    PATH(server_key, "server.key");
-    PATH(client_cert, "client.pem");
-    PATH(client_key, "client.key");
-    PATH(bad_cert, "bad.pem");
-    PATH(bad_key, "bad.key");
-#undef PATH
-    EVP_PKEY *cak = make_key(), *sk = make_key(), *ck = make_key(), *bk = make_key();
-    X509 *ca = make_cert(cak, "cproc test CA", NULL, NULL, true, NULL);
-    X509 *sc = make_cert(sk, "localhost", ca, cak, false, "IP:127.0.0.1,DNS:localhost");
-    X509 *cc = make_cert(ck, "client", ca, cak, false, "IP:127.0.0.1");
-    X509 *bc = make_cert(bk, "localhost", NULL, NULL, false, "IP:127.0.0.1,DNS:localhost");
-    write_pem(ca_pem, ca, NULL);
-    /* A CA directory as c_rehash lays it out: <subject hash>.0 */
-    snprintf(ca_dir, sizeof ca_dir, "%s/cas", dir);
-    if (mkdir(ca_dir, 0700) != 0)
-        return -1;
-    snprintf(ca_link, sizeof ca_link, "%s/%08lx.0", ca_dir, X509_subject_name_hash(ca));
-    write_pem(ca_link, ca, NULL);
-    write_pem(server_cert, sc, NULL);
-    write_pem(server_key, NULL, sk);
-    write_pem(client_cert, cc, NULL);
-    write_pem(client_key, NULL, ck);
-    write_pem(bad_cert, bc, NULL);
-    write_pem(bad_key, NULL, bk);
-    X509_free(ca);
-    X509_free(sc);
-    X509_free(cc);
-    X509_free(bc);
-    EVP_PKEY_free(cak);
-    EVP_PKEY_free(sk);
-    EVP_PKEY_free(ck);
-    EVP_PKEY_free(bk);
-    return 0;
+    return test_pki_make(&pki);
 }
 
 static int remove_pki(void **state)
 {
-    (void)state;
-    const char *files[] = {ca_pem, server_cert, server_key, client_cert, client_key, bad_cert, bad_key};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        unlink(files[i]);
-    unlink(ca_link);
-    rmdir(ca_dir);
-    rmdir(dir);
+    test_pki_remove(&pki);
     return 0;
 }
 
@@ -150,7 +48,7 @@ static cp__tls_context_t *context(const char *cert, const char *key, bool verify
     cfg.enabled = true;
     cfg.cert_file = cert;
     cfg.key_file = key;
-    cfg.ca_file = ca_pem;
+    cfg.ca_file = pki.ca_pem;
     cfg.verify_cert = verify;
     cfg.require_cert = require;
     cfg.verify_ipaddr = verify_ip;
@@ -231,7 +129,7 @@ static void expect_plain(cp__tls_session_t *s, const char *text)
 static void test_tls_handshake_completes_without_verification(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     assert_false(cp__tls_session_handshake_done(p.client));
@@ -247,7 +145,7 @@ static void test_tls_handshake_completes_without_verification(void **state)
 static void test_tls_messages_flow_both_ways(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     pump(&p, 0);
@@ -263,7 +161,7 @@ static void test_tls_messages_flow_both_ways(void **state)
 static void test_tls_write_before_handshake_is_sent_after_it(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     assert_int_equal(cp__tls_session_write(p.client, "early ", 6), 0);
@@ -276,7 +174,7 @@ static void test_tls_write_before_handshake_is_sent_after_it(void **state)
 static void test_tls_large_payload_split_arbitrarily(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     size_t size = 5u << 20;
@@ -317,8 +215,8 @@ static void test_tls_client_verifying_against_ca_accepts_server(void **state)
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, false, false, false),
-              context(client_cert, client_key, true, false, true), "127.0.0.1");
+    pair_open(&p, context(pki.server_cert, pki.server_key, false, false, false),
+              context(pki.client_cert, pki.client_key, true, false, true), "127.0.0.1");
     pump(&p, 0);
     assert_int_equal(p.client_rc, 0);
     assert_true(cp__tls_session_handshake_done(p.client));
@@ -330,8 +228,8 @@ static void test_tls_client_refuses_self_signed_server_with_clear_error(void **s
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(bad_cert, bad_key, false, false, false),
-              context(client_cert, client_key, true, false, false), "127.0.0.1");
+    pair_open(&p, context(pki.bad_cert, pki.bad_key, false, false, false),
+              context(pki.client_cert, pki.client_key, true, false, false), "127.0.0.1");
     pump(&p, 0);
     assert_int_equal(p.client_rc, CP_ETLS);
     assert_false(cp__tls_session_handshake_done(p.client));
@@ -351,8 +249,8 @@ static void test_tls_client_refuses_server_not_certified_for_peer_ip(void **stat
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, false, false, false),
-              context(client_cert, client_key, true, false, true), "10.1.2.3");
+    pair_open(&p, context(pki.server_cert, pki.server_key, false, false, false),
+              context(pki.client_cert, pki.client_key, true, false, true), "10.1.2.3");
     pump(&p, 0);
     assert_int_equal(p.client_rc, CP_ETLS);
     assert_non_null(strstr(cp__tls_session_error(p.client), "IP address mismatch"));
@@ -362,7 +260,7 @@ static void test_tls_client_refuses_server_not_certified_for_peer_ip(void **stat
 static void test_tls_session_new_rejects_unparsable_peer_ip(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(client_cert, client_key, true, false, true);
+    cp__tls_context_t *ctx = context(pki.client_cert, pki.client_key, true, false, true);
     cp__tls_session_t *s = (cp__tls_session_t *)&s;
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_CLIENT, "not-an-ip", &s), CP_EINVAL);
     assert_null(s);
@@ -375,7 +273,7 @@ static void test_tls_require_cert_server_refuses_client_without_certificate(void
     (void)state;
     /* cproc contexts always carry a certificate, so the client here is
      * bare OpenSSL without one. */
-    cp__tls_context_t *sctx = context(server_cert, server_key, false, true, false);
+    cp__tls_context_t *sctx = context(pki.server_cert, pki.server_key, false, true, false);
     cp__tls_session_t *server = NULL;
     assert_int_equal(cp__tls_session_new(sctx, CP__TLS_SERVER, "127.0.0.1", &server), 0);
 
@@ -414,8 +312,8 @@ static void test_tls_require_cert_server_accepts_client_certified_by_ca(void **s
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, false, true, true),
-              context(client_cert, client_key, true, false, false), "127.0.0.1");
+    pair_open(&p, context(pki.server_cert, pki.server_key, false, true, true),
+              context(pki.client_cert, pki.client_key, true, false, false), "127.0.0.1");
     pump(&p, 0);
     assert_int_equal(p.server_rc, 0);
     assert_int_equal(p.client_rc, 0);
@@ -427,8 +325,8 @@ static void test_tls_require_cert_server_refuses_untrusted_client(void **state)
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, false, true, false),
-              context(bad_cert, bad_key, false, false, false), NULL);
+    pair_open(&p, context(pki.server_cert, pki.server_key, false, true, false),
+              context(pki.bad_cert, pki.bad_key, false, false, false), NULL);
     pump(&p, 0);
     assert_int_equal(p.server_rc, CP_ETLS);
     assert_non_null(strstr(cp__tls_session_error(p.server), "certificate verify failed"));
@@ -439,8 +337,8 @@ static void test_tls_verifying_server_refuses_untrusted_client_certificate(void 
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, true, false, false),
-              context(bad_cert, bad_key, false, false, false), NULL);
+    pair_open(&p, context(pki.server_cert, pki.server_key, true, false, false),
+              context(pki.bad_cert, pki.bad_key, false, false, false), NULL);
     pump(&p, 0);
     assert_int_equal(p.server_rc, CP_ETLS);
     assert_non_null(strstr(cp__tls_session_error(p.server), "certificate verify failed"));
@@ -451,8 +349,8 @@ static void test_tls_verifying_server_accepts_client_certified_by_ca(void **stat
 {
     (void)state;
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, true, false, false),
-              context(client_cert, client_key, false, false, false), NULL);
+    pair_open(&p, context(pki.server_cert, pki.server_key, true, false, false),
+              context(pki.client_cert, pki.client_key, false, false, false), NULL);
     pump(&p, 0);
     assert_int_equal(p.server_rc, 0);
     assert_true(cp__tls_session_handshake_done(p.server));
@@ -466,15 +364,15 @@ static void test_tls_client_verifies_with_ca_dir(void **state)
     cp__tls_config_t cfg;
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
-    cfg.cert_file = client_cert;
-    cfg.key_file = client_key;
-    cfg.ca_dir = ca_dir;
+    cfg.cert_file = pki.client_cert;
+    cfg.key_file = pki.client_key;
+    cfg.ca_dir = pki.ca_dir;
     cfg.verify_cert = true;
     char err[CP__TLS_ERRLEN];
     cp__tls_context_t *cctx;
     assert_int_equal(cp__tls_context_new(&cfg, &cctx, err), 0);
     pair_t p;
-    pair_open(&p, context(server_cert, server_key, false, false, false), cctx, NULL);
+    pair_open(&p, context(pki.server_cert, pki.server_key, false, false, false), cctx, NULL);
     pump(&p, 0);
     assert_int_equal(p.client_rc, 0);
     assert_true(cp__tls_session_handshake_done(p.client));
@@ -525,7 +423,7 @@ static void *exchange_thread(void *argp)
 static void test_tls_one_context_serves_sessions_on_several_threads(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, true, true, true);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, true, true, true);
     thread_arg_t args[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
@@ -545,7 +443,7 @@ static void test_tls_one_context_serves_sessions_on_several_threads(void **state
 static void test_tls_close_notify_reaches_peer(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     pump(&p, 0);
@@ -563,7 +461,7 @@ static void test_tls_close_notify_reaches_peer(void **state)
 static void test_tls_close_before_handshake_is_refused(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     cp__tls_session_t *s;
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_SERVER, NULL, &s), 0);
     assert_int_equal(cp__tls_session_close(s), CP_ESTATE);
@@ -574,7 +472,7 @@ static void test_tls_close_before_handshake_is_refused(void **state)
 static void test_tls_garbage_before_handshake_fails_with_error(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     cp__tls_session_t *s;
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_SERVER, NULL, &s), 0);
     const char *http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -598,7 +496,7 @@ static void test_tls_garbage_before_handshake_fails_with_error(void **state)
 static void test_tls_garbage_after_handshake_fails_with_error(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     pair_t p;
     pair_open(&p, ctx, ctx, NULL);
     pump(&p, 0);
@@ -629,7 +527,7 @@ static void test_tls_looks_like_handshake_by_first_byte(void **state)
 static void test_tls_client_hello_is_recognised_for_downgrade(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     cp__tls_session_t *c;
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_CLIENT, NULL, &c), 0);
     const char *data;
@@ -645,8 +543,8 @@ static cp__tls_context_t *downgrade_context(void)
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
     cfg.support_downgrade = true;
-    cfg.cert_file = server_cert;
-    cfg.key_file = server_key;
+    cfg.cert_file = pki.server_cert;
+    cfg.key_file = pki.server_key;
     char err[CP__TLS_ERRLEN];
     cp__tls_context_t *ctx = NULL;
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), 0);
@@ -695,7 +593,7 @@ static void test_tls_downgrade_server_still_speaks_tls_to_tls_client(void **stat
 static void test_tls_stream_filter_carries_handshake_and_data(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, false, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, false, false);
     cp__tls_session_t *cs, *ss;
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_CLIENT, NULL, &cs), 0);
     assert_int_equal(cp__tls_session_new(ctx, CP__TLS_SERVER, NULL, &ss), 0);
@@ -732,9 +630,9 @@ static void test_tls_1_3_handshake_and_data_when_enabled(void **state)
     cp__tls_config_t cfg;
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
-    cfg.cert_file = server_cert;
-    cfg.key_file = server_key;
-    cfg.ca_file = ca_pem;
+    cfg.cert_file = pki.server_cert;
+    cfg.key_file = pki.server_key;
+    cfg.ca_file = pki.ca_pem;
     cfg.verify_cert = true;
     cfg.enable_tls_v1_2 = false;
     cfg.enable_tls_v1_3 = true;
@@ -838,7 +736,7 @@ static void test_tls_context_requires_cert_and_key(void **state)
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), CP_EINVAL);
     assert_null(ctx);
     assert_non_null(strstr(err, "LIBPROCESS_SSL_CERT_FILE"));
-    cfg.cert_file = server_cert;
+    cfg.cert_file = pki.server_cert;
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), CP_EINVAL);
     assert_non_null(strstr(err, "LIBPROCESS_SSL_KEY_FILE"));
 }
@@ -850,12 +748,12 @@ static void test_tls_context_reports_unreadable_files(void **state)
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
     cfg.cert_file = "/nonexistent/cert.pem";
-    cfg.key_file = server_key;
+    cfg.key_file = pki.server_key;
     char err[CP__TLS_ERRLEN] = "";
     cp__tls_context_t *ctx;
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), CP_EINVAL);
     assert_non_null(strstr(err, "/nonexistent/cert.pem"));
-    cfg.cert_file = server_cert;
+    cfg.cert_file = pki.server_cert;
     cfg.verify_cert = true;
     cfg.ca_file = "/nonexistent/ca.pem";
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), CP_EINVAL);
@@ -868,8 +766,8 @@ static void test_tls_context_rejects_key_not_matching_cert(void **state)
     cp__tls_config_t cfg;
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
-    cfg.cert_file = server_cert;
-    cfg.key_file = client_key;
+    cfg.cert_file = pki.server_cert;
+    cfg.key_file = pki.client_key;
     char err[CP__TLS_ERRLEN] = "";
     cp__tls_context_t *ctx;
     assert_int_equal(cp__tls_context_new(&cfg, &ctx, err), CP_EINVAL);
@@ -882,8 +780,8 @@ static void test_tls_context_rejects_bad_ciphers_and_no_versions(void **state)
     cp__tls_config_t cfg;
     cp__tls_config_init(&cfg);
     cfg.enabled = true;
-    cfg.cert_file = server_cert;
-    cfg.key_file = server_key;
+    cfg.cert_file = pki.server_cert;
+    cfg.key_file = pki.server_key;
     cfg.ciphers = "NOT-A-CIPHER";
     char err[CP__TLS_ERRLEN] = "";
     cp__tls_context_t *ctx;
@@ -898,7 +796,7 @@ static void test_tls_context_rejects_bad_ciphers_and_no_versions(void **state)
 static void test_tls_require_cert_implies_verify_cert(void **state)
 {
     (void)state;
-    cp__tls_context_t *ctx = context(server_cert, server_key, false, true, false);
+    cp__tls_context_t *ctx = context(pki.server_cert, pki.server_key, false, true, false);
     assert_true(cp__tls_context_require_cert(ctx));
     assert_true(cp__tls_context_verify_cert(ctx));
     assert_false(cp__tls_context_support_downgrade(ctx));

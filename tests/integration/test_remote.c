@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "pki.h"
+
 /* Generous bound on any single wait: a hang fails the test, nothing is
  * timed. */
 #define BOUND_MS 60000
@@ -638,46 +640,28 @@ static void test_malformed_port_variable_stops_the_node(void **state)
 
 /* ---- TLS ------------------------------------------------------------- */
 
-/* A throw-away PKI made with the openssl tool: a CA, a node certificate it
- * signed for 127.0.0.1, and a self-signed "bad" one. */
-static char pki[64];
+/* The certificates: see tests/support/pki.h. */
+static test_pki_t pki;
 static char env_on[] = "LIBPROCESS_SSL_ENABLED=true";
 static char env_verify[] = "LIBPROCESS_SSL_VERIFY_CERT=true";
-static char env_ca[128], env_cert[128], env_key[128], env_bad_cert[128], env_bad_key[128];
+static char env_ca[160], env_cert[160], env_key[160], env_bad_cert[160], env_bad_key[160];
 
 static int make_pki(void **state)
 {
-    snprintf(pki, sizeof pki, "/tmp/cproc-pki-XXXXXX");
-    if (!mkdtemp(pki))
+    if (test_pki_make(&pki) != 0)
         return -1;
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && "
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
-             "-out ca.pem -days 2 -subj /CN=cproc-test-ca && "
-             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout node.key "
-             "-out node.csr -subj /CN=node && "
-             "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
-             "openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out "
-             "node.pem -days 2 -extfile ext && "
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout bad.key "
-             "-out bad.pem -days 2 -subj /CN=bad -addext subjectAltName=IP:127.0.0.1",
-             pki);
-    if (system(cmd) != 0)
-        return -1;
-    snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s/ca.pem", pki);
-    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s/node.pem", pki);
-    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s/node.key", pki);
-    snprintf(env_bad_cert, sizeof env_bad_cert, "LIBPROCESS_SSL_CERT_FILE=%s/bad.pem", pki);
-    snprintf(env_bad_key, sizeof env_bad_key, "LIBPROCESS_SSL_KEY_FILE=%s/bad.key", pki);
+    snprintf(env_ca, sizeof env_ca, "LIBPROCESS_SSL_CA_FILE=%s", pki.ca_pem);
+    snprintf(env_cert, sizeof env_cert, "LIBPROCESS_SSL_CERT_FILE=%s", pki.server_cert);
+    snprintf(env_key, sizeof env_key, "LIBPROCESS_SSL_KEY_FILE=%s", pki.server_key);
+    snprintf(env_bad_cert, sizeof env_bad_cert, "LIBPROCESS_SSL_CERT_FILE=%s", pki.bad_cert);
+    snprintf(env_bad_key, sizeof env_bad_key, "LIBPROCESS_SSL_KEY_FILE=%s", pki.bad_key);
     return 0;
 }
 
 static int remove_pki(void **state)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", pki);
-    return system(cmd) == 0 ? 0 : -1;
+    test_pki_remove(&pki);
+    return 0;
 }
 
 static void tls_env(bool bad)

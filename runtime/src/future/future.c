@@ -214,12 +214,14 @@ static int complete(cp_future_t *f, cp_future_state_t state, void *value, cp_fut
     f->value = value;
     f->value_owner = owner;
     f->failure = failure;
+    /* Our own reference is taken before the state is published: a thread
+     * that sees it complete may drop every reference it knows of (the
+     * promise and its futures) while the callbacks below still run. */
+    cp_future_ref(f);
     atomic_store_explicit(&f->state, state, memory_order_release);
     taken_t t;
     take_all(f, &t);
     pthread_mutex_unlock(&f->lock);
-    /* A callback may drop the last reference its caller relied on. */
-    cp_future_ref(f);
     run_taken(f, state_event(state), &t);
     cp_future_unref(f);
     return 0;
@@ -248,13 +250,13 @@ static void abandon(cp_future_t *f, bool from_promise)
         pthread_mutex_unlock(&f->lock);
         return;
     }
+    cp_future_ref(f); /* before publishing, as in complete() */
     atomic_store_explicit(&f->abandoned, true, memory_order_release);
     /* Nothing can complete an abandoned future: every other callback is
      * dropped now, which also breaks reference cycles through them. */
     taken_t t;
     take_all(f, &t);
     pthread_mutex_unlock(&f->lock);
-    cp_future_ref(f);
     run_taken(f, CP_EV_ABANDONED, &t);
     cp_future_unref(f);
 }

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     }
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "ping: cannot start: %s\n", cp_strerror(rc));
+        fprintf(stderr, "ping: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
 

@@ -17,6 +17,7 @@
 #include "cproc/error.h"
 #include "cproc/log.h"
 #include "transport/stream.h"
+#include "transport/transport_internal.h"
 
 struct cp__tls_context {
     SSL_CTX *ssl_ctx;
@@ -386,7 +387,7 @@ static int fail(cp__tls_session_t *s, const char *what, int ssl_err)
     ERR_clear_error();
     /* The connection is closed by the caller; the reason would otherwise
      * be lost with it. */
-    cp_log(CP_LOG_WARN, "TLS connection %s %s: %s", s->server ? "from" : "to", s->peer, s->err);
+    cp__transport_warn("TLS connection %s %s: %s", s->server ? "from" : "to", s->peer, s->err);
     /* An alert for the peer may be waiting: keep it for the caller. */
     drain_out(s);
     return CP_ETLS;

@@ -9,13 +9,14 @@
  * or not; it is opened on demand and reopened on the next send after it
  * broke.
  */
-#include "transport/transport.h"
-
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/node.h"
+#include "core/transport_ops.h"
+#include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/http_internal.h"
 #include "transport/tls.h"
@@ -267,30 +268,75 @@ static void on_wake(uv_async_t *a)
         peer_kick(p);
 }
 
-int cp__transport_start(uint32_t *ip, uint16_t *port)
+/* ---- warnings a peer can cause ---------------------------------------- */
+
+static uv_timer_t warn_timer;
+
+static void warn_summary(void)
 {
-    int rc = cp__transport_config_read(&T.cfg);
+    uint64_t n = cp__warn_limit_flush(&T.warn);
+    if (n)
+        cp_log(CP_LOG_WARN,
+               "%llu more warnings about peers suppressed in the last %u s "
+               "(CPROC_PEER_WARNINGS=%u per interval)",
+               (unsigned long long)n, T.cfg.warn_interval_s, T.cfg.warn_burst);
+}
+
+static void on_warn_timer(uv_timer_t *t)
+{
+    warn_summary();
+}
+
+void cp__transport_warn(const char *fmt, ...)
+{
+    if (!cp_log_enabled(CP_LOG_WARN))
+        return;
+    if (!cp__warn_limit_take(&T.warn, uv_hrtime())) {
+        /* The first suppressed line of a period arms its summary. */
+        if (T.warn.suppressed == 1 && uv_is_active((uv_handle_t *)&warn_timer) == 0 &&
+            !uv_is_closing((uv_handle_t *)&warn_timer))
+            uv_timer_start(&warn_timer, on_warn_timer, (uint64_t)T.cfg.warn_interval_s * 1000, 0);
+        return;
+    }
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cp_log(CP_LOG_WARN, "%s", line);
+}
+
+/* ---- the seam: start, quiesce, fini ------------------------------------ */
+
+static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
+{
+    int rc = cp__transport_config_read(&T.cfg, err);
     if (rc)
         return rc;
-    char err[CP__TLS_ERRLEN] = "";
+    char tls_err[CP__TLS_ERRLEN] = "";
     T.tls = NULL;
-    rc = cp__tls_context_new_from_env(&T.tls, err);
+    rc = cp__tls_context_new_from_env(&T.tls, tls_err);
     if (rc) {
-        fprintf(stderr, "cproc: TLS: %s\n", err);
+        snprintf(err, CP__START_ERRLEN, "TLS: %s", tls_err);
         return rc;
     }
     if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {
         cp__tls_context_free(T.tls);
         T.tls = NULL;
+        snprintf(err, CP__START_ERRLEN, "cannot create the transport's wake-up handle");
         return CP_EIO;
     }
-    rc = cp__server_start();
+    uv_timer_init(cp__loop(), &warn_timer);
+    cp__warn_limit_init(&T.warn, T.cfg.warn_burst, (uint64_t)T.cfg.warn_interval_s * 1000000000u);
+    rc = cp__server_start(err);
     if (rc) {
         uv_close((uv_handle_t *)&T.wake, NULL);
+        uv_close((uv_handle_t *)&warn_timer, NULL);
         cp__tls_context_free(T.tls);
         T.tls = NULL;
         return rc;
     }
+    atomic_store(&T.messages_from_mismatch, 0);
     pthread_mutex_lock(&T.mu);
     T.running = true;
     pthread_mutex_unlock(&T.mu);
@@ -299,7 +345,9 @@ int cp__transport_start(uint32_t *ip, uint16_t *port)
     return 0;
 }
 
-void cp__transport_stop(void)
+/* After this nothing is read, so nothing reaches the core; senders get
+ * CP_ESTATE. Peers and their queues go now: only senders used them. */
+static void tcp_quiesce(void)
 {
     pthread_mutex_lock(&T.mu);
     bool was = T.running;
@@ -307,9 +355,11 @@ void cp__transport_stop(void)
     pthread_mutex_unlock(&T.mu);
     if (!was)
         return;
-    cp__server_stop();
-    cp__http_routes_free();
+    cp__server_quiesce();
     uv_close((uv_handle_t *)&T.wake, NULL);
+    warn_summary();
+    uv_close((uv_handle_t *)&warn_timer, NULL);
+    cp__warn_limit_init(&T.warn, 0, 0);
     pthread_mutex_lock(&T.mu);
     for (size_t b = 0; b < CP_PEER_BUCKETS; b++) {
         cp__peer_t *p = T.buckets[b];
@@ -328,12 +378,19 @@ void cp__transport_stop(void)
     }
     T.dirty = NULL;
     pthread_mutex_unlock(&T.mu);
+}
+
+/* Answers computed after quiesce found their slots kept; now they go. */
+static void tcp_fini(void)
+{
+    cp__server_fini();
+    cp__http_routes_free();
     /* Sessions still closing keep what they need of it. */
     cp__tls_context_free(T.tls);
     T.tls = NULL;
 }
 
-int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
                        const void *body, size_t len)
 {
     pthread_mutex_lock(&T.mu);
@@ -355,7 +412,7 @@ int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *n
     return rc;
 }
 
-int cp__transport_link(const cp_upid_t *to, int relink)
+static int tcp_link(const cp_upid_t *to, int relink)
 {
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
@@ -376,3 +433,12 @@ int cp__transport_link(const cp_upid_t *to, int relink)
     pthread_mutex_unlock(&T.mu);
     return p ? 0 : CP_ENOMEM;
 }
+
+const cp__transport_ops_t cp__tcp_transport = {
+    .name = "tcp",
+    .start = tcp_start,
+    .quiesce = tcp_quiesce,
+    .fini = tcp_fini,
+    .send = tcp_send,
+    .link = tcp_link,
+};

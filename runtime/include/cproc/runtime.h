@@ -30,10 +30,10 @@ typedef struct cp_runtime_options {
  * says otherwise (docs/wire.md). Every thread the runtime creates has
  * SIGPIPE blocked, so a peer closing a connection never ends the process;
  * the process-wide SIGPIPE disposition is not changed.
- * Returns 0; CP_EINVAL for a bad setting in the options or the environment;
- * CP_ESTATE if already running; CP_ENOMEM / CP_EIO if threads or the loop
- * cannot be made or the node cannot listen; CP_ETLS for a TLS setting that
- * does not load. On failure cp_runtime_start_error() says why, and the
+ * Returns 0; CP_EINVAL for a bad setting in the options or the environment
+ * (TLS files that cannot be loaded included); CP_ESTATE if already
+ * running; CP_ENOMEM / CP_EIO if threads or the loop cannot be made or the
+ * node cannot listen. On failure cp_runtime_start_error() says why, and the
  * same sentence is logged at error level. Call from a non-process thread. */
 int cp_runtime_start(const cp_runtime_options_t *opts);
 

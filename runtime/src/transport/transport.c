@@ -28,6 +28,11 @@ cp__transport_t cp__transport = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static cp__stream_filter_factory_fn filter_factory;
 
+/* Senders wake the loop outside T.mu; wake_mu only orders that against
+ * quiesce closing the handle. */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool wake_open; /* guarded by wake_mu */
+
 void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn)
 {
     filter_factory = fn;
@@ -337,6 +342,9 @@ static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
         return rc;
     }
     atomic_store(&T.messages_from_mismatch, 0);
+    pthread_mutex_lock(&wake_mu);
+    wake_open = true;
+    pthread_mutex_unlock(&wake_mu);
     pthread_mutex_lock(&T.mu);
     T.running = true;
     pthread_mutex_unlock(&T.mu);
@@ -356,6 +364,10 @@ static void tcp_quiesce(void)
     if (!was)
         return;
     cp__server_quiesce();
+    /* A sender past T.mu may still be about to wake the loop. */
+    pthread_mutex_lock(&wake_mu);
+    wake_open = false;
+    pthread_mutex_unlock(&wake_mu);
     uv_close((uv_handle_t *)&T.wake, NULL);
     warn_summary();
     uv_close((uv_handle_t *)&warn_timer, NULL);
@@ -390,25 +402,92 @@ static void tcp_fini(void)
     T.tls = NULL;
 }
 
-static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
-                       const void *body, size_t len)
+/* Each sending thread encodes into a buffer of its own, outside T.mu, so
+ * the lock covers only the copy into the peer's queue (the loop thread
+ * takes the same lock to swap that queue out). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_ok;
+
+/* Larger scratch buffers are not kept between messages. */
+#define SCRATCH_KEEP (64 * 1024)
+
+static void scratch_free(void *p)
 {
+    cp__buf_t *b = p;
+    cp__buf_close(b);
+    free(b);
+}
+
+static void scratch_init(void)
+{
+    scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's empty scratch buffer, or NULL (then encode under the lock). */
+static cp__buf_t *scratch_get(void)
+{
+    pthread_once(&scratch_once, scratch_init);
+    if (!scratch_ok)
+        return NULL;
+    cp__buf_t *b = pthread_getspecific(scratch_key);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (b && pthread_setspecific(scratch_key, b) != 0) {
+            free(b);
+            b = NULL;
+        }
+    }
+    if (b)
+        b->len = 0;
+    return b;
+}
+
+static void scratch_done(cp__buf_t *b)
+{
+    if (b && b->cap > SCRATCH_KEEP)
+        cp__buf_close(b);
+}
+
+static void wake_loop(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    if (wake_open)
+        uv_async_send(&T.wake);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                    const void *body, size_t len)
+{
+    cp__buf_t *enc = scratch_get();
+    int rc = 0;
+    if (enc && (rc = cp__wire_encode_message(enc, from, to, name, body, len)) != 0) {
+        scratch_done(enc);
+        return rc;
+    }
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
         pthread_mutex_unlock(&T.mu);
+        scratch_done(enc);
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
-    int rc = p ? cp__wire_encode_message(&p->pending, from, to, name, body, len) : CP_ENOMEM;
+    if (!p)
+        rc = CP_ENOMEM;
+    else if (enc)
+        rc = cp__buf_append(&p->pending, enc->data, enc->len);
+    else
+        rc = cp__wire_encode_message(&p->pending, from, to, name, body, len);
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;
         wake = peer_mark_dirty(p);
     }
-    /* Under the lock, so that stop cannot close the handle in between. */
-    if (wake)
-        uv_async_send(&T.wake);
     pthread_mutex_unlock(&T.mu);
+    scratch_done(enc);
+    if (wake)
+        wake_loop();
     return rc;
 }
 
@@ -427,10 +506,9 @@ static int tcp_link(const cp_upid_t *to, int relink)
             p->relink = true;
         wake = peer_mark_dirty(p);
     }
-    /* Under the lock, so that stop cannot close the handle in between. */
-    if (wake)
-        uv_async_send(&T.wake);
     pthread_mutex_unlock(&T.mu);
+    if (wake)
+        wake_loop();
     return p ? 0 : CP_ENOMEM;
 }
 

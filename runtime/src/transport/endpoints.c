@@ -48,6 +48,7 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/http_errors", atomic_load(&T.http_errors)},
         {"transport/http_requests", atomic_load(&T.http_requests)},
         {"transport/messages_dropped", atomic_load(&T.messages_dropped)},
+        {"transport/messages_from_mismatch", atomic_load(&T.messages_from_mismatch)},
         {"transport/messages_received", atomic_load(&T.messages_received)},
         {"transport/messages_refused", atomic_load(&T.messages_refused)},
         {"transport/messages_sent", atomic_load(&T.messages_sent)},

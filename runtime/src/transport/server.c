@@ -12,10 +12,13 @@
  * EOF, reset or protocol error closes the connection, so a message fully
  * received is never lost to what follows it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/node.h"
+#include "core/transport_ops.h"
+#include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/server.h"
 #include "transport/stream.h"
@@ -33,6 +36,7 @@ struct cp__inconn {
     bool closing;
     bool in_read; /* inside a read: flush once at its end */
     uint32_t peer_ip;
+    uint16_t peer_port;
     cp__http_slot_t *slots_head, *slots_tail;
     cp__wire_sender_cache_t sender;
 };
@@ -179,13 +183,27 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     const char *id, *name;
     size_t id_len, name_len;
     cp_upid_t from;
+    char peer[16];
     if (cp__wire_parse_message_cached(req, &c->sender, &id, &id_len, &name, &name_len, &from)) {
         atomic_fetch_add(&T.messages_refused, 1);
+        cp__wire_format_ip(peer, c->peer_ip);
+        cp__transport_warn("refused a malformed message from %s:%u (bad path or Libprocess-From)",
+                           peer, (unsigned)c->peer_port);
         conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
+    /* Replies go where Libprocess-From points: a From that names another
+     * host than the socket's is how a node gets used to reflect traffic. */
+    if (!cp_upid_is_null(&from) && from.ip != c->peer_ip)
+        atomic_fetch_add(&T.messages_from_mismatch, 1);
     if (T.cfg.require_ip_match && from.ip != c->peer_ip) {
         atomic_fetch_add(&T.messages_refused, 1);
+        char claimed[16];
+        cp__wire_format_ip(peer, c->peer_ip);
+        cp__wire_format_ip(claimed, from.ip);
+        cp__transport_warn("refused a message from %s:%u claiming to come from %s "
+                           "(LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH)",
+                           peer, (unsigned)c->peer_port, claimed);
         conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
@@ -230,6 +248,10 @@ static void conn_data(cp__stream_t *st, const char *data, size_t n)
         if (c->dec.error_status) {
             atomic_fetch_add(&T.http_errors, 1);
             const char *r = c->dec.error_reason ? c->dec.error_reason : "error";
+            char peer[16];
+            cp__wire_format_ip(peer, c->peer_ip);
+            cp__transport_warn("bad HTTP request from %s:%u: %d %s", peer,
+                               (unsigned)c->peer_port, c->dec.error_status, r);
             conn_answer(c, c->dec.error_status, "Content-Type: text/plain\r\n", r, strlen(r), true);
         }
         c->close_when_flushed = true;
@@ -285,27 +307,47 @@ static void on_connection(uv_stream_t *server, int status)
     }
     atomic_fetch_add(&T.connections_in, 1);
     uv_tcp_nodelay(&c->st.tcp, 1);
-    uint16_t peer_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
-    if (cp__transport_filter_stream(&c->st, true, c->peer_ip, peer_port) ||
+    c->peer_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
+    if (cp__transport_filter_stream(&c->st, true, c->peer_ip, c->peer_port) ||
         cp__stream_start(&c->st))
         conn_close(c);
 }
 
-int cp__server_start(void)
+/* "address already in use", from libuv's text for a UV_E* code. */
+static const char *os_reason(int uv_rc)
 {
-    uv_tcp_init(cp__loop(), &T.listener);
+    switch (uv_rc) {
+    case UV_EADDRINUSE: return "address already in use";
+    case UV_EADDRNOTAVAIL: return "no local interface has this address";
+    case UV_EACCES: return "permission denied (ports below 1024 need privileges)";
+    default: return uv_strerror(uv_rc);
+    }
+}
+
+int cp__server_start(char *err)
+{
+    char ip[16];
+    cp__wire_format_ip(ip, T.cfg.bind_ip);
+    int rc = uv_tcp_init(cp__loop(), &T.listener);
+    if (rc < 0) {
+        snprintf(err, CP__START_ERRLEN, "cannot create a socket: %s", os_reason(rc));
+        return CP_EIO;
+    }
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(T.cfg.bind_ip);
     sa.sin_port = htons(T.cfg.bind_port);
-    int rc = uv_tcp_bind(&T.listener, (const struct sockaddr *)&sa, 0);
+    rc = uv_tcp_bind(&T.listener, (const struct sockaddr *)&sa, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&T.listener, 511, on_connection);
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&T.listener, (struct sockaddr *)&ss, &len);
+    if (rc == 0 && (rc = uv_tcp_getsockname(&T.listener, (struct sockaddr *)&ss, &len)) < 0)
+        snprintf(err, CP__START_ERRLEN, "cannot read the listening address: %s", os_reason(rc));
+    else if (rc < 0)
+        snprintf(err, CP__START_ERRLEN, "cannot listen on %s:%u: %s", ip,
+                 (unsigned)T.cfg.bind_port, os_reason(rc));
     if (rc < 0) {
         uv_close((uv_handle_t *)&T.listener, NULL);
         return CP_EIO;
@@ -315,14 +357,25 @@ int cp__server_start(void)
     T.port = T.cfg.advertise_port >= 0 ? (uint16_t)T.cfg.advertise_port : bound;
     T.inbound = 0;
     T.conns = NULL;
+    char adv[16];
+    cp__wire_format_ip(adv, T.ip);
+    cp_log(CP_LOG_INFO, "listening on %s:%u (advertised as %s:%u)%s", ip, (unsigned)bound, adv,
+           (unsigned)T.port,
+           T.cfg.bind_ip == CP__DEFAULT_BIND_IP && !getenv("LIBPROCESS_IP") && !getenv("CPROC_IP")
+               ? "; set LIBPROCESS_IP to accept other hosts"
+               : "");
     return 0;
 }
 
-void cp__server_stop(void)
+void cp__server_quiesce(void)
 {
     uv_close((uv_handle_t *)&T.listener, NULL);
     while (T.conns)
         conn_close(T.conns);
+}
+
+void cp__server_fini(void)
+{
     while (orphans) {
         cp__http_slot_t *s = orphans;
         orphans = s->next;

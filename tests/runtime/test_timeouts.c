@@ -161,6 +161,41 @@ static void test_slow_headers_closed(void **state)
     assert_int_equal(atomic_load(&cp__transport.messages_received), received);
 }
 
+static uint64_t sweeps(void)
+{
+    pthread_mutex_lock(&cp__transport.mu);
+    uint64_t n = cp__peer_epoch;
+    pthread_mutex_unlock(&cp__transport.mu);
+    return n;
+}
+
+/* A busy peer whose reads keep ending inside the next request's headers
+ * is not a slow client: each request has its own clock. */
+static void test_split_pipelined_requests_not_timed_out(void **state)
+{
+    setenv("CPROC_IDLE_TIMEOUT_MS", "0", 1);
+    setenv("CPROC_HEADER_TIMEOUT_MS", "40", 1);
+    start();
+    spawn_sink();
+    static const char head[] = "POST /sink/m HTTP/1.1\r\nLibprocess-From: s@127.0.0.1:1\r\n";
+    static const char rest[] = "Content-Length: 0\r\n\r\n";
+    int fd = connect_from(0);
+    send_str(fd, head);
+    /* Outlast the header timeout many times over, counted in sweeps. */
+    uint64_t until = sweeps() + 40;
+    uint64_t before = atomic_load(&L.timeouts_header);
+    int rounds = 0;
+    while (sweeps() < until || rounds < 3) {
+        char step[256];
+        snprintf(step, sizeof step, "%s%s", rest, head);
+        send_str(fd, step);
+        assert_int_equal(read_status(fd), 202);
+        rounds++;
+    }
+    assert_int_equal(atomic_load(&L.timeouts_header), before);
+    close(fd);
+}
+
 static void test_stalled_body_closed(void **state)
 {
     setenv("CPROC_IDLE_TIMEOUT_MS", "0", 1);
@@ -286,6 +321,7 @@ int main(void)
         cmocka_unit_test_teardown(test_bad_values_refused, teardown),
         cmocka_unit_test_teardown(test_idle_connection_closed, teardown),
         cmocka_unit_test_teardown(test_slow_headers_closed, teardown),
+        cmocka_unit_test_teardown(test_split_pipelined_requests_not_timed_out, teardown),
         cmocka_unit_test_teardown(test_stalled_body_closed, teardown),
         cmocka_unit_test_teardown(test_stalled_tls_handshake_closed, teardown),
         cmocka_unit_test_teardown(test_reserved_connections_for_peers, teardown),

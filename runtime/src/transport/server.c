@@ -231,6 +231,8 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
 static int on_request(void *arg, cp__http_request_t *req)
 {
     cp__inconn_t *c = arg;
+    /* The next request's clock starts with the read that begins it. */
+    c->clock.in_req = false;
     if (cp__wire_is_message(req)) {
         deliver(c, req);
     } else {

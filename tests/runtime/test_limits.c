@@ -38,7 +38,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define BOUND_MS 60000
-#define T cp__transport
+#define T        cp__transport
 
 static size_t heap_in_use(void)
 {
@@ -71,7 +71,7 @@ static bool eventually(bool (*cond)(void *), void *arg)
 
 static const char *const all_vars[] = {
     "CPROC_PEER_IDLE_TIMEOUT_MS", "CPROC_MAX_PEER_QUEUE_BYTES", "CPROC_MAX_ANSWER_BYTES",
-    "CPROC_IDLE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS", "CPROC_RESERVED_CONNECTIONS",
+    "CPROC_IDLE_TIMEOUT_MS",      "CPROC_MAX_CONNECTIONS",      "CPROC_RESERVED_CONNECTIONS",
 };
 
 static int teardown(void **state)
@@ -263,11 +263,11 @@ static void test_distinct_senders_leave_nothing(void **state)
         size_t len = 0;
         for (uint32_t i = done; i < done + BATCH; i++) {
             cp_upid_t from = addr(i, port);
-            len += (size_t)snprintf(req + len, sizeof req - len,
-                                    "POST /echo/ping HTTP/1.1\r\nLibprocess-From: "
-                                    "s@127.%u.%u.%u:%u\r\nContent-Length: 1\r\n\r\nx",
-                                    from.ip >> 16 & 0xff, from.ip >> 8 & 0xff, from.ip & 0xff,
-                                    port);
+            len +=
+                (size_t)snprintf(req + len, sizeof req - len,
+                                 "POST /echo/ping HTTP/1.1\r\nLibprocess-From: "
+                                 "s@127.%u.%u.%u:%u\r\nContent-Length: 1\r\n\r\nx",
+                                 from.ip >> 16 & 0xff, from.ip >> 8 & 0xff, from.ip & 0xff, port);
         }
         send_all(fd, req, len);
         assert_int_equal(read_statuses(fd, BATCH, 202), BATCH);
@@ -415,8 +415,7 @@ static void test_unread_answers_stop_reading(void **state)
         assert_true(w < 0 && errno == EAGAIN);
         uint64_t read_then = atomic_load(&T.bytes_received);
         struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        if (paused(NULL) && poll(&pf, 1, 200) == 0 &&
-            atomic_load(&T.bytes_received) == read_then)
+        if (paused(NULL) && poll(&pf, 1, 200) == 0 && atomic_load(&T.bytes_received) == read_then)
             break;
         poll(NULL, 0, 1);
     }

@@ -40,8 +40,8 @@ static int read_u64(const char *suffix, uint64_t max, uint64_t *out)
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     if (errno || end == v || *end || v[0] == '-' || x > max) {
-        fprintf(stderr, "cproc: invalid %s: '%s' (expected an integer from 0 to %llu)\n", name,
-                v, (unsigned long long)max);
+        fprintf(stderr, "cproc: invalid %s: '%s' (expected an integer from 0 to %llu)\n", name, v,
+                (unsigned long long)max);
         return CP_EINVAL;
     }
     *out = x;

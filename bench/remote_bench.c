@@ -7,6 +7,7 @@
  * The program forks a peer node (a sink that counts and an echo that
  * answers) on 127.0.0.1, then measures from the parent node.
  */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,8 +174,12 @@ static void bench_throughput(const cp_upid_t *sink, uint64_t count)
     char body[100];
     memset(body, 'x', sizeof(body));
     uint64_t start = bench_now_ns();
-    for (uint64_t i = 0; i < count; i++)
-        cp_send(&source, sink, "bench.data", body, sizeof(body));
+    for (uint64_t i = 0; i < count; i++) {
+        /* A full peer queue (CPROC_MAX_PEER_QUEUE_BYTES) refuses the
+         * message: wait for the loop to drain it and try again. */
+        while (cp_send(&source, sink, "bench.data", body, sizeof(body)) == CP_EFULL)
+            sched_yield();
+    }
     if (!cp_future_wait(finished, 120 * CP_NS_PER_SEC)) {
         fprintf(stderr, "remote_throughput: the sink did not get every message\n");
         exit(1);

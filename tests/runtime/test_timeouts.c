@@ -27,12 +27,12 @@
 #include "transport/transport_internal.h"
 
 #define BOUND_MS 60000
-#define L cp__limits_stats
+#define L        cp__limits_stats
 
 static const char *const all_vars[] = {
-    "CPROC_IDLE_TIMEOUT_MS",    "CPROC_HEADER_TIMEOUT_MS",   "CPROC_BODY_TIMEOUT_MS",
-    "CPROC_TLS_HANDSHAKE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS", "CPROC_RESERVED_CONNECTIONS",
-    "LIBPROCESS_SSL_ENABLED",   "LIBPROCESS_SSL_CERT_FILE",  "LIBPROCESS_SSL_KEY_FILE",
+    "CPROC_IDLE_TIMEOUT_MS",          "CPROC_HEADER_TIMEOUT_MS",  "CPROC_BODY_TIMEOUT_MS",
+    "CPROC_TLS_HANDSHAKE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS",    "CPROC_RESERVED_CONNECTIONS",
+    "LIBPROCESS_SSL_ENABLED",         "LIBPROCESS_SSL_CERT_FILE", "LIBPROCESS_SSL_KEY_FILE",
 };
 
 static int teardown(void **state)

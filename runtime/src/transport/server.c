@@ -331,7 +331,12 @@ void cp__server_sweep(uint64_t now)
         if (verdict != CP__CONN_OK) {
             cp__conn_clock_count(verdict);
             conn_close(c);
+            continue;
         }
+        /* A quiet connection gives back a burst's buffers. */
+        if (c->out.len == 0 && c->out.cap > CP__STREAM_KEEP_BYTES)
+            cp__buf_close(&c->out);
+        cp__stream_trim(&c->st);
     }
 }
 

@@ -26,9 +26,9 @@
 struct cp__stream;
 
 typedef struct cp__conn_clock {
-    uint64_t active;    /* last read, or write drained */
-    uint64_t req_since; /* the request in progress started */
-    uint64_t body_since;/* body bytes last grew */
+    uint64_t active;     /* last read, or write drained */
+    uint64_t req_since;  /* the request in progress started */
+    uint64_t body_since; /* body bytes last grew */
     uint64_t paused_since;
     size_t body_seen;
     bool in_req;
@@ -46,10 +46,10 @@ typedef enum cp__conn_verdict {
 
 /* What the server sees of a connection at a sweep. */
 typedef struct cp__conn_view {
-    bool handshaking;  /* TLS handshake in progress */
-    bool mid_request;  /* the decoder holds part of a request */
-    size_t body_len;   /* body bytes of that request so far */
-    bool waiting;      /* an answer is being computed */
+    bool handshaking; /* TLS handshake in progress */
+    bool mid_request; /* the decoder holds part of a request */
+    size_t body_len;  /* body bytes of that request so far */
+    bool waiting;     /* an answer is being computed */
 } cp__conn_view_t;
 
 /* Starts the clock of a connection accepted at `now`. */

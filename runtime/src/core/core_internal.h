@@ -153,13 +153,7 @@ typedef struct cp__runtime {
     uint16_t port;
     _Atomic int log_level;
 
-    /* run queue */
-    pthread_mutex_t rq_mu;
-    pthread_cond_t rq_cv;
-    struct cp_process *_Atomic rq_head; /* polled without the lock */
-    struct cp_process *rq_tail;
-    unsigned rq_idle;
-    _Atomic bool rq_quit;
+    /* run queues: sched.c keeps them; this counts resumes for settle */
     _Atomic uint64_t resumes;
 
     /* process table: chunks of slots, a free-slot stack and an id map */
@@ -210,9 +204,8 @@ typedef struct cp__runtime {
 
     _Atomic uint64_t unhandled_total;
 
-    /* event blocks handed between threads' caches (event.c) */
+    /* guards event.c's depot of magazines of free event blocks */
     pthread_mutex_t ev_mu;
-    cp__event_t *ev_pool[3];
 
     /* testing.c state */
     pthread_mutex_t test_mu;

@@ -91,6 +91,8 @@ static bool depot_take_full(uint8_t cls)
 {
     if (atomic_load_explicit(&nfull[cls], memory_order_relaxed) == 0 || !running())
         return false;
+    if (!tc.registered)
+        cache_register();
     pthread_mutex_lock(&cp__rt.ev_mu);
     mag_t *m = depot_full[cls];
     if (m) {

@@ -82,32 +82,41 @@ typedef struct cp__link {
 } cp__link_t;
 
 struct cp_process {
-    /* Mailbox: Vyukov's intrusive MPSC queue. Producers swap head; the one
-     * consumer (the thread inside the process) walks from tail. */
+    /* What senders touch: the mailbox head (Vyukov's intrusive MPSC queue:
+     * producers swap head; the one consumer, the thread inside the
+     * process, walks from tail), the scheduled flag and the lookup fields. */
     cp__event_t *_Atomic head;
-    cp__event_t *tail;
-    cp__event_t stub;
-    _Atomic uint32_t sched; /* 1 while queued on the run queue or running */
+    _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
     _Atomic uint32_t gen;
-    _Atomic bool inject;    /* terminate ahead of the queue */
+    uint32_t slot;
+    char *id;
+    uint32_t id_len;
+    _Atomic bool inject; /* terminate ahead of the queue */
     _Atomic uint8_t pstate;
     bool initialized;
     bool dead;
-    uint32_t slot;
-    char *id;
-    size_t id_len;
+    /* What the thread inside touches. The stub is the queue's placeholder
+     * node: only its `next` is ever read or written (sched.c's MB_STUB). */
+    cp__event_t *tail;
+    struct {
+        struct cp__event *_Atomic next;
+    } stub;
     const cp_process_ops_t *ops;
     void *data;
-    struct cp_process *runq_next;
+    cp__handler_t *handlers;
+    struct cp_process *runq_next; /* on the injection queue */
+    cp__link_t *linkers;          /* processes to tell when this one ends */
     atomic_flag links_lock;
     bool links_closed;
-    cp__link_t *linkers; /* processes to tell when this one ends */
-    cp__handler_t *handlers;
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
 };
+
+/* The mailbox's placeholder node seen as an event: only `next` (the first
+ * member of both) is ever accessed through it. */
+#define CP__MB_STUB(p) ((cp__event_t *)(void *)&(p)->stub)
 
 /* ---- runtime context ------------------------------------------------ */
 

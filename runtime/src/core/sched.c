@@ -86,7 +86,7 @@ static cp__event_t *mb_pop(struct cp_process *p)
 {
     cp__event_t *tail = p->tail;
     cp__event_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
-    if (tail == &p->stub) {
+    if (tail == CP__MB_STUB(p)) {
         if (next == NULL)
             return NULL;
         p->tail = next;
@@ -99,7 +99,7 @@ static cp__event_t *mb_pop(struct cp_process *p)
     }
     if (tail != atomic_load_explicit(&p->head, memory_order_acquire))
         return NULL;
-    mb_push(p, &p->stub);
+    mb_push(p, CP__MB_STUB(p));
     next = atomic_load_explicit(&tail->next, memory_order_acquire);
     if (next) {
         p->tail = next;
@@ -110,7 +110,7 @@ static cp__event_t *mb_pop(struct cp_process *p)
 
 bool cp__mailbox_nonempty(struct cp_process *p)
 {
-    return atomic_load_explicit(&p->head, memory_order_seq_cst) != &p->stub;
+    return atomic_load_explicit(&p->head, memory_order_seq_cst) != CP__MB_STUB(p);
 }
 
 void cp__mailbox_drain(struct cp_process *p);

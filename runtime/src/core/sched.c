@@ -95,6 +95,9 @@ static cp__event_t *mb_pop(struct cp_process *p)
     }
     if (next) {
         p->tail = next;
+        /* The next event was written by another thread: start fetching
+         * it while this one runs. */
+        __builtin_prefetch(next);
         return tail;
     }
     if (tail != atomic_load_explicit(&p->head, memory_order_acquire))

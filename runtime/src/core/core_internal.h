@@ -82,9 +82,12 @@ typedef struct cp__link {
 } cp__link_t;
 
 struct cp_process {
-    /* What senders touch: the mailbox head (Vyukov's intrusive MPSC queue:
-     * producers swap head; the one consumer, the thread inside the
-     * process, walks from tail), the scheduled flag and the lookup fields. */
+    /* First cache line: what senders touch (the mailbox head of Vyukov's
+     * intrusive MPSC queue, which producers swap; the scheduled flag; the
+     * lookup fields) and what is written once. The thread inside writes
+     * only the second line, so a worker draining a mailbox does not take
+     * the line a sender on another core is about to write. Processes come
+     * from 64-byte-aligned slabs (process.c). */
     cp__event_t *_Atomic head;
     _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
@@ -93,22 +96,23 @@ struct cp_process {
     char *id;
     uint32_t id_len;
     _Atomic bool inject; /* terminate ahead of the queue */
-    _Atomic uint8_t pstate;
     bool initialized;
     bool dead;
-    /* What the thread inside touches. The stub is the queue's placeholder
-     * node: only its `next` is ever read or written (sched.c's MB_STUB). */
-    cp__event_t *tail;
-    struct {
-        struct cp__event *_Atomic next;
-    } stub;
     const cp_process_ops_t *ops;
     void *data;
     cp__handler_t *handlers;
+    /* Second cache line: the consumer end of the mailbox (walked from
+     * tail; the stub is the queue's placeholder node, of which only `next`
+     * is ever read or written, see CP__MB_STUB) and the rest. */
+    _Alignas(64) cp__event_t *tail;
+    struct {
+        struct cp__event *_Atomic next;
+    } stub;
     struct cp_process *runq_next; /* on the injection queue */
     cp__link_t *linkers;          /* processes to tell when this one ends */
     atomic_flag links_lock;
     bool links_closed;
+    _Atomic uint8_t pstate;
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;

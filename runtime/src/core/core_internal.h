@@ -166,12 +166,15 @@ typedef struct cp__runtime {
     uint16_t port;
     _Atomic int log_level;
 
-    /* run queues: sched.c keeps them; this counts resumes for settle */
-    _Atomic uint64_t resumes;
+    /* run queues: sched.c keeps them. This counts resumes for settle; every
+     * worker writes it once per turn, so it has a cache line of its own
+     * (the fields around it are read by every send). */
+    _Alignas(64) _Atomic uint64_t resumes;
 
     /* process table: chunks of slots, a free-slot stack and an id map */
-    pthread_mutex_t tab_mu;
-    struct cp_process *_Atomic *_Atomic chunks[CP__MAX_CHUNKS];
+    _Alignas(64) pthread_mutex_t tab_mu;
+    /* read by every lookup: apart from the lock, written by every spawn */
+    _Alignas(64) struct cp_process *_Atomic *_Atomic chunks[CP__MAX_CHUNKS];
     struct cp_process **pool; /* type-stable process structs, free ones */
     size_t pool_len, pool_cap;
     struct cp_process **all; /* every struct ever made, for the final free */

@@ -153,7 +153,7 @@ void cpgen_emit_cproc_file(const cpgen_file_t *file, const char *source_name, cp
     cpgen_out_printf(h, "#ifndef %s\n#define %s\n\n", file->guard, file->guard);
     cpgen_out_printf(h, "#include \"%s\"\n", file->pbc_header);
     for (size_t i = 0; i < file->n_includes; i++)
-        put_include(h, file->includes[i], ".pb-cproc", false);
+        put_include(h, file->includes[i], ".pb-cproc", file->import_paths);
     cpgen_out_puts(h, "\nPROTOBUF_C__BEGIN_DECLS\n\n");
     open_source(file->header_name, source_name, c);
 

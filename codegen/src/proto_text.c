@@ -1,0 +1,309 @@
+/* FileDescriptorProto -> .proto source (proto_text.h). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "proto_text.h"
+
+typedef Google__Protobuf__FileDescriptorProto file_t;
+typedef Google__Protobuf__DescriptorProto message_t;
+typedef Google__Protobuf__FieldDescriptorProto field_t;
+typedef Google__Protobuf__EnumDescriptorProto enum_t;
+
+/* FieldDescriptorProto.Type -> keyword (messages, enums: the type name). */
+static const char *const scalar_names[] = {
+    [1] = "double",   [2] = "float",    [3] = "int64",   [4] = "uint64",  [5] = "int32",
+    [6] = "fixed64",  [7] = "fixed32",  [8] = "bool",    [9] = "string",  [12] = "bytes",
+    [13] = "uint32",  [15] = "sfixed32", [16] = "sfixed64", [17] = "sint32", [18] = "sint64",
+};
+
+/* FieldDescriptorProto.Type and .Label values (compared as ints). */
+#define TYPE_STRING 9
+#define TYPE_GROUP 10
+#define TYPE_MESSAGE 11
+#define TYPE_BYTES 12
+#define TYPE_ENUM 14
+#define LABEL_REQUIRED 2
+#define LABEL_REPEATED 3
+
+/* ---- protobuf-c's options: extension 1019 kept as an unknown field ---- */
+
+typedef struct pbc_option {
+    uint32_t number;
+    const char *name;
+    bool is_string;
+} pbc_option_t;
+
+static const pbc_option_t file_options[] = {
+    {1, "no_generate", false},    {2, "gen_pack_helpers", false},
+    {3, "gen_init_helpers", false}, {4, "const_strings", false},
+    {5, "use_oneof_field_name", false}, {6, "c_package", true}, {0, NULL, false},
+};
+static const pbc_option_t message_options[] = {
+    {1, "gen_pack_helpers", false}, {2, "gen_init_helpers", false},
+    {3, "base_field_name", true}, {0, NULL, false},
+};
+static const pbc_option_t field_options[] = {
+    {1, "string_as_bytes", false}, {0, NULL, false},
+};
+
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+static void put_quoted(cpgen_out_t *out, const uint8_t *bytes, size_t len)
+{
+    cpgen_out_puts(out, "\"");
+    cpgen_out_c_bytes(out, bytes, len);
+    cpgen_out_puts(out, "\"");
+}
+
+/* Writes each protobuf-c option found in `base`'s unknown fields as
+ * `before(ext).name = value after`; in a bracket list (empty `after`)
+ * `before` opens the list only while *first is true, then ", " is used. */
+static void pbc_options(cpgen_out_t *out, const ProtobufCMessage *base, const char *ext,
+                        const pbc_option_t *table, const char *before, const char *after,
+                        bool *first)
+{
+    if (base == NULL)
+        return;
+    for (unsigned u = 0; u < base->n_unknown_fields; u++) {
+        const ProtobufCMessageUnknownField *uf = &base->unknown_fields[u];
+        if (uf->tag != 1019 || uf->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            continue;
+        const uint8_t *p = uf->data, *end = uf->data + uf->len;
+        while (p < end) {
+            uint64_t key, v;
+            if (!read_varint(&p, end, &key))
+                return;
+            const pbc_option_t *o = table;
+            while (o->name != NULL && o->number != (key >> 3))
+                o++;
+            if ((key & 7) == 0) {
+                if (!read_varint(&p, end, &v))
+                    return;
+                if (o->name == NULL || o->is_string)
+                    continue;
+                cpgen_out_printf(out, "%s(%s).%s = %s%s", *first ? before : ", ", ext, o->name,
+                                 v ? "true" : "false", after);
+            } else if ((key & 7) == 2) {
+                if (!read_varint(&p, end, &v) || v > (uint64_t)(end - p))
+                    return;
+                if (o->name != NULL && o->is_string) {
+                    cpgen_out_printf(out, "%s(%s).%s = ", *first ? before : ", ", ext, o->name);
+                    put_quoted(out, p, (size_t)v);
+                    cpgen_out_puts(out, after);
+                }
+                p += v;
+            } else {
+                return; /* not protobuf-c's options */
+            }
+            /* A bracket list ("after" empty) continues with ", "; option
+             * statements each start with `before`. */
+            *first = after[0] != '\0';
+        }
+    }
+}
+
+/* ---- messages ------------------------------------------------------- */
+
+static void indent(cpgen_out_t *out, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        cpgen_out_puts(out, "  ");
+}
+
+static const char *type_of(const field_t *f)
+{
+    int t = (int)f->type;
+    if (t == TYPE_MESSAGE || t == TYPE_ENUM)
+        return f->type_name;
+    return t > 0 && (size_t)t < sizeof scalar_names / sizeof *scalar_names && scalar_names[t]
+               ? scalar_names[t]
+               : "bytes";
+}
+
+/* The nested map entry a repeated message field names, or NULL. */
+static const message_t *map_entry_of(const message_t *m, const field_t *f)
+{
+    if ((int)f->label != LABEL_REPEATED || (int)f->type != TYPE_MESSAGE || f->type_name == NULL)
+        return NULL;
+    const char *dot = strrchr(f->type_name, '.');
+    const char *last = dot ? dot + 1 : f->type_name;
+    for (size_t i = 0; i < m->n_nested_type; i++) {
+        const message_t *n = m->nested_type[i];
+        if (n->options && n->options->map_entry && strcmp(n->name, last) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static void emit_default(cpgen_out_t *out, const field_t *f)
+{
+    if ((int)f->type == TYPE_STRING)
+        put_quoted(out, (const uint8_t *)f->default_value, strlen(f->default_value));
+    else if ((int)f->type == TYPE_BYTES) /* protoc gives bytes defaults C-escaped */
+        cpgen_out_printf(out, "\"%s\"", f->default_value);
+    else
+        cpgen_out_puts(out, f->default_value);
+}
+
+static void emit_field(cpgen_out_t *out, const message_t *m, const field_t *f, bool proto3,
+                       bool in_oneof, int depth)
+{
+    indent(out, depth);
+    const message_t *entry = map_entry_of(m, f);
+    if (entry != NULL && entry->n_field == 2) {
+        cpgen_out_printf(out, "map<%s, %s> %s = %d", type_of(entry->field[0]),
+                         type_of(entry->field[1]), f->name, f->number);
+    } else {
+        const char *label = "";
+        if (!in_oneof) {
+            if ((int)f->label == LABEL_REPEATED)
+                label = "repeated ";
+            else if ((int)f->label == LABEL_REQUIRED)
+                label = "required ";
+            else if (!proto3 || f->proto3_optional)
+                label = "optional ";
+        }
+        cpgen_out_printf(out, "%s%s %s = %d", label, type_of(f), f->name, f->number);
+    }
+    bool first = true;
+    const Google__Protobuf__FieldOptions *o = f->options;
+    if (f->default_value != NULL) {
+        cpgen_out_puts(out, " [default = ");
+        emit_default(out, f);
+        first = false;
+    }
+    if (o && o->has_packed) {
+        cpgen_out_printf(out, "%spacked = %s", first ? " [" : ", ", o->packed ? "true" : "false");
+        first = false;
+    }
+    if (o && o->has_deprecated && o->deprecated) {
+        cpgen_out_printf(out, "%sdeprecated = true", first ? " [" : ", ");
+        first = false;
+    }
+    pbc_options(out, o ? &o->base : NULL, "pb_c_field", field_options, " [", "", &first);
+    cpgen_out_puts(out, first ? ";\n" : "];\n");
+}
+
+static void emit_enum(cpgen_out_t *out, const enum_t *e, int depth)
+{
+    indent(out, depth);
+    cpgen_out_printf(out, "enum %s {\n", e->name);
+    if (e->options && e->options->has_allow_alias) {
+        indent(out, depth + 1);
+        cpgen_out_printf(out, "option allow_alias = %s;\n",
+                         e->options->allow_alias ? "true" : "false");
+    }
+    for (size_t i = 0; i < e->n_value; i++) {
+        const Google__Protobuf__EnumValueDescriptorProto *v = e->value[i];
+        indent(out, depth + 1);
+        bool dep = v->options && v->options->has_deprecated && v->options->deprecated;
+        cpgen_out_printf(out, "%s = %d%s;\n", v->name, v->number, dep ? " [deprecated = true]" : "");
+    }
+    indent(out, depth);
+    cpgen_out_puts(out, "}\n");
+}
+
+static int emit_message(cpgen_out_t *out, const message_t *m, bool proto3, int depth,
+                        const char **why)
+{
+    indent(out, depth);
+    cpgen_out_printf(out, "message %s {\n", m->name);
+    const Google__Protobuf__MessageOptions *mo = m->options;
+    if (mo && mo->has_deprecated && mo->deprecated) {
+        indent(out, depth + 1);
+        cpgen_out_puts(out, "option deprecated = true;\n");
+    }
+    bool first = true;
+    pbc_options(out, mo ? &mo->base : NULL, "pb_c_msg", message_options, "  option ", ";\n",
+                &first);
+    for (size_t i = 0; i < m->n_enum_type; i++)
+        emit_enum(out, m->enum_type[i], depth + 1);
+    for (size_t i = 0; i < m->n_nested_type; i++) {
+        const message_t *n = m->nested_type[i];
+        if (n->options && n->options->map_entry)
+            continue; /* written as the map<K, V> field */
+        if (emit_message(out, n, proto3, depth + 1, why) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < m->n_field; i++) {
+        const field_t *f = m->field[i];
+        if ((int)f->type == TYPE_GROUP) {
+            *why = "groups are not supported";
+            return -1;
+        }
+        if (!f->has_oneof_index || f->proto3_optional) {
+            emit_field(out, m, f, proto3, false, depth + 1);
+            continue;
+        }
+        /* A real oneof: written whole at its first member. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index;
+        if (seen)
+            continue;
+        indent(out, depth + 1);
+        cpgen_out_printf(out, "oneof %s {\n", m->oneof_decl[f->oneof_index]->name);
+        for (size_t j = i; j < m->n_field; j++)
+            if (m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index &&
+                !m->field[j]->proto3_optional)
+                emit_field(out, m, m->field[j], proto3, true, depth + 2);
+        indent(out, depth + 1);
+        cpgen_out_puts(out, "}\n");
+    }
+    indent(out, depth);
+    cpgen_out_puts(out, "}\n");
+    return 0;
+}
+
+int cpgen_proto_text(const file_t *fd, cpgen_out_t *out, const char **why)
+{
+    bool proto3 = fd->syntax && strcmp(fd->syntax, "proto3") == 0;
+    cpgen_out_printf(out, "syntax = \"%s\";\n", proto3 ? "proto3" : "proto2");
+    if (fd->package && fd->package[0])
+        cpgen_out_printf(out, "package %s;\n", fd->package);
+    for (size_t i = 0; i < fd->n_dependency; i++) {
+        bool pub = false, weak = false;
+        for (size_t j = 0; j < fd->n_public_dependency; j++)
+            pub |= fd->public_dependency[j] == (int32_t)i;
+        for (size_t j = 0; j < fd->n_weak_dependency; j++)
+            weak |= fd->weak_dependency[j] == (int32_t)i;
+        cpgen_out_printf(out, "import %s\"%s\";\n", pub ? "public " : weak ? "weak " : "",
+                         fd->dependency[i]);
+    }
+    const Google__Protobuf__FileOptions *fo = fd->options;
+    if (fo && fo->has_optimize_for)
+        cpgen_out_printf(out, "option optimize_for = %s;\n",
+                         (int)fo->optimize_for == 2   ? "CODE_SIZE"
+                         : (int)fo->optimize_for == 3 ? "LITE_RUNTIME"
+                                                      : "SPEED");
+    bool first = true;
+    pbc_options(out, fo ? &fo->base : NULL, "pb_c_file", file_options, "option ", ";\n", &first);
+    for (size_t i = 0; i < fd->n_enum_type; i++)
+        emit_enum(out, fd->enum_type[i], 0);
+    for (size_t i = 0; i < fd->n_message_type; i++)
+        if (emit_message(out, fd->message_type[i], proto3, 0, why) != 0)
+            return -1;
+    for (size_t i = 0; i < fd->n_service; i++) {
+        const Google__Protobuf__ServiceDescriptorProto *s = fd->service[i];
+        cpgen_out_printf(out, "service %s {\n", s->name);
+        for (size_t j = 0; j < s->n_method; j++) {
+            const Google__Protobuf__MethodDescriptorProto *r = s->method[j];
+            cpgen_out_printf(out, "  rpc %s (%s%s) returns (%s%s);\n", r->name,
+                             r->client_streaming ? "stream " : "", r->input_type,
+                             r->server_streaming ? "stream " : "", r->output_type);
+        }
+        cpgen_out_puts(out, "}\n");
+    }
+    return 0;
+}

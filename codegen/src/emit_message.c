@@ -446,8 +446,10 @@ static void emit_field_descriptor(const cpgen_message_t *m, const cpgen_field_t 
         char *d = default_name(m, f);
         cpgen_out_printf(c, "        &%s,\n", d);
         free(d);
-    } else if (f->type == CPGEN_TYPE_STRING && f->label == CPGEN_LABEL_NONE) {
-        /* Must equal the INIT value so free_unpacked never frees it. */
+    } else if (f->type == CPGEN_TYPE_STRING &&
+               (f->label == CPGEN_LABEL_NONE || (m->proto3 && f->label == CPGEN_LABEL_REPEATED))) {
+        /* Must equal the INIT value so free_unpacked never frees it (and
+         * protoc-c gives proto3's repeated strings the same). */
         cpgen_out_puts(c, "        &protobuf_c_empty_string,\n");
     } else {
         cpgen_out_puts(c, "        NULL,\n");

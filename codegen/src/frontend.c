@@ -210,18 +210,35 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     return e;
 }
 
+/* Names of a message an actor refers to: C names from its file's
+ * c_package, the proto name unchanged. */
+static void fix_msg_names(cpgen_actor_msg_t *am, const cpidl_message_t *m)
+{
+    const char *cp = c_package(m->file);
+    if (cp == m->file->package)
+        return;
+    const char *scoped = scoped_name(m->full_name, m->file->package);
+    free(am->names.full);
+    am->names.full = m->file->package[0] ? cpgen_xasprintf("%s.%s", m->file->package, scoped)
+                                         : cpgen_xstrdup(scoped);
+}
+
 /* The `on` handlers, rpcs and routes of an actor, for emit_actor.c. */
 static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
 {
     for (size_t i = 0; i < a->n_handlers; i++) {
         const cpidl_message_t *m = a->handlers[i]->message;
-        cpgen_actor_add_on(model, m->file->package, scoped_name(m->full_name, m->file->package));
+        cpgen_actor_add_on(model, c_package(m->file), scoped_name(m->full_name, m->file->package));
+        fix_msg_names(&model->on[model->n_on - 1], m);
     }
     for (size_t i = 0; i < a->n_methods; i++) {
         const cpidl_method_t *r = a->methods[i];
         const char *qp = r->input->file->package, *sp = r->output->file->package;
-        cpgen_actor_add_rpc(model, r->name, qp, scoped_name(r->input->full_name, qp), sp,
+        cpgen_actor_add_rpc(model, r->name, c_package(r->input->file),
+                            scoped_name(r->input->full_name, qp), c_package(r->output->file),
                             scoped_name(r->output->full_name, sp));
+        fix_msg_names(&model->rpcs[model->n_rpcs - 1].request, r->input);
+        fix_msg_names(&model->rpcs[model->n_rpcs - 1].response, r->output);
     }
     for (size_t i = 0; i < a->n_routes; i++)
         cpgen_actor_add_route(model, a->routes[i]->path);
@@ -247,6 +264,7 @@ static cpgen_message_t *message_shell(const cpidl_message_t *ast)
     if (opt && opt->kind == CPIDL_VALUE_STRING && strcmp(opt->text, "base") != 0)
         m->base = cpgen_xstrdup(opt->text);
     m->map_entry = ast->map_entry;
+    m->proto3 = f->syntax == CPIDL_SYNTAX_PROTO3;
     m->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
     return m;
 }

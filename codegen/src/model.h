@@ -106,6 +106,7 @@ struct cpgen_message {
     cpgen_oneof_t *oneofs;
     size_t n_oneofs;
     bool map_entry;
+    bool proto3; /* declared in a proto3 file */
     char *comment; /* the source's leading comment, or NULL */
     /* protoc-c's options as they apply to this message (docs/codegen.md,
      * "protoc-c options"); all false/NULL gives the plain output. */

@@ -1,6 +1,7 @@
 /* FileDescriptorProto -> .proto source (proto_text.h). */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto_text.h"
@@ -79,7 +80,12 @@ static void pbc_options(cpgen_out_t *out, const ProtobufCMessage *base, const ch
         const ProtobufCMessageUnknownField *uf = &base->unknown_fields[u];
         if (uf->tag != 1019 || uf->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
             continue;
+        /* libprotobuf-c keeps a length-prefixed unknown field with its
+         * length varint in front. */
         const uint8_t *p = uf->data, *end = uf->data + uf->len;
+        uint64_t inner;
+        if (!read_varint(&p, end, &inner) || inner != (uint64_t)(end - p))
+            continue;
         while (p < end) {
             uint64_t key, v;
             if (!read_varint(&p, end, &key))
@@ -113,13 +119,95 @@ static void pbc_options(cpgen_out_t *out, const ProtobufCMessage *base, const ch
     }
 }
 
-/* ---- messages ------------------------------------------------------- */
+/* ---- source order and comments (source_code_info) -------------------- */
+
+/* Where an element is: its path in the FileDescriptorProto (field numbers
+ * and indexes, as in SourceCodeInfo.Location.path). */
+typedef struct path {
+    int32_t p[64];
+    size_t n;
+} path_t;
+
+typedef struct ctx {
+    const Google__Protobuf__SourceCodeInfo *info; /* NULL: none sent */
+    cpgen_out_t *out;
+    bool proto3;
+} ctx_t;
+
+static path_t child(const path_t *parent, int32_t field, int32_t index)
+{
+    path_t c = *parent;
+    if (c.n + 2 <= sizeof c.p / sizeof c.p[0]) {
+        c.p[c.n++] = field;
+        c.p[c.n++] = index;
+    }
+    return c;
+}
+
+static const Google__Protobuf__SourceCodeInfo__Location *locate(const ctx_t *cx, const path_t *at)
+{
+    if (cx->info == NULL)
+        return NULL;
+    for (size_t i = 0; i < cx->info->n_location; i++) {
+        const Google__Protobuf__SourceCodeInfo__Location *l = cx->info->location[i];
+        if (l->n_path == at->n && memcmp(l->path, at->p, at->n * sizeof *at->p) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* The line an element starts on, or -1 when unknown. */
+static int32_t line_of(const ctx_t *cx, const path_t *at)
+{
+    const Google__Protobuf__SourceCodeInfo__Location *l = locate(cx, at);
+    return l && l->n_span > 0 ? l->span[0] : -1;
+}
 
 static void indent(cpgen_out_t *out, int depth)
 {
     for (int i = 0; i < depth; i++)
         cpgen_out_puts(out, "  ");
 }
+
+/* The element's leading comment, as `//` lines (protoc keeps the text
+ * after the slashes, so this gives back what was written). */
+static void comment(const ctx_t *cx, const path_t *at, int depth)
+{
+    const Google__Protobuf__SourceCodeInfo__Location *l = locate(cx, at);
+    if (l == NULL || l->leading_comments == NULL)
+        return;
+    const char *p = l->leading_comments;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        indent(cx->out, depth);
+        cpgen_out_printf(cx->out, "//%.*s\n", (int)len, p);
+        p += len + (nl ? 1 : 0);
+    }
+}
+
+/* Items of one scope sorted into source order. */
+typedef struct item {
+    int kind; /* order when lines are unknown */
+    size_t index;
+    int32_t line;
+} item_t;
+
+static void sort_items(item_t *items, size_t n)
+{
+    /* Insertion sort: stable, and scopes are small. */
+    for (size_t i = 1; i < n; i++) {
+        item_t x = items[i];
+        size_t j = i;
+        while (j > 0 && items[j - 1].line > x.line && x.line >= 0) {
+            items[j] = items[j - 1];
+            j--;
+        }
+        items[j] = x;
+    }
+}
+
+/* ---- messages ------------------------------------------------------- */
 
 static const char *type_of(const field_t *f)
 {
@@ -156,9 +244,13 @@ static void emit_default(cpgen_out_t *out, const field_t *f)
         cpgen_out_puts(out, f->default_value);
 }
 
-static void emit_field(cpgen_out_t *out, const message_t *m, const field_t *f, bool proto3,
+static void emit_field(const ctx_t *cx, const message_t *m, const path_t *mpath, size_t fi,
                        bool in_oneof, int depth)
 {
+    cpgen_out_t *out = cx->out;
+    const field_t *f = m->field[fi];
+    path_t at = child(mpath, 2, (int32_t)fi);
+    comment(cx, &at, depth);
     indent(out, depth);
     const message_t *entry = map_entry_of(m, f);
     if (entry != NULL && entry->n_field == 2) {
@@ -171,7 +263,7 @@ static void emit_field(cpgen_out_t *out, const message_t *m, const field_t *f, b
                 label = "repeated ";
             else if ((int)f->label == LABEL_REQUIRED)
                 label = "required ";
-            else if (!proto3 || f->proto3_optional)
+            else if (!cx->proto3 || f->proto3_optional)
                 label = "optional ";
         }
         cpgen_out_printf(out, "%s%s %s = %d", label, type_of(f), f->name, f->number);
@@ -195,8 +287,10 @@ static void emit_field(cpgen_out_t *out, const message_t *m, const field_t *f, b
     cpgen_out_puts(out, first ? ";\n" : "];\n");
 }
 
-static void emit_enum(cpgen_out_t *out, const enum_t *e, int depth)
+static void emit_enum(const ctx_t *cx, const enum_t *e, const path_t *at, int depth)
 {
+    cpgen_out_t *out = cx->out;
+    comment(cx, at, depth);
     indent(out, depth);
     cpgen_out_printf(out, "enum %s {\n", e->name);
     if (e->options && e->options->has_allow_alias) {
@@ -206,6 +300,8 @@ static void emit_enum(cpgen_out_t *out, const enum_t *e, int depth)
     }
     for (size_t i = 0; i < e->n_value; i++) {
         const Google__Protobuf__EnumValueDescriptorProto *v = e->value[i];
+        path_t vat = child(at, 2, (int32_t)i);
+        comment(cx, &vat, depth + 1);
         indent(out, depth + 1);
         bool dep = v->options && v->options->has_deprecated && v->options->deprecated;
         cpgen_out_printf(out, "%s = %d%s;\n", v->name, v->number, dep ? " [deprecated = true]" : "");
@@ -214,9 +310,13 @@ static void emit_enum(cpgen_out_t *out, const enum_t *e, int depth)
     cpgen_out_puts(out, "}\n");
 }
 
-static int emit_message(cpgen_out_t *out, const message_t *m, bool proto3, int depth,
+enum { ITEM_ENUM, ITEM_MESSAGE, ITEM_FIELD, ITEM_SERVICE };
+
+static int emit_message(const ctx_t *cx, const message_t *m, const path_t *at, int depth,
                         const char **why)
 {
+    cpgen_out_t *out = cx->out;
+    comment(cx, at, depth);
     indent(out, depth);
     cpgen_out_printf(out, "message %s {\n", m->name);
     const Google__Protobuf__MessageOptions *mo = m->options;
@@ -227,23 +327,46 @@ static int emit_message(cpgen_out_t *out, const message_t *m, bool proto3, int d
     bool first = true;
     pbc_options(out, mo ? &mo->base : NULL, "pb_c_msg", message_options, "  option ", ";\n",
                 &first);
-    for (size_t i = 0; i < m->n_enum_type; i++)
-        emit_enum(out, m->enum_type[i], depth + 1);
+
+    size_t n = m->n_enum_type + m->n_nested_type + m->n_field, k = 0;
+    item_t *items = cpgen_xcalloc(n, sizeof *items);
+    for (size_t i = 0; i < m->n_enum_type; i++) {
+        path_t p = child(at, 4, (int32_t)i);
+        items[k++] = (item_t){ ITEM_ENUM, i, line_of(cx, &p) };
+    }
     for (size_t i = 0; i < m->n_nested_type; i++) {
-        const message_t *n = m->nested_type[i];
-        if (n->options && n->options->map_entry)
+        if (m->nested_type[i]->options && m->nested_type[i]->options->map_entry)
             continue; /* written as the map<K, V> field */
-        if (emit_message(out, n, proto3, depth + 1, why) != 0)
-            return -1;
+        path_t p = child(at, 3, (int32_t)i);
+        items[k++] = (item_t){ ITEM_MESSAGE, i, line_of(cx, &p) };
     }
     for (size_t i = 0; i < m->n_field; i++) {
+        path_t p = child(at, 2, (int32_t)i);
+        items[k++] = (item_t){ ITEM_FIELD, i, line_of(cx, &p) };
+    }
+    sort_items(items, k);
+
+    int rc = 0;
+    for (size_t it = 0; it < k && rc == 0; it++) {
+        size_t i = items[it].index;
+        if (items[it].kind == ITEM_ENUM) {
+            path_t p = child(at, 4, (int32_t)i);
+            emit_enum(cx, m->enum_type[i], &p, depth + 1);
+            continue;
+        }
+        if (items[it].kind == ITEM_MESSAGE) {
+            path_t p = child(at, 3, (int32_t)i);
+            rc = emit_message(cx, m->nested_type[i], &p, depth + 1, why);
+            continue;
+        }
         const field_t *f = m->field[i];
         if ((int)f->type == TYPE_GROUP) {
             *why = "groups are not supported";
-            return -1;
+            rc = -1;
+            break;
         }
         if (!f->has_oneof_index || f->proto3_optional) {
-            emit_field(out, m, f, proto3, false, depth + 1);
+            emit_field(cx, m, at, i, false, depth + 1);
             continue;
         }
         /* A real oneof: written whole at its first member. */
@@ -252,24 +375,44 @@ static int emit_message(cpgen_out_t *out, const message_t *m, bool proto3, int d
             seen = m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index;
         if (seen)
             continue;
+        path_t op = child(at, 8, f->oneof_index);
+        comment(cx, &op, depth + 1);
         indent(out, depth + 1);
         cpgen_out_printf(out, "oneof %s {\n", m->oneof_decl[f->oneof_index]->name);
         for (size_t j = i; j < m->n_field; j++)
             if (m->field[j]->has_oneof_index && m->field[j]->oneof_index == f->oneof_index &&
                 !m->field[j]->proto3_optional)
-                emit_field(out, m, m->field[j], proto3, true, depth + 2);
+                emit_field(cx, m, at, j, true, depth + 2);
         indent(out, depth + 1);
         cpgen_out_puts(out, "}\n");
     }
+    free(items);
     indent(out, depth);
     cpgen_out_puts(out, "}\n");
-    return 0;
+    return rc;
+}
+
+static void emit_service(const ctx_t *cx, const Google__Protobuf__ServiceDescriptorProto *s,
+                         const path_t *at)
+{
+    cpgen_out_t *out = cx->out;
+    comment(cx, at, 0);
+    cpgen_out_printf(out, "service %s {\n", s->name);
+    for (size_t j = 0; j < s->n_method; j++) {
+        const Google__Protobuf__MethodDescriptorProto *r = s->method[j];
+        path_t rp = child(at, 2, (int32_t)j);
+        comment(cx, &rp, 1);
+        cpgen_out_printf(out, "  rpc %s (%s%s) returns (%s%s);\n", r->name,
+                         r->client_streaming ? "stream " : "", r->input_type,
+                         r->server_streaming ? "stream " : "", r->output_type);
+    }
+    cpgen_out_puts(out, "}\n");
 }
 
 int cpgen_proto_text(const file_t *fd, cpgen_out_t *out, const char **why)
 {
-    bool proto3 = fd->syntax && strcmp(fd->syntax, "proto3") == 0;
-    cpgen_out_printf(out, "syntax = \"%s\";\n", proto3 ? "proto3" : "proto2");
+    ctx_t cx = { fd->source_code_info, out, fd->syntax && strcmp(fd->syntax, "proto3") == 0 };
+    cpgen_out_printf(out, "syntax = \"%s\";\n", cx.proto3 ? "proto3" : "proto2");
     if (fd->package && fd->package[0])
         cpgen_out_printf(out, "package %s;\n", fd->package);
     for (size_t i = 0; i < fd->n_dependency; i++) {
@@ -289,21 +432,37 @@ int cpgen_proto_text(const file_t *fd, cpgen_out_t *out, const char **why)
                                                       : "SPEED");
     bool first = true;
     pbc_options(out, fo ? &fo->base : NULL, "pb_c_file", file_options, "option ", ";\n", &first);
-    for (size_t i = 0; i < fd->n_enum_type; i++)
-        emit_enum(out, fd->enum_type[i], 0);
-    for (size_t i = 0; i < fd->n_message_type; i++)
-        if (emit_message(out, fd->message_type[i], proto3, 0, why) != 0)
-            return -1;
-    for (size_t i = 0; i < fd->n_service; i++) {
-        const Google__Protobuf__ServiceDescriptorProto *s = fd->service[i];
-        cpgen_out_printf(out, "service %s {\n", s->name);
-        for (size_t j = 0; j < s->n_method; j++) {
-            const Google__Protobuf__MethodDescriptorProto *r = s->method[j];
-            cpgen_out_printf(out, "  rpc %s (%s%s) returns (%s%s);\n", r->name,
-                             r->client_streaming ? "stream " : "", r->input_type,
-                             r->server_streaming ? "stream " : "", r->output_type);
-        }
-        cpgen_out_puts(out, "}\n");
+
+    path_t root = { { 0 }, 0 };
+    size_t n = fd->n_enum_type + fd->n_message_type + fd->n_service, k = 0;
+    item_t *items = cpgen_xcalloc(n, sizeof *items);
+    for (size_t i = 0; i < fd->n_enum_type; i++) {
+        path_t p = child(&root, 5, (int32_t)i);
+        items[k++] = (item_t){ ITEM_ENUM, i, line_of(&cx, &p) };
     }
-    return 0;
+    for (size_t i = 0; i < fd->n_message_type; i++) {
+        path_t p = child(&root, 4, (int32_t)i);
+        items[k++] = (item_t){ ITEM_MESSAGE, i, line_of(&cx, &p) };
+    }
+    for (size_t i = 0; i < fd->n_service; i++) {
+        path_t p = child(&root, 6, (int32_t)i);
+        items[k++] = (item_t){ ITEM_SERVICE, i, line_of(&cx, &p) };
+    }
+    sort_items(items, k);
+    int rc = 0;
+    for (size_t it = 0; it < k && rc == 0; it++) {
+        size_t i = items[it].index;
+        if (items[it].kind == ITEM_ENUM) {
+            path_t p = child(&root, 5, (int32_t)i);
+            emit_enum(&cx, fd->enum_type[i], &p, 0);
+        } else if (items[it].kind == ITEM_MESSAGE) {
+            path_t p = child(&root, 4, (int32_t)i);
+            rc = emit_message(&cx, fd->message_type[i], &p, 0, why);
+        } else {
+            path_t p = child(&root, 6, (int32_t)i);
+            emit_service(&cx, fd->service[i], &p);
+        }
+    }
+    free(items);
+    return rc;
 }

@@ -8,8 +8,11 @@
  * defaults, and the options that change generated C: optimize_for, packed,
  * deprecated, allow_alias, and protobuf-c's (pb_c_file), (pb_c_msg) and
  * (pb_c_field) options (read from the options' unknown fields, number
- * 1019). Dropped: comments, reserved names and ranges, extension ranges,
- * extensions, and every other option.
+ * 1019), and, from source_code_info (protoc sends it for the files to
+ * generate), the source order of declarations and their leading comments.
+ * Dropped: trailing comments, reserved names and ranges, extension ranges,
+ * extensions, and every other option. A string default holding a NUL byte
+ * arrives cut at the NUL (libprotobuf-c's `char *` default_value).
  */
 #ifndef CPGEN_PROTO_TEXT_H
 #define CPGEN_PROTO_TEXT_H

@@ -224,12 +224,15 @@ static void fix_msg_names(cpgen_actor_msg_t *am, const cpidl_message_t *m)
 }
 
 /* The `on` handlers, rpcs and routes of an actor, for emit_actor.c. */
-static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
+static const cpgen_message_t *message_ref(builder_t *b, const cpidl_message_t *ast);
+
+static void fill_actor(builder_t *b, cpgen_actor_t *model, const cpidl_actor_t *a)
 {
     for (size_t i = 0; i < a->n_handlers; i++) {
         const cpidl_message_t *m = a->handlers[i]->message;
         cpgen_actor_add_on(model, c_package(m->file), scoped_name(m->full_name, m->file->package));
         fix_msg_names(&model->on[model->n_on - 1], m);
+        message_ref(b, m); /* its pack rules, for the stubs (emit_file.c) */
     }
     for (size_t i = 0; i < a->n_methods; i++) {
         const cpidl_method_t *r = a->methods[i];
@@ -239,6 +242,8 @@ static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
                             scoped_name(r->output->full_name, sp));
         fix_msg_names(&model->rpcs[model->n_rpcs - 1].request, r->input);
         fix_msg_names(&model->rpcs[model->n_rpcs - 1].response, r->output);
+        message_ref(b, r->input);
+        message_ref(b, r->output);
     }
     for (size_t i = 0; i < a->n_routes; i++)
         cpgen_actor_add_route(model, a->routes[i]->path);
@@ -509,7 +514,7 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
             model->names.lower = lower;
             model->names.upper = upper;
         }
-        fill_actor(&file->actors[i], a);
+        fill_actor(&b, &file->actors[i], a);
     }
     map_close(&b.types);
     return file;

@@ -418,6 +418,12 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         cpgen_field_t *f = &m->fields[i];
         f->name = cpgen_xstrdup(af->name);
         f->member = member_name(af->name);
+        /* "base" is kept clear of the ProtobufCMessage member, unless
+         * base_field_name renamed that (then it is protoc-c's `base`). */
+        if (m->base && strcmp(f->member, "base_") == 0) {
+            free(f->member);
+            f->member = cpgen_xstrdup("base");
+        }
         f->number = af->number;
         f->label = map_label(af->label);
         /* protoc-c labels proto3 oneof members NONE (their presence is the

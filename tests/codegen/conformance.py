@@ -11,8 +11,10 @@ For every .proto in CORPUS_DIR and every Debian google/protobuf/*.proto:
   - conformance/walk.c, linked once with each output, prints every field of
     every message, enum and service descriptor (and each message's INIT
     state): the two printouts must be equal;
+  - conformance/api_use.c, a program written against protoc-c's generated
+    API for the corpus, builds and passes with each output;
   - with PLUGIN, protoc --cproc_out=protoc-c:DIR writes the same files as
-    cproc-gen (banner line aside).
+    cproc-gen (banner line and comments aside).
 CFLAGS are the strict flags cproc-gen's output must compile with.
 """
 import difflib
@@ -154,6 +156,16 @@ def main():
         diff = list(difflib.unified_diff(dumps[0].splitlines(), dumps[1].splitlines(),
                                          "protoc-c", "cproc-gen", lineterm="", n=2))
         failures.append("descriptors differ:\n" + "\n".join(diff[:200]))
+
+    # The same user program, written for protoc-c's API, against both.
+    for tag, root, objs in (("a", a, objs_a), ("b", b, objs_b)):
+        exe = os.path.join(work, "api-" + tag)
+        run(cc + ["-std=gnu11", "-w", "-I", root, "-o", exe,
+                  os.path.join(HERE, "conformance", "api_use.c")]
+            + sorted(objs.values()) + ["-lprotobuf-c"])
+        out = subprocess.run([exe], capture_output=True, text=True)
+        if out.returncode != 0:
+            failures.append("api_use.c against %s: %s" % (root, out.stdout.strip()))
 
     print("%d inputs, %d descriptors walked, %d lines compared"
           % (len(inputs(corpus)), len(decls), len(dumps[0].splitlines())))

@@ -78,6 +78,10 @@ meson)
   expect_ok env -u LD_LIBRARY_PATH "$work/b/app"
   ;;
 make)
+  # The uninstalled .pc (meson-uninstalled/) names the public headers.
+  uninstalled=$(PKG_CONFIG_PATH=$build/meson-uninstalled pkg-config --cflags cproc)
+  case " $uninstalled " in *" -I$src/runtime/include "*) ;;
+    *) fail "cproc-uninstalled.pc lacks -I$src/runtime/include: $uninstalled" ;; esac
   install_cproc
   copy_demo "$work/proj"
   cp "$src/tests/consumers/make/Makefile" "$work/proj/"
@@ -89,6 +93,10 @@ make)
   expect_ok "$work/proj/messages_only"
   ;;
 cmake)
+  # The uninstalled .pc (meson-uninstalled/) names the public headers.
+  uninstalled=$(PKG_CONFIG_PATH=$build/meson-uninstalled pkg-config --cflags cproc)
+  case " $uninstalled " in *" -I$src/runtime/include "*) ;;
+    *) fail "cproc-uninstalled.pc lacks -I$src/runtime/include: $uninstalled" ;; esac
   install_cproc
   copy_demo "$work/proj"
   cp "$src/tests/consumers/cmake/CMakeLists.txt" "$work/proj/"

@@ -9,37 +9,6 @@
 
 #include "basic3.pb-cproc.h"
 
-static inline size_t golden__basic3__httprequest__header_lines_entry__get_packed_size(const Golden__Basic3__HTTPRequest__HeaderLinesEntry *message)
-{
-    assert(message->base.descriptor == &golden__basic3__httprequest__header_lines_entry__descriptor);
-    return protobuf_c_message_get_packed_size((const ProtobufCMessage *)message);
-}
-
-static inline size_t golden__basic3__httprequest__header_lines_entry__pack(const Golden__Basic3__HTTPRequest__HeaderLinesEntry *message, uint8_t *out)
-{
-    assert(message->base.descriptor == &golden__basic3__httprequest__header_lines_entry__descriptor);
-    return protobuf_c_message_pack((const ProtobufCMessage *)message, out);
-}
-
-static inline size_t golden__basic3__httprequest__header_lines_entry__pack_to_buffer(const Golden__Basic3__HTTPRequest__HeaderLinesEntry *message, ProtobufCBuffer *buffer)
-{
-    assert(message->base.descriptor == &golden__basic3__httprequest__header_lines_entry__descriptor);
-    return protobuf_c_message_pack_to_buffer((const ProtobufCMessage *)message, buffer);
-}
-
-static inline Golden__Basic3__HTTPRequest__HeaderLinesEntry *golden__basic3__httprequest__header_lines_entry__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)
-{
-    return (Golden__Basic3__HTTPRequest__HeaderLinesEntry *)protobuf_c_message_unpack(&golden__basic3__httprequest__header_lines_entry__descriptor, allocator, len, data);
-}
-
-static inline void golden__basic3__httprequest__header_lines_entry__free_unpacked(Golden__Basic3__HTTPRequest__HeaderLinesEntry *message, ProtobufCAllocator *allocator)
-{
-    if (!message)
-        return;
-    assert(message->base.descriptor == &golden__basic3__httprequest__header_lines_entry__descriptor);
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)message, allocator);
-}
-
 #include <stdlib.h>
 
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */

@@ -40,37 +40,6 @@ static inline void golden__kitchen__sink__tap__free_unpacked(Golden__Kitchen__Si
     protobuf_c_message_free_unpacked((ProtobufCMessage *)message, allocator);
 }
 
-static inline size_t golden__kitchen__sink__named_taps_entry__get_packed_size(const Golden__Kitchen__Sink__NamedTapsEntry *message)
-{
-    assert(message->base.descriptor == &golden__kitchen__sink__named_taps_entry__descriptor);
-    return protobuf_c_message_get_packed_size((const ProtobufCMessage *)message);
-}
-
-static inline size_t golden__kitchen__sink__named_taps_entry__pack(const Golden__Kitchen__Sink__NamedTapsEntry *message, uint8_t *out)
-{
-    assert(message->base.descriptor == &golden__kitchen__sink__named_taps_entry__descriptor);
-    return protobuf_c_message_pack((const ProtobufCMessage *)message, out);
-}
-
-static inline size_t golden__kitchen__sink__named_taps_entry__pack_to_buffer(const Golden__Kitchen__Sink__NamedTapsEntry *message, ProtobufCBuffer *buffer)
-{
-    assert(message->base.descriptor == &golden__kitchen__sink__named_taps_entry__descriptor);
-    return protobuf_c_message_pack_to_buffer((const ProtobufCMessage *)message, buffer);
-}
-
-static inline Golden__Kitchen__Sink__NamedTapsEntry *golden__kitchen__sink__named_taps_entry__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)
-{
-    return (Golden__Kitchen__Sink__NamedTapsEntry *)protobuf_c_message_unpack(&golden__kitchen__sink__named_taps_entry__descriptor, allocator, len, data);
-}
-
-static inline void golden__kitchen__sink__named_taps_entry__free_unpacked(Golden__Kitchen__Sink__NamedTapsEntry *message, ProtobufCAllocator *allocator)
-{
-    if (!message)
-        return;
-    assert(message->base.descriptor == &golden__kitchen__sink__named_taps_entry__descriptor);
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)message, allocator);
-}
-
 #include <stdlib.h>
 
 /* ---- cproc helpers for golden.kitchen.Sink ---- */

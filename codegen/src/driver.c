@@ -54,19 +54,37 @@ static void deps_add(cpgen_deps_t *deps, char *path)
     deps->paths[deps->n++] = path;
 }
 
+/* `path` relative to `dir` if it lies inside it, else NULL. Both are
+ * compared as written and, failing that, as real paths (so "-I ./src"
+ * finds "src/x.proto"). */
+static char *relative_to(const char *dir, const char *path)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (strcmp(dir, ".") == 0 && path[0] != '/' && strncmp(path, "../", 3) != 0)
+        return cpgen_xstrdup(strncmp(path, "./", 2) == 0 ? path + 2 : path);
+    if (strncmp(path, dir, len) == 0 && path[len] == '/')
+        return cpgen_xstrdup(path + len + 1);
+    char *rdir = realpath(dir, NULL), *rpath = realpath(path, NULL), *rel = NULL;
+    if (rdir && rpath) {
+        size_t rlen = strlen(rdir);
+        if (strncmp(rpath, rdir, rlen) == 0 && rpath[rlen] == '/')
+            rel = cpgen_xstrdup(rpath + rlen + 1);
+    }
+    free(rdir);
+    free(rpath);
+    return rel;
+}
+
 /* protoc's name of an input file: its path relative to the first -I
  * directory that holds it, else its base name. */
 static char *proto_name(const cpgen_options_t *opts, const char *input)
 {
     for (size_t i = 0; i < opts->n_include_dirs; i++) {
-        const char *dir = opts->include_dirs[i];
-        size_t len = strlen(dir);
-        while (len > 1 && dir[len - 1] == '/')
-            len--;
-        if (strcmp(dir, ".") == 0 && input[0] != '/' && strncmp(input, "../", 3) != 0)
-            return cpgen_xstrdup(strncmp(input, "./", 2) == 0 ? input + 2 : input);
-        if (strncmp(input, dir, len) == 0 && input[len] == '/')
-            return cpgen_xstrdup(input + len + 1);
+        char *rel = relative_to(opts->include_dirs[i], input);
+        if (rel)
+            return rel;
     }
     const char *slash = strrchr(input, '/');
     return cpgen_xstrdup(slash ? slash + 1 : input);

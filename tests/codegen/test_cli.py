@@ -103,6 +103,15 @@ def test_protoc_c_mode_writes_pb_c_files_under_their_proto_path(tmp):
         assert '#include "sub/ping.pb-c.h"' in f.read()
 
 
+def test_protoc_c_mode_finds_the_proto_path_through_dot_slash(tmp):
+    os.makedirs(os.path.join(tmp, "src", "sub"))
+    write(os.path.join(tmp, "src", "sub", "ping.proto"), GOOD)
+    os.mkdir(os.path.join(tmp, "out"))
+    r = run("--protoc-c", "-I", "./src/", "-o", "out", "src/sub/ping.proto", cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(os.path.join(tmp, "out", "sub"))) == ["ping.pb-c.c", "ping.pb-c.h"]
+
+
 def test_no_generate_option_writes_nothing(tmp):
     path = os.path.join(tmp, "quiet.proto")
     write(path, 'syntax = "proto2";\nimport "protobuf-c/protobuf-c.proto";\n'

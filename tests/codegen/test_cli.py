@@ -200,7 +200,7 @@ def main():
     global GEN
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    GEN = sys.argv[1]
+    GEN = os.path.abspath(sys.argv[1])
     failures = 0
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     for name, fn in tests:

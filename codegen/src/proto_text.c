@@ -207,6 +207,58 @@ static void sort_items(item_t *items, size_t n)
     }
 }
 
+/* ---- shape checks (protoc always sends these; a hand-made request may not) */
+
+static bool valid_message(const message_t *m)
+{
+    if (m->name == NULL)
+        return false;
+    for (size_t i = 0; i < m->n_field; i++) {
+        const field_t *f = m->field[i];
+        if (f->name == NULL || (f->has_oneof_index && (f->oneof_index < 0 ||
+                                                       (size_t)f->oneof_index >= m->n_oneof_decl)))
+            return false;
+        if (((int)f->type == TYPE_MESSAGE || (int)f->type == TYPE_ENUM) && f->type_name == NULL)
+            return false;
+    }
+    for (size_t i = 0; i < m->n_oneof_decl; i++)
+        if (m->oneof_decl[i]->name == NULL)
+            return false;
+    for (size_t i = 0; i < m->n_nested_type; i++)
+        if (!valid_message(m->nested_type[i]))
+            return false;
+    for (size_t i = 0; i < m->n_enum_type; i++)
+        if (m->enum_type[i]->name == NULL)
+            return false;
+    return true;
+}
+
+static bool valid_file(const file_t *fd)
+{
+    for (size_t i = 0; i < fd->n_message_type; i++)
+        if (!valid_message(fd->message_type[i]))
+            return false;
+    for (size_t i = 0; i < fd->n_enum_type; i++) {
+        if (fd->enum_type[i]->name == NULL)
+            return false;
+        for (size_t j = 0; j < fd->enum_type[i]->n_value; j++)
+            if (fd->enum_type[i]->value[j]->name == NULL)
+                return false;
+    }
+    for (size_t i = 0; i < fd->n_service; i++) {
+        const Google__Protobuf__ServiceDescriptorProto *s = fd->service[i];
+        if (s->name == NULL)
+            return false;
+        for (size_t j = 0; j < s->n_method; j++)
+            if (!s->method[j]->name || !s->method[j]->input_type || !s->method[j]->output_type)
+                return false;
+    }
+    for (size_t i = 0; i < fd->n_dependency; i++)
+        if (fd->dependency[i] == NULL)
+            return false;
+    return true;
+}
+
 /* ---- messages ------------------------------------------------------- */
 
 static const char *type_of(const field_t *f)
@@ -411,6 +463,10 @@ static void emit_service(const ctx_t *cx, const Google__Protobuf__ServiceDescrip
 
 int cpgen_proto_text(const file_t *fd, cpgen_out_t *out, const char **why)
 {
+    if (!valid_file(fd)) {
+        *why = "malformed FileDescriptorProto (a name or an index is missing)";
+        return -1;
+    }
     ctx_t cx = { fd->source_code_info, out, fd->syntax && strcmp(fd->syntax, "proto3") == 0 };
     cpgen_out_printf(out, "syntax = \"%s\";\n", cx.proto3 ? "proto3" : "proto2");
     if (fd->package && fd->package[0])

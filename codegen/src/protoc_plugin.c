@@ -72,6 +72,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* A name protoc could have made: relative, no "..", not empty. */
+static bool safe_name(const char *name)
+{
+    return name[0] != '\0' && name[0] != '/' && strstr(name, "..") == NULL;
+}
+
 /* Run the request; fills `res` (files or error). Returns 0 unless the
  * plugin itself failed (then nothing useful can be sent). */
 static int run(const request_t *req, const char *tmp, response_t *res, cpgen_out_t *err)
@@ -88,11 +94,14 @@ static int run(const request_t *req, const char *tmp, response_t *res, cpgen_out
         cpgen_out_t text;
         cpgen_out_init(&text);
         const char *why = NULL;
-        char *path = cpgen_xasprintf("%s/%s", src, fd->name);
-        if (strstr(fd->name, "..") != NULL || fd->name[0] == '/') {
-            cpgen_out_printf(err, "%s: file name outside the proto path", fd->name);
+        if (fd->name == NULL || !safe_name(fd->name)) {
+            cpgen_out_printf(err, "%s: file name outside the proto path",
+                             fd->name ? fd->name : "(no name)");
             rc = -1;
-        } else if (cpgen_proto_text(fd, &text, &why) != 0) {
+            break;
+        }
+        char *path = cpgen_xasprintf("%s/%s", src, fd->name);
+        if (cpgen_proto_text(fd, &text, &why) != 0) {
             cpgen_out_printf(err, "%s: %s", fd->name, why);
             rc = -1;
         } else if (write_text(path, &text) != 0) {
@@ -109,6 +118,12 @@ static int run(const request_t *req, const char *tmp, response_t *res, cpgen_out
     cpgen_layout_t layout = { true, !messages_only };
     cpgen_deps_t deps = { NULL, 0 }, outputs = { NULL, 0 };
     for (size_t i = 0; rc == 0 && i < req->n_file_to_generate; i++) {
+        if (!safe_name(req->file_to_generate[i])) {
+            cpgen_out_printf(err, "%s: file name outside the proto path",
+                             req->file_to_generate[i]);
+            rc = -1;
+            break;
+        }
         char *input = cpgen_xasprintf("%s/%s", src, req->file_to_generate[i]);
         if (cpgen_generate(&opts, input, out, &layout, &deps, &outputs) != 0) {
             cpgen_out_printf(err, "%s: cproc-gen failed (see the messages above)",

@@ -62,6 +62,42 @@ def test_proto3_optional_is_accepted(tmp):
         assert "protobuf_c_boolean has_a;" in f.read()
 
 
+def request_reply(req):
+    from google.protobuf.compiler import plugin_pb2
+    r = subprocess.run([PLUGIN], input=req.SerializeToString(), capture_output=True)
+    assert r.returncode == 0, r.stderr
+    res = plugin_pb2.CodeGeneratorResponse()
+    res.ParseFromString(r.stdout)
+    return res
+
+
+def test_malformed_request_gets_an_error_response(tmp):
+    from google.protobuf.compiler import plugin_pb2
+    req = plugin_pb2.CodeGeneratorRequest()
+    req.file_to_generate.append("x.proto")
+    f = req.proto_file.add()
+    f.name = "x.proto"
+    m = f.message_type.add()
+    m.name = "M"
+    fld = m.field.add()
+    fld.name = "a"
+    fld.number = 1
+    fld.type = fld.TYPE_INT32
+    fld.label = fld.LABEL_OPTIONAL
+    fld.oneof_index = 5  # no such oneof
+    res = request_reply(req)
+    assert "malformed" in res.error and len(res.file) == 0, res
+
+
+def test_file_names_outside_the_proto_path_are_refused(tmp):
+    from google.protobuf.compiler import plugin_pb2
+    req = plugin_pb2.CodeGeneratorRequest()
+    req.file_to_generate.append("../evil.proto")
+    req.proto_file.add().name = "../evil.proto"
+    res = request_reply(req)
+    assert "outside the proto path" in res.error and len(res.file) == 0, res
+
+
 def main():
     global PLUGIN
     if len(sys.argv) != 2:

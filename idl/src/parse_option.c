@@ -81,6 +81,25 @@ static const char *const *known_for(opt_kind_t k, const char **what)
     return known_none;
 }
 
+/* google.protobuf.FileOptions and the other *Options of descriptor.proto,
+ * written fully qualified or not (inside package google.protobuf). */
+bool cpidl_p_is_descriptor_options(const char *name)
+{
+    static const char *const names[] = {
+        "FileOptions",  "MessageOptions", "FieldOptions",   "OneofOptions",
+        "EnumOptions",  "EnumValueOptions", "ServiceOptions", "MethodOptions",
+        "ExtensionRangeOptions", NULL,
+    };
+    if (name[0] == '.')
+        name++;
+    if (strncmp(name, "google.protobuf.", 16) == 0)
+        name += 16;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 /* protobuf-c's own options (protobuf-c/protobuf-c.proto), which
  * cproc-gen reads by name. */
 static bool is_pbc_option(const char *name)

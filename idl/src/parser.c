@@ -394,25 +394,6 @@ static bool parse_oneof(parser_t *p, msg_build_t *b)
     return cpidl_p_expect_sym(p, '}');
 }
 
-/* google.protobuf.FileOptions and the other *Options of descriptor.proto,
- * written fully qualified or not (inside package google.protobuf). */
-static bool is_descriptor_options(const char *name)
-{
-    static const char *const names[] = {
-        "FileOptions",  "MessageOptions", "FieldOptions",   "OneofOptions",
-        "EnumOptions",  "EnumValueOptions", "ServiceOptions", "MethodOptions",
-        "ExtensionRangeOptions", NULL,
-    };
-    if (name[0] == '.')
-        name++;
-    if (strncmp(name, "google.protobuf.", 16) == 0)
-        name += 16;
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strcmp(name, names[i]) == 0)
-            return true;
-    return false;
-}
-
 /* `extend Foo { ... }`: parsed only far enough to skip it. */
 static bool parse_extend(parser_t *p)
 {
@@ -430,7 +411,7 @@ static bool parse_extend(parser_t *p)
      * (protobuf-c's pb_c_file/pb_c_msg/pb_c_field among them) are declared;
      * the options themselves are kept by name on each node, so such an
      * extend is skipped silently. Any other extension is not supported. */
-    if (!is_descriptor_options(name))
+    if (!cpidl_p_is_descriptor_options(name))
         cpidl_warning(p->ctx, pos, "extensions are not supported; 'extend %s' is ignored", name);
     size_t depth = 0;
     do {

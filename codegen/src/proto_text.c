@@ -286,14 +286,17 @@ static const message_t *map_entry_of(const message_t *m, const field_t *f)
     return NULL;
 }
 
+/* default_value is read as bytes (codegen/meson.build marks it
+ * string_as_bytes), so a string default keeps its NUL bytes. */
 static void emit_default(cpgen_out_t *out, const field_t *f)
 {
+    const ProtobufCBinaryData *d = &f->default_value;
     if ((int)f->type == TYPE_STRING)
-        put_quoted(out, (const uint8_t *)f->default_value, strlen(f->default_value));
+        put_quoted(out, d->data, d->len);
     else if ((int)f->type == TYPE_BYTES) /* protoc gives bytes defaults C-escaped */
-        cpgen_out_printf(out, "\"%s\"", f->default_value);
+        cpgen_out_printf(out, "\"%.*s\"", (int)d->len, (const char *)d->data);
     else
-        cpgen_out_puts(out, f->default_value);
+        cpgen_out_printf(out, "%.*s", (int)d->len, (const char *)d->data);
 }
 
 static void emit_field(const ctx_t *cx, const message_t *m, const path_t *mpath, size_t fi,
@@ -322,7 +325,7 @@ static void emit_field(const ctx_t *cx, const message_t *m, const path_t *mpath,
     }
     bool first = true;
     const Google__Protobuf__FieldOptions *o = f->options;
-    if (f->default_value != NULL) {
+    if (f->has_default_value) {
         cpgen_out_puts(out, " [default = ");
         emit_default(out, f);
         first = false;

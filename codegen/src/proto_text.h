@@ -11,8 +11,7 @@
  * 1019), and, from source_code_info (protoc sends it for the files to
  * generate), the source order of declarations and their leading comments.
  * Dropped: trailing comments, reserved names and ranges, extension ranges,
- * extensions, and every other option. A string default holding a NUL byte
- * arrives cut at the NUL (libprotobuf-c's `char *` default_value).
+ * extensions, and every other option.
  */
 #ifndef CPGEN_PROTO_TEXT_H
 #define CPGEN_PROTO_TEXT_H

@@ -17,8 +17,8 @@
 
 #include "core/node.h"
 #include "cproc/error.h"
-#include "transport/server.h"
 #include "transport/limits.h"
+#include "transport/server.h"
 #include "transport/stream.h"
 #include "transport/timeouts.h"
 #include "transport/transport_internal.h"

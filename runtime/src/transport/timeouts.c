@@ -42,7 +42,7 @@ cp__conn_verdict_t cp__conn_clock_check(cp__conn_clock_t *k, const cp__conn_view
         }
         return expired(k->body_since, now, l->body_ms) ? CP__CONN_TIMEOUT_BODY : CP__CONN_OK;
     }
-    if (v->waiting || k->carried_message)
+    if (v->waiting || k->carried_message || (!k->carried_request && !v->crowded))
         return CP__CONN_OK;
     return expired(k->active, now, l->idle_ms) ? CP__CONN_TIMEOUT_IDLE : CP__CONN_OK;
 }

@@ -21,7 +21,9 @@
 #include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/server.h"
+#include "transport/limits.h"
 #include "transport/stream.h"
+#include "transport/timeouts.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
@@ -39,6 +41,7 @@ struct cp__inconn {
     uint16_t peer_port;
     cp__http_slot_t *slots_head, *slots_tail;
     cp__wire_sender_cache_t sender;
+    cp__conn_clock_t clock; /* timeouts and backpressure (timeouts.h) */
 };
 
 static void conn_close(cp__inconn_t *c);
@@ -61,6 +64,21 @@ static void conn_maybe_close(cp__inconn_t *c)
         conn_close(c);
 }
 
+/* Backpressure: a client that does not read its answers is not read
+ * either once CPROC_MAX_ANSWER_BYTES wait for it; reading resumes when
+ * everything queued has been written. */
+static void conn_pause_if_backlogged(cp__inconn_t *c)
+{
+    if (c->closing || c->clock.paused || c->close_when_flushed)
+        return;
+    if (c->st.pending.len + c->st.wire.len <= cp__limits.answer_bytes)
+        return;
+    cp__stream_stop(&c->st);
+    c->clock.paused = true;
+    c->clock.paused_since = uv_now(cp__loop());
+    atomic_fetch_add(&cp__limits_stats.reads_paused, 1);
+}
+
 static void conn_flush(cp__inconn_t *c)
 {
     if (c->closing)
@@ -70,15 +88,23 @@ static void conn_flush(cp__inconn_t *c)
         return;
     }
     conn_maybe_close(c);
+    conn_pause_if_backlogged(c);
 }
 
 static void conn_drained(cp__stream_t *st, int status)
 {
     cp__inconn_t *c = (cp__inconn_t *)st;
-    if (status < 0)
+    if (status < 0) {
         conn_close(c);
-    else
-        conn_maybe_close(c);
+        return;
+    }
+    cp__conn_clock_activity(&c->clock, uv_now(cp__loop()), cp__http_decoder_mid_request(&c->dec));
+    conn_maybe_close(c);
+    if (c->clock.paused && !c->closing && !c->close_when_flushed) {
+        c->clock.paused = false;
+        if (cp__stream_resume(&c->st))
+            conn_close(c);
+    }
 }
 
 static void conn_close(cp__inconn_t *c)
@@ -211,6 +237,7 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     void *body = cp__http_request_take_body(req, &len);
     int rc = cp__deliver_message(id, id_len, name, name_len, &from, body, len);
     if (rc == 0) {
+        c->clock.carried_message = true;
         atomic_fetch_add(&T.messages_received, 1);
         conn_answer(c, 202, NULL, NULL, 0, close);
     } else {
@@ -222,6 +249,8 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
 static int on_request(void *arg, cp__http_request_t *req)
 {
     cp__inconn_t *c = arg;
+    /* The next request's clock starts with the read that begins it. */
+    c->clock.in_req = false;
     if (cp__wire_is_message(req)) {
         deliver(c, req);
     } else {
@@ -243,6 +272,7 @@ static void conn_data(cp__stream_t *st, const char *data, size_t n)
     c->in_read = true;
     int rc = cp__http_decoder_feed(&c->dec, data, n);
     c->in_read = false;
+    cp__conn_clock_activity(&c->clock, uv_now(cp__loop()), cp__http_decoder_mid_request(&c->dec));
     if (rc) {
         cp__stream_stop(&c->st);
         if (c->dec.error_status) {
@@ -271,6 +301,45 @@ static void conn_end(cp__stream_t *st, int status)
         conn_flush(c);
 }
 
+/* The cap keeps CPROC_RESERVED_CONNECTIONS of its connections for nodes
+ * this node sends to or links to, so a client holding idle sockets cannot
+ * lock them out. Call after counting the new connection. */
+static bool conn_admitted(uint32_t ip)
+{
+    if (T.inbound > T.cfg.max_connections)
+        return false;
+    if (T.inbound + cp__limits.reserved_connections <= T.cfg.max_connections)
+        return true;
+    return cp__peer_known_ip(ip);
+}
+
+/* The server's half of the sweep: closes connections whose timeout ran
+ * out. */
+void cp__server_sweep(uint64_t now)
+{
+    for (cp__inconn_t *c = T.conns, *next; c; c = next) {
+        next = c->next;
+        if (c->closing)
+            continue;
+        cp__conn_view_t v = {
+            .handshaking = cp__stream_handshaking(&c->st),
+            .mid_request = cp__http_decoder_mid_request(&c->dec),
+            .body_len = c->dec.body.len,
+            .waiting = c->slots_head != NULL,
+        };
+        cp__conn_verdict_t verdict = cp__conn_clock_check(&c->clock, &v, &cp__limits, now);
+        if (verdict != CP__CONN_OK) {
+            cp__conn_clock_count(verdict);
+            conn_close(c);
+            continue;
+        }
+        /* A quiet connection gives back a burst's buffers. */
+        if (c->out.len == 0 && c->out.cap > CP__STREAM_KEEP_BYTES)
+            cp__buf_close(&c->out);
+        cp__stream_trim(&c->st);
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     if (status < 0)
@@ -285,6 +354,7 @@ static void on_connection(uv_stream_t *server, int status)
     c->st.on_closed = conn_closed;
     cp__buf_init(&c->out);
     cp__http_decoder_init(&c->dec, &T.cfg.limits, on_request, c);
+    cp__conn_clock_init(&c->clock, uv_now(cp__loop()));
     c->next = T.conns;
     if (T.conns)
         T.conns->pprev = &c->next;
@@ -299,8 +369,9 @@ static void on_connection(uv_stream_t *server, int status)
     int len = sizeof ss;
     if (uv_tcp_getpeername(&c->st.tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
         c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
-    if (T.inbound > T.cfg.max_connections) {
+    if (!conn_admitted(c->peer_ip)) {
         static const char msg[] = "too many connections";
+        atomic_fetch_add(&cp__limits_stats.connections_refused, 1);
         conn_answer(c, 503, "Content-Type: text/plain\r\n", msg, sizeof msg - 1, true);
         conn_flush(c);
         return;

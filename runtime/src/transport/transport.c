@@ -19,6 +19,7 @@
 #include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/http_internal.h"
+#include "transport/limits.h"
 #include "transport/tls.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
@@ -78,12 +79,17 @@ static size_t bucket_of(uint32_t ip, uint16_t port)
 static cp__peer_t *peer_get(uint32_t ip, uint16_t port)
 {
     size_t b = bucket_of(ip, port);
-    for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next)
-        if (p->ip == ip && p->port == port)
+    for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next) {
+        if (p->ip == ip && p->port == port) {
+            p->epoch = cp__peer_epoch;
             return p;
+        }
+    }
     cp__peer_t *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    atomic_fetch_add(&cp__peers_live, 1);
+    p->epoch = cp__peer_epoch;
     p->ip = ip;
     p->port = port;
     cp__buf_init(&p->pending);
@@ -123,14 +129,20 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     if (c->out_msgs)
         atomic_fetch_add(&T.messages_dropped, c->out_msgs);
     cp__stream_close(&c->st);
-    if (!lost)
+    if (!lost) {
+        pthread_mutex_lock(&T.mu);
+        p->inflight = 0;
+        pthread_mutex_unlock(&T.mu);
         return;
+    }
     pthread_mutex_lock(&T.mu);
     size_t dropped = p->pending_msgs;
-    p->pending.len = 0;
+    cp__buf_close(&p->pending); /* a dropped queue gives its memory back */
     p->pending_msgs = 0;
+    p->inflight = 0;
     p->linked = false; /* its linkers are told now; a new link reconnects */
     pthread_mutex_unlock(&T.mu);
+    cp__buf_close(&p->spare);
     atomic_fetch_add(&T.messages_dropped, dropped);
     atomic_fetch_add(&T.connections_lost, 1);
     cp__node_lost(p->ip, p->port);
@@ -164,7 +176,11 @@ static void outconn_drained(cp__stream_t *st, int status)
         return;
     }
     atomic_fetch_add(&T.messages_sent, msgs);
-    peer_kick(c->peer);
+    cp__peer_t *p = c->peer;
+    pthread_mutex_lock(&T.mu);
+    p->inflight = 0;
+    pthread_mutex_unlock(&T.mu);
+    peer_kick(p);
 }
 
 static void outconn_connected(uv_connect_t *req, int status)
@@ -195,7 +211,7 @@ static void peer_connect(cp__peer_t *p)
     cp__outconn_t *c = calloc(1, sizeof *c);
     if (!c) {
         pthread_mutex_lock(&T.mu);
-        p->pending.len = 0;
+        cp__buf_close(&p->pending);
         p->pending_msgs = 0;
         pthread_mutex_unlock(&T.mu);
         cp__node_lost(p->ip, p->port);
@@ -246,6 +262,7 @@ static void peer_kick(cp__peer_t *p)
     size_t bytes = p->spare.len;
     size_t msgs = p->pending_msgs;
     p->pending_msgs = 0;
+    p->inflight = bytes;
     pthread_mutex_unlock(&T.mu);
     if (bytes == 0)
         return;
@@ -316,6 +333,8 @@ void cp__transport_warn(const char *fmt, ...)
 static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
 {
     int rc = cp__transport_config_read(&T.cfg, err);
+    if (!rc)
+        rc = cp__limits_read(T.cfg.max_connections, err);
     if (rc)
         return rc;
     char tls_err[CP__TLS_ERRLEN] = "";
@@ -341,6 +360,16 @@ static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
         T.tls = NULL;
         return rc;
     }
+    if (cp__limits_start()) {
+        cp__server_quiesce();
+        cp__server_fini();
+        uv_close((uv_handle_t *)&T.wake, NULL);
+        uv_close((uv_handle_t *)&warn_timer, NULL);
+        cp__tls_context_free(T.tls);
+        T.tls = NULL;
+        snprintf(err, CP__START_ERRLEN, "cannot start the transport's timer");
+        return CP_EIO;
+    }
     atomic_store(&T.messages_from_mismatch, 0);
     pthread_mutex_lock(&wake_mu);
     wake_open = true;
@@ -363,6 +392,7 @@ static void tcp_quiesce(void)
     pthread_mutex_unlock(&T.mu);
     if (!was)
         return;
+    cp__limits_stop();
     cp__server_quiesce();
     /* A sender past T.mu may still be about to wake the loop. */
     pthread_mutex_lock(&wake_mu);
@@ -475,10 +505,8 @@ static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name
     cp__peer_t *p = peer_get(to->ip, to->port);
     if (!p)
         rc = CP_ENOMEM;
-    else if (enc)
-        rc = cp__buf_append(&p->pending, enc->data, enc->len);
     else
-        rc = cp__wire_encode_message(&p->pending, from, to, name, body, len);
+        rc = cp__peer_encode(p, enc, from, to, name, body, len);
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;

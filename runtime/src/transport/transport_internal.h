@@ -27,8 +27,9 @@
 
 typedef struct cp__outconn cp__outconn_t;
 
-/* A peer node we send to, one per ip:port, kept until the transport stops
- * so that pointers to it stay valid across threads. */
+/* A peer node we send to, one per ip:port. Forgotten (freed) by the sweep
+ * on the loop thread once it has no traffic and no link: peer.c says why
+ * that is safe for senders on other threads. */
 typedef struct cp__peer {
     struct cp__peer *hash_next;
     struct cp__peer *dirty_next;
@@ -40,6 +41,8 @@ typedef struct cp__peer {
     bool dirty;  /* on the dirty list */
     bool relink; /* close and reopen the connection */
     bool linked; /* someone linked a process at this address */
+    uint64_t epoch;  /* cp__peer_epoch when a send or link last touched it */
+    size_t inflight; /* bytes handed to the connection, not yet written */
     /* Loop thread only: */
     cp__outconn_t *conn; /* NULL when disconnected */
     cp__buf_t spare;     /* rotates with pending so writes allocate nothing */

@@ -205,7 +205,7 @@ static void test_missing_certificate_names_the_file(void **state)
     setenv("LIBPROCESS_SSL_ENABLED", "true", 1);
     setenv("LIBPROCESS_SSL_CERT_FILE", "/nonexistent/cproc-cert.pem", 1);
     setenv("LIBPROCESS_SSL_KEY_FILE", "/nonexistent/cproc-key.pem", 1);
-    expect_start_error(CP_EINVAL, "TLS: cannot read the TLS certificate "
+    expect_start_error(CP_EINVAL, "cannot read the TLS certificate "
                                   "'/nonexistent/cproc-cert.pem' (LIBPROCESS_SSL_CERT_FILE): "
                                   "No such file or directory");
 }

@@ -215,12 +215,14 @@ static int context_setup(SSL_CTX *c, const cp__tls_config_t *cfg, bool verify, c
         check_readable(cfg->ca_file, "CA file", "LIBPROCESS_SSL_CA_FILE", err))
         return CP_EINVAL;
     if (SSL_CTX_use_certificate_chain_file(c, cfg->cert_file) != 1) {
-        set_err(err, "cannot load the TLS certificate '%s': %s", cfg->cert_file,
+        set_err(err, "cannot load the TLS certificate '%s' (LIBPROCESS_SSL_CERT_FILE): %s",
+                cfg->cert_file,
                 ossl_reason(rbuf, sizeof rbuf));
         return CP_EINVAL;
     }
     if (SSL_CTX_use_PrivateKey_file(c, cfg->key_file, SSL_FILETYPE_PEM) != 1) {
-        set_err(err, "cannot load the TLS private key '%s' (for '%s'): %s", cfg->key_file, cfg->cert_file,
+        set_err(err, "cannot load the TLS private key '%s' (LIBPROCESS_SSL_KEY_FILE, for '%s'): %s",
+                cfg->key_file, cfg->cert_file,
                 ossl_reason(rbuf, sizeof rbuf));
         return CP_EINVAL;
     }

@@ -341,7 +341,7 @@ static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
     T.tls = NULL;
     rc = cp__tls_context_new_from_env(&T.tls, tls_err);
     if (rc) {
-        snprintf(err, CP__START_ERRLEN, "TLS: %s", tls_err);
+        snprintf(err, CP__START_ERRLEN, "%s", tls_err);
         return rc;
     }
     if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {

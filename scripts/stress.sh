@@ -14,8 +14,8 @@ rounds=${1:-${STRESS_ROUNDS:-20}}
 
 # The suites in which threads meet: futures across threads, processes,
 # dispatch, the loop and clock, remote nodes, TLS.
-suites=(test_future_threads test_future test_process test_dispatch test_loop test_clock
-        test_collect test_tls test_remote test_tls_nodes)
+suites=(test_future_threads test_future test_process test_dispatch test_loop test_clock test_sched
+        test_collect test_tls test_node_safety test_limits test_remote test_tls_nodes)
 
 hogs=()
 stop_hogs() {

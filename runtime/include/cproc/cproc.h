@@ -20,6 +20,7 @@
 #include "cproc/queue.h"
 #include "cproc/runtime.h"
 #include "cproc/sequence.h"
+#include "cproc/subprocess.h"
 #include "cproc/testing.h"
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "async/async_internal.h"
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
@@ -86,6 +87,7 @@ static void close_cb(uv_handle_t *h, void *arg)
 static void loop_shutdown(void *arg)
 {
     cp__transport_stop();
+    cp__subprocess_loop_shutdown();
     uv_walk(&cp__rt.loop, close_cb, NULL);
 }
 

@@ -12,6 +12,7 @@
 #include "cproc/log.h"
 #include "cproc/loop.h"
 #include "cproc/message.h"
+#include "cproc/metrics.h"
 #include "cproc/mutex.h"
 #include "cproc/pid.h"
 #include "cproc/pipe.h"

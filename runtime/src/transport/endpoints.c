@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cproc/error.h"
+#include "metrics/metrics_http.h"
 #include "transport/endpoints.h"
 #include "transport/http_internal.h"
 #include "transport/routes.h"
@@ -86,6 +87,10 @@ static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
 
 void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
 {
+    /* /metrics/snapshot, /metrics/prometheus, /system/stats.json and
+     * /logging/toggle: the metrics library (runtime/src/metrics/). */
+    if (cp__metrics_http_serve(s, req) == 0)
+        return;
     if (path_is(req, "/metrics/snapshot")) {
         cp__buf_t b;
         cp__buf_init(&b);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "metrics/metrics_http.h"
 
 static const char *python, *check_script;
 
@@ -367,6 +368,65 @@ static void test_system_stats_and_logging_toggle(void **state)
     cp_clock_resume();
 }
 
+static void nothing(cp_process_t *self, void *args)
+{
+}
+
+static void test_processes_lists_pending_events_like_libprocess(void **state)
+{
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("inbox", NULL, NULL, &pid), 0);
+    gate = cp_promise_new(NULL);
+    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    cp_future_t *f = cp__processes_snapshot(UINT64_MAX); /* queued behind busy */
+    cp_upid_t from;
+    cp_upid_make("sender", 0x7f000001, 1, &from);
+    assert_int_equal(cp_send(&from, &pid, "hello.World", "x", 1), 0);
+    assert_int_equal(cp_send(&from, &pid, "quo\"te", NULL, 0), 0);
+    cp_dispatch(&pid, nothing, NULL, 0, NULL);
+    cp_promise_set(gate, NULL);
+    const char *j = json_of(f);
+    assert_non_null(strstr(j, "{\"id\":\"inbox\",\"events\":[{\"type\":\"MESSAGE\","
+                              "\"name\":\"hello.World\"},{\"type\":\"MESSAGE\",\"name\":"
+                              "\"quo\\\"te\"},{\"type\":\"DISPATCH\"}],\"state\":\""));
+    assert_non_null(strstr(j, "\"handled\":"));
+    assert_null(strstr(j, "busy"));
+    cp_future_unref(f);
+    cp_promise_free(gate);
+}
+
+static void test_processes_lists_a_busy_process_after_the_timeout(void **state)
+{
+    cp_clock_pause();
+    cp_upid_t pid;
+    cp_process_spawn("stuck", NULL, NULL, &pid);
+    cp_process_spawn("idle", NULL, NULL, NULL);
+    gate = cp_promise_new(NULL);
+    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    cp_future_t *f = cp__processes_snapshot(CP_NS_PER_SEC);
+    cp_clock_advance(CP_NS_PER_SEC);
+    const char *j = json_of(f);
+    assert_non_null(strstr(j, "{\"id\":\"idle\",\"events\":[],\"state\":\"BLOCKED\","));
+    assert_non_null(strstr(j, "{\"id\":\"stuck\",\"events\":[],\"state\":"));
+    assert_non_null(strstr(j, ",\"busy\":true}]"));
+    cp_future_unref(f);
+    cp_promise_set(gate, NULL);
+    cp_promise_free(gate);
+    cp_clock_resume();
+}
+
+static void test_http_processes_and_bad_timeout(void **state)
+{
+    cp_process_spawn("visible", NULL, NULL, NULL);
+    char *a = get("/__processes__");
+    assert_non_null(strstr(a, "HTTP/1.1 200"));
+    assert_non_null(strstr(a, "[{\"id\":\"visible\",\"events\":[],\"state\":"));
+    free(a);
+    a = get("/__processes__?timeout=-1secs");
+    assert_non_null(strstr(a, "HTTP/1.1 400"));
+    free(a);
+}
+
 int main(int argc, char **argv)
 {
     python = argc > 1 ? argv[1] : "/usr/bin/python3";
@@ -383,6 +443,9 @@ int main(int argc, char **argv)
         T(test_http_snapshot_and_timeout_parameter),
         T(test_prometheus_text_parses_with_a_real_parser),
         T(test_system_stats_and_logging_toggle),
+        T(test_processes_lists_pending_events_like_libprocess),
+        T(test_processes_lists_a_busy_process_after_the_timeout),
+        T(test_http_processes_and_bad_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

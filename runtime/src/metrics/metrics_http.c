@@ -38,7 +38,7 @@ static bool path_is(const cp__http_request_t *req, const char *p)
 
 typedef struct pending {
     cp__http_slot_t *slot;
-    cp_metrics_format_t format;
+    const char *type; /* Content-Type */
     cp_future_t *f;
 } pending_t;
 
@@ -47,10 +47,7 @@ static void reply_on_loop(void *arg)
     pending_t *p = arg;
     if (cp_future_is_ready(p->f)) {
         const char *text = cp_future_value(p->f);
-        answer(p->slot, 200,
-               p->format == CP_METRICS_PROMETHEUS ? "text/plain; version=0.0.4; charset=utf-8"
-                                                  : "application/json",
-               text, strlen(text));
+        answer(p->slot, 200, p->type, text, strlen(text));
     } else {
         answer_text(p->slot, 500, "metrics snapshot failed");
     }
@@ -74,31 +71,55 @@ static void snapshot_done(cp_future_t *f, void *arg)
     }
 }
 
-static void serve_snapshot(cp__http_slot_t *s, const cp__http_request_t *req,
-                           cp_metrics_format_t format)
+/* Reads the `timeout` parameter; answers 400 and returns false when bad. */
+static bool timeout_param(cp__http_slot_t *s, const cp__http_request_t *req, uint64_t *timeout)
 {
-    uint64_t timeout = UINT64_MAX;
     const char *v;
     size_t vlen;
     if (cp__query_get(req->query, req->query_len, "timeout", &v, &vlen) &&
-        cp__duration_parse(v, vlen, &timeout) != 0) {
+        cp__duration_parse(v, vlen, timeout) != 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "Invalid timeout '%.*s': expected a duration like 5secs",
                  (int)(vlen > 64 ? 64 : vlen), v);
         answer_text(s, 400, msg);
-        return;
+        return false;
     }
-    pending_t *p = calloc(1, sizeof *p);
-    cp_future_t *f = p ? cp_metrics_snapshot(timeout, format) : NULL;
-    if (!f) {
-        free(p);
+    return true;
+}
+
+/* Answers with f's text once it completes. Takes f. */
+static void answer_later(cp__http_slot_t *s, cp_future_t *f, const char *type)
+{
+    pending_t *p = f ? calloc(1, sizeof *p) : NULL;
+    if (!p) {
+        cp_future_unref(f);
         answer_text(s, 500, "out of memory");
         return;
     }
     p->slot = s;
-    p->format = format;
+    p->type = type;
     cp_future_on_any(f, snapshot_done, p, free);
     cp_future_unref(f);
+}
+
+static void serve_snapshot(cp__http_slot_t *s, const cp__http_request_t *req,
+                           cp_metrics_format_t format)
+{
+    uint64_t timeout = UINT64_MAX;
+    if (timeout_param(s, req, &timeout))
+        answer_later(s, cp_metrics_snapshot(timeout, format),
+                     format == CP_METRICS_PROMETHEUS ? "text/plain; version=0.0.4; charset=utf-8"
+                                                     : "application/json");
+}
+
+/* A busy process must not hold the answer forever. */
+#define PROCESSES_TIMEOUT_NS (5 * CP_NS_PER_SEC)
+
+static void serve_processes(cp__http_slot_t *s, const cp__http_request_t *req)
+{
+    uint64_t timeout = PROCESSES_TIMEOUT_NS;
+    if (timeout_param(s, req, &timeout))
+        answer_later(s, cp__processes_snapshot(timeout), "application/json");
 }
 
 /* ---- /system/stats.json ------------------------------------------------ */
@@ -214,6 +235,8 @@ int cp__metrics_http_serve(cp__http_slot_t *s, const cp__http_request_t *req)
         serve_system(s);
     else if (path_is(req, "/logging/toggle"))
         serve_toggle(s, req);
+    else if (path_is(req, "/__processes__"))
+        serve_processes(s, req);
     else
         return CP_ENOENT;
     return 0;

@@ -69,7 +69,8 @@ static bool path_is(const cp__http_request_t *req, const char *p)
     return req->path_len == n && memcmp(req->path, p, n) == 0;
 }
 
-static const char builtin_help[] = "/__processes__\n/help\n/metrics/snapshot\n";
+static const char builtin_help[] = "/__processes__\n/help\n/logging/toggle\n/metrics/prometheus\n"
+                                   "/metrics/snapshot\n/system/stats.json\n";
 
 static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
 {

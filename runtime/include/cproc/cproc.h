@@ -11,6 +11,7 @@
 #include "cproc/http.h"
 #include "cproc/log.h"
 #include "cproc/loop.h"
+#include "cproc/mailbox.h"
 #include "cproc/message.h"
 #include "cproc/metrics.h"
 #include "cproc/mutex.h"

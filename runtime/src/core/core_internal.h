@@ -107,6 +107,12 @@ struct cp_process {
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
+    /* Bounded mailbox (mailbox.c): bound 0 means unbounded; set at spawn
+     * before the process is published. */
+    uint32_t mb_bound;
+    uint8_t mb_policy;
+    _Atomic uint32_t mb_queued;
+    _Atomic uint64_t mb_rejected, mb_dropped;
 };
 
 /* ---- runtime context ------------------------------------------------ */
@@ -243,7 +249,13 @@ void cp__process_terminate_all(void);
 /* ---- scheduling (sched.c) -------------------------------------------- */
 /* Queues ev on p (takes ownership of ev). Runs filters first unless
  * `filtered` is already done. Returns 0 (queued or dropped by a filter). */
-void cp__enqueue(struct cp_process *p, cp__event_t *ev);
+/* Queues ev for p. Returns 0 (also when a filter dropped it), or
+ * CP_ETOOBIG when p's bounded mailbox refused it (ev dropped). */
+int cp__enqueue(struct cp_process *p, cp__event_t *ev);
+/* Bounded mailboxes (mailbox.c). */
+void cp__mailbox_init(struct cp_process *p);
+int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev);
+bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
 int cp__sched_start(unsigned n);
 void cp__sched_stop(void);

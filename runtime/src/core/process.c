@@ -354,6 +354,7 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     p->handlers = NULL;
     p->unhandled = 0;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
+    cp__mailbox_init(p);
     uint32_t g;
     do
         g = atomic_fetch_add(&next_gen, 1) + 1;

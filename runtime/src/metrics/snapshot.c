@@ -11,6 +11,7 @@
 #include "cproc/clock.h"
 #include "cproc/dispatch.h"
 #include "cproc/error.h"
+#include "cproc/mailbox.h"
 #include "cproc/runtime.h"
 #include "metrics/format.h"
 #include "metrics/metrics_internal.h"
@@ -93,6 +94,18 @@ static void format(snap_t *s, bool runtime)
               "Time the snapshot waited for the event-loop thread, in milliseconds");
         gauge(&f, "runtime/worker_threads", (double)cp_runtime_num_workers(),
               "Worker threads running processes");
+        cp__fam_t *x = cp__fams_add(&f, "runtime/mailbox_rejected", 24,
+                                    "Events refused by full bounded mailboxes", CP__FAM_COUNTER);
+        if (x) {
+            x->has_value = true;
+            x->value = (double)cp_mailbox_rejected_total();
+        }
+        x = cp__fams_add(&f, "runtime/mailbox_dropped", 23,
+                         "Oldest events dropped by drop-oldest mailboxes", CP__FAM_COUNTER);
+        if (x) {
+            x->has_value = true;
+            x->value = (double)cp_mailbox_dropped_total();
+        }
     }
     cp__system_t sys;
     if (cp__system_read(&sys) == 0) {

@@ -1,0 +1,99 @@
+/* Bounded mailboxes: admission at enqueue (reject policy) and dropping
+ * at dequeue (drop-oldest policy, the only place the oldest event can be
+ * taken out of a multi-producer queue). Only processes with a bound pay
+ * for the count. */
+#include "core/core_internal.h"
+#include "cproc/error.h"
+#include "cproc/mailbox.h"
+
+/* The bound for the process being spawned by this thread: how
+ * cp_process_spawn_bounded() hands it to cp_process_spawn(), which sets it
+ * before the process is published (cp__mailbox_init). */
+static _Thread_local struct {
+    uint32_t bound;
+    uint8_t policy;
+} spawn_bound;
+
+/* Totals over all processes, for the metrics. */
+static _Atomic uint64_t rejected_total, dropped_total;
+
+static bool exempt(const cp__event_t *ev)
+{
+    return ev->kind == CP__EV_TERMINATE || ev->kind == CP__EV_EXITED;
+}
+
+void cp__mailbox_init(struct cp_process *p)
+{
+    p->mb_bound = spawn_bound.bound;
+    p->mb_policy = spawn_bound.policy;
+    atomic_store_explicit(&p->mb_queued, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->mb_rejected, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->mb_dropped, 0, memory_order_relaxed);
+}
+
+int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
+{
+    if (exempt(ev))
+        return 0;
+    uint32_t before = atomic_fetch_add_explicit(&p->mb_queued, 1, memory_order_relaxed);
+    if (p->mb_policy != CP_MAILBOX_REJECT || before < p->mb_bound)
+        return 0;
+    atomic_fetch_sub_explicit(&p->mb_queued, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->mb_rejected, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&rejected_total, 1, memory_order_relaxed);
+    if (ev->kind == CP__EV_DISPATCH_FUTURE && ev->u.d.promise)
+        cp_promise_fail(ev->u.d.promise, "mailbox full");
+    cp__event_drop(ev);
+    return CP_ETOOBIG;
+}
+
+bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev)
+{
+    if (exempt(ev))
+        return false;
+    uint32_t left = atomic_fetch_sub_explicit(&p->mb_queued, 1, memory_order_relaxed) - 1;
+    if (p->mb_policy != CP_MAILBOX_DROP_OLDEST || left < p->mb_bound)
+        return false;
+    atomic_fetch_add_explicit(&p->mb_dropped, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&dropped_total, 1, memory_order_relaxed);
+    cp__event_drop(ev);
+    return true;
+}
+
+int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *data,
+                             uint32_t bound, cp_mailbox_policy_t policy, cp_upid_t *pid)
+{
+    if (bound == 0 || bound > (UINT32_C(1) << 31) ||
+        (policy != CP_MAILBOX_REJECT && policy != CP_MAILBOX_DROP_OLDEST))
+        return CP_EINVAL;
+    spawn_bound.bound = bound;
+    spawn_bound.policy = (uint8_t)policy;
+    int rc = cp_process_spawn(id, ops, data, pid);
+    spawn_bound.bound = 0;
+    spawn_bound.policy = 0;
+    return rc;
+}
+
+int cp_mailbox_stats(const cp_upid_t *pid, cp_mailbox_stats_t *out)
+{
+    struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
+    if (!p)
+        return CP_ENOENT;
+    out->bound = p->mb_bound;
+    out->policy = (cp_mailbox_policy_t)p->mb_policy;
+    out->queued = atomic_load_explicit(&p->mb_queued, memory_order_relaxed);
+    out->rejected = atomic_load_explicit(&p->mb_rejected, memory_order_relaxed);
+    out->dropped = atomic_load_explicit(&p->mb_dropped, memory_order_relaxed);
+    cp__process_unref(p);
+    return 0;
+}
+
+uint64_t cp_mailbox_rejected_total(void)
+{
+    return atomic_load_explicit(&rejected_total, memory_order_relaxed);
+}
+
+uint64_t cp_mailbox_dropped_total(void)
+{
+    return atomic_load_explicit(&dropped_total, memory_order_relaxed);
+}

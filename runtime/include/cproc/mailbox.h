@@ -8,7 +8,8 @@
  *   cp_dispatch() and cp_send() return CP_ETOOBIG ("mailbox full", the
  *   arguments' args_free has run); cp_dispatch_future() returns a future
  *   FAILED with "mailbox full"; a message from another node is answered
- *   503 Service Unavailable (404 stays "no such process"); a cp_delay()'d
+ *   503 Service Unavailable (404 stays "no such process"; senders'
+ *   transports discard these answers today); a cp_delay()'d
  *   dispatch that finds the mailbox full is dropped. Nothing queued is lost.
  * - CP_MAILBOX_DROP_OLDEST: every event is accepted; when the process takes
  *   its next event while more than `bound` are queued, it drops the oldest

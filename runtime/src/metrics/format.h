@@ -38,7 +38,8 @@ cp__fam_t *cp__fams_add(cp__fams_t *f, const char *name, size_t name_len, const 
 void cp__fams_free(cp__fams_t *f);
 
 /* Appends the families parsed from a flat JSON object {"key":number,...}
- * (the runtime's figures) as untyped. Returns 0 or CP_EPROTO/CP_ENOMEM. */
+ * (the runtime's figures) as untyped; json[len] must be a NUL. Returns 0
+ * or CP_EPROTO/CP_ENOMEM. */
 int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len);
 
 /* libprocess's JSON: one sorted object of "name" and "name/<stat>" keys. */

@@ -88,7 +88,9 @@ static void format(snap_t *s, bool runtime)
         cp__buf_init(&rj);
         rc = cp__transport_metrics_json(&rj);
         if (!rc)
-            rc = cp__fams_from_json(&f, rj.data, rj.len);
+            rc = cp__buf_append(&rj, "", 1); /* strtod reads up to a NUL */
+        if (!rc)
+            rc = cp__fams_from_json(&f, rj.data, rj.len - 1);
         cp__buf_close(&rj);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "metrics/metrics_http.h"
 
 static int start(void **state)
 {
@@ -220,6 +221,20 @@ static void test_remote_message_to_a_full_mailbox_gets_503(void **state)
     cp_promise_free(gate);
 }
 
+static void test_processes_shows_the_mailbox(void **state)
+{
+    cp_process_spawn_bounded("shown", NULL, NULL, 3, CP_MAILBOX_DROP_OLDEST, NULL);
+    cp_process_spawn("plain", NULL, NULL, NULL);
+    cp_future_t *f = cp__processes_snapshot(UINT64_MAX);
+    CP_AWAIT_READY(f);
+    const char *j = cp_future_value(f);
+    assert_non_null(strstr(j, "{\"id\":\"shown\",\"events\":[],\"mailbox\":{\"bound\":3,"
+                              "\"policy\":\"DROP_OLDEST\",\"queued\":0,\"rejected\":0,"
+                              "\"dropped\":0},\"state\":"));
+    assert_non_null(strstr(j, "{\"id\":\"plain\",\"events\":[],\"state\":"));
+    cp_future_unref(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
@@ -228,6 +243,7 @@ int main(void)
         T(test_drop_oldest_keeps_the_newest),
         T(test_bad_bounds_and_unbounded_stats),
         T(test_remote_message_to_a_full_mailbox_gets_503),
+        T(test_processes_shows_the_mailbox),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

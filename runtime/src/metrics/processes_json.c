@@ -5,7 +5,8 @@
  * [{"id":"pong","events":[{"type":"MESSAGE","name":"pingpong.Ping"},
  *   {"type":"DISPATCH"}],"state":"BLOCKED","handled":12}, ...]
  *
- * "state" and "handled" (events run so far) are cproc's own fields. A
+ * "state" and "handled" (events run so far) are cproc's own fields, and
+ * "mailbox" for a process with a bounded mailbox (cproc/mailbox.h). A
  * process that does not answer within the timeout (it is busy) is listed
  * with "events":[] and "busy":true. */
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include "cproc/clock.h"
 #include "cproc/dispatch.h"
 #include "cproc/error.h"
+#include "cproc/mailbox.h"
 #include "cproc/runtime.h"
 #include "metrics/metrics_http.h"
 #include "transport/buf.h"
@@ -28,7 +30,7 @@ typedef struct proc {
     char *id;
     int state;
     uint64_t handled;
-    char *events; /* the JSON list, once answered (under the snapshot's mu) */
+    char *events; /* "[...]" and any extra members, once answered (under mu) */
 } proc_t;
 
 typedef struct psnap {
@@ -204,7 +206,21 @@ static cp_future_t *describe(cp_process_t *self, void *args)
     w.rc = cp__buf_append(&w.b, "[", 1);
     cp__mailbox_walk(self, one_event, &w);
     if (!w.rc)
-        w.rc = cp__buf_append(&w.b, "]", 2);
+        w.rc = cp__buf_append(&w.b, "]", 1);
+    /* A bounded mailbox: its figures beside the events (cproc's own). */
+    cp_upid_t me = cp_process_pid(self);
+    cp_mailbox_stats_t st;
+    if (!w.rc && cp_mailbox_stats(&me, &st) == 0 && st.bound) {
+        char m[192];
+        int n = snprintf(m, sizeof m,
+                         ",\"mailbox\":{\"bound\":%" PRIu32 ",\"policy\":\"%s\",\"queued\":%" PRIu32
+                         ",\"rejected\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+                         st.bound, st.policy == CP_MAILBOX_REJECT ? "REJECT" : "DROP_OLDEST",
+                         st.queued, st.rejected, st.dropped);
+        w.rc = cp__buf_append(&w.b, m, (size_t)n);
+    }
+    if (!w.rc)
+        w.rc = cp__buf_append(&w.b, "", 1);
     if (w.rc) {
         cp__buf_close(&w.b);
         return cp_future_failed("out of memory");

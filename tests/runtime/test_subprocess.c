@@ -330,5 +330,10 @@ int main(void)
     };
     cp_subprocess_options_t o = {0};
     assert_int_equal(cp_subprocess_spawn(&o, NULL), CP_EINVAL);
+    const char *tru[] = {"true", NULL};
+    cp_subprocess_options_t early = {.argv = tru};
+    cp_subprocess_t *sp = NULL;
+    assert_int_equal(cp_subprocess_spawn(&early, &sp), CP_ESTATE); /* runtime not started */
+    assert_null(sp);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

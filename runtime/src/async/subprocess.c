@@ -24,6 +24,7 @@
 #include "core/node.h"
 #include "cproc/error.h"
 #include "cproc/log.h"
+#include "cproc/runtime.h"
 #include "cproc/subprocess.h"
 
 #define READ_BUF (64 * 1024)
@@ -415,6 +416,8 @@ int cp_subprocess_spawn(const cp_subprocess_options_t *opts, cp_subprocess_t **o
     int rc = check_options(opts);
     if (rc || !out)
         return rc ? rc : CP_EINVAL;
+    if (!cp_runtime_running())
+        return CP_ESTATE; /* no loop thread to spawn on */
     cp_subprocess_t *s = calloc(1, sizeof *s);
     if (!s)
         return CP_ENOMEM;
@@ -528,6 +531,8 @@ int cp_subprocess_kill(cp_subprocess_t *s, int signum)
 {
     if (!s || signum <= 0 || signum >= NSIG)
         return CP_EINVAL;
+    if (!cp_runtime_running())
+        return CP_ESTATE;
     kill_req_t *k = malloc(sizeof *k);
     if (!k)
         return CP_ENOMEM;

@@ -88,32 +88,12 @@ static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
 
 void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
 {
-    /* /metrics/snapshot, /metrics/prometheus, /system/stats.json and
-     * /logging/toggle: the metrics library (runtime/src/metrics/). */
+    /* /metrics/snapshot, /metrics/prometheus, /system/stats.json,
+     * /logging/toggle and /__processes__: runtime/src/metrics/. */
     if (cp__metrics_http_serve(s, req) == 0)
         return;
-    if (path_is(req, "/metrics/snapshot")) {
-        cp__buf_t b;
-        cp__buf_init(&b);
-        if (cp__transport_metrics_json(&b) == 0)
-            answer(s, 200, "application/json", b.data, b.len);
-        else
-            answer(s, 500, "text/plain", "out of memory", 13);
-        cp__buf_close(&b);
-        return;
-    }
     if (path_is(req, "/help") || path_is(req, "/help/")) {
         serve_help(s, NULL, 0);
-        return;
-    }
-    if (path_is(req, "/__processes__")) {
-        cp__buf_t b;
-        cp__buf_init(&b);
-        if (cp__processes_json(&b) == 0)
-            answer(s, 200, "application/json", b.data, b.len);
-        else
-            answer(s, 500, "text/plain", "out of memory", 13);
-        cp__buf_close(&b);
         return;
     }
     /* "/<id>/help" */

@@ -61,6 +61,8 @@ def main():
         fail("runtime or system figures missing")
     if not fams["toolkit_requests"].documentation == "Requests served":
         fail("help is %r" % fams["toolkit_requests"].documentation)
+    if fams["toolkit_escaped"].documentation != "back\\slash":
+        fail("escaped help is %r" % fams["toolkit_escaped"].documentation)
 
 
 main()

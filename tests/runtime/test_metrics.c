@@ -317,6 +317,8 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     cp_upid_t pid;
     cp_process_spawn("prom", NULL, NULL, &pid);
     cp_metric_pull_gauge_new("toolkit/pulled", NULL, &pid, pull_42, NULL, NULL, NULL);
+    cp_metric_options_t slash = {.help = "back\\slash"};
+    assert_int_equal(cp_metric_new(CP_METRIC_GAUGE, "toolkit/escaped", &slash, NULL), 0);
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
@@ -326,7 +328,9 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     char *a = get("/metrics/prometheus");
     assert_non_null(strstr(a, "# HELP toolkit_requests Requests served\n"
                               "# TYPE toolkit_requests counter\ntoolkit_requests 3\n"));
+    assert_non_null(strstr(a, "# HELP toolkit_escaped back\\\\slash\n"));
     free(a);
+    cp_metrics_remove("toolkit/escaped");
     const char *names[] = {"toolkit/requests", "toolkit/queue-depth", "toolkit/latency_ms",
                            "9lives", "toolkit/pulled"};
     for (int i = 0; i < 5; i++)

@@ -258,6 +258,8 @@ static int by_pname(const void *a, const void *b)
 
 static int append_help(cp__buf_t *out, const char *text)
 {
+    if (!strpbrk(text, "\\\n"))
+        return cp__buf_append_str(out, text); /* the usual case: nothing to escape */
     int rc = 0;
     for (const char *c = text; *c && !rc; c++) {
         if (*c == '\\')

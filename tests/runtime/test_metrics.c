@@ -221,6 +221,7 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
 {
     cp_upid_t pid;
     assert_int_equal(cp_process_spawn("puller", NULL, NULL, &pid), 0);
+    assert_int_equal(cp_process_spawn("we\"ird", NULL, NULL, NULL), 0);
     double *v = malloc(sizeof *v);
     *v = 42;
     assert_int_equal(cp_metric_pull_gauge_new("toolkit/pulled", NULL, &pid, pull_in_process, v,
@@ -230,6 +231,7 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
     assert_non_null(strstr(j, "\"toolkit/pulled\":42"));
     assert_non_null(strstr(j, "\"processes/puller/count\":1"));
     assert_non_null(strstr(j, "\"runtime/event_loop_lag_ms\":"));
+    assert_non_null(strstr(j, "\"processes/we\\\"ird/count\":1,")); /* escaped */
     cp_future_unref(f);
     /* Its process gone: left out. */
     cp_process_terminate(&pid, false);

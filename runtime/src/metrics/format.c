@@ -152,6 +152,26 @@ int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+int cp__json_string(cp__buf_t *out, const char *s, size_t len)
+{
+    int rc = cp__buf_append(out, "\"", 1);
+    for (size_t i = 0; !rc && i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            char e[2] = {'\\', (char)ch};
+            rc = cp__buf_append(out, e, 2);
+        } else if (ch < 0x20 || ch == 0x7f) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", ch);
+            rc = cp__buf_append(out, e, 6);
+        } else {
+            rc = cp__buf_append(out, s + i, 1);
+        }
+    }
+    return rc ? rc : cp__buf_append(out, "\"", 1);
+}
+
+
 typedef struct kv {
     char *key; /* owned when `owned` */
     double v;
@@ -204,11 +224,12 @@ int cp__fams_json(cp__fams_t *f, cp__buf_t *out)
         rc = cp__buf_append(out, "{", 1);
     char num[64];
     for (size_t i = 0; i < k && !rc; i++) {
-        rc = cp__buf_append_str(out, i ? ",\"" : "\"");
+        /* Runtime figures carry process ids, which may hold any byte. */
+        rc = i ? cp__buf_append(out, ",", 1) : 0;
         if (!rc)
-            rc = cp__buf_append_str(out, kv[i].key);
+            rc = cp__json_string(out, kv[i].key, strlen(kv[i].key));
         if (!rc)
-            rc = cp__buf_append(out, "\":", 2);
+            rc = cp__buf_append(out, ":", 1);
         if (!rc) {
             /* JSON has no NaN or infinities. */
             if (isfinite(kv[i].v))

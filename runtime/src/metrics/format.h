@@ -48,6 +48,9 @@ int cp__fams_json(cp__fams_t *f, cp__buf_t *out);
 /* Prometheus text format 0.0.4. */
 int cp__fams_prometheus(cp__fams_t *f, cp__buf_t *out);
 
+/* Appends `len` bytes of s as a JSON string. 0 or CP_ENOMEM. */
+int cp__json_string(cp__buf_t *out, const char *s, size_t len);
+
 /* A double as JSON/Prometheus text (shortest form that reads back). */
 int cp__fmt_double(char *buf, size_t size, double v);
 

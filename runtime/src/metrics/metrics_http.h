@@ -22,9 +22,6 @@ int cp__metrics_http_serve(cp__http_slot_t *s, const cp__http_request_t *req);
  * of memory. Any thread; the runtime must be running. */
 cp_future_t *cp__processes_snapshot(uint64_t timeout_ns);
 
-/* Appends `len` bytes of s as a JSON string. 0 or CP_ENOMEM. */
-int cp__json_string(cp__buf_t *out, const char *s, size_t len);
-
 /* "5secs", "100ms", ... → ns. 0 or CP_EINVAL. */
 int cp__duration_parse(const char *text, size_t len, uint64_t *ns);
 

@@ -23,6 +23,7 @@
 #include "cproc/error.h"
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
+#include "metrics/format.h"
 #include "metrics/metrics_http.h"
 #include "transport/buf.h"
 
@@ -59,25 +60,6 @@ static void psnap_unref(void *p)
     cp_promise_free(s->promise);
     pthread_mutex_destroy(&s->mu);
     free(s);
-}
-
-int cp__json_string(cp__buf_t *out, const char *s, size_t len)
-{
-    int rc = cp__buf_append(out, "\"", 1);
-    for (size_t i = 0; !rc && i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            char e[2] = {'\\', (char)ch};
-            rc = cp__buf_append(out, e, 2);
-        } else if (ch < 0x20 || ch == 0x7f) {
-            char e[8];
-            snprintf(e, sizeof e, "\\u%04x", ch);
-            rc = cp__buf_append(out, e, 6);
-        } else {
-            rc = cp__buf_append(out, s + i, 1);
-        }
-    }
-    return rc ? rc : cp__buf_append(out, "\"", 1);
 }
 
 static const char *state_name(int s)

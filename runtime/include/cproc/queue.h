@@ -12,7 +12,9 @@
  * the queue's `free_item` when the future's last reference goes. With a
  * NULL `free_item` the queue never frees an item: the getter owns what it
  * receives (it must free it itself) and items still queued at
- * cp_queue_free() are the caller's to drain first.
+ * cp_queue_free() are the caller's to drain first; a waiting get whose
+ * future is dropped without a discard still receives (and so loses) the
+ * next item: discard it instead.
  *
  * Threads: every function is thread-safe and never blocks; a get's future
  * is completed on the thread calling the put that serves it (its callbacks

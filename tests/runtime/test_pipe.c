@@ -161,6 +161,8 @@ static void test_bounded_write_waits_for_the_reader(void **state)
     expect_chunk(r, "67890");
     expect_chunk(r, "ab");
     expect_chunk(r, "0123456789");
+    cp_future_unref(cp_pipe_write(w, "dropped", 7)); /* READY, dropped */
+    cp_future_unref(cp_pipe_write(w, "0123456789", 10)); /* waiting, dropped: no leak */
     cp_future_t *e = cp_pipe_write(w, "0123456789", 10);
     cp_pipe_reader_close(r); /* a waiting write fails */
     assert_true(cp_future_is_failed(e));

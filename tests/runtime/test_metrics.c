@@ -232,6 +232,8 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
     assert_non_null(strstr(j, "\"processes/puller/count\":1"));
     assert_non_null(strstr(j, "\"runtime/event_loop_lag_ms\":"));
     assert_non_null(strstr(j, "\"processes/we\\\"ird/count\":1,")); /* escaped */
+    assert_non_null(strstr(j, "\"processes/puller/waiting\":"));
+    assert_non_null(strstr(j, "\"runtime/processes\":"));
     cp_future_unref(f);
     /* Its process gone: left out. */
     cp_process_terminate(&pid, false);
@@ -272,6 +274,8 @@ static void test_snapshot_timeout_leaves_slow_pull_gauges_out(void **state)
     const char *j = json_of(f);
     assert_null(strstr(j, "toolkit/late"));
     assert_non_null(strstr(j, "\"toolkit/prompt\":0"));
+    /* The pull is still queued behind the busy handler. */
+    assert_non_null(strstr(j, "\"processes/sluggish/waiting\":1,"));
     cp_future_unref(f);
     cp_promise_set(gate, NULL);
     cp_promise_free(gate);

@@ -42,6 +42,10 @@ void cp__fams_free(cp__fams_t *f);
  * or CP_EPROTO/CP_ENOMEM. */
 int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len);
 
+/* Adds processes/<type>/waiting and runtime/processes (process table;
+ * any thread, the runtime running). */
+void cp__runtime_figures(cp__fams_t *f);
+
 /* libprocess's JSON: one sorted object of "name" and "name/<stat>" keys. */
 int cp__fams_json(cp__fams_t *f, cp__buf_t *out);
 

@@ -92,6 +92,7 @@ static void format(snap_t *s, bool runtime)
         if (!rc)
             rc = cp__fams_from_json(&f, rj.data, rj.len - 1);
         cp__buf_close(&rj);
+        cp__runtime_figures(&f);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");
         gauge(&f, "runtime/worker_threads", (double)cp_runtime_num_workers(),

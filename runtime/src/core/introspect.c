@@ -10,7 +10,7 @@ void cp__mailbox_walk(cp_process_t *self,
 {
     cp__event_t *ev = self->tail;
     while (ev) {
-        if (ev != &self->stub) {
+        if (ev != CP__MB_STUB(self)) {
             switch (ev->kind) {
             case CP__EV_MESSAGE:
                 fn(arg, CP__EVT_MESSAGE, ev->u.m.name, ev->u.m.name_len);

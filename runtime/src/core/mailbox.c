@@ -2,17 +2,26 @@
  * at dequeue (drop-oldest policy, the only place the oldest event can be
  * taken out of a multi-producer queue). Only processes with a bound pay
  * for the count. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/core_internal.h"
 #include "cproc/error.h"
 #include "cproc/mailbox.h"
 
-/* The bound for the process being spawned by this thread: how
- * cp_process_spawn_bounded() hands it to cp_process_spawn(), which sets it
- * before the process is published (cp__mailbox_init). */
-static _Thread_local struct {
+/* A bounded mailbox's state, apart from the process struct (whose two
+ * cache lines are full): only bounded processes pay for it. */
+struct cp__mb {
     uint32_t bound;
     uint8_t policy;
-} spawn_bound;
+    _Atomic uint32_t queued;
+    _Atomic uint64_t rejected, dropped;
+};
+
+/* The state for the process being spawned by this thread: how
+ * cp_process_spawn_bounded() hands it to cp_process_spawn(), which installs
+ * it before the process is published (cp__mailbox_init). */
+static _Thread_local struct cp__mb *spawn_mb;
 
 /* Totals over all processes, for the metrics. */
 static _Atomic uint64_t rejected_total, dropped_total;
@@ -24,22 +33,30 @@ static bool exempt(const cp__event_t *ev)
 
 void cp__mailbox_init(struct cp_process *p)
 {
-    p->mb_bound = spawn_bound.bound;
-    p->mb_policy = spawn_bound.policy;
-    atomic_store_explicit(&p->mb_queued, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->mb_rejected, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->mb_dropped, 0, memory_order_relaxed);
+    /* A pooled struct may still carry the previous process's state. */
+    free(p->mb);
+    p->mb = spawn_mb;
+    p->bounded = spawn_mb != NULL;
+    spawn_mb = NULL;
+}
+
+void cp__mailbox_fini(struct cp_process *p)
+{
+    free(p->mb);
+    p->mb = NULL;
+    p->bounded = false;
 }
 
 int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
 {
+    struct cp__mb *mb = p->mb;
     if (exempt(ev))
         return 0;
-    uint32_t before = atomic_fetch_add_explicit(&p->mb_queued, 1, memory_order_relaxed);
-    if (p->mb_policy != CP_MAILBOX_REJECT || before < p->mb_bound)
+    uint32_t before = atomic_fetch_add_explicit(&mb->queued, 1, memory_order_relaxed);
+    if (mb->policy != CP_MAILBOX_REJECT || before < mb->bound)
         return 0;
-    atomic_fetch_sub_explicit(&p->mb_queued, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->mb_rejected, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&mb->queued, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&mb->rejected, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&rejected_total, 1, memory_order_relaxed);
     if (ev->kind == CP__EV_DISPATCH_FUTURE && ev->u.d.promise)
         cp_promise_fail(ev->u.d.promise, "mailbox full");
@@ -49,12 +66,13 @@ int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
 
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev)
 {
+    struct cp__mb *mb = p->mb;
     if (exempt(ev))
         return false;
-    uint32_t left = atomic_fetch_sub_explicit(&p->mb_queued, 1, memory_order_relaxed) - 1;
-    if (p->mb_policy != CP_MAILBOX_DROP_OLDEST || left < p->mb_bound)
+    uint32_t left = atomic_fetch_sub_explicit(&mb->queued, 1, memory_order_relaxed) - 1;
+    if (mb->policy != CP_MAILBOX_DROP_OLDEST || left < mb->bound)
         return false;
-    atomic_fetch_add_explicit(&p->mb_dropped, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&mb->dropped, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&dropped_total, 1, memory_order_relaxed);
     cp__event_drop(ev);
     return true;
@@ -66,11 +84,15 @@ int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *
     if (bound == 0 || bound > (UINT32_C(1) << 31) ||
         (policy != CP_MAILBOX_REJECT && policy != CP_MAILBOX_DROP_OLDEST))
         return CP_EINVAL;
-    spawn_bound.bound = bound;
-    spawn_bound.policy = (uint8_t)policy;
+    struct cp__mb *mb = calloc(1, sizeof *mb);
+    if (!mb)
+        return CP_ENOMEM;
+    mb->bound = bound;
+    mb->policy = (uint8_t)policy;
+    spawn_mb = mb;
     int rc = cp_process_spawn(id, ops, data, pid);
-    spawn_bound.bound = 0;
-    spawn_bound.policy = 0;
+    free(spawn_mb); /* not taken: the spawn failed before installing it */
+    spawn_mb = NULL;
     return rc;
 }
 
@@ -79,11 +101,15 @@ int cp_mailbox_stats(const cp_upid_t *pid, cp_mailbox_stats_t *out)
     struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
     if (!p)
         return CP_ENOENT;
-    out->bound = p->mb_bound;
-    out->policy = (cp_mailbox_policy_t)p->mb_policy;
-    out->queued = atomic_load_explicit(&p->mb_queued, memory_order_relaxed);
-    out->rejected = atomic_load_explicit(&p->mb_rejected, memory_order_relaxed);
-    out->dropped = atomic_load_explicit(&p->mb_dropped, memory_order_relaxed);
+    struct cp__mb *mb = p->mb;
+    memset(out, 0, sizeof *out);
+    if (mb) {
+        out->bound = mb->bound;
+        out->policy = (cp_mailbox_policy_t)mb->policy;
+        out->queued = atomic_load_explicit(&mb->queued, memory_order_relaxed);
+        out->rejected = atomic_load_explicit(&mb->rejected, memory_order_relaxed);
+        out->dropped = atomic_load_explicit(&mb->dropped, memory_order_relaxed);
+    }
     cp__process_unref(p);
     return 0;
 }

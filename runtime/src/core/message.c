@@ -5,7 +5,7 @@
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
-#include "transport/transport.h"
+#include "core/transport_ops.h"
 
 int cp_process_install(cp_process_t *self, const char *name, cp_message_handler handler,
                        void *arg, cp_free_fn arg_free)
@@ -117,7 +117,7 @@ int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const 
     if (!atomic_load_explicit(&cp__rt.running, memory_order_acquire))
         return CP_ESTATE;
     if (!cp__upid_is_local(to))
-        return cp__transport_send(from ? from : &CP_UPID_NULL, to, name, body, len);
+        return cp__rt.transport->send(from ? from : &CP_UPID_NULL, to, name, body, len);
     struct cp_process *p = cp__process_lookup(to);
     if (p == NULL)
         return CP_ENOENT;

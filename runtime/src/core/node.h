@@ -37,7 +37,7 @@ int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size
  * event, as libprocess does. Call on the loop thread. */
 void cp__node_lost(uint32_t ip, uint16_t port);
 
-/* The node's advertised address (valid after cp__transport_start). */
+/* The node's advertised address (valid once the transport started). */
 void cp__node_address(uint32_t *ip, uint16_t *port);
 
 /* Calls fn for every live process: its id (not NUL-terminated), state (a

@@ -145,6 +145,25 @@ void cp__stream_stop(cp__stream_t *s)
     uv_read_stop((uv_stream_t *)&s->tcp);
 }
 
+void cp__stream_trim(cp__stream_t *s)
+{
+    if (s->closing || cp__stream_busy(s))
+        return;
+    if (s->wire.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->wire);
+    if (s->pending.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->pending);
+    if (s->plain.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->plain);
+}
+
+int cp__stream_resume(cp__stream_t *s)
+{
+    if (s->closing)
+        return CP_ECONN;
+    return uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) < 0 ? CP_EIO : 0;
+}
+
 static void closed_cb(uv_handle_t *h)
 {
     cp__stream_t *s = (cp__stream_t *)h;

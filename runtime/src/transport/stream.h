@@ -79,6 +79,18 @@ bool cp__stream_busy(const cp__stream_t *s);
 /* Stops reading. */
 void cp__stream_stop(cp__stream_t *s);
 
+/* Reads again after cp__stream_stop (the filter is not restarted).
+ * Returns 0, CP_ECONN (closing) or CP_EIO. */
+int cp__stream_resume(cp__stream_t *s);
+
+/* Buffers larger than this are given back by cp__stream_trim. */
+#define CP__STREAM_KEEP_BYTES ((size_t)64 * 1024)
+
+/* Frees the stream's buffers larger than CP__STREAM_KEEP_BYTES when
+ * nothing is queued or being written (the sweep calls it on quiet
+ * streams, so a burst's memory does not stay with an idle connection). */
+void cp__stream_trim(cp__stream_t *s);
+
 /* Closes the stream; on_closed runs when the handle is gone. Queued bytes
  * are dropped. Idempotent. */
 void cp__stream_close(cp__stream_t *s);

@@ -89,9 +89,9 @@ static void test_reject_refuses_beyond_the_bound(void **state)
     assert_int_equal(cp_dispatch(&pid, record, &one, sizeof one, NULL), 0);
     assert_int_equal(cp_dispatch(&pid, record, &two, sizeof two, NULL), 0);
     frees = 0;
-    assert_int_equal(cp_dispatch(&pid, record, &three, sizeof three, count_free), CP_ETOOBIG);
+    assert_int_equal(cp_dispatch(&pid, record, &three, sizeof three, count_free), CP_EFULL);
     assert_int_equal(frees, 1);
-    assert_int_equal(cp_send(NULL, &pid, "some.Message", "x", 1), CP_ETOOBIG);
+    assert_int_equal(cp_send(NULL, &pid, "some.Message", "x", 1), CP_EFULL);
     cp_future_t *f = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     assert_true(cp_future_is_failed(f));
     assert_string_equal(cp_future_failure(f), "mailbox full");

@@ -5,7 +5,7 @@
  * for it and not yet started, and a policy for when it is reached:
  *
  * - CP_MAILBOX_REJECT: the event that would exceed the bound is refused.
- *   cp_dispatch() and cp_send() return CP_ETOOBIG ("mailbox full", the
+ *   cp_dispatch() and cp_send() return CP_EFULL ("mailbox full", the
  *   arguments' args_free has run); cp_dispatch_future() returns a future
  *   FAILED with "mailbox full"; a message from another node is answered
  *   503 Service Unavailable (404 stays "no such process"; senders'

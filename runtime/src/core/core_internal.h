@@ -260,7 +260,7 @@ void cp__process_terminate_all(void);
 /* Queues ev on p (takes ownership of ev). Runs filters first unless
  * `filtered` is already done. Returns 0 (queued or dropped by a filter). */
 /* Queues ev for p. Returns 0 (also when a filter dropped it), or
- * CP_ETOOBIG when p's bounded mailbox refused it (ev dropped). */
+ * CP_EFULL when p's bounded mailbox refused it (ev dropped). */
 int cp__enqueue(struct cp_process *p, cp__event_t *ev);
 /* Bounded mailboxes (mailbox.c). */
 void cp__mailbox_init(struct cp_process *p);

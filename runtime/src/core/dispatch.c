@@ -57,7 +57,7 @@ int cp_dispatch(const cp_upid_t *pid, cp_dispatch_fn fn, const void *args, size_
         free_callers_args(args, size, args_free);
         return CP_ENOMEM;
     }
-    int rc = cp__enqueue(p, ev); /* CP_ETOOBIG: a bounded mailbox is full */
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
     return rc;
 }

@@ -61,7 +61,7 @@ int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
     if (ev->kind == CP__EV_DISPATCH_FUTURE && ev->u.d.promise)
         cp_promise_fail(ev->u.d.promise, "mailbox full");
     cp__event_drop(ev);
-    return CP_ETOOBIG;
+    return CP_EFULL;
 }
 
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev)

@@ -126,7 +126,7 @@ int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const 
         cp__process_unref(p);
         return CP_ENOMEM;
     }
-    int rc = cp__enqueue(p, ev); /* CP_ETOOBIG: a bounded mailbox is full */
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
     return rc;
 }
@@ -158,7 +158,7 @@ int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size
         free(body);
         return CP_ENOMEM;
     }
-    int rc = cp__enqueue(p, ev); /* CP_ETOOBIG: a bounded mailbox is full */
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
     return rc;
 }

@@ -243,7 +243,7 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     } else {
         atomic_fetch_add(&T.messages_dropped, 1);
         /* 503: the process exists but its bounded mailbox is full. */
-        conn_answer(c, rc == CP_ETOOBIG ? 503 : 404, NULL, NULL, 0, close);
+        conn_answer(c, rc == CP_EFULL ? 503 : 404, NULL, NULL, 0, close);
     }
 }
 

@@ -424,9 +424,10 @@ static void test_builtin_endpoints_list_routes_processes_and_metrics(void **stat
                  "GET /__processes__ HTTP/1.1\r\n\r\n"
                  "GET /metrics/snapshot HTTP/1.1\r\n\r\n");
     char *all = read_responses(fd, 4);
-    assert_non_null(strstr(all, "/__processes__\n/help\n/metrics/snapshot\n/echo/later\n"));
+    assert_non_null(strstr(all, "/__processes__\n/help\n/logging/toggle\n/metrics/prometheus\n"
+                                "/metrics/snapshot\n/system/stats.json\n/echo/later\n"));
     assert_non_null(strstr(all, "\r\n\r\n/echo/later\n/echo/now\n/echo/stats\n"));
-    assert_non_null(strstr(all, "{\"id\":\"echo\",\"state\":"));
+    assert_non_null(strstr(all, "{\"id\":\"echo\",\"events\":[],\"state\":"));
     /* Per process type first ("processes/..." sorts before "transport/..."). */
     const char *m = strstr(all, "\"processes/echo/count\":1,\"processes/echo/events\":");
     assert_non_null(m);

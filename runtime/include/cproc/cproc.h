@@ -11,11 +11,18 @@
 #include "cproc/http.h"
 #include "cproc/log.h"
 #include "cproc/loop.h"
+#include "cproc/mailbox.h"
 #include "cproc/message.h"
+#include "cproc/metrics.h"
+#include "cproc/mutex.h"
 #include "cproc/pid.h"
+#include "cproc/pipe.h"
 #include "cproc/process.h"
 #include "cproc/protocol.h"
+#include "cproc/queue.h"
 #include "cproc/runtime.h"
+#include "cproc/sequence.h"
+#include "cproc/subprocess.h"
 #include "cproc/testing.h"
 
 #endif

@@ -41,8 +41,9 @@ typedef void (*cp_dispatch_fn)(cp_process_t *self, void *args);
 typedef cp_future_t *(*cp_dispatch_future_fn)(cp_process_t *self, void *args);
 
 /* Queues fn(self, copy of args) in process `pid`. Returns 0; CP_ENOENT when
- * no such local process exists (args_free has then run); CP_ENOMEM; or
- * CP_ENOTSUP for a remote pid (dispatch is local only). Even after 0, the
+ * no such local process exists (args_free has then run); CP_EFULL when its
+ * bounded mailbox refused the event (args_free has run; see mailbox.h);
+ * CP_ENOMEM; or CP_ENOTSUP for a remote pid (dispatch is local only). Even after 0, the
  * event is dropped if the process terminates first. */
 int cp_dispatch(const cp_upid_t *pid, cp_dispatch_fn fn, const void *args, size_t size,
                 cp_args_free_fn args_free);

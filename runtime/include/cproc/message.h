@@ -44,7 +44,8 @@ int cp_process_install(cp_process_t *self, const char *name, cp_message_handler 
 /* Sends message `name` with `len` bytes of `body` (copied) from `from` to
  * `to`. A local `to` gets it queued (dropped if it does not exist); a
  * remote one gets it over the network. Returns 0, CP_EINVAL (empty name,
- * null to), CP_ENOENT (no such local process), CP_ENOMEM, or the transport's
+ * null to), CP_ENOENT (no such local process), CP_EFULL (a local process's
+ * bounded mailbox is full, see mailbox.h), CP_ENOMEM, or the transport's
  * error: CP_EFULL when the bytes queued for that peer address reached
  * CPROC_MAX_PEER_QUEUE_BYTES (the message is dropped and counted; see
  * docs/wire.md). Thread-safe; `from` may be the null UPID. */

@@ -98,6 +98,7 @@ struct cp_process {
     _Atomic bool inject; /* terminate ahead of the queue */
     bool initialized;
     bool dead;
+    bool bounded; /* has a mailbox bound (mb below); set before publication */
     const cp_process_ops_t *ops;
     void *data;
     cp__handler_t *handlers;
@@ -116,6 +117,8 @@ struct cp_process {
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
+    /* Bounded mailbox (mailbox.c), NULL when unbounded. */
+    struct cp__mb *mb;
 };
 
 /* The mailbox's placeholder node seen as an event: only `next` (the first
@@ -256,7 +259,14 @@ void cp__process_terminate_all(void);
 /* ---- scheduling (sched.c) -------------------------------------------- */
 /* Queues ev on p (takes ownership of ev). Runs filters first unless
  * `filtered` is already done. Returns 0 (queued or dropped by a filter). */
-void cp__enqueue(struct cp_process *p, cp__event_t *ev);
+/* Queues ev for p. Returns 0 (also when a filter dropped it), or
+ * CP_EFULL when p's bounded mailbox refused it (ev dropped). */
+int cp__enqueue(struct cp_process *p, cp__event_t *ev);
+/* Bounded mailboxes (mailbox.c). */
+void cp__mailbox_init(struct cp_process *p);
+void cp__mailbox_fini(struct cp_process *p);
+int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev);
+bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
 int cp__sched_start(unsigned n);
 void cp__sched_stop(void);

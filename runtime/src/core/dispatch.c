@@ -57,9 +57,9 @@ int cp_dispatch(const cp_upid_t *pid, cp_dispatch_fn fn, const void *args, size_
         free_callers_args(args, size, args_free);
         return CP_ENOMEM;
     }
-    cp__enqueue(p, ev);
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
-    return 0;
+    return rc;
 }
 
 cp_future_t *cp_dispatch_future(const cp_upid_t *pid, cp_dispatch_future_fn fn, const void *args,

@@ -126,9 +126,9 @@ int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const 
         cp__process_unref(p);
         return CP_ENOMEM;
     }
-    cp__enqueue(p, ev);
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
-    return 0;
+    return rc;
 }
 
 int cp_process_send(cp_process_t *self, const cp_upid_t *to, const char *name, const void *body,
@@ -158,7 +158,7 @@ int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size
         free(body);
         return CP_ENOMEM;
     }
-    cp__enqueue(p, ev);
+    int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
-    return 0;
+    return rc;
 }

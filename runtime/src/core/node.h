@@ -27,7 +27,8 @@ int cp__loop_post(void (*fn)(void *arg), void *arg);
 /* Delivers a message that arrived from the network to the local process
  * named `to_id` (`id_len` bytes, already percent-decoded). Takes ownership
  * of `body` (malloc'd, may be NULL when len is 0) in every case. Returns 0,
- * or CP_ENOENT when no such process exists (the body is freed). */
+ * CP_ENOENT when no such process exists, or CP_EFULL when its bounded
+ * mailbox refused the message (the body is freed in both cases). */
 int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size_t name_len,
                         const cp_upid_t *from, void *body, size_t len);
 

@@ -96,6 +96,7 @@ void cp__table_free(void)
         /* Events queued to dead processes after their drain. */
         if (p->tail)
             cp__mailbox_drain(p);
+        cp__mailbox_fini(p);
         free(p->id);
     }
     slab_free_all();
@@ -461,6 +462,7 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     p->handlers = NULL;
     p->unhandled = 0;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
+    cp__mailbox_init(p);
     uint32_t g;
     do
         g = atomic_fetch_add(&next_gen, 1) + 1;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "async/async_internal.h"
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
@@ -100,6 +101,7 @@ static void transport_quiesce(void)
 static void loop_shutdown(void *arg)
 {
     transport_quiesce();
+    cp__subprocess_loop_shutdown();
     cp__rt.transport->fini();
     uv_walk(&cp__rt.loop, close_cb, NULL);
 }

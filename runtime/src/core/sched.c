@@ -262,7 +262,7 @@ bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev)
     return drop;
 }
 
-void cp__enqueue(struct cp_process *p, cp__event_t *ev)
+int cp__enqueue(struct cp_process *p, cp__event_t *ev)
 {
     if (atomic_load_explicit(&cp__rt.nfilters, memory_order_acquire) > 0 &&
         ev->kind != CP__EV_TERMINATE) {
@@ -270,11 +270,17 @@ void cp__enqueue(struct cp_process *p, cp__event_t *ev)
         cp__process_fill_upid(p, &to);
         if (cp__filter_drop(&to, ev)) {
             cp__event_drop(ev);
-            return;
+            return 0;
         }
+    }
+    if (p->bounded) {
+        int rc = cp__mailbox_admit(p, ev);
+        if (rc)
+            return rc;
     }
     mb_push(p, ev);
     cp__schedule(p);
+    return 0;
 }
 
 /* ---- running a process ---------------------------------------------------- */
@@ -364,6 +370,8 @@ static void resume(worker_t *w, struct cp_process *p)
         cp__event_t *ev = mb_pop(p);
         if (ev == NULL)
             break;
+        if (p->bounded && cp__mailbox_skip(p, ev))
+            continue;
         run_event(p, ev);
     }
     /* One writer (this thread): a plain add, published for the metrics. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cproc/error.h"
+#include "metrics/metrics_http.h"
 #include "transport/endpoints.h"
 #include "transport/http_internal.h"
 #include "transport/limits.h"
@@ -80,7 +81,8 @@ static bool path_is(const cp__http_request_t *req, const char *p)
     return req->path_len == n && memcmp(req->path, p, n) == 0;
 }
 
-static const char builtin_help[] = "/__processes__\n/help\n/metrics/snapshot\n";
+static const char builtin_help[] = "/__processes__\n/help\n/logging/toggle\n/metrics/prometheus\n"
+                                   "/metrics/snapshot\n/system/stats.json\n";
 
 static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
 {
@@ -98,28 +100,12 @@ static void serve_help(cp__http_slot_t *s, const char *id, size_t id_len)
 
 void cp__http_serve(cp__http_slot_t *s, cp__http_request_t *req)
 {
-    if (path_is(req, "/metrics/snapshot")) {
-        cp__buf_t b;
-        cp__buf_init(&b);
-        if (cp__transport_metrics_json(&b) == 0)
-            answer(s, 200, "application/json", b.data, b.len);
-        else
-            answer(s, 500, "text/plain", "out of memory", 13);
-        cp__buf_close(&b);
+    /* /metrics/snapshot, /metrics/prometheus, /system/stats.json,
+     * /logging/toggle and /__processes__: runtime/src/metrics/. */
+    if (cp__metrics_http_serve(s, req) == 0)
         return;
-    }
     if (path_is(req, "/help") || path_is(req, "/help/")) {
         serve_help(s, NULL, 0);
-        return;
-    }
-    if (path_is(req, "/__processes__")) {
-        cp__buf_t b;
-        cp__buf_init(&b);
-        if (cp__processes_json(&b) == 0)
-            answer(s, 200, "application/json", b.data, b.len);
-        else
-            answer(s, 500, "text/plain", "out of memory", 13);
-        cp__buf_close(&b);
         return;
     }
     /* "/<id>/help" */

@@ -6,10 +6,6 @@
 
 #include "transport/buf.h"
 
-/* Appends [{"id":..,"state":..,"events":..,"handled":..},...] sorted by
- * id ("events": queued, 0 or 1; "handled": events run so far). */
-int cp__processes_json(cp__buf_t *out);
-
 /* Appends, for each type of live process (its id without a "(N)"
  * suffix), "processes/<type>/count" and "processes/<type>/events" (events
  * run) as JSON members in key order; *first says whether a member came

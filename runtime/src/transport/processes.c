@@ -1,4 +1,4 @@
-/* GET /__processes__: every live process as JSON, sorted by id. */
+/* The per process type figures of /metrics/snapshot (processes/<type>/...). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +60,6 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const entry_t *)a)->id, ((const entry_t *)b)->id);
 }
 
-static const char *state_name(int s)
-{
-    switch (s) {
-    case CP_PROCESS_BOTTOM: return "BOTTOM";
-    case CP_PROCESS_READY: return "READY";
-    case CP_PROCESS_BLOCKED: return "BLOCKED";
-    case CP_PROCESS_TERMINATING: return "TERMINATING";
-    default: return "UNKNOWN";
-    }
-}
-
 /* Ids may hold any byte but '@' and '/': escape what JSON needs. */
 static int append_json_string(cp__buf_t *out, const char *s)
 {
@@ -102,31 +91,6 @@ static int collect_sorted(collect_t *c)
     if (c->n > 1) /* qsort wants a valid pointer even for 0 entries */
         qsort(c->v, c->n, sizeof *c->v, by_id);
     return 0;
-}
-
-int cp__processes_json(cp__buf_t *out)
-{
-    collect_t c = {0};
-    int rc = collect_sorted(&c);
-    if (!rc)
-        rc = cp__buf_append(out, "[", 1);
-    for (size_t i = 0; !rc && i < c.n; i++) {
-        /* The mailbox keeps no count, only whether it is empty; "events"
-         * is 0 or 1 accordingly. */
-        char tail[128];
-        int n = snprintf(tail, sizeof tail,
-                         ",\"state\":\"%s\",\"events\":%d,\"handled\":%" PRIu64 "}",
-                         state_name(c.v[i].state), c.v[i].queued ? 1 : 0, c.v[i].events);
-        rc = cp__buf_append_str(out, i ? ",{\"id\":" : "{\"id\":");
-        if (!rc)
-            rc = append_json_string(out, c.v[i].id);
-        if (!rc)
-            rc = cp__buf_append(out, tail, (size_t)n);
-    }
-    if (!rc)
-        rc = cp__buf_append(out, "]", 1);
-    collect_free(&c);
-    return rc;
 }
 
 /* A process's type is its id without a generated "(N)" suffix, so that

@@ -242,7 +242,8 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
         conn_answer(c, 202, NULL, NULL, 0, close);
     } else {
         atomic_fetch_add(&T.messages_dropped, 1);
-        conn_answer(c, 404, NULL, NULL, 0, close);
+        /* 503: the process exists but its bounded mailbox is full. */
+        conn_answer(c, rc == CP_EFULL ? 503 : 404, NULL, NULL, 0, close);
     }
 }
 

@@ -1,0 +1,249 @@
+/* Bounded mailboxes: reject and drop-oldest, locally and for messages from
+ * another node (a raw HTTP sender), and their counts. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cproc/cproc.h"
+#include "metrics/metrics_http.h"
+
+static int start(void **state)
+{
+    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    setenv("LIBPROCESS_PORT", "0", 1);
+    return cp_runtime_start(NULL);
+}
+
+static int stop(void **state)
+{
+    cp_runtime_stop();
+    return 0;
+}
+
+/* Holds the process inside one handler until the gate opens. */
+static cp_promise_t *gate;
+
+static void busy(cp_process_t *self, void *args)
+{
+    cp_future_t *g = cp_promise_future(gate);
+    cp_future_wait(g, CP_TEST_TIMEOUT_NS);
+    cp_future_unref(g);
+}
+
+typedef struct rec {
+    int ran[16];
+    int n;
+} rec_t;
+
+static void record(cp_process_t *self, void *args)
+{
+    rec_t *r = cp_process_data(self);
+    r->ran[r->n++] = *(int *)args;
+}
+
+static int frees;
+
+static void count_free(void *args)
+{
+    frees++;
+}
+
+static cp_future_t *done(cp_process_t *self, void *args)
+{
+    return cp_future_ready(NULL, NULL);
+}
+
+/* Waits until `pid` has started the busy handler (nothing queued). */
+static void wait_busy(const cp_upid_t *pid)
+{
+    cp_mailbox_stats_t st;
+    for (int i = 0; i < 15000; i++) {
+        assert_int_equal(cp_mailbox_stats(pid, &st), 0);
+        if (st.queued == 0)
+            return;
+        usleep(1000);
+    }
+    fail_msg("the process never started its first event");
+}
+
+static void test_reject_refuses_beyond_the_bound(void **state)
+{
+    rec_t r = {0};
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn_bounded("full", NULL, &r, 2, CP_MAILBOX_REJECT, &pid), 0);
+    gate = cp_promise_new(NULL);
+    assert_int_equal(cp_dispatch(&pid, busy, NULL, 0, NULL), 0);
+    wait_busy(&pid);
+    int one = 1, two = 2, three = 3;
+    assert_int_equal(cp_dispatch(&pid, record, &one, sizeof one, NULL), 0);
+    assert_int_equal(cp_dispatch(&pid, record, &two, sizeof two, NULL), 0);
+    frees = 0;
+    assert_int_equal(cp_dispatch(&pid, record, &three, sizeof three, count_free), CP_EFULL);
+    assert_int_equal(frees, 1);
+    assert_int_equal(cp_send(NULL, &pid, "some.Message", "x", 1), CP_EFULL);
+    cp_future_t *f = cp_dispatch_future(&pid, done, NULL, 0, NULL);
+    assert_true(cp_future_is_failed(f));
+    assert_string_equal(cp_future_failure(f), "mailbox full");
+    cp_future_unref(f);
+    cp_mailbox_stats_t st;
+    assert_int_equal(cp_mailbox_stats(&pid, &st), 0);
+    assert_int_equal(st.bound, 2);
+    assert_int_equal(st.policy, CP_MAILBOX_REJECT);
+    assert_int_equal(st.queued, 2);
+    assert_int_equal(st.rejected, 3);
+    assert_true(cp_mailbox_rejected_total() >= 3);
+    cp_promise_set(gate, NULL);
+    f = cp_dispatch_future(&pid, done, NULL, 0, NULL); /* room again soon */
+    if (cp_future_is_failed(f)) {
+        /* It raced the two queued events: retry once they ran. */
+        cp_future_unref(f);
+        for (int i = 0; i < 15000; i++) {
+            cp_mailbox_stats(&pid, &st);
+            if (st.queued == 0)
+                break;
+            usleep(1000);
+        }
+        f = cp_dispatch_future(&pid, done, NULL, 0, NULL);
+    }
+    CP_AWAIT_READY(f);
+    cp_future_unref(f);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.ran[0], 1);
+    assert_int_equal(r.ran[1], 2);
+    /* Terminate is never refused. */
+    cp_promise_free(gate);
+    assert_int_equal(cp_process_terminate(&pid, false), 0);
+    assert_int_equal(cp_process_wait(&pid, CP_WAIT_FOREVER), 0);
+}
+
+static void test_drop_oldest_keeps_the_newest(void **state)
+{
+    rec_t r = {0};
+    cp_upid_t pid;
+    assert_int_equal(
+        cp_process_spawn_bounded("newest", NULL, &r, 2, CP_MAILBOX_DROP_OLDEST, &pid), 0);
+    gate = cp_promise_new(NULL);
+    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    wait_busy(&pid);
+    frees = 0;
+    cp_future_t *first = cp_dispatch_future(&pid, done, NULL, 0, NULL);
+    for (int i = 1; i <= 4; i++)
+        assert_int_equal(cp_dispatch(&pid, record, &i, sizeof i, count_free), 0);
+    cp_mailbox_stats_t st;
+    cp_mailbox_stats(&pid, &st);
+    assert_int_equal(st.queued, 5);
+    cp_promise_set(gate, NULL);
+    CP_AWAIT_ABANDONED(first); /* dropped: its future is abandoned */
+    cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
+    CP_AWAIT_READY(last);
+    cp_future_unref(last);
+    cp_future_unref(first);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.ran[0], 3);
+    assert_int_equal(r.ran[1], 4);
+    assert_int_equal(frees, 4); /* every args_free ran: 2 dropped, 2 after running */
+    cp_mailbox_stats(&pid, &st);
+    assert_int_equal(st.dropped, 3);
+    assert_int_equal(st.queued, 0);
+    assert_true(cp_mailbox_dropped_total() >= 3);
+    cp_future_t *snap = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+    CP_AWAIT_READY(snap);
+    assert_non_null(strstr(cp_future_value(snap), "\"runtime/mailbox_dropped\":"));
+    cp_future_unref(snap);
+    cp_promise_free(gate);
+}
+
+static void test_bad_bounds_and_unbounded_stats(void **state)
+{
+    assert_int_equal(cp_process_spawn_bounded("b", NULL, NULL, 0, CP_MAILBOX_REJECT, NULL),
+                     CP_EINVAL);
+    assert_int_equal(cp_process_spawn_bounded("b", NULL, NULL, 1, (cp_mailbox_policy_t)7, NULL),
+                     CP_EINVAL);
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("free", NULL, NULL, &pid), 0);
+    cp_mailbox_stats_t st;
+    assert_int_equal(cp_mailbox_stats(&pid, &st), 0);
+    assert_int_equal(st.bound, 0);
+    cp_upid_t none;
+    cp_upid_make("nobody", 0x7f000001, 1, &none);
+    assert_int_equal(cp_mailbox_stats(&none, &st), CP_ENOENT);
+}
+
+/* A message from another node: a raw libprocess POST over TCP. */
+static int post_status(const char *path)
+{
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST %s HTTP/1.1\r\nLibprocess-From: peer@127.0.0.1:1\r\n"
+                     "Connection: close\r\n\r\n",
+                     path);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    char buf[256] = {0};
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 30000), 1);
+    assert_true(read(fd, buf, sizeof buf - 1) > 12);
+    close(fd);
+    return atoi(buf + 9);
+}
+
+static void test_remote_message_to_a_full_mailbox_gets_503(void **state)
+{
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn_bounded("inbox", NULL, NULL, 1, CP_MAILBOX_REJECT, &pid), 0);
+    gate = cp_promise_new(NULL);
+    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    wait_busy(&pid);
+    assert_int_equal(post_status("/inbox/some.Message"), 202); /* fills it */
+    assert_int_equal(post_status("/inbox/some.Message"), 503);
+    assert_int_equal(post_status("/nobody/some.Message"), 404);
+    cp_mailbox_stats_t st;
+    cp_mailbox_stats(&pid, &st);
+    assert_int_equal(st.rejected, 1);
+    cp_promise_set(gate, NULL);
+    cp_promise_free(gate);
+}
+
+static void test_processes_shows_the_mailbox(void **state)
+{
+    cp_process_spawn_bounded("shown", NULL, NULL, 3, CP_MAILBOX_DROP_OLDEST, NULL);
+    cp_process_spawn("plain", NULL, NULL, NULL);
+    cp_future_t *f = cp__processes_snapshot(UINT64_MAX);
+    CP_AWAIT_READY(f);
+    const char *j = cp_future_value(f);
+    assert_non_null(strstr(j, "{\"id\":\"shown\",\"events\":[],\"mailbox\":{\"bound\":3,"
+                              "\"policy\":\"DROP_OLDEST\",\"queued\":0,\"rejected\":0,"
+                              "\"dropped\":0},\"state\":"));
+    assert_non_null(strstr(j, "{\"id\":\"plain\",\"events\":[],\"state\":"));
+    cp_future_unref(f);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
+    const struct CMUnitTest tests[] = {
+        T(test_reject_refuses_beyond_the_bound),
+        T(test_drop_oldest_keeps_the_newest),
+        T(test_bad_bounds_and_unbounded_stats),
+        T(test_remote_message_to_a_full_mailbox_gets_503),
+        T(test_processes_shows_the_mailbox),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -41,6 +41,7 @@ _Thread_local bool cp__is_worker;
 typedef struct worker {
     cp__runq_t ring;
     struct cp_process *_Atomic slot; /* the next process to run here */
+    _Atomic uint64_t turns;          /* turns started here (owner writes) */
     unsigned index;
     unsigned tick;
     unsigned slot_run;
@@ -185,13 +186,15 @@ static void wake_one(void)
     pthread_mutex_unlock(&S.sleep_mu);
 }
 
+/* Work that a sleeping worker would have to be woken for. Slots are left
+ * out: filling one wakes nobody, because its owner is awake and runs it
+ * next. */
 static bool work_visible(void)
 {
     if (atomic_load_explicit(&S.inj_len, memory_order_seq_cst) > 0)
         return true;
     for (unsigned i = 0; i < S.n; i++)
-        if (!cp__runq_empty(&S.w[i].ring) ||
-            atomic_load_explicit(&S.w[i].slot, memory_order_seq_cst) != NULL)
+        if (!cp__runq_empty(&S.w[i].ring))
             return true;
     return false;
 }
@@ -348,6 +351,8 @@ static void count_resume(worker_t *w)
 
 static void resume(worker_t *w, struct cp_process *p)
 {
+    atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     cp__current = p;
     if (!p->initialized) {
         p->initialized = true;
@@ -426,22 +431,31 @@ static uint64_t next_rand(worker_t *w)
     return w->seed;
 }
 
+/* Workers whose slot a search may take: those still in the turn they were
+ * in when the search began (a handler running long). */
+#define SEEN_MAX 64u
+
 /* One pass over the other workers, starting at a random one. Slots are
- * only taken on the last pass before sleeping: their owner is about to run
- * them, and taking them would move a ping away from its pong. */
-static struct cp_process *steal(worker_t *w, bool slots)
+ * only taken on the last pass before sleeping, and only from a worker
+ * that has not started a new turn during the whole search: an owner that
+ * is making progress runs its slot next, and taking it would move a ping
+ * away from its pong. */
+static struct cp_process *steal(worker_t *w, const uint64_t *seen)
 {
     struct cp_process *p = inject_pop();
     if (p)
         return p;
     unsigned start = (unsigned)(next_rand(w) % S.n);
     for (unsigned k = 0; k < S.n; k++) {
-        worker_t *v = &S.w[(start + k) % S.n];
+        unsigned j = (start + k) % S.n;
+        worker_t *v = &S.w[j];
         if (v == w)
             continue;
         if ((p = cp__runq_pop(&v->ring)) != NULL)
             return p;
-        if (slots && (p = take_slot(v)) != NULL)
+        if (seen && (j >= SEEN_MAX ||
+                     atomic_load_explicit(&v->turns, memory_order_relaxed) == seen[j]) &&
+            (p = take_slot(v)) != NULL)
             return p;
     }
     return NULL;
@@ -464,8 +478,11 @@ static struct cp_process *search(worker_t *w)
         w->spinning = true;
         atomic_fetch_add_explicit(&S.spinners, 1, memory_order_seq_cst);
     }
+    uint64_t seen[SEEN_MAX];
+    for (unsigned j = 0; j < S.n && j < SEEN_MAX; j++)
+        seen[j] = atomic_load_explicit(&S.w[j].turns, memory_order_relaxed);
     for (int i = 0; i < SPIN; i++) {
-        struct cp_process *p = steal(w, i == SPIN - 1);
+        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL);
         if (p)
             return p;
         if (atomic_load_explicit(&S.quit, memory_order_relaxed))

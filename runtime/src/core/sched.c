@@ -452,8 +452,8 @@ static struct cp_process *steal(worker_t *w, const uint64_t *seen)
             continue;
         if ((p = cp__runq_pop(&v->ring)) != NULL)
             return p;
-        if (seen && (j >= SEEN_MAX ||
-                     atomic_load_explicit(&v->turns, memory_order_relaxed) == seen[j]) &&
+        if (seen &&
+            (j >= SEEN_MAX || atomic_load_explicit(&v->turns, memory_order_relaxed) == seen[j]) &&
             (p = take_slot(v)) != NULL)
             return p;
     }

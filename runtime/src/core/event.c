@@ -19,11 +19,11 @@
 #include "core/core_internal.h"
 
 #define HEADER_SIZE ((sizeof(cp__event_t) + 15u) & ~(size_t)15u)
-#define CLASS1 128u
-#define CLASS2 512u
-#define NCLASS 3
-#define MAG 126u
-#define PREFETCH 4u
+#define CLASS1      128u
+#define CLASS2      512u
+#define NCLASS      3
+#define MAG         126u
+#define PREFETCH    4u
 
 typedef struct mag {
     struct mag *next; /* in the depot */

@@ -359,6 +359,11 @@ static int calls_pid(cp_upid_t *out)
     return rc;
 }
 
+int cp__calls_sender(cp_upid_t *out)
+{
+    return calls_pid(out);
+}
+
 /* Headers of cproc's call protocol (docs/wire.md). */
 static size_t format_meta(char *buf, size_t size, const cp__callmeta_t *meta)
 {
@@ -586,18 +591,21 @@ static int start_local(struct cp__call *c, void *request, cp_free_fn request_fre
     }
     c->request = request;
     c->request_free = request_free;
+    char node[32];
+    node_text(node, sizeof node, c->server.ip, c->server.port);
+    if (!cp_process_exists(&c->server)) {
+        fail(c, "no process %s at node %s", c->server.id, node);
+        return CP_ENOENT;
+    }
     cp__call_ref(c); /* the dispatch's */
     local_args_t a = {c};
     int rc = cp_dispatch(&c->server, local_run, &a, sizeof a, local_args_free);
     if (rc != 0) {
-        /* args_free ran when the dispatch could not be queued. */
-        char server[CP_UPID_STRLEN], node[32];
+        /* args_free ran when the dispatch could not be queued: a process
+         * that ended just now reads as terminated. */
+        char server[CP_UPID_STRLEN];
         format_pid(&c->server, server, sizeof server);
-        node_text(node, sizeof node, c->server.ip, c->server.port);
-        if (rc == CP_ENOENT)
-            fail(c, "no process %s at node %s", c->server.id, node);
-        else
-            fail(c, "rpc %s to %s: %s", c->def->method, server, cp_strerror(rc));
+        fail(c, "rpc %s to %s: %s", c->def->method, server, cp_strerror(rc));
     }
     return rc;
 }

@@ -53,6 +53,10 @@ void cp__call_on_reply(const cp__callmeta_t *meta, const void *body, size_t len)
  * process there fails with "node ip:port unreachable". */
 void cp__calls_node_lost(uint32_t ip, uint16_t port);
 
+/* The node's calls process (spawned on first use): the sender of calls,
+ * and of messages sent to other nodes from outside any process. */
+int cp__calls_sender(cp_upid_t *out);
+
 /* Runtime start / stop. */
 void cp__calls_start(void);
 void cp__calls_stop(void);

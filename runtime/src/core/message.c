@@ -176,8 +176,13 @@ int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const 
         return CP_EINVAL;
     if (!atomic_load_explicit(&cp__rt.running, memory_order_acquire))
         return CP_ESTATE;
-    if (!cp__upid_is_local(to))
+    if (!cp__upid_is_local(to)) {
+        /* The wire needs a sender: the node's calls process stands in. */
+        cp_upid_t node;
+        if ((from == NULL || cp_upid_is_null(from)) && cp__calls_sender(&node) == 0)
+            from = &node;
         return cp__transport_send(from ? from : &CP_UPID_NULL, to, name, body, len);
+    }
     struct cp_process *p = cp__process_lookup(to);
     if (p == NULL)
         return CP_ENOENT;

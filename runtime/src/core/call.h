@@ -43,6 +43,10 @@ struct cp__callmeta {
 };
 typedef struct cp__callmeta cp__callmeta_t;
 
+/* The built-in call every cproc process answers at once (method
+ * "cproc.Probe", empty request and response): cp_watch's probe. */
+extern const cp_rpc_def_t cp__probe_def;
+
 /* Client side (call.c). */
 
 /* A reply arrived (any thread): completes the call `meta->id` if it is

@@ -55,6 +55,44 @@ struct srv_call {
     cp_future_t *f; /* the handler's */
 };
 
+/* ---- the built-in probe ---------------------------------------------- */
+
+static char probe_value;
+
+static size_t probe_size(const void *msg)
+{
+    (void)msg;
+    return 0;
+}
+
+static size_t probe_pack(const void *msg, uint8_t *out)
+{
+    (void)msg;
+    (void)out;
+    return 0;
+}
+
+static void *probe_unpack(const void *body, size_t len)
+{
+    (void)body;
+    return len == 0 ? &probe_value : NULL;
+}
+
+static void probe_free(void *msg)
+{
+    (void)msg;
+}
+
+static const cp_msgtype_t probe_type = {"cproc.Probe", probe_size, probe_pack, probe_unpack,
+                                        probe_free};
+
+const cp_rpc_def_t cp__probe_def = {"cproc.Probe", &probe_type, &probe_type};
+
+static bool is_probe(const char *method, size_t len)
+{
+    return len == 11 && memcmp(method, "cproc.Probe", 11) == 0;
+}
+
 static void server_unref(struct cp__rpc_server *srv)
 {
     if (atomic_fetch_sub(&srv->refs, 1) != 1)
@@ -332,6 +370,12 @@ void cp__rpc_message(struct cp_process *p, const cp__callmeta_t *meta, const cha
     }
     if (meta->kind != CP__CALL_REQUEST)
         return;
+    if (is_probe(meta->method, meta->method_len)) {
+        cp_upid_t self;
+        cp__process_fill_upid(p, &self);
+        reply(&self, from, meta->id, "cproc.Probe", CP__CALL_OK, NULL, 0);
+        return;
+    }
     char text[512];
     rpc_entry_t *e = find(srv, meta->method, meta->method_len);
     if (e == NULL) {
@@ -367,6 +411,12 @@ void cp__rpc_message(struct cp_process *p, const cp__callmeta_t *meta, const cha
 void cp__rpc_local(struct cp_process *p, struct cp__call *c)
 {
     const cp_rpc_def_t *def = cp__call_def(c);
+    if (def == &cp__probe_def) {
+        cp_future_t *ready = cp_future_ready(&probe_value, NULL);
+        cp__call_server_done(c, ready);
+        cp_future_unref(ready);
+        return;
+    }
     struct cp__rpc_server *srv = p->rpc;
     rpc_entry_t *e = NULL;
     if (srv != NULL)

@@ -452,6 +452,74 @@ static void test_typed_recover_replaces_a_failure(void **state)
     calls__reply__future_unref(f);
 }
 
+/* cp_watch: a peer followed through down, up, down. */
+
+typedef struct watched {
+    cp_upid_t peer;
+    char events[8];        /* 'u' / 'd', written inside the watcher */
+    int n;                 /* likewise */
+    cp_promise_t *seen[4]; /* seen[i]: event i happened */
+} watched_t;
+
+static void on_change(cp_process_t *self, const cp_upid_t *peer, bool up, void *arg)
+{
+    watched_t *w = arg;
+    if (w->n < 4) {
+        w->events[w->n] = up ? 'u' : 'd';
+        cp_promise_set(w->seen[w->n++], NULL);
+    }
+}
+
+static void start_watch(cp_process_t *self)
+{
+    watched_t *w = cp_process_data(self);
+    assert_int_equal(cp_watch(self, &w->peer, 5 * 1000000u, on_change, w, NULL, NULL), 0);
+}
+
+static const cp_process_ops_t watcher_ops = {.initialize = start_watch};
+
+/* Waits until the watcher has seen `want` events. */
+static void await_events(watched_t *w, int want)
+{
+    cp_future_t *f = cp_promise_future(w->seen[want - 1]);
+    CP_AWAIT_READY(f);
+    cp_future_unref(f);
+}
+
+static void test_watch_follows_a_peer_down_and_up(void **state)
+{
+    target_t *t = *state;
+    watched_t w = {.n = 0};
+    for (int i = 0; i < 4; i++)
+        w.seen[i] = cp_promise_new(NULL);
+    cp_upid_t watcher;
+    if (t->remote) {
+        w.peer = t->pid.upid;
+    } else {
+        w.peer = t->pid.upid;
+        strcpy(w.peer.id, "later"); /* not there yet */
+    }
+    assert_int_equal(cp_process_spawn(NULL, &watcher_ops, &w, &watcher), 0);
+    if (t->remote) {
+        await_events(&w, 1);
+        kill_child(t);
+        await_events(&w, 2);
+        assert_string_equal(w.events, "ud");
+    } else {
+        await_events(&w, 1);
+        cp_upid_t later;
+        assert_int_equal(cp_process_spawn("later", NULL, NULL, &later), 0);
+        await_events(&w, 2);
+        cp_process_terminate(&later, false);
+        await_events(&w, 3);
+        assert_string_equal(w.events, "dud");
+    }
+    cp_process_terminate(&watcher, false);
+    cp_process_wait(&watcher, CP_WAIT_FOREVER);
+    for (int i = 0; i < 4; i++)
+        cp_promise_free(w.seen[i]);
+}
+
 /* Remote only. */
 
 static void test_node_unreachable_fails_the_call(void **state)
@@ -498,6 +566,7 @@ int main(int argc, char **argv)
         BOTH(test_discard_ends_the_call_and_tells_the_server),
         BOTH(test_typed_after_fails_a_slow_call),
         BOTH(test_typed_recover_replaces_a_failure),
+        BOTH(test_watch_follows_a_peer_down_and_up),
         cmocka_unit_test_prestate_setup_teardown(test_node_unreachable_fails_the_call, setup,
                                                  teardown, &remote_target),
         cmocka_unit_test_prestate_setup_teardown(test_node_killed_fails_running_calls, setup,

@@ -152,6 +152,18 @@ static const char actor_c_open[] =
     "    return ${l}__malformed;\n"
     "}\n"
     "\n"
+
+    "/* The ${full} wrapper of self, or NULL when self is another kind of process\n"
+    " * (a pid forged from a UPID). */\n"
+    "static ${l}__self_t *${l}__self(cp_process_t *self)\n"
+    "{\n"
+    "    ${l}__self_t *s = cp_process_ctx(self);\n"
+    "    return s != NULL && s->kind == &${l}__ops ? s : NULL;\n"
+    "}\n"
+    "\n";
+
+/* Only for actors with an `on`: nothing else unpacks in the stubs. */
+static const char actor_c_drop_malformed[] =
     "static void ${l}__drop_malformed(const cp_message_t *msg)\n"
     "{\n"
     "    char from[CP_UPID_STRLEN];\n"
@@ -159,14 +171,6 @@ static const char actor_c_open[] =
     "    ${l}__malformed++;\n"
     "    cp_log(CP_LOG_WARN, \"${full}: dropped a malformed %s from %s (%zu bytes)\", msg->name,\n"
     "           from, msg->len);\n"
-    "}\n"
-    "\n"
-    "/* The ${full} wrapper of self, or NULL when self is another kind of process\n"
-    " * (a pid forged from a UPID). */\n"
-    "static ${l}__self_t *${l}__self(cp_process_t *self)\n"
-    "{\n"
-    "    ${l}__self_t *s = cp_process_ctx(self);\n"
-    "    return s != NULL && s->kind == &${l}__ops ? s : NULL;\n"
     "}\n"
     "\n";
 
@@ -438,6 +442,8 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     }
 
     emit(c, actor_c_open, av.v);
+    if (a->n_on > 0)
+        emit(c, actor_c_drop_malformed, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(c, actor_c_on, av.v);

@@ -438,12 +438,13 @@ int cp_process_terminate(const cp_upid_t *pid, bool inject)
 
 bool cp_process_exists(const cp_upid_t *pid)
 {
+    /* In the table means not yet retired; `dead` is the worker's own
+     * field and is not read here (a data race from another thread). */
     struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
     if (p == NULL)
         return false;
-    bool alive = !p->dead;
     cp__process_unref(p);
-    return alive;
+    return true;
 }
 
 int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)

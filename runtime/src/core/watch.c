@@ -26,6 +26,7 @@ typedef struct watch {
     watch_cb_t *cb;
     int known; /* -1 unknown, 0 down, 1 up */
     uint64_t probes; /* the probe in flight, to ignore stale answers */
+    cp_future_t *inflight; /* its call, discarded if the watch ends first */
 } watch_t;
 
 static void cb_unref(watch_cb_t *cb)
@@ -81,6 +82,8 @@ static void on_answer(cp_process_t *self, cp_future_t *f, void *arg)
     answer_t *a = arg;
     if (a->probe != w->probes)
         return;
+    cp_future_unref(w->inflight);
+    w->inflight = NULL;
     bool up = cp_future_is_ready(f);
     if (up && w->known != 1)
         cp_process_link(self, &w->peer); /* a fresh link for the new life */
@@ -103,7 +106,7 @@ static void probe(cp_process_t *self, void *args)
     }
     a->probe = ++w->probes;
     cp_future_on_any_defer(f, &w->me, on_answer, a, free);
-    cp_future_unref(f);
+    w->inflight = f;
 }
 
 static void watch_initialize(cp_process_t *self)
@@ -127,6 +130,16 @@ static void watch_exited(cp_process_t *self, const cp_upid_t *pid)
     set_state(w, false);
 }
 
+static void watch_finalize(cp_process_t *self)
+{
+    watch_t *w = cp_process_data(self);
+    if (w->inflight != NULL) {
+        cp_future_discard(w->inflight); /* the call ends now */
+        cp_future_unref(w->inflight);
+        w->inflight = NULL;
+    }
+}
+
 static void watch_destroy(void *data)
 {
     watch_t *w = data;
@@ -136,6 +149,7 @@ static void watch_destroy(void *data)
 
 static const cp_process_ops_t watch_ops = {
     .initialize = watch_initialize,
+    .finalize = watch_finalize,
     .exited = watch_exited,
     .destroy = watch_destroy,
 };

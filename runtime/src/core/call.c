@@ -29,10 +29,17 @@ struct cp__call {
     _Atomic bool done;
     bool remote;
     bool in_table; /* under C.mu */
-    bool ran;      /* local: the server took it */
+    /* local: where its dispatch is (LOCAL_*), so that a dispatch dropped
+     * unrun reads as "terminated" and one never queued as "no process" */
+    _Atomic int lstate;
     uint64_t id;
-    _Atomic uint64_t timer;
+    _Atomic uint64_t timer; /* a timer of its own, when no deadline list took it */
     uint64_t timeout_ns;
+    /* in deadline list `dl` (under DL.mu), due at `deadline` */
+    struct cp__call *dprev, *dnext;
+    uint64_t deadline;
+    int dl;
+    bool in_dl;
     cp_promise_t *promise;
     const cp_rpc_def_t *def;
     cp_upid_t server;
@@ -42,8 +49,7 @@ struct cp__call {
      * server's handler future, to discard when the call ends first */
     void *request;
     cp_free_fn request_free;
-    pthread_mutex_t mu;
-    cp_future_t *srv_future;
+    cp_future_t *_Atomic srv_future; /* a reference, set once */
 };
 
 /* The calls of this node. Any thread; `mu` guards the table and spawning
@@ -57,6 +63,28 @@ static struct {
     bool spawned;
     cp_upid_t calls_pid;
 } C = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* Deadlines: one FIFO list per distinct timeout (most calls share the
+ * default), in deadline order because the clock only moves forward, with
+ * at most one runtime timer armed per list for its head. Arming and
+ * cancelling a timer per call would cost a heap operation under the
+ * clock's lock each; a call ends with an O(1) unlink instead. */
+#define DL_LISTS 16
+
+typedef struct dl {
+    uint64_t timeout_ns;
+    struct cp__call *head, *tail;
+    bool armed;
+} dl_t;
+
+static struct {
+    pthread_mutex_t mu;
+    dl_t l[DL_LISTS];
+    size_t n;
+} DL = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void fail(struct cp__call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dl_unlink_locked(struct cp__call *c);
 
 uint64_t cp_call_default_timeout_ns(void)
 {
@@ -93,6 +121,22 @@ void cp__calls_stop(void)
     pthread_mutex_lock(&C.mu);
     C.spawned = false;
     pthread_mutex_unlock(&C.mu);
+    /* The timers are gone: calls still on a deadline list end here. */
+    for (;;) {
+        struct cp__call *c = NULL;
+        pthread_mutex_lock(&DL.mu);
+        for (size_t i = 0; i < DL.n && c == NULL; i++)
+            if ((c = DL.l[i].head) != NULL)
+                dl_unlink_locked(c);
+        if (c == NULL) {
+            DL.n = 0;
+            pthread_mutex_unlock(&DL.mu);
+            return;
+        }
+        pthread_mutex_unlock(&DL.mu);
+        fail(c, "rpc %s: the runtime stopped before the call ended", c->def->method);
+        cp__call_unref(c);
+    }
 }
 
 /* ---- records -------------------------------------------------------- */
@@ -108,9 +152,7 @@ void cp__call_unref(struct cp__call *c)
         return;
     if (c->request_free != NULL && c->request != NULL)
         c->request_free(c->request);
-    if (c->srv_future != NULL)
-        cp_future_unref(c->srv_future);
-    pthread_mutex_destroy(&c->mu);
+    cp_future_unref(atomic_load(&c->srv_future));
     cp_promise_free(c->promise);
     free(c);
 }
@@ -136,6 +178,35 @@ static void table_remove_locked(struct cp__call *c)
     }
 }
 
+static void dl_unlink_locked(struct cp__call *c)
+{
+    dl_t *l = &DL.l[c->dl];
+    if (c->dprev)
+        c->dprev->dnext = c->dnext;
+    else
+        l->head = c->dnext;
+    if (c->dnext)
+        c->dnext->dprev = c->dprev;
+    else
+        l->tail = c->dprev;
+    c->dprev = c->dnext = NULL;
+    c->in_dl = false;
+}
+
+/* Takes c off its deadline list (and drops the list's reference). */
+static void dl_remove(struct cp__call *c)
+{
+    if (c->dl < 0)
+        return;
+    pthread_mutex_lock(&DL.mu);
+    bool was = c->in_dl;
+    if (was)
+        dl_unlink_locked(c);
+    pthread_mutex_unlock(&DL.mu);
+    if (was)
+        cp__call_unref(c);
+}
+
 /* First step of ending a call: true for exactly one caller, who then
  * completes the promise. Releases the table entry and the timer at once. */
 static bool finish_begin(struct cp__call *c, bool from_timer)
@@ -149,6 +220,7 @@ static bool finish_begin(struct cp__call *c, bool from_timer)
         pthread_mutex_unlock(&C.mu);
     }
     atomic_fetch_sub(&C.pending, 1);
+    dl_remove(c);
     uint64_t t = atomic_load(&c->timer);
     if (!from_timer && t != 0)
         cp_timer_cancel(t);
@@ -174,13 +246,10 @@ static void tell_server(struct cp__call *c)
         cp__call_send_meta(&C.calls_pid, &c->server, "cproc.Cancel", &meta, NULL, 0);
         return;
     }
-    pthread_mutex_lock(&c->mu);
-    cp_future_t *f = cp_future_ref(c->srv_future);
-    pthread_mutex_unlock(&c->mu);
-    if (f != NULL) {
+    /* Valid while c lives: its reference is dropped only when c is freed. */
+    cp_future_t *f = atomic_load(&c->srv_future);
+    if (f != NULL)
         cp_future_discard(f);
-        cp_future_unref(f);
-    }
 }
 
 static void vfail(struct cp__call *c, bool from_timer, const char *fmt, va_list ap)
@@ -192,7 +261,6 @@ static void vfail(struct cp__call *c, bool from_timer, const char *fmt, va_list 
     cp_promise_fail(c->promise, "%s", text);
 }
 
-static void fail(struct cp__call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct cp__call *c, const char *fmt, ...)
 {
     va_list ap;
@@ -219,6 +287,75 @@ static void on_deadline(void *arg)
     cp_promise_fail(c->promise, "rpc %s to %s: deadline of %" PRIu64 " ms exceeded",
                     c->def->method, server, c->timeout_ns / 1000000u);
     tell_server(c);
+}
+
+static void dl_fire(void *arg)
+{
+    dl_t *l = &DL.l[(uintptr_t)arg];
+    for (;;) {
+        struct cp__call *due[64];
+        size_t n = 0;
+        uint64_t next = 0;
+        pthread_mutex_lock(&DL.mu);
+        uint64_t now = cp_clock_now();
+        while (l->head != NULL && l->head->deadline <= now && n < 64) {
+            struct cp__call *c = l->head;
+            dl_unlink_locked(c);
+            due[n++] = c; /* with the list's reference */
+        }
+        if (n < 64) {
+            if (l->head != NULL)
+                next = l->head->deadline - now;
+            else
+                l->armed = false;
+        }
+        pthread_mutex_unlock(&DL.mu);
+        for (size_t i = 0; i < n; i++) {
+            on_deadline(due[i]);
+            cp__call_unref(due[i]);
+        }
+        if (n == 64)
+            continue;
+        if (next > 0)
+            cp_timer_start(next, dl_fire, arg, NULL, NULL);
+        return;
+    }
+}
+
+/* Puts c on the list of its timeout (taking a reference); false when all
+ * lists serve other timeouts (c then gets a timer of its own). */
+static bool dl_insert(struct cp__call *c)
+{
+    pthread_mutex_lock(&DL.mu);
+    size_t i = 0;
+    while (i < DL.n && DL.l[i].timeout_ns != c->timeout_ns)
+        i++;
+    if (i == DL.n) {
+        if (DL.n == DL_LISTS) {
+            pthread_mutex_unlock(&DL.mu);
+            return false;
+        }
+        DL.l[DL.n++] = (dl_t){.timeout_ns = c->timeout_ns};
+    }
+    dl_t *l = &DL.l[i];
+    uint64_t now = cp_clock_now();
+    c->deadline = now > UINT64_MAX - c->timeout_ns ? UINT64_MAX : now + c->timeout_ns;
+    c->dl = (int)i;
+    c->in_dl = true;
+    c->dnext = NULL;
+    c->dprev = l->tail;
+    if (l->tail)
+        l->tail->dnext = c;
+    else
+        l->head = c;
+    l->tail = c;
+    cp__call_ref(c);
+    bool arm = !l->armed;
+    l->armed = true;
+    pthread_mutex_unlock(&DL.mu);
+    if (arm)
+        cp_timer_start(c->timeout_ns, dl_fire, (void *)(uintptr_t)i, NULL, NULL);
+    return true;
 }
 
 /* The timer's reference: dropped when it fired, was cancelled, or the
@@ -264,9 +401,7 @@ void *cp__call_take_request(struct cp__call *c, cp_free_fn *request_free)
 
 void cp__call_server_started(struct cp__call *c, cp_future_t *f)
 {
-    pthread_mutex_lock(&c->mu);
-    c->srv_future = cp_future_ref(f);
-    pthread_mutex_unlock(&c->mu);
+    atomic_store(&c->srv_future, cp_future_ref(f));
     /* Ended (discard, deadline) before the handler ran: tell it now. */
     if (atomic_load(&c->done))
         cp_future_discard(f);
@@ -301,21 +436,29 @@ typedef struct local_args {
     struct cp__call *c;
 } local_args_t;
 
+enum { LOCAL_DISPATCHING, LOCAL_QUEUED, LOCAL_RAN, LOCAL_DROPPED };
+
 static void local_run(cp_process_t *self, void *args)
 {
     struct cp__call *c = ((local_args_t *)args)->c;
-    c->ran = true;
+    atomic_store(&c->lstate, LOCAL_RAN);
     cp__rpc_local(self, c);
+}
+
+static void fail_terminated(struct cp__call *c)
+{
+    char server[CP_UPID_STRLEN];
+    format_pid(&c->server, server, sizeof server);
+    fail(c, "server process %s terminated", server);
 }
 
 static void local_args_free(void *args)
 {
     struct cp__call *c = ((local_args_t *)args)->c;
-    if (!c->ran) {
-        char server[CP_UPID_STRLEN];
-        format_pid(&c->server, server, sizeof server);
-        fail(c, "server process %s terminated", server);
-    }
+    int st = LOCAL_DISPATCHING;
+    /* Still inside cp_dispatch: start_local reports it. */
+    if (!atomic_compare_exchange_strong(&c->lstate, &st, LOCAL_DROPPED) && st == LOCAL_QUEUED)
+        fail_terminated(c);
     cp__call_unref(c);
 }
 
@@ -591,18 +734,18 @@ static int start_local(struct cp__call *c, void *request, cp_free_fn request_fre
     }
     c->request = request;
     c->request_free = request_free;
-    char node[32];
-    node_text(node, sizeof node, c->server.ip, c->server.port);
-    if (!cp_process_exists(&c->server)) {
-        fail(c, "no process %s at node %s", c->server.id, node);
-        return CP_ENOENT;
-    }
     cp__call_ref(c); /* the dispatch's */
     local_args_t a = {c};
     int rc = cp_dispatch(&c->server, local_run, &a, sizeof a, local_args_free);
-    if (rc != 0) {
-        /* args_free ran when the dispatch could not be queued: a process
-         * that ended just now reads as terminated. */
+    int st = LOCAL_DISPATCHING;
+    if (rc == 0 && !atomic_compare_exchange_strong(&c->lstate, &st, LOCAL_QUEUED) &&
+        st == LOCAL_DROPPED) {
+        fail_terminated(c); /* queued and dropped at once (a filter, or its end) */
+    } else if (rc == CP_ENOENT) {
+        char node[32];
+        node_text(node, sizeof node, c->server.ip, c->server.port);
+        fail(c, "no process %s at node %s", c->server.id, node);
+    } else if (rc != 0) {
         char server[CP_UPID_STRLEN];
         format_pid(&c->server, server, sizeof server);
         fail(c, "rpc %s to %s: %s", c->def->method, server, cp_strerror(rc));
@@ -633,7 +776,6 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
     c->server = *to;
     c->remote = !cp__upid_is_local(to);
     c->id = atomic_fetch_add(&C.next_id, 1) + 1;
-    pthread_mutex_init(&c->mu, NULL);
     struct cp_process *self = cp__current;
     if (self != NULL) {
         cp__process_fill_upid(self, &c->caller);
@@ -645,12 +787,17 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
     cp_future_t *result = cp_promise_future(promise);
 
     /* The deadline first, so that nothing can end the call before its
-     * timer id is known (finish_begin cancels by id). */
-    uint64_t timer = 0;
-    cp__call_ref(c);
-    int rc = cp_timer_start(c->timeout_ns, on_deadline, c, deadline_free, &timer);
-    if (rc == 0) {
+     * deadline can be removed (finish_begin unlinks it, or cancels its
+     * timer by id). */
+    int rc = 0;
+    c->dl = -1;
+    if (!dl_insert(c)) {
+        uint64_t timer = 0;
+        cp__call_ref(c);
+        rc = cp_timer_start(c->timeout_ns, on_deadline, c, deadline_free, &timer);
         atomic_store(&c->timer, timer);
+    }
+    if (rc == 0) {
         cp__call_ref(c);
         cp_future_on_discard(result, on_discard, c, unref_arg);
         if (c->remote)

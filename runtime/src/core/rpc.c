@@ -230,9 +230,17 @@ static void start(cp_process_t *self, struct cp__rpc_server *srv, rpc_entry_t *e
     if (f == NULL)
         f = cp_future_failed("rpc %s: the handler returned no future", e->def->method);
     sc->f = f;
-    atomic_init(&sc->refs, 3); /* list, on_any, on_abandoned */
     atomic_fetch_add(&srv->refs, 1);
     sc->srv = srv;
+    if (!cp_future_is_pending(f)) {
+        /* Answered at once (the common case): no list, no callbacks. */
+        atomic_init(&sc->refs, 1);
+        atomic_store(&sc->done, true);
+        answer(sc);
+        sc_unref(sc);
+        return;
+    }
+    atomic_init(&sc->refs, 3); /* list, on_any, on_abandoned */
     pthread_mutex_lock(&srv->mu);
     sc->in_list = true;
     sc->prev = NULL;

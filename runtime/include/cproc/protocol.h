@@ -62,7 +62,7 @@ typedef struct cp_call_opts {
 } cp_call_opts_t;
 
 /* The default deadline: 30 s, or CPROC_CALL_TIMEOUT_MS milliseconds when
- * that variable holds a positive integer (read at each call). */
+ * that variable holds a positive integer when the runtime starts. */
 uint64_t cp_call_default_timeout_ns(void);
 
 #define CP_CALL_DEFAULT_TIMEOUT_MS 30000
@@ -83,8 +83,9 @@ uint64_t cp_call_default_timeout_ns(void);
 cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request,
                      cp_free_fn request_free, const cp_call_opts_t *opts);
 
-/* Calls in progress on this node (each holds one table entry, one timer
- * and, for a remote call, nothing else). For tests and metrics. */
+/* Calls not yet ended on this node (each holds its record, an entry on a
+ * deadline list and, when remote, an entry in the table of calls by id).
+ * For tests and metrics. */
 uint64_t cp_call_pending(void);
 
 /* ---- the server side -------------------------------------------------- */

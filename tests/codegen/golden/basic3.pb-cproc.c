@@ -333,7 +333,7 @@ Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_wrap(cp_f
     return t;
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_ready)(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
 {
     Golden__Basic3__HTTPRequest_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -448,7 +448,7 @@ int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future
     return cp_future_on_any_defer(f.future, &pid, golden__basic3__httprequest__deferred_run, s, golden__basic3__httprequest__step_free);
 }
 
-int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__basic3__httprequest__get_packed_size(msg);
@@ -460,13 +460,13 @@ int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_
     return rc;
 }
 
-int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__basic3__httprequest__send_from(&from, to, msg);
 }
 
-int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
 {
     return golden__basic3__httprequest__send(self, from, msg);
 }

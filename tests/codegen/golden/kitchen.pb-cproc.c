@@ -642,7 +642,7 @@ Golden__Kitchen__Sink_Future golden__kitchen__sink__future_wrap(cp_future_t *f)
     return t;
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_ready)(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Sink_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -757,7 +757,7 @@ int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, cp_upid_
     return cp_future_on_any_defer(f.future, &pid, golden__kitchen__sink__deferred_run, s, golden__kitchen__sink__step_free);
 }
 
-int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__get_packed_size(msg);
@@ -769,13 +769,13 @@ int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to,
     return rc;
 }
 
-int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
 {
     return golden__kitchen__sink__send(self, from, msg);
 }
@@ -834,7 +834,7 @@ Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_wrap(cp_fut
     return t;
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_ready)(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Sink__Tap_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -949,7 +949,7 @@ int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f
     return cp_future_on_any_defer(f.future, &pid, golden__kitchen__sink__tap__deferred_run, s, golden__kitchen__sink__tap__step_free);
 }
 
-int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__tap__get_packed_size(msg);
@@ -961,13 +961,13 @@ int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t
     return rc;
 }
 
-int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__tap__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
 {
     return golden__kitchen__sink__tap__send(self, from, msg);
 }
@@ -1026,7 +1026,7 @@ Golden__Kitchen__Empty_Future golden__kitchen__empty__future_wrap(cp_future_t *f
     return t;
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_ready)(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Empty_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -1141,7 +1141,7 @@ int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, cp_upi
     return cp_future_on_any_defer(f.future, &pid, golden__kitchen__empty__deferred_run, s, golden__kitchen__empty__step_free);
 }
 
-int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__empty__get_packed_size(msg);
@@ -1153,13 +1153,13 @@ int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to
     return rc;
 }
 
-int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__empty__send_from(&from, to, msg);
 }
 
-int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
 {
     return golden__kitchen__empty__send(self, from, msg);
 }

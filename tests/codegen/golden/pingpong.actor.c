@@ -384,7 +384,7 @@ Pingpong__Ping_Future pingpong__ping__future_wrap(cp_future_t *f)
     return t;
 }
 
-Pingpong__Ping_Future pingpong__ping__future_ready(Pingpong__Ping *msg, cp_free_fn free_msg)
+Pingpong__Ping_Future (pingpong__ping__future_ready)(Pingpong__Ping *msg, cp_free_fn free_msg)
 {
     Pingpong__Ping_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -499,7 +499,7 @@ int pingpong__ping__future_defer(Pingpong__Ping_Future f, cp_upid_t pid,
     return cp_future_on_any_defer(f.future, &pid, pingpong__ping__deferred_run, s, pingpong__ping__step_free);
 }
 
-int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
+int (pingpong__ping__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__ping__get_packed_size(msg);
@@ -511,13 +511,13 @@ int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__ping__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
+int (pingpong__ping__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__ping__send_from(&from, to, msg);
 }
 
-int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
+int (pingpong__ping__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
 {
     return pingpong__ping__send(self, from, msg);
 }
@@ -576,7 +576,7 @@ Pingpong__Pong_Future pingpong__pong__future_wrap(cp_future_t *f)
     return t;
 }
 
-Pingpong__Pong_Future pingpong__pong__future_ready(Pingpong__Pong *msg, cp_free_fn free_msg)
+Pingpong__Pong_Future (pingpong__pong__future_ready)(Pingpong__Pong *msg, cp_free_fn free_msg)
 {
     Pingpong__Pong_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -691,7 +691,7 @@ int pingpong__pong__future_defer(Pingpong__Pong_Future f, cp_upid_t pid,
     return cp_future_on_any_defer(f.future, &pid, pingpong__pong__deferred_run, s, pingpong__pong__step_free);
 }
 
-int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
+int (pingpong__pong__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__pong__get_packed_size(msg);
@@ -703,13 +703,13 @@ int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__pong__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
+int (pingpong__pong__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__pong__send_from(&from, to, msg);
 }
 
-int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
+int (pingpong__pong__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
 {
     return pingpong__pong__send(self, from, msg);
 }
@@ -768,7 +768,7 @@ Pingpong__StatsRequest_Future pingpong__stats_request__future_wrap(cp_future_t *
     return t;
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_ready(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_ready)(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
 {
     Pingpong__StatsRequest_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -883,7 +883,7 @@ int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, cp_up
     return cp_future_on_any_defer(f.future, &pid, pingpong__stats_request__deferred_run, s, pingpong__stats_request__step_free);
 }
 
-int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats_request__get_packed_size(msg);
@@ -895,13 +895,13 @@ int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *t
     return rc;
 }
 
-int pingpong__stats_request__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats_request__send_from(&from, to, msg);
 }
 
-int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
 {
     return pingpong__stats_request__send(self, from, msg);
 }
@@ -960,7 +960,7 @@ Pingpong__Stats_Future pingpong__stats__future_wrap(cp_future_t *f)
     return t;
 }
 
-Pingpong__Stats_Future pingpong__stats__future_ready(Pingpong__Stats *msg, cp_free_fn free_msg)
+Pingpong__Stats_Future (pingpong__stats__future_ready)(Pingpong__Stats *msg, cp_free_fn free_msg)
 {
     Pingpong__Stats_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -1075,7 +1075,7 @@ int pingpong__stats__future_defer(Pingpong__Stats_Future f, cp_upid_t pid,
     return cp_future_on_any_defer(f.future, &pid, pingpong__stats__deferred_run, s, pingpong__stats__step_free);
 }
 
-int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
+int (pingpong__stats__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats__get_packed_size(msg);
@@ -1087,13 +1087,13 @@ int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const
     return rc;
 }
 
-int pingpong__stats__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
+int (pingpong__stats__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats__send_from(&from, to, msg);
 }
 
-int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
+int (pingpong__stats__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
 {
     return pingpong__stats__send(self, from, msg);
 }
@@ -1116,6 +1116,14 @@ uint64_t pingpong__ponger__malformed_count(void)
     return pingpong__ponger__malformed;
 }
 
+/* The pingpong.Ponger wrapper of self, or NULL when self is another kind of process
+ * (a pid forged from a UPID). */
+static pingpong__ponger__self_t *pingpong__ponger__self(cp_process_t *self)
+{
+    pingpong__ponger__self_t *s = cp_process_ctx(self);
+    return s != NULL && s->kind == &pingpong__ponger__ops ? s : NULL;
+}
+
 static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
 {
     char from[CP_UPID_STRLEN];
@@ -1123,14 +1131,6 @@ static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
     pingpong__ponger__malformed++;
     cp_log(CP_LOG_WARN, "pingpong.Ponger: dropped a malformed %s from %s (%zu bytes)", msg->name,
            from, msg->len);
-}
-
-/* The pingpong.Ponger wrapper of self, or NULL when self is another kind of process
- * (a pid forged from a UPID). */
-static pingpong__ponger__self_t *pingpong__ponger__self(cp_process_t *self)
-{
-    pingpong__ponger__self_t *s = cp_process_ctx(self);
-    return s != NULL && s->kind == &pingpong__ponger__ops ? s : NULL;
 }
 
 static void pingpong__ponger__receive_on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)

@@ -437,6 +437,26 @@ static void test_typed_after_fails_a_slow_call(void **state)
     await_discards(t, 1);
 }
 
+static void test_timed_out_calls_leave_nothing_behind(void **state)
+{
+    /* The downstream report: 20 calls timed out with after() and dropped
+     * left 20 helpers alive. Now each ends at once and is told to the
+     * server. */
+    target_t *t = *state;
+    Calls__Reply_Future timed[20];
+    for (int i = 0; i < 20; i++) {
+        Calls__Reply_Future f = calls__server__hang(t->pid, &key, NULL, NULL);
+        timed[i] = calls__reply__future_after(f, 5 * 1000000u);
+        calls__reply__future_unref(f); /* only the timed future is kept */
+    }
+    for (int i = 0; i < 20; i++) {
+        await_failure(timed[i].future, "timed out");
+        calls__reply__future_unref(timed[i]);
+    }
+    assert_int_equal(cp_call_pending(), 0);
+    await_discards(t, 20);
+}
+
 static Calls__Reply_Future recovered(cp_future_t *failed, void *arg)
 {
     return calls__reply__future_ready(reply_new(cp_future_failure(failed)), calls__reply__free);
@@ -451,6 +471,65 @@ static void test_typed_recover_replaces_a_failure(void **state)
     assert_non_null(strstr(calls__reply__future_value(r)->text, "no such table"));
     calls__reply__future_unref(r);
     calls__reply__future_unref(f);
+}
+
+static cp_future_t *pong_to_reply(const Calls__Pong *pong, void *arg)
+{
+    Calls__Reply *r = reply_new(pong->caller);
+    r->pings = pong->seq + *(uint64_t *)arg;
+    return cp_future_ready(r, calls__reply__free);
+}
+
+static void test_typed_then_maps_a_response(void **state)
+{
+    target_t *t = *state;
+    Calls__Ping ping = CALLS__PING__INIT;
+    ping.seq = 40;
+    uint64_t plus = 2;
+    Calls__Pong_Future f = calls__server__echo(t->pid, &ping, NULL, NULL);
+    Calls__Reply_Future r =
+        calls__reply__future_wrap(calls__pong__future_then(f, pong_to_reply, &plus, NULL));
+    CP_AWAIT_READY(r.future);
+    assert_int_equal(calls__reply__future_value(r)->pings, 42);
+    calls__reply__future_unref(r);
+    calls__pong__future_unref(f);
+}
+
+typedef struct deferred {
+    void *state_seen;
+    uint64_t seq;
+    cp_promise_t *ran;
+} deferred_t;
+
+static void got_pong(cp_process_t *self, void *state, const Calls__Pong *value, cp_future_t *f,
+                     void *arg)
+{
+    deferred_t *d = arg;
+    d->state_seen = state;
+    d->seq = value != NULL ? value->seq : 0;
+    cp_promise_set(d->ran, NULL);
+}
+
+static void test_typed_defer_runs_inside_with_state(void **state)
+{
+    target_t *t = *state;
+    long mine = 7;
+    cp_upid_t holder;
+    assert_int_equal(cp_process_spawn(NULL, NULL, &mine, &holder), 0);
+    deferred_t d = {.ran = cp_promise_new(NULL)};
+    Calls__Ping ping = CALLS__PING__INIT;
+    ping.seq = 3;
+    Calls__Pong_Future f = calls__server__echo(t->pid, &ping, NULL, NULL);
+    assert_int_equal(calls__pong__future_defer(f, holder, got_pong, &d, NULL), 0);
+    cp_future_t *ran = cp_promise_future(d.ran);
+    CP_AWAIT_READY(ran);
+    assert_ptr_equal(d.state_seen, &mine);
+    assert_int_equal(d.seq, 3);
+    cp_future_unref(ran);
+    cp_promise_free(d.ran);
+    calls__pong__future_unref(f);
+    cp_process_terminate(&holder, false);
+    cp_process_wait(&holder, CP_WAIT_FOREVER);
 }
 
 /* cp_watch: a peer followed through down, up, down. */
@@ -574,7 +653,10 @@ int main(int argc, char **argv)
         BOTH(test_deadline_ends_the_call_and_tells_the_server),
         BOTH(test_discard_ends_the_call_and_tells_the_server),
         BOTH(test_typed_after_fails_a_slow_call),
+        BOTH(test_timed_out_calls_leave_nothing_behind),
         BOTH(test_typed_recover_replaces_a_failure),
+        BOTH(test_typed_then_maps_a_response),
+        BOTH(test_typed_defer_runs_inside_with_state),
         BOTH(test_watch_follows_a_peer_down_and_up),
         cmocka_unit_test_prestate_setup_teardown(test_node_unreachable_fails_the_call, setup,
                                                  teardown, &remote_target),

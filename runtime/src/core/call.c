@@ -545,7 +545,7 @@ int cp__call_send_meta(const cp_upid_t *from, const cp_upid_t *to, const char *n
         return cp__transport_send_headers(from, to, name, body, len, hdrs, n);
     }
     if (meta->kind == CP__CALL_REPLY) {
-        cp__call_on_reply(meta, body, len);
+        cp__call_on_reply(meta, from, body, len);
         return 0;
     }
     void *copy = NULL;
@@ -584,11 +584,20 @@ static void complete_ok(struct cp__call *c, const void *body, size_t len)
     }
 }
 
-void cp__call_on_reply(const cp__callmeta_t *meta, const void *body, size_t len)
+void cp__call_on_reply(const cp__callmeta_t *meta, const cp_upid_t *from, const void *body,
+                       size_t len)
 {
     struct cp__call *c = table_take(meta->id);
     if (c == NULL)
         return; /* ended already (deadline, discard): nothing to do */
+    /* Only the called process (or its node, in its name) answers a call;
+     * the address is not compared, as a node may advertise another. */
+    if (from == NULL || strcmp(from->id, c->server.id) != 0) {
+        cp_log(CP_LOG_DEBUG, "calls: a reply to call %" PRIu64 " from %s ignored", meta->id,
+               from != NULL ? from->id : "nobody");
+        cp__call_unref(c);
+        return;
+    }
     switch (meta->status) {
     case CP__CALL_OK:
         complete_ok(c, body, len);

@@ -49,9 +49,11 @@ extern const cp_rpc_def_t cp__probe_def;
 
 /* Client side (call.c). */
 
-/* A reply arrived (any thread): completes the call `meta->id` if it is
- * still pending; otherwise drops it. Takes nothing. */
-void cp__call_on_reply(const cp__callmeta_t *meta, const void *body, size_t len);
+/* A reply from `from` arrived (any thread): completes the call `meta->id`
+ * if it is still pending and was made to a process of that id; otherwise
+ * drops it. Takes nothing. */
+void cp__call_on_reply(const cp__callmeta_t *meta, const cp_upid_t *from, const void *body,
+                       size_t len);
 
 /* The connection to ip:port broke or could not be made: every call to a
  * process there fails with "node ip:port unreachable". */

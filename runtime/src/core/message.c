@@ -220,7 +220,7 @@ int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t 
 {
     if (meta != NULL && meta->kind == CP__CALL_REPLY) {
         /* Replies complete their call here: no process runs them. */
-        cp__call_on_reply(meta, body, len);
+        cp__call_on_reply(meta, from, body, len);
         free(body);
         return 0;
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs the whole test suite twice: under
-# AddressSanitizer+UndefinedBehaviorSanitizer and under ThreadSanitizer.
+# AddressSanitizer+UndefinedBehaviorSanitizer and under ThreadSanitizer; then
+# a bounded pass of scripts/stress.sh (the concurrency suites again with every
+# core busy; CI_STRESS_ROUNDS rounds, default 3) and a bounded fuzzing run.
 # Exits non-zero on any failing test or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +23,7 @@ echo "== ASan+UBSan =="
 run_suite build-asan address,undefined
 echo "== TSan =="
 run_suite build-tsan thread --no-suite fuzz
+echo "== stress (bounded) =="
+./scripts/stress.sh "${CI_STRESS_ROUNDS:-3}"
 echo "== fuzz (bounded) =="
 ./scripts/fuzz.sh

@@ -53,7 +53,7 @@ int main(void)
 {
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "counter: cannot start the runtime: %s\n", cp_strerror(rc));
+        fprintf(stderr, "counter: cannot start the runtime: %s\n", cp_runtime_start_error());
         return 1;
     }
 

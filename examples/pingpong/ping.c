@@ -117,8 +117,7 @@ int main(int argc, char **argv)
     }
     if (to == NULL || count == 0 || window == 0 || size > 64u * 1024 * 1024)
         usage();
-    if (getenv("LIBPROCESS_IP") == NULL)
-        setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    /* Without --ip the node listens on 127.0.0.1 (the runtime's default). */
 
     cp_upid_t pong;
     if (cp_upid_parse(to, &pong) != 0) {
@@ -127,7 +126,7 @@ int main(int argc, char **argv)
     }
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "ping: cannot start: %s\n", cp_strerror(rc));
+        fprintf(stderr, "ping: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
 

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "pong: cannot start: %s\n", cp_strerror(rc));
+        fprintf(stderr, "pong: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
     pong_state_t *state = calloc(1, sizeof(*state));

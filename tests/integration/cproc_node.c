@@ -271,7 +271,7 @@ int main(int argc, char **argv)
     }
     int rc = cp_runtime_start(NULL);
     if (rc) {
-        fprintf(stderr, "cproc_node: cannot start: %s\n", cp_strerror(rc));
+        fprintf(stderr, "cproc_node: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
     uint32_t ip;

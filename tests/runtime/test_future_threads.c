@@ -229,6 +229,35 @@ static void test_future_refs_dropped_concurrently_free_once(void **state)
     assert_int_equal(load(&count), 1001L * COUNT);
 }
 
+/* ---- the last references dropped while complete() still runs ------- */
+
+static void set_plain(int i)
+{
+    cp_promise_set(promises[i], int_new(i));
+}
+
+/* A thread that sees a future READY may drop every reference it knows of,
+ * the promise included, while the completing thread is still inside
+ * cp_promise_set running callbacks: the state must outlive that call. */
+static void test_future_last_refs_dropped_while_completing_is_safe(void **state)
+{
+    long count = 0;
+    make_all(free);
+    for (int i = 0; i < COUNT; i++)
+        cp_future_on_ready(futures[i], count_call, &count, count_free);
+    worker_t w;
+    worker_start(&w, set_plain);
+    for (int i = 0; i < COUNT; i++) {
+        while (!cp_future_is_ready(futures[i]))
+            ;
+        assert_int_equal(*(int *)cp_future_value(futures[i]), i);
+        cp_promise_free(promises[i]);
+        cp_future_unref(futures[i]);
+    }
+    worker_join(&w);
+    assert_int_equal(load(&count), 1001L * COUNT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_future_abandon_racing_on_abandoned_runs_each_once),
         cmocka_unit_test(test_future_set_racing_associate_only_one_wins),
         cmocka_unit_test(test_future_refs_dropped_concurrently_free_once),
+        cmocka_unit_test(test_future_last_refs_dropped_while_completing_is_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

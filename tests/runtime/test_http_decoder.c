@@ -364,6 +364,83 @@ static void test_request_header_lookup_ignores_case(void **state)
     assert_null(cp__http_request_header(&r, "X-Other", &n));
 }
 
+static void test_decoder_refuses_upgrade_before_delivering_it(void **state)
+{
+    seen_t s = {0};
+    int status = 0;
+    /* A message asking for a protocol switch: nothing of it is delivered. */
+    int rc = feed_all("POST /pong/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                      "Connection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n",
+                      &s, NULL, &status);
+    assert_int_equal(rc, CP_EPROTO);
+    assert_int_equal(status, 400);
+    assert_int_equal(s.count, 0);
+}
+
+static void test_decoder_refuses_upgrade_header_without_connection_upgrade(void **state)
+{
+    seen_t s = {0};
+    int status = 0;
+    int rc = feed_all("GET /help HTTP/1.1\r\nUpgrade: h2c\r\n\r\n", &s, NULL, &status);
+    assert_int_equal(rc, CP_EPROTO);
+    assert_int_equal(status, 400);
+    assert_int_equal(s.count, 0);
+}
+
+static void test_decoder_refuses_connect_before_delivering_it(void **state)
+{
+    seen_t s = {0};
+    int status = 0;
+    int rc = feed_all("CONNECT 10.0.0.1:443 HTTP/1.1\r\nHost: 10.0.0.1:443\r\n\r\n", &s, NULL,
+                      &status);
+    assert_int_equal(rc, CP_EPROTO);
+    assert_int_equal(status, 400);
+    assert_int_equal(s.count, 0);
+}
+
+static void test_decoder_answers_requests_before_an_upgrade_in_a_pipeline(void **state)
+{
+    seen_t s = {0};
+    int status = 0;
+    int rc = feed_all("GET /help HTTP/1.1\r\n\r\n"
+                      "GET /help HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n",
+                      &s, NULL, &status);
+    assert_int_equal(rc, CP_EPROTO);
+    assert_int_equal(status, 400);
+    assert_int_equal(s.count, 1);
+    assert_string_equal(s.path[0], "/help");
+}
+
+static void test_decoder_accepts_chunk_extensions_with_several_parameters(void **state)
+{
+    seen_t s = {0};
+    assert_int_equal(feed_all("POST /pong/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n"
+                              "3;a=b;c=d\r\nabc\r\n"
+                              "2;name=\"quoted value\";x\r\nde\r\n"
+                              "0;last=1\r\n\r\n",
+                              &s, NULL, NULL),
+                     0);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.body_len[0], 5);
+    assert_memory_equal(s.body[0], "abcde", 5);
+}
+
+static void test_decoder_accepts_chunk_extensions_arriving_byte_by_byte(void **state)
+{
+    static const char text[] = "POST /pong/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n"
+                               "3 ; a=b ; c=d\r\nabc\r\n0\r\n\r\n";
+    seen_t s = {0};
+    cp__http_decoder_t d;
+    cp__http_decoder_init(&d, NULL, record, &s);
+    for (size_t i = 0; i < sizeof text - 1; i++)
+        assert_int_equal(cp__http_decoder_feed(&d, text + i, 1), 0);
+    cp__http_decoder_close(&d);
+    assert_int_equal(s.count, 1);
+    assert_memory_equal(s.body[0], "abc", 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +463,12 @@ int main(void)
         cmocka_unit_test(test_decoder_keeps_empty_header_values_apart),
         cmocka_unit_test(test_sender_cache_follows_a_changing_sender),
         cmocka_unit_test(test_request_header_lookup_ignores_case),
+        cmocka_unit_test(test_decoder_refuses_upgrade_before_delivering_it),
+        cmocka_unit_test(test_decoder_refuses_upgrade_header_without_connection_upgrade),
+        cmocka_unit_test(test_decoder_refuses_connect_before_delivering_it),
+        cmocka_unit_test(test_decoder_answers_requests_before_an_upgrade_in_a_pipeline),
+        cmocka_unit_test(test_decoder_accepts_chunk_extensions_with_several_parameters),
+        cmocka_unit_test(test_decoder_accepts_chunk_extensions_arriving_byte_by_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

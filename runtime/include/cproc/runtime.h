@@ -26,15 +26,28 @@ typedef struct cp_runtime_options {
 } cp_runtime_options_t;
 
 /* Starts the runtime. `opts` is borrowed; NULL means all defaults (the
- * environment decides). Returns 0; CP_EINVAL for a bad worker count in the
- * options or the environment (a message saying which goes to stderr);
- * CP_ESTATE if already running; CP_ENOMEM / CP_EIO if threads or the loop
- * cannot be made; or the transport's error. Call from a non-process thread. */
+ * environment decides). The node listens on 127.0.0.1 unless LIBPROCESS_IP
+ * says otherwise (docs/wire.md). Every thread the runtime creates has
+ * SIGPIPE blocked, so a peer closing a connection never ends the process;
+ * the process-wide SIGPIPE disposition is not changed.
+ * Returns 0; CP_EINVAL for a bad setting in the options or the environment
+ * (TLS files that cannot be loaded included); CP_ESTATE if already
+ * running; CP_ENOMEM / CP_EIO if threads or the loop cannot be made or the
+ * node cannot listen. On failure cp_runtime_start_error() says why, and the
+ * same sentence is logged at error level. Call from a non-process thread. */
 int cp_runtime_start(const cp_runtime_options_t *opts);
 
-/* Stops the runtime: terminates every process (finalize runs, pending
- * dispatch futures are abandoned), stops the transport, joins every thread
- * and frees everything. No effect when not running. Call from a thread that
+/* Why the last cp_runtime_start() failed, as one sentence naming what to
+ * fix, e.g. "cannot listen on 127.0.0.1:5050: address already in use" or
+ * "LIBPROCESS_PORT=\"http\" is not a whole number from 0 to 65535".
+ * "" when it succeeded. Static storage, valid until the next start. */
+const char *cp_runtime_start_error(void);
+
+/* Stops the runtime, in this order: the transport stops accepting, drops
+ * what is in flight and closes every connection (nothing arrives from the
+ * network after this); every process terminates (finalize runs, pending
+ * dispatch futures are abandoned); the event loop stops; the workers are
+ * joined; everything is freed. No effect when not running. Call from a thread that
  * is not a runtime thread (never from inside a process or a timer). */
 void cp_runtime_stop(void);
 

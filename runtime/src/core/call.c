@@ -18,7 +18,7 @@
 #include "cproc/clock.h"
 #include "cproc/error.h"
 #include "cproc/message.h"
-#include "transport/transport.h"
+#include "core/transport_ops.h"
 
 #define CALL_BUCKETS 1024u
 #define CALLS_ID "__calls__"
@@ -542,7 +542,7 @@ int cp__call_send_meta(const cp_upid_t *from, const cp_upid_t *to, const char *n
     if (!cp__upid_is_local(to)) {
         char hdrs[256 + CP_UPID_STRLEN];
         size_t n = format_meta(hdrs, sizeof hdrs, meta);
-        return cp__transport_send_headers(from, to, name, body, len, hdrs, n);
+        return cp__rt.transport->send_headers(from, to, name, body, len, hdrs, n);
     }
     if (meta->kind == CP__CALL_REPLY) {
         cp__call_on_reply(meta, from, body, len);

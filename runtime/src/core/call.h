@@ -11,37 +11,12 @@
 #include "cproc/future.h"
 #include "cproc/pid.h"
 #include "cproc/protocol.h"
+#include "core/node.h"
 
 struct cp_process;
 struct cp__event;
 
-/* What a message carries besides name, sender and body (wire headers
- * Cproc-Call, Cproc-Reply, Cproc-Cancel; docs/wire.md). */
-enum cp__call_kind {
-    CP__CALL_NONE = 0,
-    CP__CALL_REQUEST, /* Cproc-Call: id, Cproc-Method, optional Cproc-Caller */
-    CP__CALL_REPLY,   /* Cproc-Reply: id, Cproc-Status */
-    CP__CALL_CANCEL,  /* Cproc-Cancel: id */
-};
-
-enum cp__call_status {
-    CP__CALL_OK = 0,
-    CP__CALL_FAILED,
-    CP__CALL_DISCARDED,
-};
-
-struct cp__callmeta {
-    uint8_t kind;   /* enum cp__call_kind */
-    uint8_t status; /* enum cp__call_status, replies */
-    uint64_t id;
-    const char *method; /* requests; borrowed */
-    size_t method_len;
-    bool has_caller;
-    cp_upid_t caller;
-    const char *to_id; /* the receiver's id, in queued requests */
-    size_t to_id_len;
-};
-typedef struct cp__callmeta cp__callmeta_t;
+/* cp__callmeta_t and its kinds are in core/node.h: they cross the seam. */
 
 /* The built-in call every cproc process answers at once (method
  * "cproc.Probe", empty request and response): cp_watch's probe. */

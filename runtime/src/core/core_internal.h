@@ -158,6 +158,10 @@ typedef struct cp__runtime {
     uint32_t ip;
     uint16_t port;
     _Atomic int log_level;
+    /* The transport, called only through this table (transport_ops.h).
+     * Set before the loop starts, never cleared. */
+    const struct cp__transport_ops *transport;
+    bool transport_quiesced; /* loop thread */
 
     /* run queue */
     pthread_mutex_t rq_mu;

@@ -6,7 +6,7 @@
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
-#include "transport/transport.h"
+#include "core/transport_ops.h"
 
 /* A link from a local process to a process on another node. */
 struct cp__rlink {
@@ -65,7 +65,7 @@ static int link_remote(cp_process_t *self, const cp_upid_t *to)
     l->next = cp__rt.rlinks;
     cp__rt.rlinks = l;
     pthread_mutex_unlock(&cp__rt.rlink_mu);
-    if (cp__transport_link(to, 0) != 0) {
+    if (cp__rt.transport->link(to, 0) != 0) {
         /* Unreachable node: as libprocess, the link breaks at once. */
         cp__node_lost(to->ip, to->port);
     }

@@ -6,7 +6,7 @@
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
-#include "transport/transport.h"
+#include "core/transport_ops.h"
 
 int cp_process_install(cp_process_t *self, const char *name, cp_message_handler handler,
                        void *arg, cp_free_fn arg_free)
@@ -181,7 +181,7 @@ int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const 
         cp_upid_t node;
         if ((from == NULL || cp_upid_is_null(from)) && cp__calls_sender(&node) == 0)
             from = &node;
-        return cp__transport_send(from ? from : &CP_UPID_NULL, to, name, body, len);
+        return cp__rt.transport->send(from ? from : &CP_UPID_NULL, to, name, body, len);
     }
     struct cp_process *p = cp__process_lookup(to);
     if (p == NULL)

@@ -117,8 +117,10 @@ static void reply(const cp_upid_t *from, const cp_upid_t *to, uint64_t id, const
 {
     cp__callmeta_t meta = {.kind = CP__CALL_REPLY, .status = status, .id = id};
     int rc = cp__call_send_meta(from, to, name, &meta, body, len);
+    /* CP_ESTATE: the node is stopping, and says nothing more. */
     if (rc != 0)
-        cp_log(CP_LOG_WARN, "rpc: cannot answer call %" PRIu64 ": %s", id, cp_strerror(rc));
+        cp_log(rc == CP_ESTATE ? CP_LOG_DEBUG : CP_LOG_WARN, "rpc: cannot answer call %" PRIu64 ": %s",
+               id, cp_strerror(rc));
 }
 
 static void reply_failed(const cp_upid_t *from, const cp_upid_t *to, uint64_t id,

@@ -1,5 +1,6 @@
 /* The runtime context: start/stop, the event-loop thread and its posts. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "core/node.h"
 #include "cproc/error.h"
 #include "cproc/runtime.h"
-#include "transport/transport.h"
+#include "core/transport_ops.h"
 
 cp__runtime_t cp__rt = {
     .life_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -20,6 +21,10 @@ cp__runtime_t cp__rt = {
 };
 
 static _Thread_local bool on_loop_thread;
+
+/* Why the last cp_runtime_start() failed ("" after a success). Written
+ * under life_mu. */
+static char start_error[CP__START_ERRLEN];
 
 uint64_t cp__mono_ns(void)
 {
@@ -55,8 +60,8 @@ static int workers_from_env(unsigned *out)
         if (v == NULL)
             continue;
         if (cp_runtime_parse_workers(v, out) != 0) {
-            fprintf(stderr, "cproc: %s=\"%s\" is not a worker count (expected 1..1024)\n",
-                    vars[i], v);
+            snprintf(start_error, sizeof start_error,
+                     "%s=\"%s\" is not a worker count (a whole number from 1 to 1024)", vars[i], v);
             return CP_EINVAL;
         }
         return 0;
@@ -84,9 +89,19 @@ static void close_cb(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+static void transport_quiesce(void)
+{
+    if (cp__rt.transport_quiesced)
+        return;
+    cp__rt.transport_quiesced = true;
+    cp__rt.transport->quiesce();
+}
+
+/* The loop's last step: every post queued before the stop has run. */
 static void loop_shutdown(void *arg)
 {
-    cp__transport_stop();
+    transport_quiesce();
+    cp__rt.transport->fini();
     uv_walk(&cp__rt.loop, close_cb, NULL);
 }
 
@@ -170,7 +185,8 @@ static void *loop_main(void *arg)
     } else {
         uv_timer_init(&cp__rt.loop, &cp__rt.uvtimer);
         cp__clock_loop_init();
-        rc = cp__transport_start(&cp__rt.ip, &cp__rt.port);
+        cp__rt.transport_quiesced = false;
+        rc = cp__rt.transport->start(&cp__rt.ip, &cp__rt.port, start_error);
         if (rc != 0) {
             uv_walk(&cp__rt.loop, close_cb, NULL);
             uv_run(&cp__rt.loop, UV_RUN_DEFAULT);
@@ -190,6 +206,64 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* SIGPIPE: a peer that closes while the loop thread writes to it makes
+ * write()/writev() fail with EPIPE and, unless the signal is blocked or
+ * ignored, raise SIGPIPE, whose default action ends the process. libuv
+ * writes TCP with write()/writev() and leaves SIGPIPE to the application.
+ * The runtime blocks SIGPIPE in every thread it creates (the loop thread
+ * and the workers inherit the mask of the thread that creates them), so a
+ * write of the runtime's fails with EPIPE, which the transport handles,
+ * and the signal is never delivered. The process-wide disposition is left
+ * alone: nothing for the application to opt out of. */
+static void block_sigpipe(sigset_t *saved)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, saved);
+}
+
+static void restore_sigmask(const sigset_t *saved)
+{
+    pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
+/* Runs the transport's quiesce on the loop thread and waits for it: once
+ * it returns, nothing from the network reaches a process any more. */
+struct sync_call {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+static void quiesce_on_loop(void *arg)
+{
+    struct sync_call *c = arg;
+    transport_quiesce();
+    pthread_mutex_lock(&c->mu);
+    c->done = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void quiesce_transport_sync(void)
+{
+    struct sync_call c = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    if (cp__loop_post(quiesce_on_loop, &c) != 0)
+        return; /* the loop is stopping already and quiesces on its way out */
+    pthread_mutex_lock(&c.mu);
+    while (!c.done)
+        pthread_cond_wait(&c.cv, &c.mu);
+    pthread_mutex_unlock(&c.mu);
+    pthread_mutex_destroy(&c.mu);
+    pthread_cond_destroy(&c.cv);
+}
+
+const char *cp_runtime_start_error(void)
+{
+    return start_error;
+}
+
 static int log_level_from_env(void)
 {
     const char *v = getenv("CPROC_LOG");
@@ -207,10 +281,13 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
         return CP_ESTATE;
     }
     atomic_store(&cp__rt.log_level, log_level_from_env());
+    start_error[0] = '\0';
+    cp__rt.transport = &cp__tcp_transport;
     unsigned n = opts ? opts->num_workers : 0;
     int rc;
     if (n > 1024) {
-        fprintf(stderr, "cproc: num_workers=%u is not a worker count (expected 1..1024)\n", n);
+        snprintf(start_error, sizeof start_error,
+                 "num_workers=%u is not a worker count (a whole number from 1 to 1024)", n);
         rc = CP_EINVAL;
         goto fail;
     }
@@ -235,7 +312,11 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
     }
 
     struct loop_start st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    sigset_t saved;
+    block_sigpipe(&saved);
     if (pthread_create(&cp__rt.loop_thread, NULL, loop_main, &st) != 0) {
+        restore_sigmask(&saved);
+        snprintf(start_error, sizeof start_error, "cannot create the event-loop thread");
         rc = CP_EIO;
         goto fail_tables;
     }
@@ -246,11 +327,16 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
     pthread_mutex_destroy(&st.mu);
     pthread_cond_destroy(&st.cv);
     if (st.rc != 0) {
+        restore_sigmask(&saved);
         pthread_join(cp__rt.loop_thread, NULL);
         rc = st.rc;
         goto fail_tables;
     }
-    if ((rc = cp__sched_start(n)) != 0) {
+    rc = cp__sched_start(n);
+    restore_sigmask(&saved);
+    if (rc != 0) {
+        snprintf(start_error, sizeof start_error, "cannot create %u worker threads: %s", n,
+                 cp_strerror(rc));
         post_shutdown();
         pthread_join(cp__rt.loop_thread, NULL);
         goto fail_tables;
@@ -265,6 +351,9 @@ fail_tables:
     cp__timers_free();
     cp__table_free();
 fail:
+    if (start_error[0] == '\0')
+        snprintf(start_error, sizeof start_error, "%s", cp_strerror(rc));
+    cp_log(CP_LOG_ERROR, "cannot start: %s", start_error);
     pthread_mutex_unlock(&cp__rt.life_mu);
     return rc;
 }
@@ -282,12 +371,17 @@ void cp_runtime_stop(void)
         return;
     }
     atomic_store(&cp__rt.stopping, true);
+    /* One order, each step quiet before the next: the network first (no
+     * more deliveries), then the processes, then the loop (no more timers
+     * or posts), then the workers, whose run queue everything above pushes
+     * into. */
+    quiesce_transport_sync();
     cp__testing_reset();
     cp__filters_free();
     cp__process_terminate_all();
-    cp__sched_stop();
     post_shutdown();
     pthread_join(cp__rt.loop_thread, NULL);
+    cp__sched_stop();
     /* From here lookups find nothing, so what the freeing below triggers
      * (abandoned futures, their callbacks) cannot reach a process. */
     atomic_store(&cp__rt.running, false);

@@ -7,47 +7,54 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netdb.h>
+#include <unistd.h>
 
 #include <uv.h>
 
+#include "core/transport_ops.h"
 #include "cproc/error.h"
 #include "transport/transport_internal.h"
 
-static const char *env(const char *suffix)
+/* The value of LIBPROCESS_<suffix>, else CPROC_<suffix>; *name gets the
+ * variable's full name (for error messages). */
+static const char *env(const char *suffix, char name[96])
 {
-    char name[96];
-    snprintf(name, sizeof name, "LIBPROCESS_%s", suffix);
+    snprintf(name, 96, "LIBPROCESS_%s", suffix);
     const char *v = getenv(name);
     if (v)
         return v;
-    snprintf(name, sizeof name, "CPROC_%s", suffix);
+    snprintf(name, 96, "CPROC_%s", suffix);
     return getenv(name);
 }
 
-static int bad(const char *suffix, const char *value)
+/* One sentence naming the variable, its value and what it should be. */
+static int bad(char *err, const char *name, const char *value, const char *want)
 {
-    fprintf(stderr, "cproc: invalid LIBPROCESS_%s (or CPROC_%s): '%s'\n", suffix, suffix, value);
+    snprintf(err, CP__START_ERRLEN, "%s=\"%s\" is not %s", name, value, want);
     return CP_EINVAL;
 }
 
-static int read_ip(const char *suffix, uint32_t *out, bool *set)
+static int read_ip(const char *suffix, uint32_t *out, bool *set, char *err)
 {
-    const char *v = env(suffix);
+    char name[96];
+    const char *v = env(suffix, name);
     if (set)
         *set = v != NULL;
     if (!v)
         return 0;
     struct in_addr a;
     if (inet_pton(AF_INET, v, &a) != 1)
-        return bad(suffix, v);
+        return bad(err, name, v, "an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)");
     *out = ntohl(a.s_addr);
     return 0;
 }
 
-static int read_uint(const char *suffix, unsigned long long max, unsigned long long *out,
-                     bool *set)
+static int read_uint(const char *suffix, unsigned long long min, unsigned long long max,
+                     unsigned long long *out, bool *set, char *err)
 {
-    const char *v = env(suffix);
+    char name[96];
+    const char *v = env(suffix, name);
     if (set)
         *set = v != NULL;
     if (!v)
@@ -55,15 +62,19 @@ static int read_uint(const char *suffix, unsigned long long max, unsigned long l
     char *end;
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v || *end || v[0] == '-' || x > max)
-        return bad(suffix, v);
+    if (errno || end == v || *end || v[0] == '-' || v[0] == '+' || x < min || x > max) {
+        char want[96];
+        snprintf(want, sizeof want, "a whole number from %llu to %llu", min, max);
+        return bad(err, name, v, want);
+    }
     *out = x;
     return 0;
 }
 
-static int read_bool(const char *suffix, bool *out)
+static int read_bool(const char *suffix, bool *out, char *err)
 {
-    const char *v = env(suffix);
+    char name[96];
+    const char *v = env(suffix, name);
     if (!v)
         return 0;
     if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"))
@@ -71,68 +82,93 @@ static int read_bool(const char *suffix, bool *out)
     else if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") || !*v)
         *out = false;
     else
-        return bad(suffix, v);
+        return bad(err, name, v, "a boolean (true/false, yes/no, 1/0)");
     return 0;
 }
 
-/* With no advertised ip and a wildcard bind, peers need a reachable
- * address: the first non-loopback IPv4 interface, else loopback. */
-static uint32_t guess_ip(void)
+/* libprocess's rule for a wildcard address: the first IPv4 address the
+ * host's own name resolves to. Returns 0 or CP_EINVAL with err set. */
+int cp__transport_resolve_hostname(uint32_t *out, char *err)
 {
-    uv_interface_address_t *ifs;
-    int n;
-    uint32_t ip = 0x7f000001u;
-    if (uv_interface_addresses(&ifs, &n) == 0) {
-        for (int i = 0; i < n; i++) {
-            if (!ifs[i].is_internal && ifs[i].address.address4.sin_family == AF_INET) {
-                ip = ntohl(ifs[i].address.address4.sin_addr.s_addr);
-                break;
-            }
-        }
-        uv_free_interface_addresses(ifs, n);
+    char host[256];
+    if (gethostname(host, sizeof host) != 0) {
+        snprintf(err, CP__START_ERRLEN,
+                 "cannot find an address to advertise: gethostname failed (%s); "
+                 "set LIBPROCESS_ADVERTISE_IP",
+                 strerror(errno));
+        return CP_EINVAL;
     }
-    return ip;
+    host[sizeof host - 1] = '\0';
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, CP__START_ERRLEN,
+                 "cannot find an address to advertise: the host name '%.64s' does not resolve "
+                 "to an IPv4 address (%s); set LIBPROCESS_ADVERTISE_IP",
+                 host, rc ? gai_strerror(rc) : "no address");
+        if (res)
+            freeaddrinfo(res);
+        return CP_EINVAL;
+    }
+    *out = ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+    freeaddrinfo(res);
+    return 0;
 }
 
-int cp__transport_config_read(cp__transport_config_t *cfg)
+int cp__transport_config_read(cp__transport_config_t *cfg, char *err)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->bind_ip = CP__DEFAULT_BIND_IP;
     cfg->advertise_port = -1;
     cfg->max_connections = 4096;
     cfg->limits.max_header = CP_HTTP_DEFAULT_MAX_HEADER;
     cfg->limits.max_body = CP_HTTP_DEFAULT_MAX_BODY;
+    cfg->warn_burst = 10;
+    cfg->warn_interval_s = 60;
     unsigned long long v;
     bool set;
     int rc;
-    if ((rc = read_ip("IP", &cfg->bind_ip, NULL)))
+    if ((rc = read_ip("IP", &cfg->bind_ip, NULL, err)))
         return rc;
     v = 0;
-    if ((rc = read_uint("PORT", 65535, &v, NULL)))
+    if ((rc = read_uint("PORT", 0, 65535, &v, NULL, err)))
         return rc;
     cfg->bind_port = (uint16_t)v;
-    if ((rc = read_ip("ADVERTISE_IP", &cfg->advertise_ip, &cfg->have_advertise_ip)))
+    if ((rc = read_ip("ADVERTISE_IP", &cfg->advertise_ip, &cfg->have_advertise_ip, err)))
         return rc;
-    if ((rc = read_uint("ADVERTISE_PORT", 65535, &v, &set)))
+    if ((rc = read_uint("ADVERTISE_PORT", 1, 65535, &v, &set, err)))
         return rc;
     if (set)
         cfg->advertise_port = (int)v;
-    if ((rc = read_bool("REQUIRE_PEER_ADDRESS_IP_MATCH", &cfg->require_ip_match)))
+    if ((rc = read_bool("REQUIRE_PEER_ADDRESS_IP_MATCH", &cfg->require_ip_match, err)))
         return rc;
     v = cfg->max_connections;
-    if ((rc = read_uint("MAX_CONNECTIONS", 1000000, &v, NULL)))
+    if ((rc = read_uint("MAX_CONNECTIONS", 1, 1000000, &v, NULL, err)))
         return rc;
-    if (v == 0)
-        return bad("MAX_CONNECTIONS", "0");
     cfg->max_connections = (size_t)v;
     v = cfg->limits.max_header;
-    if ((rc = read_uint("MAX_HEADER_SIZE", (size_t)1 << 30, &v, NULL)))
+    if ((rc = read_uint("MAX_HEADER_SIZE", 0, (size_t)1 << 30, &v, NULL, err)))
         return rc;
     cfg->limits.max_header = (size_t)v;
     v = cfg->limits.max_body;
-    if ((rc = read_uint("MAX_BODY_SIZE", (size_t)1 << 40, &v, NULL)))
+    if ((rc = read_uint("MAX_BODY_SIZE", 0, (size_t)1 << 40, &v, NULL, err)))
         return rc;
     cfg->limits.max_body = (size_t)v;
+    v = cfg->warn_burst;
+    if ((rc = read_uint("PEER_WARNINGS", 0, 1000000, &v, NULL, err)))
+        return rc;
+    cfg->warn_burst = (unsigned)v;
+    v = cfg->warn_interval_s;
+    if ((rc = read_uint("PEER_WARNINGS_INTERVAL", 1, 86400, &v, NULL, err)))
+        return rc;
+    cfg->warn_interval_s = (unsigned)v;
+    /* As libprocess: the advertised address is LIBPROCESS_ADVERTISE_IP,
+     * else the bound one; a wildcard is replaced by what the host name
+     * resolves to. */
     if (!cfg->have_advertise_ip)
-        cfg->advertise_ip = cfg->bind_ip ? cfg->bind_ip : guess_ip();
+        cfg->advertise_ip = cfg->bind_ip;
+    if (cfg->advertise_ip == 0 && (rc = cp__transport_resolve_hostname(&cfg->advertise_ip, err)))
+        return rc;
     return 0;
 }

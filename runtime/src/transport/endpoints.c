@@ -7,12 +7,14 @@
 #include "cproc/error.h"
 #include "transport/endpoints.h"
 #include "transport/http_internal.h"
+#include "transport/limits.h"
 #include "transport/routes.h"
 #include "transport/server.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
 #define T cp__transport
+#define L cp__limits_stats
 
 static void answer(cp__http_slot_t *s, int status, const char *type, const char *body, size_t len)
 {
@@ -44,13 +46,23 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/connections_lost", atomic_load(&T.connections_lost)},
         {"transport/connections_open_in", T.inbound},
         {"transport/connections_out", atomic_load(&T.connections_out)},
+        {"transport/connections_refused", atomic_load(&L.connections_refused)},
         {"transport/connects_failed", atomic_load(&T.connects_failed)},
         {"transport/http_errors", atomic_load(&T.http_errors)},
         {"transport/http_requests", atomic_load(&T.http_requests)},
         {"transport/messages_dropped", atomic_load(&T.messages_dropped)},
+        {"transport/messages_dropped_full", atomic_load(&L.messages_full)},
+        {"transport/messages_from_mismatch", atomic_load(&T.messages_from_mismatch)},
         {"transport/messages_received", atomic_load(&T.messages_received)},
         {"transport/messages_refused", atomic_load(&T.messages_refused)},
         {"transport/messages_sent", atomic_load(&T.messages_sent)},
+        {"transport/peers", atomic_load(&cp__peers_live)},
+        {"transport/peers_expired", atomic_load(&L.peers_expired)},
+        {"transport/reads_paused", atomic_load(&L.reads_paused)},
+        {"transport/timeouts_body", atomic_load(&L.timeouts_body)},
+        {"transport/timeouts_header", atomic_load(&L.timeouts_header)},
+        {"transport/timeouts_idle", atomic_load(&L.timeouts_idle)},
+        {"transport/timeouts_tls", atomic_load(&L.timeouts_tls)},
     };
     bool first = true;
     int rc = cp__buf_append(out, "{", 1);

@@ -1,8 +1,16 @@
 /* The request decoder: llhttp callbacks copy the spans of a request into
  * one growing buffer (llhttp may split a field across reads), and the
- * request is handed out whole when llhttp reports its end. */
+ * request is handed out whole when llhttp reports its end.
+ *
+ * Chunk-size lines are read here, not by llhttp: llhttp 8.1 (Debian 12)
+ * refuses valid chunk extensions with several parameters (";a=b;c=d":
+ * the ';' after a token value sends it back to the size digits). llhttp
+ * pauses where a size line starts (after the headers of a chunked request
+ * and after each data chunk); the decoder collects the line, checks it
+ * against RFC 9112's grammar, and feeds llhttp only "<hex>\r\n". */
 #include "transport/http_decoder.h"
 
+#include <ctype.h>
 #include <strings.h>
 
 #include "cproc/error.h"
@@ -129,9 +137,36 @@ static int on_headers_complete(llhttp_t *p)
     cp__http_decoder_t *d = decoder_of(p);
     if (d->url_len == 0)
         return fail(d, 400, "empty request target");
+    /* Refused here, before the request is delivered: llhttp would hand it
+     * out whole and only then stop. */
+    if (p->method == HTTP_CONNECT)
+        return fail(d, 400, "CONNECT is not supported");
+    if (p->upgrade || (p->flags & F_UPGRADE))
+        return fail(d, 400, "protocol upgrade is not supported");
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body)
         return fail(d, 413, "request body too large");
+    if (p->flags & F_CHUNKED) {
+        d->chunk_line = true;
+        return HPE_PAUSED;
+    }
     return 0;
+}
+
+static int on_chunk_header(llhttp_t *p)
+{
+    decoder_of(p)->last_chunk = p->content_length == 0;
+    return 0;
+}
+
+/* After a data chunk's CRLF comes the next size line; after the last
+ * chunk's trailers, the end of the message. */
+static int on_chunk_complete(llhttp_t *p)
+{
+    cp__http_decoder_t *d = decoder_of(p);
+    if (d->last_chunk)
+        return 0;
+    d->chunk_line = true;
+    return HPE_PAUSED;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
@@ -212,6 +247,8 @@ void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limit
     d->settings.on_header_value_complete = on_header_value_complete;
     d->settings.on_headers_complete = on_headers_complete;
     d->settings.on_body = on_body;
+    d->settings.on_chunk_header = on_chunk_header;
+    d->settings.on_chunk_complete = on_chunk_complete;
     d->settings.on_message_complete = on_message_complete;
     llhttp_init(&d->parser, HTTP_REQUEST, &d->settings);
     d->parser.data = d;
@@ -225,12 +262,14 @@ void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limit
     d->arg = arg;
     cp__buf_init(&d->head);
     cp__buf_init(&d->body);
+    cp__buf_init(&d->line);
 }
 
 void cp__http_decoder_close(cp__http_decoder_t *d)
 {
     cp__buf_close(&d->head);
     cp__buf_close(&d->body);
+    cp__buf_close(&d->line);
 }
 
 static int status_code(const cp__http_decoder_t *d)
@@ -244,24 +283,148 @@ static int status_code(const cp__http_decoder_t *d)
     return CP_EPROTO;
 }
 
+static bool is_tchar(unsigned char c)
+{
+    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static size_t skip_bws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* A chunk-size line without its CRLF: 1*HEXDIG *( BWS ";" BWS name
+ * [ BWS "=" BWS ( token / quoted-string ) ] ). Returns the number of hex
+ * digits, or 0 when the line does not match. */
+static size_t chunk_line_check(const char *s, size_t n)
+{
+    size_t hex = 0;
+    while (hex < n && isxdigit((unsigned char)s[hex]))
+        hex++;
+    if (hex == 0)
+        return 0;
+    size_t i = hex;
+    while (i < n) {
+        i = skip_bws(s, i, n);
+        if (i == n || s[i] != ';')
+            return 0;
+        i = skip_bws(s, i + 1, n);
+        size_t start = i;
+        while (i < n && is_tchar((unsigned char)s[i]))
+            i++;
+        if (i == start)
+            return 0;
+        size_t k = skip_bws(s, i, n);
+        if (k == n || s[k] != '=')
+            continue;
+        i = skip_bws(s, k + 1, n);
+        if (i < n && s[i] == '"') {
+            for (i++;; i++) {
+                if (i == n)
+                    return 0;
+                unsigned char c = (unsigned char)s[i];
+                if (c == '"')
+                    break;
+                if (c == '\\') {
+                    if (++i == n)
+                        return 0;
+                    c = (unsigned char)s[i];
+                    if (c != '\t' && (c < 0x20 || c == 0x7f))
+                        return 0;
+                } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                    return 0;
+                }
+            }
+            i++;
+        } else {
+            start = i;
+            while (i < n && is_tchar((unsigned char)s[i]))
+                i++;
+            if (i == start)
+                return 0;
+        }
+    }
+    return hex;
+}
+
+/* A size line longer than this is refused (its extensions are ignored
+ * anyway, so only a peer wasting memory sends one). */
+#define CHUNK_LINE_MAX 4096
+
+static int check_execute(cp__http_decoder_t *d, llhttp_errno_t err)
+{
+    if (d->failed)
+        return -1;
+    if (err == HPE_OK || err == HPE_PAUSED)
+        return 0;
+    if (err == HPE_PAUSED_UPGRADE)
+        fail(d, 400, "protocol upgrade is not supported");
+    else if (err == HPE_INVALID_METHOD)
+        fail(d, 400, "malformed request: invalid method");
+    else
+        fail(d, 400, "malformed request");
+    return -1;
+}
+
+/* Takes bytes of a chunk-size line; once the line is whole, feeds llhttp
+ * its size. Returns how many bytes of data it used, or -1 on error. */
+static long take_chunk_line(cp__http_decoder_t *d, const char *data, size_t len)
+{
+    const char *lf = memchr(data, '\n', len);
+    size_t use = lf ? (size_t)(lf - data) + 1 : len;
+    if (d->line.len + use > CHUNK_LINE_MAX)
+        return fail(d, 400, "malformed request: chunk size line too long");
+    if (cp__buf_append(&d->line, data, use))
+        return fail(d, 500, "out of memory");
+    if (!lf)
+        return (long)use;
+    const char *s = d->line.data;
+    size_t n = d->line.len;
+    if (n < 2 || s[n - 2] != '\r')
+        return fail(d, 400, "malformed request: chunk size line must end with CRLF");
+    size_t hex = chunk_line_check(s, n - 2);
+    if (hex == 0)
+        return fail(d, 400, "malformed request: bad chunk size line");
+    /* Keep the digits and the CRLF, drop the extensions. */
+    memmove(d->line.data + hex, d->line.data + n - 2, 2);
+    d->line.len = hex + 2;
+    d->chunk_line = false;
+    llhttp_errno_t err = llhttp_execute(&d->parser, d->line.data, d->line.len);
+    d->line.len = 0;
+    if (err == HPE_PAUSED)
+        llhttp_resume(&d->parser);
+    if (check_execute(d, err))
+        return -1;
+    return (long)use;
+}
+
 int cp__http_decoder_feed(cp__http_decoder_t *d, const char *data, size_t len)
 {
     if (d->failed)
         return status_code(d);
-    if (len == 0)
-        return 0;
-    llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
-    if (err == HPE_OK)
-        return 0;
-    if (!d->failed) {
-        if (err == HPE_PAUSED_UPGRADE)
-            fail(d, 400, "protocol upgrade is not supported");
-        else if (err == HPE_INVALID_METHOD)
-            fail(d, 400, "malformed request: invalid method");
-        else
-            fail(d, 400, "malformed request");
+    while (len > 0) {
+        if (d->chunk_line) {
+            long used = take_chunk_line(d, data, len);
+            if (used < 0)
+                return status_code(d);
+            data += used;
+            len -= (size_t)used;
+            continue;
+        }
+        llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
+        if (check_execute(d, err))
+            return status_code(d);
+        if (err == HPE_OK)
+            return 0;
+        /* Paused where a chunk-size line starts. */
+        size_t used = (size_t)(llhttp_get_error_pos(&d->parser) - data);
+        llhttp_resume(&d->parser);
+        data += used;
+        len -= used;
     }
-    return status_code(d);
+    return 0;
 }
 
 bool cp__http_decoder_mid_request(const cp__http_decoder_t *d)

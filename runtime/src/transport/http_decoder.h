@@ -2,8 +2,11 @@
  *
  * Feed it bytes as they arrive; it calls back once per complete request,
  * with pipelined requests in order. Content-Length and chunked bodies are
- * both accepted. Limits on header and body size are enforced while bytes
- * arrive, so an oversized request is refused before it is buffered.
+ * both accepted, chunk extensions too (and ignored). A request that asks
+ * for a protocol upgrade (an Upgrade header) or uses CONNECT is refused
+ * with 400 before it is handed out. Limits on header and body size are
+ * enforced while bytes arrive, so an oversized request is refused before
+ * it is buffered.
  * Pure C with no I/O: one decoder per connection, used by one thread.
  */
 #ifndef CPROC_TRANSPORT_HTTP_DECODER_H
@@ -77,6 +80,9 @@ typedef struct cp__http_decoder {
     const char *error_reason;
     bool failed;
     bool in_message;
+    bool chunk_line; /* llhttp is paused where a chunk-size line starts */
+    bool last_chunk; /* the chunk being read has size 0 */
+    cp__buf_t line;  /* a chunk-size line read so far */
 } cp__http_decoder_t;
 
 /* Prepares *d. `limits` may be NULL for the defaults. Never fails. */

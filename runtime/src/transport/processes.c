@@ -99,7 +99,8 @@ static int collect_sorted(collect_t *c)
         collect_free(c);
         return CP_ENOMEM;
     }
-    qsort(c->v, c->n, sizeof *c->v, by_id);
+    if (c->n > 1) /* qsort wants a valid pointer even for 0 entries */
+        qsort(c->v, c->n, sizeof *c->v, by_id);
     return 0;
 }
 
@@ -176,7 +177,7 @@ int cp__process_metrics_json(cp__buf_t *out, bool *first)
     collect_t c = {0};
     int rc = collect_sorted(&c);
     /* Group by type, in key order. */
-    if (!rc)
+    if (!rc && c.n > 1)
         qsort(c.v, c.n, sizeof *c.v, by_type);
     for (size_t i = 0; !rc && i < c.n;) {
         size_t len = type_len(c.v[i].id), j = i;

@@ -12,14 +12,18 @@
  * EOF, reset or protocol error closes the connection, so a message fully
  * received is never lost to what follows it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/call.h"
 #include "core/node.h"
+#include "core/transport_ops.h"
+#include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/server.h"
+#include "transport/limits.h"
 #include "transport/stream.h"
+#include "transport/timeouts.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
@@ -34,8 +38,10 @@ struct cp__inconn {
     bool closing;
     bool in_read; /* inside a read: flush once at its end */
     uint32_t peer_ip;
+    uint16_t peer_port;
     cp__http_slot_t *slots_head, *slots_tail;
     cp__wire_sender_cache_t sender;
+    cp__conn_clock_t clock; /* timeouts and backpressure (timeouts.h) */
 };
 
 static void conn_close(cp__inconn_t *c);
@@ -58,6 +64,21 @@ static void conn_maybe_close(cp__inconn_t *c)
         conn_close(c);
 }
 
+/* Backpressure: a client that does not read its answers is not read
+ * either once CPROC_MAX_ANSWER_BYTES wait for it; reading resumes when
+ * everything queued has been written. */
+static void conn_pause_if_backlogged(cp__inconn_t *c)
+{
+    if (c->closing || c->clock.paused || c->close_when_flushed)
+        return;
+    if (c->st.pending.len + c->st.wire.len <= cp__limits.answer_bytes)
+        return;
+    cp__stream_stop(&c->st);
+    c->clock.paused = true;
+    c->clock.paused_since = uv_now(cp__loop());
+    atomic_fetch_add(&cp__limits_stats.reads_paused, 1);
+}
+
 static void conn_flush(cp__inconn_t *c)
 {
     if (c->closing)
@@ -67,15 +88,23 @@ static void conn_flush(cp__inconn_t *c)
         return;
     }
     conn_maybe_close(c);
+    conn_pause_if_backlogged(c);
 }
 
 static void conn_drained(cp__stream_t *st, int status)
 {
     cp__inconn_t *c = (cp__inconn_t *)st;
-    if (status < 0)
+    if (status < 0) {
         conn_close(c);
-    else
-        conn_maybe_close(c);
+        return;
+    }
+    cp__conn_clock_activity(&c->clock, uv_now(cp__loop()), cp__http_decoder_mid_request(&c->dec));
+    conn_maybe_close(c);
+    if (c->clock.paused && !c->closing && !c->close_when_flushed) {
+        c->clock.paused = false;
+        if (cp__stream_resume(&c->st))
+            conn_close(c);
+    }
 }
 
 static void conn_close(cp__inconn_t *c)
@@ -180,13 +209,27 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     const char *id, *name;
     size_t id_len, name_len;
     cp_upid_t from;
+    char peer[16];
     if (cp__wire_parse_message_cached(req, &c->sender, &id, &id_len, &name, &name_len, &from)) {
         atomic_fetch_add(&T.messages_refused, 1);
+        cp__wire_format_ip(peer, c->peer_ip);
+        cp__transport_warn("refused a malformed message from %s:%u (bad path or Libprocess-From)",
+                           peer, (unsigned)c->peer_port);
         conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
+    /* Replies go where Libprocess-From points: a From that names another
+     * host than the socket's is how a node gets used to reflect traffic. */
+    if (!cp_upid_is_null(&from) && from.ip != c->peer_ip)
+        atomic_fetch_add(&T.messages_from_mismatch, 1);
     if (T.cfg.require_ip_match && from.ip != c->peer_ip) {
         atomic_fetch_add(&T.messages_refused, 1);
+        char claimed[16];
+        cp__wire_format_ip(peer, c->peer_ip);
+        cp__wire_format_ip(claimed, from.ip);
+        cp__transport_warn("refused a message from %s:%u claiming to come from %s "
+                           "(LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH)",
+                           peer, (unsigned)c->peer_port, claimed);
         conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
@@ -202,6 +245,7 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     int rc = cp__deliver_call(id, id_len, name, name_len, &from, body, len,
                               has_call ? &meta : NULL);
     if (rc == 0) {
+        c->clock.carried_message = true;
         atomic_fetch_add(&T.messages_received, 1);
         conn_answer(c, 202, NULL, NULL, 0, close);
     } else {
@@ -213,6 +257,8 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
 static int on_request(void *arg, cp__http_request_t *req)
 {
     cp__inconn_t *c = arg;
+    /* The next request's clock starts with the read that begins it. */
+    c->clock.in_req = false;
     if (cp__wire_is_message(req)) {
         deliver(c, req);
     } else {
@@ -234,11 +280,16 @@ static void conn_data(cp__stream_t *st, const char *data, size_t n)
     c->in_read = true;
     int rc = cp__http_decoder_feed(&c->dec, data, n);
     c->in_read = false;
+    cp__conn_clock_activity(&c->clock, uv_now(cp__loop()), cp__http_decoder_mid_request(&c->dec));
     if (rc) {
         cp__stream_stop(&c->st);
         if (c->dec.error_status) {
             atomic_fetch_add(&T.http_errors, 1);
             const char *r = c->dec.error_reason ? c->dec.error_reason : "error";
+            char peer[16];
+            cp__wire_format_ip(peer, c->peer_ip);
+            cp__transport_warn("bad HTTP request from %s:%u: %d %s", peer,
+                               (unsigned)c->peer_port, c->dec.error_status, r);
             conn_answer(c, c->dec.error_status, "Content-Type: text/plain\r\n", r, strlen(r), true);
         }
         c->close_when_flushed = true;
@@ -258,6 +309,40 @@ static void conn_end(cp__stream_t *st, int status)
         conn_flush(c);
 }
 
+/* The cap keeps CPROC_RESERVED_CONNECTIONS of its connections for nodes
+ * this node sends to or links to, so a client holding idle sockets cannot
+ * lock them out. Call after counting the new connection. */
+static bool conn_admitted(uint32_t ip)
+{
+    if (T.inbound > T.cfg.max_connections)
+        return false;
+    if (T.inbound + cp__limits.reserved_connections <= T.cfg.max_connections)
+        return true;
+    return cp__peer_known_ip(ip);
+}
+
+/* The server's half of the sweep: closes connections whose timeout ran
+ * out. */
+void cp__server_sweep(uint64_t now)
+{
+    for (cp__inconn_t *c = T.conns, *next; c; c = next) {
+        next = c->next;
+        if (c->closing)
+            continue;
+        cp__conn_view_t v = {
+            .handshaking = cp__stream_handshaking(&c->st),
+            .mid_request = cp__http_decoder_mid_request(&c->dec),
+            .body_len = c->dec.body.len,
+            .waiting = c->slots_head != NULL,
+        };
+        cp__conn_verdict_t verdict = cp__conn_clock_check(&c->clock, &v, &cp__limits, now);
+        if (verdict != CP__CONN_OK) {
+            cp__conn_clock_count(verdict);
+            conn_close(c);
+        }
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     if (status < 0)
@@ -272,6 +357,7 @@ static void on_connection(uv_stream_t *server, int status)
     c->st.on_closed = conn_closed;
     cp__buf_init(&c->out);
     cp__http_decoder_init(&c->dec, &T.cfg.limits, on_request, c);
+    cp__conn_clock_init(&c->clock, uv_now(cp__loop()));
     c->next = T.conns;
     if (T.conns)
         T.conns->pprev = &c->next;
@@ -286,35 +372,56 @@ static void on_connection(uv_stream_t *server, int status)
     int len = sizeof ss;
     if (uv_tcp_getpeername(&c->st.tcp, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
         c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
-    if (T.inbound > T.cfg.max_connections) {
+    if (!conn_admitted(c->peer_ip)) {
         static const char msg[] = "too many connections";
+        atomic_fetch_add(&cp__limits_stats.connections_refused, 1);
         conn_answer(c, 503, "Content-Type: text/plain\r\n", msg, sizeof msg - 1, true);
         conn_flush(c);
         return;
     }
     atomic_fetch_add(&T.connections_in, 1);
     uv_tcp_nodelay(&c->st.tcp, 1);
-    uint16_t peer_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
-    if (cp__transport_filter_stream(&c->st, true, c->peer_ip, peer_port) ||
+    c->peer_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
+    if (cp__transport_filter_stream(&c->st, true, c->peer_ip, c->peer_port) ||
         cp__stream_start(&c->st))
         conn_close(c);
 }
 
-int cp__server_start(void)
+/* "address already in use", from libuv's text for a UV_E* code. */
+static const char *os_reason(int uv_rc)
 {
-    uv_tcp_init(cp__loop(), &T.listener);
+    switch (uv_rc) {
+    case UV_EADDRINUSE: return "address already in use";
+    case UV_EADDRNOTAVAIL: return "no local interface has this address";
+    case UV_EACCES: return "permission denied (ports below 1024 need privileges)";
+    default: return uv_strerror(uv_rc);
+    }
+}
+
+int cp__server_start(char *err)
+{
+    char ip[16];
+    cp__wire_format_ip(ip, T.cfg.bind_ip);
+    int rc = uv_tcp_init(cp__loop(), &T.listener);
+    if (rc < 0) {
+        snprintf(err, CP__START_ERRLEN, "cannot create a socket: %s", os_reason(rc));
+        return CP_EIO;
+    }
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(T.cfg.bind_ip);
     sa.sin_port = htons(T.cfg.bind_port);
-    int rc = uv_tcp_bind(&T.listener, (const struct sockaddr *)&sa, 0);
+    rc = uv_tcp_bind(&T.listener, (const struct sockaddr *)&sa, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&T.listener, 511, on_connection);
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&T.listener, (struct sockaddr *)&ss, &len);
+    if (rc == 0 && (rc = uv_tcp_getsockname(&T.listener, (struct sockaddr *)&ss, &len)) < 0)
+        snprintf(err, CP__START_ERRLEN, "cannot read the listening address: %s", os_reason(rc));
+    else if (rc < 0)
+        snprintf(err, CP__START_ERRLEN, "cannot listen on %s:%u: %s", ip,
+                 (unsigned)T.cfg.bind_port, os_reason(rc));
     if (rc < 0) {
         uv_close((uv_handle_t *)&T.listener, NULL);
         return CP_EIO;
@@ -324,14 +431,25 @@ int cp__server_start(void)
     T.port = T.cfg.advertise_port >= 0 ? (uint16_t)T.cfg.advertise_port : bound;
     T.inbound = 0;
     T.conns = NULL;
+    char adv[16];
+    cp__wire_format_ip(adv, T.ip);
+    cp_log(CP_LOG_INFO, "listening on %s:%u (advertised as %s:%u)%s", ip, (unsigned)bound, adv,
+           (unsigned)T.port,
+           T.cfg.bind_ip == CP__DEFAULT_BIND_IP && !getenv("LIBPROCESS_IP") && !getenv("CPROC_IP")
+               ? "; set LIBPROCESS_IP to accept other hosts"
+               : "");
     return 0;
 }
 
-void cp__server_stop(void)
+void cp__server_quiesce(void)
 {
     uv_close((uv_handle_t *)&T.listener, NULL);
     while (T.conns)
         conn_close(T.conns);
+}
+
+void cp__server_fini(void)
+{
     while (orphans) {
         cp__http_slot_t *s = orphans;
         orphans = s->next;

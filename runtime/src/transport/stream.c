@@ -40,6 +40,9 @@ static void written(uv_write_t *w, int status)
         return;
     }
     stream_kick(s);
+    /* A burst's buffer is not kept for a connection gone quiet. */
+    if (!s->writing && s->wire.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->wire);
     if (!s->writing && s->on_drained)
         s->on_drained(s, 0);
 }
@@ -143,6 +146,13 @@ int cp__stream_start(cp__stream_t *s)
 void cp__stream_stop(cp__stream_t *s)
 {
     uv_read_stop((uv_stream_t *)&s->tcp);
+}
+
+int cp__stream_resume(cp__stream_t *s)
+{
+    if (s->closing)
+        return CP_ECONN;
+    return uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) < 0 ? CP_EIO : 0;
 }
 
 static void closed_cb(uv_handle_t *h)

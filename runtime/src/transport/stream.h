@@ -79,6 +79,14 @@ bool cp__stream_busy(const cp__stream_t *s);
 /* Stops reading. */
 void cp__stream_stop(cp__stream_t *s);
 
+/* Reads again after cp__stream_stop (the filter is not restarted).
+ * Returns 0, CP_ECONN (closing) or CP_EIO. */
+int cp__stream_resume(cp__stream_t *s);
+
+/* Write buffers larger than this are freed once written rather than kept
+ * for the next write. */
+#define CP__STREAM_KEEP_BYTES ((size_t)64 * 1024)
+
 /* Closes the stream; on_closed runs when the handle is gone. Queued bytes
  * are dropped. Idempotent. */
 void cp__stream_close(cp__stream_t *s);

@@ -1,6 +1,7 @@
 /* TLS sessions over OpenSSL memory BIOs, configured as libprocess is. */
 #include "transport/tls.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -17,6 +19,7 @@
 #include "cproc/error.h"
 #include "cproc/log.h"
 #include "transport/stream.h"
+#include "transport/transport_internal.h"
 
 struct cp__tls_context {
     SSL_CTX *ssl_ctx;
@@ -184,6 +187,16 @@ int cp__tls_config_load(cp__tls_config_t *cfg, cp__tls_getenv_fn get, void *arg,
 
 /* ---- context ---- */
 
+/* A file named by a setting that cannot be read: say which setting, which
+ * file and why, before OpenSSL's vaguer "system lib". */
+static int check_readable(const char *path, const char *what, const char *var, char *err)
+{
+    if (access(path, R_OK) == 0)
+        return 0;
+    set_err(err, "cannot read the TLS %s '%s' (%s): %s", what, path, var, strerror(errno));
+    return CP_EINVAL;
+}
+
 static int context_setup(SSL_CTX *c, const cp__tls_config_t *cfg, bool verify, char *err)
 {
     char rbuf[256];
@@ -195,6 +208,12 @@ static int context_setup(SSL_CTX *c, const cp__tls_config_t *cfg, bool verify, c
         set_err(err, "TLS requires a private key: set LIBPROCESS_SSL_KEY_FILE");
         return CP_EINVAL;
     }
+    if (check_readable(cfg->cert_file, "certificate", "LIBPROCESS_SSL_CERT_FILE", err) ||
+        check_readable(cfg->key_file, "private key", "LIBPROCESS_SSL_KEY_FILE", err))
+        return CP_EINVAL;
+    if (verify && cfg->ca_file && *cfg->ca_file &&
+        check_readable(cfg->ca_file, "CA file", "LIBPROCESS_SSL_CA_FILE", err))
+        return CP_EINVAL;
     if (SSL_CTX_use_certificate_chain_file(c, cfg->cert_file) != 1) {
         set_err(err, "cannot load the TLS certificate '%s': %s", cfg->cert_file,
                 ossl_reason(rbuf, sizeof rbuf));
@@ -386,7 +405,7 @@ static int fail(cp__tls_session_t *s, const char *what, int ssl_err)
     ERR_clear_error();
     /* The connection is closed by the caller; the reason would otherwise
      * be lost with it. */
-    cp_log(CP_LOG_WARN, "TLS connection %s %s: %s", s->server ? "from" : "to", s->peer, s->err);
+    cp__transport_warn("TLS connection %s %s: %s", s->server ? "from" : "to", s->peer, s->err);
     /* An alert for the peer may be waiting: keep it for the caller. */
     drain_out(s);
     return CP_ETLS;

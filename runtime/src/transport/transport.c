@@ -9,15 +9,17 @@
  * or not; it is opened on demand and reopened on the next send after it
  * broke.
  */
-#include "transport/transport.h"
-
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/node.h"
+#include "core/transport_ops.h"
+#include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/http_internal.h"
+#include "transport/limits.h"
 #include "transport/tls.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
@@ -26,6 +28,11 @@ cp__transport_t cp__transport = {.mu = PTHREAD_MUTEX_INITIALIZER};
 #define T cp__transport
 
 static cp__stream_filter_factory_fn filter_factory;
+
+/* Senders wake the loop outside T.mu; wake_mu only orders that against
+ * quiesce closing the handle. */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool wake_open; /* guarded by wake_mu */
 
 void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn)
 {
@@ -72,12 +79,17 @@ static size_t bucket_of(uint32_t ip, uint16_t port)
 static cp__peer_t *peer_get(uint32_t ip, uint16_t port)
 {
     size_t b = bucket_of(ip, port);
-    for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next)
-        if (p->ip == ip && p->port == port)
+    for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next) {
+        if (p->ip == ip && p->port == port) {
+            p->epoch = cp__peer_epoch;
             return p;
+        }
+    }
     cp__peer_t *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    atomic_fetch_add(&cp__peers_live, 1);
+    p->epoch = cp__peer_epoch;
     p->ip = ip;
     p->port = port;
     cp__buf_init(&p->pending);
@@ -117,14 +129,20 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     if (c->out_msgs)
         atomic_fetch_add(&T.messages_dropped, c->out_msgs);
     cp__stream_close(&c->st);
-    if (!lost)
+    if (!lost) {
+        pthread_mutex_lock(&T.mu);
+        p->inflight = 0;
+        pthread_mutex_unlock(&T.mu);
         return;
+    }
     pthread_mutex_lock(&T.mu);
     size_t dropped = p->pending_msgs;
-    p->pending.len = 0;
+    cp__buf_close(&p->pending); /* a dropped queue gives its memory back */
     p->pending_msgs = 0;
+    p->inflight = 0;
     p->linked = false; /* its linkers are told now; a new link reconnects */
     pthread_mutex_unlock(&T.mu);
+    cp__buf_close(&p->spare);
     atomic_fetch_add(&T.messages_dropped, dropped);
     atomic_fetch_add(&T.connections_lost, 1);
     cp__node_lost(p->ip, p->port);
@@ -158,7 +176,15 @@ static void outconn_drained(cp__stream_t *st, int status)
         return;
     }
     atomic_fetch_add(&T.messages_sent, msgs);
-    peer_kick(c->peer);
+    cp__peer_t *p = c->peer;
+    pthread_mutex_lock(&T.mu);
+    p->inflight = 0;
+    if (p->pending.len == 0 && p->pending.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&p->pending);
+    pthread_mutex_unlock(&T.mu);
+    if (p->spare.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&p->spare);
+    peer_kick(p);
 }
 
 static void outconn_connected(uv_connect_t *req, int status)
@@ -189,7 +215,7 @@ static void peer_connect(cp__peer_t *p)
     cp__outconn_t *c = calloc(1, sizeof *c);
     if (!c) {
         pthread_mutex_lock(&T.mu);
-        p->pending.len = 0;
+        cp__buf_close(&p->pending);
         p->pending_msgs = 0;
         pthread_mutex_unlock(&T.mu);
         cp__node_lost(p->ip, p->port);
@@ -240,6 +266,7 @@ static void peer_kick(cp__peer_t *p)
     size_t bytes = p->spare.len;
     size_t msgs = p->pending_msgs;
     p->pending_msgs = 0;
+    p->inflight = bytes;
     pthread_mutex_unlock(&T.mu);
     if (bytes == 0)
         return;
@@ -267,30 +294,90 @@ static void on_wake(uv_async_t *a)
         peer_kick(p);
 }
 
-int cp__transport_start(uint32_t *ip, uint16_t *port)
+/* ---- warnings a peer can cause ---------------------------------------- */
+
+static uv_timer_t warn_timer;
+
+static void warn_summary(void)
 {
-    int rc = cp__transport_config_read(&T.cfg);
+    uint64_t n = cp__warn_limit_flush(&T.warn);
+    if (n)
+        cp_log(CP_LOG_WARN,
+               "%llu more warnings about peers suppressed in the last %u s "
+               "(CPROC_PEER_WARNINGS=%u per interval)",
+               (unsigned long long)n, T.cfg.warn_interval_s, T.cfg.warn_burst);
+}
+
+static void on_warn_timer(uv_timer_t *t)
+{
+    warn_summary();
+}
+
+void cp__transport_warn(const char *fmt, ...)
+{
+    if (!cp_log_enabled(CP_LOG_WARN))
+        return;
+    if (!cp__warn_limit_take(&T.warn, uv_hrtime())) {
+        /* The first suppressed line of a period arms its summary. */
+        if (T.warn.suppressed == 1 && uv_is_active((uv_handle_t *)&warn_timer) == 0 &&
+            !uv_is_closing((uv_handle_t *)&warn_timer))
+            uv_timer_start(&warn_timer, on_warn_timer, (uint64_t)T.cfg.warn_interval_s * 1000, 0);
+        return;
+    }
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cp_log(CP_LOG_WARN, "%s", line);
+}
+
+/* ---- the seam: start, quiesce, fini ------------------------------------ */
+
+static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
+{
+    int rc = cp__transport_config_read(&T.cfg, err);
+    if (!rc)
+        rc = cp__limits_read(T.cfg.max_connections, err);
     if (rc)
         return rc;
-    char err[CP__TLS_ERRLEN] = "";
+    char tls_err[CP__TLS_ERRLEN] = "";
     T.tls = NULL;
-    rc = cp__tls_context_new_from_env(&T.tls, err);
+    rc = cp__tls_context_new_from_env(&T.tls, tls_err);
     if (rc) {
-        fprintf(stderr, "cproc: TLS: %s\n", err);
+        snprintf(err, CP__START_ERRLEN, "TLS: %s", tls_err);
         return rc;
     }
     if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {
         cp__tls_context_free(T.tls);
         T.tls = NULL;
+        snprintf(err, CP__START_ERRLEN, "cannot create the transport's wake-up handle");
         return CP_EIO;
     }
-    rc = cp__server_start();
+    uv_timer_init(cp__loop(), &warn_timer);
+    cp__warn_limit_init(&T.warn, T.cfg.warn_burst, (uint64_t)T.cfg.warn_interval_s * 1000000000u);
+    rc = cp__server_start(err);
     if (rc) {
         uv_close((uv_handle_t *)&T.wake, NULL);
+        uv_close((uv_handle_t *)&warn_timer, NULL);
         cp__tls_context_free(T.tls);
         T.tls = NULL;
         return rc;
     }
+    if (cp__limits_start()) {
+        cp__server_quiesce();
+        cp__server_fini();
+        uv_close((uv_handle_t *)&T.wake, NULL);
+        uv_close((uv_handle_t *)&warn_timer, NULL);
+        cp__tls_context_free(T.tls);
+        T.tls = NULL;
+        snprintf(err, CP__START_ERRLEN, "cannot start the transport's timer");
+        return CP_EIO;
+    }
+    atomic_store(&T.messages_from_mismatch, 0);
+    pthread_mutex_lock(&wake_mu);
+    wake_open = true;
+    pthread_mutex_unlock(&wake_mu);
     pthread_mutex_lock(&T.mu);
     T.running = true;
     pthread_mutex_unlock(&T.mu);
@@ -299,7 +386,9 @@ int cp__transport_start(uint32_t *ip, uint16_t *port)
     return 0;
 }
 
-void cp__transport_stop(void)
+/* After this nothing is read, so nothing reaches the core; senders get
+ * CP_ESTATE. Peers and their queues go now: only senders used them. */
+static void tcp_quiesce(void)
 {
     pthread_mutex_lock(&T.mu);
     bool was = T.running;
@@ -307,9 +396,16 @@ void cp__transport_stop(void)
     pthread_mutex_unlock(&T.mu);
     if (!was)
         return;
-    cp__server_stop();
-    cp__http_routes_free();
+    cp__limits_stop();
+    cp__server_quiesce();
+    /* A sender past T.mu may still be about to wake the loop. */
+    pthread_mutex_lock(&wake_mu);
+    wake_open = false;
+    pthread_mutex_unlock(&wake_mu);
     uv_close((uv_handle_t *)&T.wake, NULL);
+    warn_summary();
+    uv_close((uv_handle_t *)&warn_timer, NULL);
+    cp__warn_limit_init(&T.warn, 0, 0);
     pthread_mutex_lock(&T.mu);
     for (size_t b = 0; b < CP_PEER_BUCKETS; b++) {
         cp__peer_t *p = T.buckets[b];
@@ -328,42 +424,123 @@ void cp__transport_stop(void)
     }
     T.dirty = NULL;
     pthread_mutex_unlock(&T.mu);
+}
+
+/* Answers computed after quiesce found their slots kept; now they go. */
+static void tcp_fini(void)
+{
+    cp__server_fini();
+    cp__http_routes_free();
     /* Sessions still closing keep what they need of it. */
     cp__tls_context_free(T.tls);
     T.tls = NULL;
 }
 
-int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
-                       const void *body, size_t len)
+/* Each sending thread encodes into a buffer of its own, outside T.mu, so
+ * the lock covers only the copy into the peer's queue (the loop thread
+ * takes the same lock to swap that queue out). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_ok;
+
+/* Larger scratch buffers are not kept between messages. */
+#define SCRATCH_KEEP (64 * 1024)
+
+static void scratch_free(void *p)
 {
-    return cp__transport_send_headers(from, to, name, body, len, NULL, 0);
+    cp__buf_t *b = p;
+    cp__buf_close(b);
+    free(b);
 }
 
-int cp__transport_send_headers(const cp_upid_t *from, const cp_upid_t *to, const char *name,
-                               const void *body, size_t len, const char *headers, size_t hlen)
+static void scratch_init(void)
 {
+    scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's empty scratch buffer, or NULL (then encode under the lock). */
+static cp__buf_t *scratch_get(void)
+{
+    pthread_once(&scratch_once, scratch_init);
+    if (!scratch_ok)
+        return NULL;
+    cp__buf_t *b = pthread_getspecific(scratch_key);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (b && pthread_setspecific(scratch_key, b) != 0) {
+            free(b);
+            b = NULL;
+        }
+    }
+    if (b)
+        b->len = 0;
+    return b;
+}
+
+static void scratch_done(cp__buf_t *b)
+{
+    if (b && b->cap > SCRATCH_KEEP)
+        cp__buf_close(b);
+}
+
+static void wake_loop(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    if (wake_open)
+        uv_async_send(&T.wake);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                            const void *body, size_t len, const char *headers, size_t hlen)
+{
+    cp__buf_t *enc = scratch_get();
+    int rc = 0;
+    if (enc && (rc = cp__wire_encode_message_headers(enc, from, to, name, body, len, headers,
+                                                     hlen)) != 0) {
+        scratch_done(enc);
+        return rc;
+    }
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
         pthread_mutex_unlock(&T.mu);
+        scratch_done(enc);
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
-    int rc = p ? cp__wire_encode_message_headers(&p->pending, from, to, name, body, len,
-                                                         headers, hlen)
-               : CP_ENOMEM;
+    size_t before = p ? p->pending.len + p->inflight : 0;
+    if (!p)
+        rc = CP_ENOMEM;
+    else if (enc)
+        rc = cp__buf_append(&p->pending, enc->data, enc->len);
+    else
+        rc = cp__wire_encode_message_headers(&p->pending, from, to, name, body, len, headers,
+                                             hlen);
+    /* The per-peer bound (one message always fits an empty queue). */
+    if (rc == 0 && before && p->pending.len + p->inflight > cp__limits.peer_queue_bytes) {
+        p->pending.len = before - p->inflight;
+        rc = CP_EFULL;
+        atomic_fetch_add(&cp__limits_stats.messages_full, 1);
+    }
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;
         wake = peer_mark_dirty(p);
     }
-    /* Under the lock, so that stop cannot close the handle in between. */
-    if (wake)
-        uv_async_send(&T.wake);
     pthread_mutex_unlock(&T.mu);
+    scratch_done(enc);
+    if (wake)
+        wake_loop();
     return rc;
 }
 
-int cp__transport_link(const cp_upid_t *to, int relink)
+static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                    const void *body, size_t len)
+{
+    return tcp_send_headers(from, to, name, body, len, NULL, 0);
+}
+
+static int tcp_link(const cp_upid_t *to, int relink)
 {
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
@@ -378,9 +555,18 @@ int cp__transport_link(const cp_upid_t *to, int relink)
             p->relink = true;
         wake = peer_mark_dirty(p);
     }
-    /* Under the lock, so that stop cannot close the handle in between. */
-    if (wake)
-        uv_async_send(&T.wake);
     pthread_mutex_unlock(&T.mu);
+    if (wake)
+        wake_loop();
     return p ? 0 : CP_ENOMEM;
 }
+
+const cp__transport_ops_t cp__tcp_transport = {
+    .name = "tcp",
+    .start = tcp_start,
+    .quiesce = tcp_quiesce,
+    .fini = tcp_fini,
+    .send = tcp_send,
+    .send_headers = tcp_send_headers,
+    .link = tcp_link,
+};

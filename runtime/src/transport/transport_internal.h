@@ -23,11 +23,13 @@
 #include "transport/buf.h"
 #include "transport/http_decoder.h"
 #include "transport/stream.h"
+#include "transport/warn_limit.h"
 
 typedef struct cp__outconn cp__outconn_t;
 
-/* A peer node we send to, one per ip:port, kept until the transport stops
- * so that pointers to it stay valid across threads. */
+/* A peer node we send to, one per ip:port. Forgotten (freed) by the sweep
+ * on the loop thread once it has no traffic and no link: peer.c says why
+ * that is safe for senders on other threads. */
 typedef struct cp__peer {
     struct cp__peer *hash_next;
     struct cp__peer *dirty_next;
@@ -39,6 +41,8 @@ typedef struct cp__peer {
     bool dirty;  /* on the dirty list */
     bool relink; /* close and reopen the connection */
     bool linked; /* someone linked a process at this address */
+    uint64_t epoch;  /* cp__peer_epoch when a send or link last touched it */
+    size_t inflight; /* bytes handed to the connection, not yet written */
     /* Loop thread only: */
     cp__outconn_t *conn; /* NULL when disconnected */
     cp__buf_t spare;     /* rotates with pending so writes allocate nothing */
@@ -66,7 +70,12 @@ typedef struct cp__transport_config {
     bool require_ip_match;
     size_t max_connections;
     cp__http_limits_t limits;
+    unsigned warn_burst;      /* warnings about peers per interval, then one summary */
+    unsigned warn_interval_s; /* that interval, seconds */
 } cp__transport_config_t;
+
+/* Where a node listens unless LIBPROCESS_IP says otherwise: 127.0.0.1. */
+#define CP__DEFAULT_BIND_IP 0x7f000001u
 
 #define CP_PEER_BUCKETS 256
 
@@ -88,6 +97,8 @@ typedef struct cp__transport {
     _Atomic uint64_t bytes_sent, bytes_received;
     _Atomic uint64_t connections_in, connections_out, connects_failed, connections_lost;
     _Atomic uint64_t http_requests, http_errors;
+    _Atomic uint64_t messages_from_mismatch; /* Libprocess-From IP != socket's peer IP */
+    cp__warn_limit_t warn; /* loop thread */
 } cp__transport_t;
 
 extern cp__transport_t cp__transport;
@@ -107,12 +118,27 @@ void cp__transport_set_filter_factory(cp__stream_filter_factory_fn fn);
 int cp__transport_filter_stream(cp__stream_t *s, bool server, uint32_t ip, uint16_t port);
 
 /* Reads the configuration from the environment; returns 0 or CP_EINVAL
- * (a message naming the variable goes to stderr). */
-int cp__transport_config_read(cp__transport_config_t *cfg);
+ * with one sentence in err (CP__START_ERRLEN bytes) naming the variable
+ * and its value. */
+int cp__transport_config_read(cp__transport_config_t *cfg, char *err);
 
-/* Starts / stops the listener and inbound connections (server.c). */
-int cp__server_start(void);
-void cp__server_stop(void);
+/* Writes the first IPv4 address the host name resolves to (libprocess's
+ * choice for a wildcard address). 0, or CP_EINVAL with err set. */
+int cp__transport_resolve_hostname(uint32_t *out, char *err);
+
+/* The listener and inbound connections (server.c), loop thread.
+ * start: binds and listens; on failure err says on which address and why
+ * ("cannot listen on 127.0.0.1:5050: address already in use").
+ * quiesce: closes the listener and every inbound connection; answers
+ * still being computed keep their slots. fini: frees those slots. */
+int cp__server_start(char *err);
+void cp__server_quiesce(void);
+void cp__server_fini(void);
+
+/* Logs a warning about a peer at most cfg.warn_burst times per
+ * cfg.warn_interval_s, then one line saying how many were suppressed.
+ * Loop thread. */
+void cp__transport_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Appends the JSON of /metrics/snapshot (keys sorted) to out. */
 int cp__transport_metrics_json(cp__buf_t *out);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/call.h"
+#include "core/node.h"
 #include "cproc/error.h"
 
 size_t cp__wire_format_ip(char *buf, uint32_t ip)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/node.h"
 #include "cproc/pid.h"
 #include "transport/buf.h"
 #include "transport/http_decoder.h"
@@ -57,7 +58,6 @@ int cp__wire_parse_message(cp__http_request_t *req, const char **id, size_t *id_
  * Cproc-Status, Cproc-Caller; docs/wire.md) read from a message request.
  * Returns 1 when there is some (*meta filled, method borrowed from req),
  * 0 when none, CP_EINVAL when present but malformed (answer 400). */
-struct cp__callmeta;
 int cp__wire_parse_call(const cp__http_request_t *req, struct cp__callmeta *meta);
 
 /* The last sender seen on a connection: a peer sends from few UPIDs, so

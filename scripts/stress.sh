@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the concurrency suites again and again while CPU hogs keep every core
+# busy, first under ThreadSanitizer, then under AddressSanitizer+UBSan: a
+# race that shows only on a loaded machine turns this red instead of hiding.
+#
+#   scripts/stress.sh [ROUNDS]     (default 20; STRESS_ROUNDS also sets it)
+#
+# Uses build-tsan and build-asan (set up as scripts/test.sh does when they
+# are missing). Exits non-zero at the first failing run or sanitizer report,
+# after printing its log. The hogs end with the script, however it ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-${STRESS_ROUNDS:-20}}
+
+# The suites in which threads meet: futures across threads, processes,
+# dispatch, the loop and clock, remote nodes, TLS.
+suites=(test_future_threads test_future test_process test_dispatch test_loop test_clock
+        test_collect test_tls test_remote test_tls_nodes)
+
+hogs=()
+stop_hogs() {
+  for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_hogs EXIT
+for _ in $(seq "$(nproc)"); do
+  # A shell that spins: no I/O, one full core each, ended by the trap.
+  bash -c 'while :; do :; done' &
+  hogs+=($!)
+done
+
+setup() {
+  local dir=$1 sanitize=$2
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" -Db_sanitize="$sanitize" -Db_lundef=false \
+      -Dwerror=true -Dbuildtype=debugoptimized >/dev/null
+  fi
+  ninja -C "$dir" >/dev/null
+}
+
+stress() {
+  local dir=$1 sanitize=$2
+  setup "$dir" "$sanitize"
+  echo "stress: $rounds rounds of ${#suites[@]} suites under $sanitize, $(nproc) cores busy"
+  local log
+  log=$(mktemp)
+  for round in $(seq "$rounds"); do
+    # Suites run one at a time so each meets the hogs, not the others.
+    if ! meson test -C "$dir" --no-rebuild --num-processes 1 --timeout-multiplier 5 \
+         "${suites[@]}" >"$log" 2>&1; then
+      echo "stress: round $round under $sanitize FAILED"
+      grep -E '^ *[0-9]+/[0-9]+ ' "$log" || true
+      echo "--- the failing tests' logs ---"
+      sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' "$dir/meson-logs/testlog.txt" \
+        | grep -B2 -A60 -E 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|runtime error:|\[  FAILED  \]|exit status' \
+        | head -200 || true
+      rm -f "$log"
+      exit 1
+    fi
+    echo "stress: round $round/$rounds under $sanitize ok"
+  done
+  rm -f "$log"
+}
+
+stress build-tsan thread
+stress build-asan address,undefined
+echo "stress: $rounds rounds clean under thread and address,undefined"

@@ -1,0 +1,353 @@
+/* How a node starts: where it listens by default, what it advertises, the
+ * sentence a failed start gives, and the rate limit on warnings a peer
+ * can cause. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "core/transport_ops.h"
+#include "cproc/cproc.h"
+#include "transport/warn_limit.h"
+
+#define BOUND_MS 60000
+
+/* Every variable a test here sets, cleared before and after each. */
+static const char *const vars[] = {
+    "LIBPROCESS_IP", "LIBPROCESS_PORT", "LIBPROCESS_ADVERTISE_IP", "LIBPROCESS_ADVERTISE_PORT",
+    "CPROC_IP", "CPROC_PORT", "CPROC_MAX_CONNECTIONS", "LIBPROCESS_MAX_CONNECTIONS",
+    "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "LIBPROCESS_NUM_WORKER_THREADS",
+    "LIBPROCESS_SSL_ENABLED", "LIBPROCESS_SSL_CERT_FILE", "LIBPROCESS_SSL_KEY_FILE",
+    "CPROC_PEER_WARNINGS", "CPROC_PEER_WARNINGS_INTERVAL", "CPROC_LOG",
+};
+
+static int clear_env(void **state)
+{
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
+    setenv("LIBPROCESS_NUM_WORKER_THREADS", "2", 1);
+    return 0;
+}
+
+static int stop_and_clear(void **state)
+{
+    cp_runtime_stop();
+    return clear_env(state);
+}
+
+/* Starts with the current environment and expects a failure whose
+ * sentence is exactly `want`. */
+static void expect_start_error(int code, const char *want)
+{
+    assert_int_equal(cp_runtime_start(NULL), code);
+    assert_false(cp_runtime_running());
+    assert_string_equal(cp_runtime_start_error(), want);
+}
+
+/* ---- where the node listens -------------------------------------------- */
+
+static uint32_t first_external_ipv4(void)
+{
+    uv_interface_address_t *ifs;
+    int n;
+    uint32_t ip = 0;
+    if (uv_interface_addresses(&ifs, &n) != 0)
+        return 0;
+    for (int i = 0; i < n && !ip; i++)
+        if (!ifs[i].is_internal && ifs[i].address.address4.sin_family == AF_INET)
+            ip = ntohl(ifs[i].address.address4.sin_addr.s_addr);
+    uv_free_interface_addresses(ifs, n);
+    return ip;
+}
+
+/* 0 when a TCP connect to ip:port succeeds, else the errno. */
+static int try_connect(uint32_t ip, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(ip);
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+static void test_node_listens_on_loopback_by_default(void **state)
+{
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_string_equal(cp_runtime_start_error(), "");
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    assert_int_equal(ip, 0x7f000001);
+    assert_int_equal(try_connect(0x7f000001, port), 0);
+    /* Not reachable on the host's other addresses (when it has any). */
+    uint32_t ext = first_external_ipv4();
+    if (ext)
+        assert_int_equal(try_connect(ext, port), ECONNREFUSED);
+}
+
+static void test_wildcard_ip_listens_everywhere_and_advertises_the_host_address(void **state)
+{
+    setenv("LIBPROCESS_IP", "0.0.0.0", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    /* As libprocess: what the host's name resolves to, never 0.0.0.0. */
+    char host[256];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(getaddrinfo(host, NULL, &hints, &res), 0);
+    assert_int_equal(ip, ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr));
+    freeaddrinfo(res);
+    assert_int_equal(try_connect(0x7f000001, port), 0);
+    uint32_t ext = first_external_ipv4();
+    if (ext)
+        assert_int_equal(try_connect(ext, port), 0);
+}
+
+static void test_advertise_ip_overrides_the_bound_address(void **state)
+{
+    setenv("LIBPROCESS_ADVERTISE_IP", "10.9.8.7", 1);
+    setenv("LIBPROCESS_ADVERTISE_PORT", "4242", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    assert_int_equal(ip, 0x0a090807);
+    assert_int_equal(port, 4242);
+}
+
+/* ---- start errors -------------------------------------------------------- */
+
+static void test_port_in_use_names_the_address(void **state)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    char port[16], want[128];
+    snprintf(port, sizeof port, "%u", ntohs(sa.sin_port));
+    setenv("LIBPROCESS_PORT", port, 1);
+    snprintf(want, sizeof want, "cannot listen on 127.0.0.1:%s: address already in use", port);
+    expect_start_error(CP_EIO, want);
+    close(fd);
+}
+
+static void test_address_of_no_interface_is_named(void **state)
+{
+    setenv("LIBPROCESS_IP", "192.0.2.1", 1); /* TEST-NET-1: on no interface */
+    setenv("LIBPROCESS_PORT", "0", 1);
+    expect_start_error(CP_EIO, "cannot listen on 192.0.2.1:0: no local interface has this address");
+}
+
+static void test_bad_port_value_names_variable_and_value(void **state)
+{
+    setenv("LIBPROCESS_PORT", "http", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_PORT=\"http\" is not a whole number from 0 to 65535");
+    setenv("LIBPROCESS_PORT", "70000", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_PORT=\"70000\" is not a whole number from 0 to 65535");
+}
+
+static void test_bad_ip_value_names_variable_and_value(void **state)
+{
+    setenv("CPROC_IP", "localhost", 1);
+    expect_start_error(CP_EINVAL,
+                       "CPROC_IP=\"localhost\" is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)");
+}
+
+static void test_bad_limits_and_flags_name_variable_and_value(void **state)
+{
+    setenv("CPROC_MAX_CONNECTIONS", "0", 1);
+    expect_start_error(CP_EINVAL,
+                       "CPROC_MAX_CONNECTIONS=\"0\" is not a whole number from 1 to 1000000");
+    unsetenv("CPROC_MAX_CONNECTIONS");
+    setenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "maybe", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH=\"maybe\" is not a "
+                                  "boolean (true/false, yes/no, 1/0)");
+    unsetenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH");
+    setenv("LIBPROCESS_ADVERTISE_PORT", "0", 1);
+    expect_start_error(CP_EINVAL,
+                       "LIBPROCESS_ADVERTISE_PORT=\"0\" is not a whole number from 1 to 65535");
+    unsetenv("LIBPROCESS_ADVERTISE_PORT");
+    setenv("CPROC_PEER_WARNINGS_INTERVAL", "0", 1);
+    expect_start_error(CP_EINVAL,
+                       "CPROC_PEER_WARNINGS_INTERVAL=\"0\" is not a whole number from 1 to 86400");
+}
+
+static void test_bad_worker_count_names_variable_and_value(void **state)
+{
+    setenv("LIBPROCESS_NUM_WORKER_THREADS", "lots", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_NUM_WORKER_THREADS=\"lots\" is not a worker count "
+                                  "(a whole number from 1 to 1024)");
+}
+
+static void test_missing_certificate_names_the_file(void **state)
+{
+    setenv("LIBPROCESS_SSL_ENABLED", "true", 1);
+    setenv("LIBPROCESS_SSL_CERT_FILE", "/nonexistent/cproc-cert.pem", 1);
+    setenv("LIBPROCESS_SSL_KEY_FILE", "/nonexistent/cproc-key.pem", 1);
+    expect_start_error(CP_EINVAL, "TLS: cannot read the TLS certificate "
+                                  "'/nonexistent/cproc-cert.pem' (LIBPROCESS_SSL_CERT_FILE): "
+                                  "No such file or directory");
+}
+
+static void test_start_after_a_failed_start_works_and_clears_the_error(void **state)
+{
+    setenv("LIBPROCESS_PORT", "-1", 1);
+    assert_int_equal(cp_runtime_start(NULL), CP_EINVAL);
+    assert_string_not_equal(cp_runtime_start_error(), "");
+    unsetenv("LIBPROCESS_PORT");
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_string_equal(cp_runtime_start_error(), "");
+}
+
+/* ---- warnings a peer can cause ------------------------------------------- */
+
+static void test_warn_limit_lets_a_burst_through_then_counts(void **state)
+{
+    cp__warn_limit_t w;
+    cp__warn_limit_init(&w, 3, 1000);
+    int logged = 0;
+    for (int i = 0; i < 100; i++)
+        logged += cp__warn_limit_take(&w, 5000 + (uint64_t)i);
+    assert_int_equal(logged, 3);
+    assert_int_equal(cp__warn_limit_flush(&w), 97);
+    assert_int_equal(cp__warn_limit_flush(&w), 0);
+}
+
+static void test_warn_limit_opens_a_new_burst_each_interval(void **state)
+{
+    cp__warn_limit_t w;
+    cp__warn_limit_init(&w, 2, 1000);
+    assert_true(cp__warn_limit_take(&w, 10));
+    assert_true(cp__warn_limit_take(&w, 20));
+    assert_false(cp__warn_limit_take(&w, 1009));
+    assert_true(cp__warn_limit_take(&w, 1010));
+    assert_true(cp__warn_limit_take(&w, 1011));
+    assert_false(cp__warn_limit_take(&w, 1012));
+    assert_int_equal(cp__warn_limit_flush(&w), 2);
+}
+
+static void test_warn_limit_unconfigured_lets_everything_through(void **state)
+{
+    cp__warn_limit_t w;
+    cp__warn_limit_init(&w, 0, 0);
+    for (int i = 0; i < 10; i++)
+        assert_true(cp__warn_limit_take(&w, 0));
+    assert_int_equal(cp__warn_limit_flush(&w), 0);
+}
+
+/* Counts the lines of `path` that contain `what`. */
+static int count_lines(const char *path, const char *what, char *last, size_t last_size)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, what)) {
+            n++;
+            if (last)
+                snprintf(last, last_size, "%s", line);
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* 300 malformed requests: 5 warning lines, then one summary with the
+ * count (written when the transport stops at the latest). */
+static void test_malformed_requests_give_a_bounded_number_of_warnings(void **state)
+{
+    char path[] = "/tmp/cproc-warn-XXXXXX";
+    int log = mkstemp(path);
+    assert_true(log >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(log, 2);
+    setenv("CPROC_LOG", "warn", 1);
+    setenv("CPROC_PEER_WARNINGS", "5", 1);
+    setenv("CPROC_PEER_WARNINGS_INTERVAL", "86400", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    uint16_t port;
+    cp_runtime_address(NULL, &port);
+    for (int i = 0; i < 300; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+        sa.sin_addr.s_addr = htonl(0x7f000001);
+        assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+        static const char junk[] = "NOT HTTP AT ALL\r\n\r\n";
+        assert_int_equal(write(fd, junk, sizeof junk - 1), (ssize_t)(sizeof junk - 1));
+        char b[256];
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+        assert_true(read(fd, b, sizeof b) > 0); /* the 400 */
+        close(fd);
+    }
+    cp_runtime_stop();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(log);
+    assert_int_equal(count_lines(path, "bad HTTP request from 127.0.0.1", NULL, 0), 5);
+    char summary[1024] = "";
+    assert_int_equal(count_lines(path, "more warnings about peers suppressed", summary,
+                                 sizeof summary),
+                     1);
+    assert_non_null(strstr(summary, "295 more warnings"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_node_listens_on_loopback_by_default, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(
+            test_wildcard_ip_listens_everywhere_and_advertises_the_host_address, clear_env,
+            stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_advertise_ip_overrides_the_bound_address, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_port_in_use_names_the_address, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_address_of_no_interface_is_named, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_bad_port_value_names_variable_and_value, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_bad_ip_value_names_variable_and_value, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_bad_limits_and_flags_name_variable_and_value,
+                                        clear_env, stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_bad_worker_count_names_variable_and_value, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_missing_certificate_names_the_file, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_start_after_a_failed_start_works_and_clears_the_error,
+                                        clear_env, stop_and_clear),
+        cmocka_unit_test(test_warn_limit_lets_a_burst_through_then_counts),
+        cmocka_unit_test(test_warn_limit_opens_a_new_burst_each_interval),
+        cmocka_unit_test(test_warn_limit_unconfigured_lets_everything_through),
+        cmocka_unit_test_setup_teardown(test_malformed_requests_give_a_bounded_number_of_warnings,
+                                        clear_env, stop_and_clear),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

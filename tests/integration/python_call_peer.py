@@ -9,6 +9,9 @@ B. A libprocess server (this script, which ignores the Cproc headers and
    answers by type name, as libprocess's Protocol<Req, Res> does) called
    by cproc's `ping` (PING_BIN): the typed GetStats call completes with the
    plain reply; the Pings and Pongs flow as plain libprocess messages.
+C. A libprocess server that closes its connection after taking a call,
+   or never answers: kvctl's typed call fails, naming the node, within its
+   deadline.
 
 Every wait is bounded; the exit status says whether all of it held.
 """
@@ -153,11 +156,48 @@ def part_b(classes):
             ping.wait()
 
 
+def part_c():
+    """A libprocess server that takes the request and then goes away (its
+    connection closes): the typed call fails, as with libprocess's link,
+    naming the node; one that never answers: the call fails at its
+    deadline. kvctl (KVCTL_BIN) makes the calls."""
+    for mode in ("close", "silent"):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        ctl = subprocess.Popen([os.environ["KVCTL_BIN"], "--node", "store@127.0.0.1:%d" % port,
+                                "--timeout-ms", "300", "get", "k"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            r, _, _ = select.select([listener], [], [], BOUND)
+            if not r:
+                fail("kvctl never connected")
+            conn, _ = listener.accept()
+            start, headers, _ = Reader(conn).next()
+            if start != "POST /store/kv.GetRequest HTTP/1.1" or headers.get("cproc-method") != "Get":
+                fail("unexpected request %r %r" % (start, headers))
+            if mode == "close":
+                conn.close()
+                listener.close()
+            _, err = ctl.communicate(timeout=BOUND)
+            err = err.decode()
+            want = "unreachable" if mode == "close" else "deadline of 300 ms exceeded"
+            if ctl.returncode != 1 or want not in err or "127.0.0.1:%d" % port not in err:
+                fail("%s: kvctl exited %d: %r" % (mode, ctl.returncode, err))
+        finally:
+            if ctl.poll() is None:
+                ctl.kill()
+                ctl.wait()
+            listener.close()
+
+
 def main():
     classes = pingpong_classes()
     part_a(classes)
     part_b(classes)
-    print("2 passed, 0 failed")
+    part_c()
+    print("3 passed, 0 failed")
 
 
 if __name__ == "__main__":

@@ -35,10 +35,11 @@ struct cp__call {
     uint64_t id;
     _Atomic uint64_t timer; /* a timer of its own, when no deadline list took it */
     uint64_t timeout_ns;
-    /* in deadline list `dl` (under DL.mu), due at `deadline` */
+    /* in list `dl` of deadline shard `shard` (under its mu), due at `deadline` */
     struct cp__call *dprev, *dnext;
     uint64_t deadline;
     int dl;
+    int shard;
     bool in_dl;
     cp_promise_t *promise;
     const cp_rpc_def_t *def;
@@ -68,8 +69,11 @@ static struct {
  * default), in deadline order because the clock only moves forward, with
  * at most one runtime timer armed per list for its head. Arming and
  * cancelling a timer per call would cost a heap operation under the
- * clock's lock each; a call ends with an O(1) unlink instead. */
+ * clock's lock each; a call ends with an O(1) unlink instead. Each thread
+ * puts its calls in one of a few shards, so that workers calling at once
+ * do not share one lock. */
 #define DL_LISTS 16
+#define DL_SHARDS 4
 
 typedef struct dl {
     uint64_t timeout_ns;
@@ -77,11 +81,20 @@ typedef struct dl {
     bool armed;
 } dl_t;
 
-static struct {
+typedef struct dl_shard {
     pthread_mutex_t mu;
     dl_t l[DL_LISTS];
     size_t n;
-} DL = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} dl_shard_t;
+
+static dl_shard_t DL[DL_SHARDS] = {
+    {.mu = PTHREAD_MUTEX_INITIALIZER},
+    {.mu = PTHREAD_MUTEX_INITIALIZER},
+    {.mu = PTHREAD_MUTEX_INITIALIZER},
+    {.mu = PTHREAD_MUTEX_INITIALIZER},
+};
+static _Atomic unsigned dl_next_shard;
+static _Thread_local int dl_my_shard = -1;
 
 static void fail(struct cp__call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void dl_unlink_locked(struct cp__call *c);
@@ -122,20 +135,23 @@ void cp__calls_stop(void)
     C.spawned = false;
     pthread_mutex_unlock(&C.mu);
     /* The timers are gone: calls still on a deadline list end here. */
-    for (;;) {
-        struct cp__call *c = NULL;
-        pthread_mutex_lock(&DL.mu);
-        for (size_t i = 0; i < DL.n && c == NULL; i++)
-            if ((c = DL.l[i].head) != NULL)
-                dl_unlink_locked(c);
-        if (c == NULL) {
-            DL.n = 0;
-            pthread_mutex_unlock(&DL.mu);
-            return;
+    for (size_t sh = 0; sh < DL_SHARDS; sh++) {
+        dl_shard_t *d = &DL[sh];
+        for (;;) {
+            struct cp__call *c = NULL;
+            pthread_mutex_lock(&d->mu);
+            for (size_t i = 0; i < d->n && c == NULL; i++)
+                if ((c = d->l[i].head) != NULL)
+                    dl_unlink_locked(c);
+            if (c == NULL) {
+                d->n = 0;
+                pthread_mutex_unlock(&d->mu);
+                break;
+            }
+            pthread_mutex_unlock(&d->mu);
+            fail(c, "rpc %s: the runtime stopped before the call ended", c->def->method);
+            cp__call_unref(c);
         }
-        pthread_mutex_unlock(&DL.mu);
-        fail(c, "rpc %s: the runtime stopped before the call ended", c->def->method);
-        cp__call_unref(c);
     }
 }
 
@@ -180,7 +196,7 @@ static void table_remove_locked(struct cp__call *c)
 
 static void dl_unlink_locked(struct cp__call *c)
 {
-    dl_t *l = &DL.l[c->dl];
+    dl_t *l = &DL[c->shard].l[c->dl];
     if (c->dprev)
         c->dprev->dnext = c->dnext;
     else
@@ -198,11 +214,12 @@ static void dl_remove(struct cp__call *c)
 {
     if (c->dl < 0)
         return;
-    pthread_mutex_lock(&DL.mu);
+    dl_shard_t *d = &DL[c->shard];
+    pthread_mutex_lock(&d->mu);
     bool was = c->in_dl;
     if (was)
         dl_unlink_locked(c);
-    pthread_mutex_unlock(&DL.mu);
+    pthread_mutex_unlock(&d->mu);
     if (was)
         cp__call_unref(c);
 }
@@ -291,12 +308,13 @@ static void on_deadline(void *arg)
 
 static void dl_fire(void *arg)
 {
-    dl_t *l = &DL.l[(uintptr_t)arg];
+    dl_shard_t *d = &DL[(uintptr_t)arg / DL_LISTS];
+    dl_t *l = &d->l[(uintptr_t)arg % DL_LISTS];
     for (;;) {
         struct cp__call *due[64];
         size_t n = 0;
         uint64_t next = 0;
-        pthread_mutex_lock(&DL.mu);
+        pthread_mutex_lock(&d->mu);
         uint64_t now = cp_clock_now();
         while (l->head != NULL && l->head->deadline <= now && n < 64) {
             struct cp__call *c = l->head;
@@ -309,7 +327,7 @@ static void dl_fire(void *arg)
             else
                 l->armed = false;
         }
-        pthread_mutex_unlock(&DL.mu);
+        pthread_mutex_unlock(&d->mu);
         for (size_t i = 0; i < n; i++) {
             on_deadline(due[i]);
             cp__call_unref(due[i]);
@@ -326,21 +344,25 @@ static void dl_fire(void *arg)
  * lists serve other timeouts (c then gets a timer of its own). */
 static bool dl_insert(struct cp__call *c)
 {
-    pthread_mutex_lock(&DL.mu);
+    if (dl_my_shard < 0)
+        dl_my_shard = (int)(atomic_fetch_add(&dl_next_shard, 1) % DL_SHARDS);
+    dl_shard_t *d = &DL[dl_my_shard];
+    pthread_mutex_lock(&d->mu);
     size_t i = 0;
-    while (i < DL.n && DL.l[i].timeout_ns != c->timeout_ns)
+    while (i < d->n && d->l[i].timeout_ns != c->timeout_ns)
         i++;
-    if (i == DL.n) {
-        if (DL.n == DL_LISTS) {
-            pthread_mutex_unlock(&DL.mu);
+    if (i == d->n) {
+        if (d->n == DL_LISTS) {
+            pthread_mutex_unlock(&d->mu);
             return false;
         }
-        DL.l[DL.n++] = (dl_t){.timeout_ns = c->timeout_ns};
+        d->l[d->n++] = (dl_t){.timeout_ns = c->timeout_ns};
     }
-    dl_t *l = &DL.l[i];
+    dl_t *l = &d->l[i];
     uint64_t now = cp_clock_now();
     c->deadline = now > UINT64_MAX - c->timeout_ns ? UINT64_MAX : now + c->timeout_ns;
     c->dl = (int)i;
+    c->shard = dl_my_shard;
     c->in_dl = true;
     c->dnext = NULL;
     c->dprev = l->tail;
@@ -352,9 +374,10 @@ static bool dl_insert(struct cp__call *c)
     cp__call_ref(c);
     bool arm = !l->armed;
     l->armed = true;
-    pthread_mutex_unlock(&DL.mu);
+    uintptr_t which = (uintptr_t)dl_my_shard * DL_LISTS + i;
+    pthread_mutex_unlock(&d->mu);
     if (arm)
-        cp_timer_start(c->timeout_ns, dl_fire, (void *)(uintptr_t)i, NULL, NULL);
+        cp_timer_start(c->timeout_ns, dl_fire, (void *)which, NULL, NULL);
     return true;
 }
 

@@ -6,6 +6,7 @@
  * libprocess servers go to the node's one "__calls__" process and are
  * matched to the oldest pending call to that server for that type. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "core/call.h"
 #include "core/core_internal.h"
+#include "core/deadline.h"
 #include "core/node.h"
 #include "cproc/clock.h"
 #include "cproc/error.h"
@@ -35,12 +37,7 @@ struct cp__call {
     uint64_t id;
     _Atomic uint64_t timer; /* a timer of its own, when no deadline list took it */
     uint64_t timeout_ns;
-    /* in list `dl` of deadline shard `shard` (under its mu), due at `deadline` */
-    struct cp__call *dprev, *dnext;
-    uint64_t deadline;
-    int dl;
-    int shard;
-    bool in_dl;
+    cp__deadline_t deadline; /* on a deadline list (deadline.h) */
     cp_promise_t *promise;
     const cp_rpc_def_t *def;
     cp_upid_t server;
@@ -65,39 +62,8 @@ static struct {
     cp_upid_t calls_pid;
 } C = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-/* Deadlines: one FIFO list per distinct timeout (most calls share the
- * default), in deadline order because the clock only moves forward, with
- * at most one runtime timer armed per list for its head. Arming and
- * cancelling a timer per call would cost a heap operation under the
- * clock's lock each; a call ends with an O(1) unlink instead. Each thread
- * puts its calls in one of a few shards, so that workers calling at once
- * do not share one lock. */
-#define DL_LISTS 16
-#define DL_SHARDS 4
-
-typedef struct dl {
-    uint64_t timeout_ns;
-    struct cp__call *head, *tail;
-    bool armed;
-} dl_t;
-
-typedef struct dl_shard {
-    pthread_mutex_t mu;
-    dl_t l[DL_LISTS];
-    size_t n;
-} dl_shard_t;
-
-static dl_shard_t DL[DL_SHARDS] = {
-    {.mu = PTHREAD_MUTEX_INITIALIZER},
-    {.mu = PTHREAD_MUTEX_INITIALIZER},
-    {.mu = PTHREAD_MUTEX_INITIALIZER},
-    {.mu = PTHREAD_MUTEX_INITIALIZER},
-};
-static _Atomic unsigned dl_next_shard;
-static _Thread_local int dl_my_shard = -1;
-
 static void fail(struct cp__call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dl_unlink_locked(struct cp__call *c);
+static void stopped(cp__deadline_t *d);
 
 uint64_t cp_call_default_timeout_ns(void)
 {
@@ -135,24 +101,7 @@ void cp__calls_stop(void)
     C.spawned = false;
     pthread_mutex_unlock(&C.mu);
     /* The timers are gone: calls still on a deadline list end here. */
-    for (size_t sh = 0; sh < DL_SHARDS; sh++) {
-        dl_shard_t *d = &DL[sh];
-        for (;;) {
-            struct cp__call *c = NULL;
-            pthread_mutex_lock(&d->mu);
-            for (size_t i = 0; i < d->n && c == NULL; i++)
-                if ((c = d->l[i].head) != NULL)
-                    dl_unlink_locked(c);
-            if (c == NULL) {
-                d->n = 0;
-                pthread_mutex_unlock(&d->mu);
-                break;
-            }
-            pthread_mutex_unlock(&d->mu);
-            fail(c, "rpc %s: the runtime stopped before the call ended", c->def->method);
-            cp__call_unref(c);
-        }
-    }
+    cp__deadlines_drain(stopped);
 }
 
 /* ---- records -------------------------------------------------------- */
@@ -194,36 +143,6 @@ static void table_remove_locked(struct cp__call *c)
     }
 }
 
-static void dl_unlink_locked(struct cp__call *c)
-{
-    dl_t *l = &DL[c->shard].l[c->dl];
-    if (c->dprev)
-        c->dprev->dnext = c->dnext;
-    else
-        l->head = c->dnext;
-    if (c->dnext)
-        c->dnext->dprev = c->dprev;
-    else
-        l->tail = c->dprev;
-    c->dprev = c->dnext = NULL;
-    c->in_dl = false;
-}
-
-/* Takes c off its deadline list (and drops the list's reference). */
-static void dl_remove(struct cp__call *c)
-{
-    if (c->dl < 0)
-        return;
-    dl_shard_t *d = &DL[c->shard];
-    pthread_mutex_lock(&d->mu);
-    bool was = c->in_dl;
-    if (was)
-        dl_unlink_locked(c);
-    pthread_mutex_unlock(&d->mu);
-    if (was)
-        cp__call_unref(c);
-}
-
 /* First step of ending a call: true for exactly one caller, who then
  * completes the promise. Releases the table entry and the timer at once. */
 static bool finish_begin(struct cp__call *c, bool from_timer)
@@ -237,7 +156,8 @@ static bool finish_begin(struct cp__call *c, bool from_timer)
         pthread_mutex_unlock(&C.mu);
     }
     atomic_fetch_sub(&C.pending, 1);
-    dl_remove(c);
+    if (cp__deadline_remove(&c->deadline))
+        cp__call_unref(c); /* the list's reference */
     uint64_t t = atomic_load(&c->timer);
     if (!from_timer && t != 0)
         cp_timer_cancel(t);
@@ -306,79 +226,18 @@ static void on_deadline(void *arg)
     tell_server(c);
 }
 
-static void dl_fire(void *arg)
+void cp__deadline_expired(cp__deadline_t *d)
 {
-    dl_shard_t *d = &DL[(uintptr_t)arg / DL_LISTS];
-    dl_t *l = &d->l[(uintptr_t)arg % DL_LISTS];
-    for (;;) {
-        struct cp__call *due[64];
-        size_t n = 0;
-        uint64_t next = 0;
-        pthread_mutex_lock(&d->mu);
-        uint64_t now = cp_clock_now();
-        while (l->head != NULL && l->head->deadline <= now && n < 64) {
-            struct cp__call *c = l->head;
-            dl_unlink_locked(c);
-            due[n++] = c; /* with the list's reference */
-        }
-        if (n < 64) {
-            if (l->head != NULL)
-                next = l->head->deadline - now;
-            else
-                l->armed = false;
-        }
-        pthread_mutex_unlock(&d->mu);
-        for (size_t i = 0; i < n; i++) {
-            on_deadline(due[i]);
-            cp__call_unref(due[i]);
-        }
-        if (n == 64)
-            continue;
-        if (next > 0)
-            cp_timer_start(next, dl_fire, arg, NULL, NULL);
-        return;
-    }
+    struct cp__call *c = (struct cp__call *)((char *)d - offsetof(struct cp__call, deadline));
+    on_deadline(c);
+    cp__call_unref(c); /* the list's reference */
 }
 
-/* Puts c on the list of its timeout (taking a reference); false when all
- * lists serve other timeouts (c then gets a timer of its own). */
-static bool dl_insert(struct cp__call *c)
+static void stopped(cp__deadline_t *d)
 {
-    if (dl_my_shard < 0)
-        dl_my_shard = (int)(atomic_fetch_add(&dl_next_shard, 1) % DL_SHARDS);
-    dl_shard_t *d = &DL[dl_my_shard];
-    pthread_mutex_lock(&d->mu);
-    size_t i = 0;
-    while (i < d->n && d->l[i].timeout_ns != c->timeout_ns)
-        i++;
-    if (i == d->n) {
-        if (d->n == DL_LISTS) {
-            pthread_mutex_unlock(&d->mu);
-            return false;
-        }
-        d->l[d->n++] = (dl_t){.timeout_ns = c->timeout_ns};
-    }
-    dl_t *l = &d->l[i];
-    uint64_t now = cp_clock_now();
-    c->deadline = now > UINT64_MAX - c->timeout_ns ? UINT64_MAX : now + c->timeout_ns;
-    c->dl = (int)i;
-    c->shard = dl_my_shard;
-    c->in_dl = true;
-    c->dnext = NULL;
-    c->dprev = l->tail;
-    if (l->tail)
-        l->tail->dnext = c;
-    else
-        l->head = c;
-    l->tail = c;
-    cp__call_ref(c);
-    bool arm = !l->armed;
-    l->armed = true;
-    uintptr_t which = (uintptr_t)dl_my_shard * DL_LISTS + i;
-    pthread_mutex_unlock(&d->mu);
-    if (arm)
-        cp_timer_start(c->timeout_ns, dl_fire, (void *)which, NULL, NULL);
-    return true;
+    struct cp__call *c = (struct cp__call *)((char *)d - offsetof(struct cp__call, deadline));
+    fail(c, "rpc %s: the runtime stopped before the call ended", c->def->method);
+    cp__call_unref(c);
 }
 
 /* The timer's reference: dropped when it fired, was cancelled, or the
@@ -803,6 +662,7 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
         return failed_call(request, request_free, "rpc %s: out of memory", def->method);
     }
     atomic_init(&c->refs, 1);
+    c->deadline.list = -1;
     c->promise = promise;
     c->def = def;
     c->server = *to;
@@ -822,8 +682,9 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
      * deadline can be removed (finish_begin unlinks it, or cancels its
      * timer by id). */
     int rc = 0;
-    c->dl = -1;
-    if (!dl_insert(c)) {
+    cp__call_ref(c); /* the deadline list's */
+    if (!cp__deadline_add(&c->deadline, c->timeout_ns)) {
+        cp__call_unref(c);
         uint64_t timer = 0;
         cp__call_ref(c);
         rc = cp_timer_start(c->timeout_ns, on_deadline, c, deadline_free, &timer);

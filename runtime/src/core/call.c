@@ -6,8 +6,8 @@
  * libprocess servers go to the node's one "__calls__" process and are
  * matched to the oldest pending call to that server for that type. */
 #include <inttypes.h>
-#include <stddef.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +17,10 @@
 #include "core/core_internal.h"
 #include "core/deadline.h"
 #include "core/node.h"
+#include "core/transport_ops.h"
 #include "cproc/clock.h"
 #include "cproc/error.h"
 #include "cproc/message.h"
-#include "core/transport_ops.h"
 
 #define CALL_BUCKETS 1024u
 #define CALLS_ID "__calls__"
@@ -41,6 +41,7 @@ struct cp__call {
     cp_promise_t *promise;
     const cp_rpc_def_t *def;
     cp_upid_t server;
+    cp_upid_t from; /* remote: the node's calls process, which sent it */
     bool has_caller;
     cp_upid_t caller;
     /* local calls: the request until the server takes it, and the
@@ -180,7 +181,7 @@ static void tell_server(struct cp__call *c)
 {
     if (c->remote) {
         cp__callmeta_t meta = {.kind = CP__CALL_CANCEL, .id = c->id};
-        cp__call_send_meta(&C.calls_pid, &c->server, "cproc.Cancel", &meta, NULL, 0);
+        cp__call_send_meta(&c->from, &c->server, "cproc.Cancel", &meta, NULL, 0);
         return;
     }
     /* Valid while c lives: its reference is dropped only when c is freed. */
@@ -573,12 +574,8 @@ static cp_future_t *failed_call(void *request, cp_free_fn request_free, const ch
 
 static int start_remote(struct cp__call *c, void *request, cp_free_fn request_free)
 {
-    cp_upid_t from;
-    int rc = calls_pid(&from);
-    if (rc != 0) {
-        fail(c, "rpc %s: cannot spawn the calls process: %s", c->def->method, cp_strerror(rc));
-        return rc;
-    }
+    cp_upid_t from = c->from;
+    int rc;
     size_t len = c->def->request->size(request);
     uint8_t small[512], *bytes = len <= sizeof small ? small : malloc(len);
     if (bytes == NULL) {
@@ -590,11 +587,15 @@ static int start_remote(struct cp__call *c, void *request, cp_free_fn request_fr
     c->def->request->pack(request, bytes);
     if (request_free != NULL)
         request_free(request);
+    /* Not when the call already ended (its deadline may be that short):
+     * finish_begin() removed nothing then, and nothing would remove it. */
     pthread_mutex_lock(&C.mu);
-    size_t b = bucket(c->id);
-    c->tnext = C.buckets[b];
-    C.buckets[b] = c;
-    c->in_table = true;
+    if (!atomic_load(&c->done)) {
+        size_t b = bucket(c->id);
+        c->tnext = C.buckets[b];
+        C.buckets[b] = c;
+        c->in_table = true;
+    }
     pthread_mutex_unlock(&C.mu);
     cp__callmeta_t meta = {.kind = CP__CALL_REQUEST,
                            .id = c->id,
@@ -675,6 +676,15 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
     }
     c->timeout_ns = opts != NULL && opts->timeout_ns ? opts->timeout_ns
                                                      : cp_call_default_timeout_ns();
+    if (c->remote) {
+        int src = calls_pid(&c->from);
+        if (src != 0) {
+            cp_promise_free(promise);
+            free(c);
+            return failed_call(request, request_free, "rpc %s: cannot spawn the calls process: %s",
+                               def->method, cp_strerror(src));
+        }
+    }
     atomic_fetch_add(&C.pending, 1);
     cp_future_t *result = cp_promise_future(promise);
 

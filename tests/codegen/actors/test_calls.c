@@ -411,6 +411,23 @@ static void test_deadline_ends_the_call_and_tells_the_server(void **state)
     await_discards(t, 1);
 }
 
+static void test_deadline_shorter_than_the_send_leaves_nothing(void **state)
+{
+    /* The deadline may pass before the request is even sent: the call
+     * must still end once and leave no table entry behind (the scan of a
+     * lost node, below for remote targets, would trip on one). */
+    target_t *t = *state;
+    cp_call_opts_t opts = {.timeout_ns = 1};
+    for (int i = 0; i < 50; i++) {
+        Calls__Reply_Future f = calls__server__hang(t->pid, &key, NULL, &opts);
+        CP_AWAIT_FAILED(f.future);
+        calls__reply__future_unref(f);
+    }
+    assert_int_equal(cp_call_pending(), 0);
+    if (t->remote)
+        kill_child(t);
+}
+
 static void test_discard_ends_the_call_and_tells_the_server(void **state)
 {
     target_t *t = *state;
@@ -651,6 +668,7 @@ int main(int argc, char **argv)
         BOTH(test_no_such_process_fails_the_call),
         BOTH(test_server_termination_fails_running_calls),
         BOTH(test_deadline_ends_the_call_and_tells_the_server),
+        BOTH(test_deadline_shorter_than_the_send_leaves_nothing),
         BOTH(test_discard_ends_the_call_and_tells_the_server),
         BOTH(test_typed_after_fails_a_slow_call),
         BOTH(test_timed_out_calls_leave_nothing_behind),

@@ -5,6 +5,7 @@
  * Never run as a timed test; results are kept in docs/benchmarks.md.
  */
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,16 @@ static cp_future_t *nothing(cp_process_t *self, void *args)
 
 /* ---- dispatch_throughput ------------------------------------------- */
 
+/* One counter per cache line: processes on different workers must not
+ * share one (the benchmark measures the runtime, not false sharing). */
+typedef struct {
+    _Alignas(64) uint64_t n;
+} counter_t;
+
 static void count_dispatch(cp_process_t *self, void *args)
 {
-    uint64_t *n = cp_process_data(self);
-    (*n)++;
+    counter_t *c = cp_process_data(self);
+    c->n++;
 }
 
 static void bench_dispatch_throughput(void)
@@ -35,7 +42,8 @@ static void bench_dispatch_throughput(void)
     long procs = bench_env_long("BENCH_PROCESSES", 2 * (long)cp_runtime_num_workers());
     long total = bench_env_long("BENCH_DISPATCHES", 10000000);
     cp_upid_t *pids = calloc((size_t)procs, sizeof(*pids));
-    uint64_t *counts = calloc((size_t)procs, sizeof(*counts));
+    counter_t *counts = aligned_alloc(64, (size_t)procs * sizeof(*counts));
+    memset(counts, 0, (size_t)procs * sizeof(*counts));
     for (long i = 0; i < procs; i++)
         cp_process_spawn(NULL, NULL, &counts[i], &pids[i]);
 
@@ -51,7 +59,7 @@ static void bench_dispatch_throughput(void)
     double secs = (double)(bench_now_ns() - start) / 1e9;
     uint64_t seen = 0;
     for (long i = 0; i < procs; i++)
-        seen += counts[i];
+        seen += counts[i].n;
     printf("{\"bench\": \"dispatch_throughput\", \"value\": %.0f, \"unit\": \"dispatches/s\", "
            "\"processes\": %ld, \"dispatches\": %ld, \"delivered\": %llu, \"workers\": %u}\n",
            (double)total / secs, procs, total, (unsigned long long)seen,
@@ -129,6 +137,109 @@ static void bench_ping_pong_local(void)
     free(done);
 }
 
+/* ---- throughput_performance ------------------------------------------ */
+
+/* libprocess's Process_BENCHMARK_ThroughputPerformance, message for
+ * message: as many client/destination pairs as workers; "run" makes a
+ * client send min(1000, repeat) pings; a destination answers each ping
+ * with a pong; a client answers each pong with a ping until it has sent
+ * its share, and counts the latch down once it has all its pongs. The
+ * latch starts at the number of clients (libprocess starts it one lower,
+ * which stops the clock when all but one client are done). */
+typedef struct tp_latch {
+    _Atomic long count;
+    cp_promise_t *done;
+} tp_latch_t;
+
+typedef struct tp_client {
+    cp_upid_t destination;
+    tp_latch_t *latch;
+    long repeat;
+    long sent;
+    long received;
+} tp_client_t;
+
+static void tp_destination_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    cp_process_send(self, msg->from, "pong", NULL, 0);
+}
+
+static void tp_destination_init(cp_process_t *self)
+{
+    cp_process_install(self, "ping", tp_destination_ping, NULL, NULL);
+}
+
+static void tp_client_pong(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    tp_client_t *c = cp_process_data(self);
+    c->received += 1;
+    if (c->sent < c->repeat) {
+        cp_process_send(self, &c->destination, "ping", NULL, 0);
+        c->sent += 1;
+    } else if (c->received >= c->repeat) {
+        if (atomic_fetch_sub(&c->latch->count, 1) == 1)
+            cp_promise_set(c->latch->done, NULL);
+    }
+}
+
+static void tp_client_run(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    tp_client_t *c = cp_process_data(self);
+    for (long l = 0; l < (c->repeat < 1000 ? c->repeat : 1000); l++) {
+        cp_process_send(self, &c->destination, "ping", NULL, 0);
+        c->sent += 1;
+    }
+}
+
+static void tp_client_init(cp_process_t *self)
+{
+    cp_process_install(self, "pong", tp_client_pong, NULL, NULL);
+    cp_process_install(self, "run", tp_client_run, NULL, NULL);
+}
+
+static void bench_throughput_performance(void)
+{
+    long clients = bench_env_long("BENCH_CLIENTS", (long)cp_runtime_num_workers());
+    long repeat = bench_env_long("BENCH_ROUND_TRIPS", 30000L * 500L);
+    long per_client = repeat / clients;
+    static const cp_process_ops_t client_ops = {.initialize = tp_client_init};
+    static const cp_process_ops_t destination_ops = {.initialize = tp_destination_init};
+    tp_latch_t latch = {.done = cp_promise_new(NULL)};
+    atomic_init(&latch.count, clients);
+    cp_future_t *done = cp_promise_future(latch.done);
+    tp_client_t *state = calloc((size_t)clients, sizeof(*state));
+    cp_upid_t *cpids = calloc((size_t)clients, sizeof(*cpids));
+    cp_upid_t *dpids = calloc((size_t)clients, sizeof(*dpids));
+    for (long i = 0; i < clients; i++) {
+        cp_process_spawn(NULL, &destination_ops, NULL, &dpids[i]);
+        state[i].destination = dpids[i];
+        state[i].latch = &latch;
+        state[i].repeat = per_client;
+        cp_process_spawn(NULL, &client_ops, &state[i], &cpids[i]);
+    }
+    uint64_t start = bench_now_ns();
+    for (long i = 0; i < clients; i++)
+        cp_send(NULL, &cpids[i], "run", NULL, 0);
+    wait_for(done);
+    double secs = (double)(bench_now_ns() - start) / 1e9;
+    printf("{\"bench\": \"throughput_performance\", \"value\": %.0f, \"unit\": \"round_trips/s\", "
+           "\"clients\": %ld, \"round_trips\": %ld, \"seconds\": %.3f, \"workers\": %u}\n",
+           (double)repeat / secs, clients, repeat, secs, cp_runtime_num_workers());
+    for (long i = 0; i < clients; i++) {
+        cp_process_terminate(&cpids[i], false);
+        cp_process_wait(&cpids[i], CP_WAIT_FOREVER);
+    }
+    for (long i = 0; i < clients; i++) {
+        cp_process_terminate(&dpids[i], false);
+        cp_process_wait(&dpids[i], CP_WAIT_FOREVER);
+    }
+    cp_future_unref(done);
+    cp_promise_free(latch.done);
+    free(state);
+    free(cpids);
+    free(dpids);
+}
+
 /* ---- dispatch_future_latency --------------------------------------- */
 
 static void bench_dispatch_future_latency(void)
@@ -200,6 +311,7 @@ static const struct {
 } benches[] = {
     {"dispatch_throughput", bench_dispatch_throughput},
     {"ping_pong_local", bench_ping_pong_local},
+    {"throughput_performance", bench_throughput_performance},
     {"dispatch_future_latency", bench_dispatch_future_latency},
     {"spawn_terminate", bench_spawn_terminate},
 };

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config meson ninja-build re2c clang libclang-rt-14-dev
   libuv1-dev libprotobuf-c-dev protobuf-c-compiler node-llhttp libssl-dev
-  libcmocka-dev protobuf-compiler libprotobuf-dev python3-protobuf openssl
+  libcmocka-dev protobuf-compiler libprotobuf-dev python3-protobuf openssl cmake libprotoc-dev
 )
 
 missing=()

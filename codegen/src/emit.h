@@ -67,5 +67,10 @@ int cpgen_out_write_file(const cpgen_out_t *out, const char *path);
 void cpgen_emit_enums(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c);
 void cpgen_emit_messages(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c);
 void cpgen_emit_actors(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c);
+/* protoc-c's ProtobufCService API for the file's .proto services. */
+void cpgen_emit_services(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c);
+/* The typed pack/unpack/free helpers of `m`, each definition prefixed by
+ * `storage` ("" or "static inline "). */
+void cpgen_emit_pack_functions(const cpgen_message_t *m, const char *storage, cpgen_out_t *c);
 
 #endif

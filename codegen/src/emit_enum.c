@@ -68,8 +68,11 @@ static void emit_enum_source(const cpgen_enum_t *e, cpgen_out_t *c)
             }
             idx[i].unique = n_unique++;
             const cpgen_enum_value_t *v = &e->values[idx[i].source];
-            cpgen_out_printf(c, "    { \"%s\", \"%s\", %ld },\n", v->name, v->c_name,
-                             (long)v->number);
+            if (e->code_size)
+                cpgen_out_printf(c, "    { NULL, NULL, %ld }, /* CODE_SIZE */\n", (long)v->number);
+            else
+                cpgen_out_printf(c, "    { \"%s\", \"%s\", %ld },\n", v->name, v->c_name,
+                                 (long)v->number);
         }
         cpgen_out_puts(c, "};\n");
 
@@ -87,19 +90,27 @@ static void emit_enum_source(const cpgen_enum_t *e, cpgen_out_t *c)
         cpgen_out_printf(c, "    { 0, %zu }\n};\n", n_unique);
 
         qsort(idx, n, sizeof *idx, by_name);
-        cpgen_out_printf(c, "static const ProtobufCEnumValueIndex %s__enum_values_by_name[] = {\n", l);
-        for (size_t i = 0; i < n; i++)
+        if (!e->code_size)
+            cpgen_out_printf(c, "static const ProtobufCEnumValueIndex %s__enum_values_by_name[] = {\n", l);
+        for (size_t i = 0; i < n && !e->code_size; i++)
             cpgen_out_printf(c, "    { \"%s\", %zu },\n", idx[i].name, idx[i].unique);
-        cpgen_out_puts(c, "};\n");
+        if (!e->code_size)
+            cpgen_out_puts(c, "};\n");
     }
 
     cpgen_out_printf(c, "const ProtobufCEnumDescriptor %s__descriptor = {\n", l);
     cpgen_out_puts(c, "    PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,\n");
-    cpgen_out_printf(c, "    \"%s\",\n    \"%s\",\n    \"%s\",\n    \"%s\",\n", e->names.full,
-                     e->names.short_name, e->names.c, e->package);
+    if (e->code_size)
+        cpgen_out_puts(c, "    NULL, NULL, NULL, NULL, /* CODE_SIZE */\n");
+    else
+        cpgen_out_printf(c, "    \"%s\",\n    \"%s\",\n    \"%s\",\n    \"%s\",\n",
+                         e->names.full, e->names.short_name, e->names.c, e->package);
     if (n > 0) {
         cpgen_out_printf(c, "    %zu,\n    %s__enum_values_by_number,\n", n_unique, l);
-        cpgen_out_printf(c, "    %zu,\n    %s__enum_values_by_name,\n", n, l);
+        if (e->code_size)
+            cpgen_out_puts(c, "    0, NULL, /* CODE_SIZE */\n");
+        else
+            cpgen_out_printf(c, "    %zu,\n    %s__enum_values_by_name,\n", n, l);
         cpgen_out_printf(c, "    %zu,\n    %s__value_ranges,\n", n_ranges, l);
     } else {
         cpgen_out_puts(c, "    0, NULL, 0, NULL, 0, NULL,\n");

@@ -81,6 +81,11 @@ static int has_flag(const cpgen_field_t *f)
     return f->label == CPGEN_LABEL_OPTIONAL && f->oneof < 0 && !is_pointer(f);
 }
 
+static const char *base_member(const cpgen_message_t *m)
+{
+    return m->base ? m->base : "base";
+}
+
 static char *default_name(const cpgen_message_t *m, const cpgen_field_t *f)
 {
     return cpgen_xasprintf("%s__%s__default_value", m->names.lower, f->member);
@@ -156,7 +161,8 @@ static void print_init_value(cpgen_out_t *out, const cpgen_message_t *m, const c
             cpgen_out_puts(out, d);
             free(d);
         } else if (f->label == CPGEN_LABEL_NONE) {
-            cpgen_out_puts(out, "(char *)protobuf_c_empty_string");
+            cpgen_out_puts(out, m->const_strings ? "(const char *)protobuf_c_empty_string"
+                                                 : "(char *)protobuf_c_empty_string");
         } else {
             cpgen_out_puts(out, "NULL");
         }
@@ -201,20 +207,24 @@ static void emit_oneof_case_enum(const cpgen_message_t *m, size_t k, cpgen_out_t
     cpgen_out_printf(h, "} %s;\n\n", o->case_type);
 }
 
-static void emit_member(cpgen_out_t *h, const cpgen_field_t *f, const char *indent)
+static void emit_member(cpgen_out_t *h, const cpgen_message_t *m, const cpgen_field_t *f,
+                        const char *indent)
 {
     if (f->comment)
         cpgen_out_comment(h, indent, f->comment);
     const char *t = value_ctype(f);
     const char *star = is_pointer(f) ? "*" : "";
+    const char *cst = m->const_strings && f->type == CPGEN_TYPE_STRING ? "const " : "";
+    /* protoc-c marks every member of a deprecated field. */
+    const char *dep = f->deprecated ? " PROTOBUF_C__DEPRECATED" : "";
     if (f->label == CPGEN_LABEL_REPEATED) {
-        cpgen_out_printf(h, "%ssize_t n_%s;\n", indent, f->member);
-        cpgen_out_printf(h, "%s%s %s*%s;\n", indent, t, star, f->member);
+        cpgen_out_printf(h, "%ssize_t n_%s%s;\n", indent, f->member, dep);
+        cpgen_out_printf(h, "%s%s%s %s*%s%s;\n", indent, cst, t, star, f->member, dep);
         return;
     }
     if (has_flag(f))
-        cpgen_out_printf(h, "%sprotobuf_c_boolean has_%s;\n", indent, f->member);
-    cpgen_out_printf(h, "%s%s %s%s;\n", indent, t, star, f->member);
+        cpgen_out_printf(h, "%sprotobuf_c_boolean has_%s%s;\n", indent, f->member, dep);
+    cpgen_out_printf(h, "%s%s%s %s%s%s;\n", indent, cst, t, star, f->member, dep);
 }
 
 static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
@@ -226,16 +236,16 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
         cpgen_out_comment(h, "", m->comment);
     cpgen_out_printf(h, "/* message %s%s */\n", m->names.full,
                      m->map_entry ? " (one entry of a map field)" : "");
-    cpgen_out_printf(h, "struct %s {\n    ProtobufCMessage base;\n", m->names.c);
+    cpgen_out_printf(h, "struct %s {\n    ProtobufCMessage %s;\n", m->names.c, base_member(m));
     for (size_t i = 0; i < m->n_fields; i++)
         if (m->fields[i].oneof < 0)
-            emit_member(h, &m->fields[i], "    ");
+            emit_member(h, m, &m->fields[i], "    ");
     for (size_t k = 0; k < m->n_oneofs; k++) {
         cpgen_out_printf(h, "    %s %s;\n    union {\n", m->oneofs[k].case_type,
                          m->oneofs[k].case_member);
         for (size_t i = 0; i < m->n_fields; i++)
             if (m->fields[i].oneof == (int)k)
-                emit_member(h, &m->fields[i], "        ");
+                emit_member(h, m, &m->fields[i], "        ");
         cpgen_out_puts(h, "    };\n");
     }
     cpgen_out_puts(h, "};\n");
@@ -287,11 +297,13 @@ static void emit_struct(const cpgen_message_t *m, cpgen_out_t *h)
 static void emit_prototypes(const cpgen_message_t *m, cpgen_out_t *h)
 {
     const char *c = m->names.c, *l = m->names.lower;
-    cpgen_out_printf(h, "/* %s: set *message to %s__INIT (defaults, nothing owned). */\n"
-                        "void %s__init(%s *message);\n",
-                     m->names.full, m->names.upper, l, c);
-    if (m->map_entry) {
-        cpgen_out_puts(h, "\n");
+    if (!m->skip_init)
+        cpgen_out_printf(h, "/* %s: set *message to %s__INIT (defaults, nothing owned). */\n"
+                            "void %s__init(%s *message);\n",
+                         m->names.full, m->names.upper, l, c);
+    if (m->skip_pack) {
+        if (!m->skip_init)
+            cpgen_out_puts(h, "\n");
         return;
     }
     cpgen_out_printf(h,
@@ -312,35 +324,49 @@ static void emit_prototypes(const cpgen_message_t *m, cpgen_out_t *h)
         l, c, l, c, l, c, l, m->names.full, c, l, l, l, c);
 }
 
+void cpgen_emit_pack_functions(const cpgen_message_t *m, const char *storage, cpgen_out_t *c)
+{
+    const char *t = m->names.c, *l = m->names.lower, *b = base_member(m);
+    cpgen_out_printf(c,
+        "%ssize_t %s__get_packed_size(const %s *message)\n{\n"
+        "    assert(message->%s.descriptor == &%s__descriptor);\n"
+        "    return protobuf_c_message_get_packed_size((const ProtobufCMessage *)message);\n}\n\n",
+        storage, l, t, b, l);
+    cpgen_out_printf(c,
+        "%ssize_t %s__pack(const %s *message, uint8_t *out)\n{\n"
+        "    assert(message->%s.descriptor == &%s__descriptor);\n"
+        "    return protobuf_c_message_pack((const ProtobufCMessage *)message, out);\n}\n\n",
+        storage, l, t, b, l);
+    cpgen_out_printf(c,
+        "%ssize_t %s__pack_to_buffer(const %s *message, ProtobufCBuffer *buffer)\n{\n"
+        "    assert(message->%s.descriptor == &%s__descriptor);\n"
+        "    return protobuf_c_message_pack_to_buffer((const ProtobufCMessage *)message, buffer);\n}\n\n",
+        storage, l, t, b, l);
+    cpgen_out_printf(c,
+        "%s%s *%s__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)\n{\n"
+        "    return (%s *)protobuf_c_message_unpack(&%s__descriptor, allocator, len, data);\n}\n\n",
+        storage, t, l, t, l);
+    cpgen_out_printf(c,
+        "%svoid %s__free_unpacked(%s *message, ProtobufCAllocator *allocator)\n{\n"
+        "    if (!message)\n        return;\n"
+        "    assert(message->%s.descriptor == &%s__descriptor);\n"
+        "    protobuf_c_message_free_unpacked((ProtobufCMessage *)message, allocator);\n}\n\n",
+        storage, l, t, b, l);
+}
+
 static void emit_functions(const cpgen_message_t *m, cpgen_out_t *c)
 {
     const char *t = m->names.c, *l = m->names.lower;
-    cpgen_out_printf(c,
-        "void %s__init(%s *message)\n{\n"
-        "    static const %s init_value = %s__INIT;\n"
-        "    *message = init_value;\n}\n\n"
-        "static void %s__init_generic(ProtobufCMessage *message)\n{\n"
-        "    %s__init((%s *)message);\n}\n\n",
-        l, t, t, m->names.upper, l, l, t);
-    if (m->map_entry)
-        return;
-    cpgen_out_printf(c,
-        "size_t %s__get_packed_size(const %s *message)\n{\n"
-        "    assert(message->base.descriptor == &%s__descriptor);\n"
-        "    return protobuf_c_message_get_packed_size((const ProtobufCMessage *)message);\n}\n\n"
-        "size_t %s__pack(const %s *message, uint8_t *out)\n{\n"
-        "    assert(message->base.descriptor == &%s__descriptor);\n"
-        "    return protobuf_c_message_pack((const ProtobufCMessage *)message, out);\n}\n\n"
-        "size_t %s__pack_to_buffer(const %s *message, ProtobufCBuffer *buffer)\n{\n"
-        "    assert(message->base.descriptor == &%s__descriptor);\n"
-        "    return protobuf_c_message_pack_to_buffer((const ProtobufCMessage *)message, buffer);\n}\n\n"
-        "%s *%s__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)\n{\n"
-        "    return (%s *)protobuf_c_message_unpack(&%s__descriptor, allocator, len, data);\n}\n\n"
-        "void %s__free_unpacked(%s *message, ProtobufCAllocator *allocator)\n{\n"
-        "    if (!message)\n        return;\n"
-        "    assert(message->base.descriptor == &%s__descriptor);\n"
-        "    protobuf_c_message_free_unpacked((ProtobufCMessage *)message, allocator);\n}\n\n",
-        l, t, l, l, t, l, l, t, l, t, l, t, l, l, t, l);
+    if (!m->skip_init)
+        cpgen_out_printf(c,
+            "void %s__init(%s *message)\n{\n"
+            "    static const %s init_value = %s__INIT;\n"
+            "    *message = init_value;\n}\n\n"
+            "static void %s__init_generic(ProtobufCMessage *message)\n{\n"
+            "    %s__init((%s *)message);\n}\n\n",
+            l, t, t, m->names.upper, l, l, t);
+    if (!m->skip_pack)
+        cpgen_emit_pack_functions(m, "", c);
 }
 
 static void emit_default_values(const cpgen_message_t *m, cpgen_out_t *c)
@@ -395,9 +421,12 @@ static int by_name(const void *a, const void *b)
 static void emit_field_descriptor(const cpgen_message_t *m, const cpgen_field_t *f, cpgen_out_t *c)
 {
     const char *t = m->names.c;
-    cpgen_out_printf(c, "    {\n        \"%s\",\n        %ld,\n        PROTOBUF_C_LABEL_%s,\n"
-                        "        PROTOBUF_C_TYPE_%s,\n",
-                     f->name, (long)f->number, label_enum[f->label], type_enum[f->type]);
+    if (m->code_size)
+        cpgen_out_puts(c, "    {\n        NULL, /* CODE_SIZE */\n");
+    else
+        cpgen_out_printf(c, "    {\n        \"%s\",\n", f->desc_name ? f->desc_name : f->name);
+    cpgen_out_printf(c, "        %ld,\n        PROTOBUF_C_LABEL_%s,\n        PROTOBUF_C_TYPE_%s,\n",
+                     (long)f->number, label_enum[f->label], type_enum[f->type]);
     if (f->label == CPGEN_LABEL_REPEATED)
         cpgen_out_printf(c, "        offsetof(%s, n_%s),\n", t, f->member);
     else if (f->oneof >= 0)
@@ -417,8 +446,10 @@ static void emit_field_descriptor(const cpgen_message_t *m, const cpgen_field_t 
         char *d = default_name(m, f);
         cpgen_out_printf(c, "        &%s,\n", d);
         free(d);
-    } else if (f->type == CPGEN_TYPE_STRING && f->label == CPGEN_LABEL_NONE) {
-        /* Must equal the INIT value so free_unpacked never frees it. */
+    } else if (f->type == CPGEN_TYPE_STRING &&
+               (f->label == CPGEN_LABEL_NONE || (m->proto3 && f->label == CPGEN_LABEL_REPEATED))) {
+        /* Must equal the INIT value so free_unpacked never frees it (and
+         * protoc-c gives proto3's repeated strings the same). */
         cpgen_out_puts(c, "        &protobuf_c_empty_string,\n");
     } else {
         cpgen_out_puts(c, "        NULL,\n");
@@ -445,17 +476,21 @@ static void emit_descriptor(const cpgen_message_t *m, cpgen_out_t *c)
             emit_field_descriptor(m, sorted[i], c);
         cpgen_out_puts(c, "};\n");
 
-        name_index_t *names = cpgen_xcalloc(n, sizeof *names);
-        for (size_t i = 0; i < n; i++) {
-            names[i].name = sorted[i]->name;
-            names[i].index = i;
+        /* CODE_SIZE drops the by-name index (as protoc-c); it is sorted by
+         * the field names even when use_oneof_field_name renames them. */
+        name_index_t *names = m->code_size ? NULL : cpgen_xcalloc(n, sizeof *names);
+        if (names) {
+            for (size_t i = 0; i < n; i++) {
+                names[i].name = sorted[i]->name;
+                names[i].index = i;
+            }
+            qsort(names, n, sizeof *names, by_name);
+            cpgen_out_printf(c, "static const unsigned %s__field_indices_by_name[] = {\n", l);
+            for (size_t i = 0; i < n; i++)
+                cpgen_out_printf(c, "    %zu, /* %s */\n", names[i].index, names[i].name);
+            cpgen_out_puts(c, "};\n");
+            free(names);
         }
-        qsort(names, n, sizeof *names, by_name);
-        cpgen_out_printf(c, "static const unsigned %s__field_indices_by_name[] = {\n", l);
-        for (size_t i = 0; i < n; i++)
-            cpgen_out_printf(c, "    %zu, /* %s */\n", names[i].index, names[i].name);
-        cpgen_out_puts(c, "};\n");
-        free(names);
 
         cpgen_out_printf(c, "static const ProtobufCIntRange %s__number_ranges[] = {\n", l);
         for (size_t i = 0; i < n; i++) {
@@ -470,15 +505,24 @@ static void emit_descriptor(const cpgen_message_t *m, cpgen_out_t *c)
 
     cpgen_out_printf(c, "const ProtobufCMessageDescriptor %s__descriptor = {\n", l);
     cpgen_out_puts(c, "    PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,\n");
-    cpgen_out_printf(c, "    \"%s\",\n    \"%s\",\n    \"%s\",\n    \"%s\",\n", m->names.full,
-                     m->names.short_name, m->names.c, m->package);
+    if (m->code_size)
+        cpgen_out_puts(c, "    NULL, NULL, NULL, NULL, /* CODE_SIZE */\n");
+    else
+        cpgen_out_printf(c, "    \"%s\",\n    \"%s\",\n    \"%s\",\n    \"%s\",\n",
+                         m->names.full, m->names.short_name, m->names.c, m->package);
     cpgen_out_printf(c, "    sizeof(%s),\n    %zu,\n", m->names.c, n);
-    if (n > 0)
+    if (n > 0 && m->code_size)
+        cpgen_out_printf(c, "    %s__field_descriptors,\n    NULL, /* CODE_SIZE */\n"
+                            "    %zu,\n    %s__number_ranges,\n", l, n_ranges, l);
+    else if (n > 0)
         cpgen_out_printf(c, "    %s__field_descriptors,\n    %s__field_indices_by_name,\n"
                             "    %zu,\n    %s__number_ranges,\n", l, l, n_ranges, l);
     else
         cpgen_out_puts(c, "    NULL,\n    NULL,\n    0,\n    NULL,\n");
-    cpgen_out_printf(c, "    %s__init_generic,\n    NULL, NULL, NULL\n};\n\n", l);
+    if (m->skip_init)
+        cpgen_out_puts(c, "    NULL, /* gen_init_helpers = false */\n    NULL, NULL, NULL\n};\n\n");
+    else
+        cpgen_out_printf(c, "    %s__init_generic,\n    NULL, NULL, NULL\n};\n\n", l);
 }
 
 void cpgen_emit_messages(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c)
@@ -503,6 +547,12 @@ void cpgen_emit_messages(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *
         emit_default_values(file->messages[i], c);
         emit_descriptor(file->messages[i], c);
     }
+
+    cpgen_out_puts(h, "/* --- per-message closures (protobuf-c's service API) --- */\n\n");
+    for (size_t i = 0; i < file->n_messages; i++)
+        cpgen_out_printf(h, "typedef void (*%s_Closure)(const %s *message, void *closure_data);\n",
+                         file->messages[i]->names.c, file->messages[i]->names.c);
+    cpgen_out_puts(h, "\n");
 
     cpgen_out_puts(h, "/* --- message descriptors --- */\n\n");
     for (size_t i = 0; i < file->n_messages; i++)

@@ -93,12 +93,112 @@ static const char *scoped_name(const char *full, const char *package)
     return full;
 }
 
+/* ---- protoc-c's options (protobuf-c.proto) ------------------------ */
+
+/* The last option called `name` ("(pb_c_file).c_package"), or NULL. */
+static const cpidl_value_t *find_option(cpidl_option_t *const *opts, size_t n, const char *name)
+{
+    const cpidl_value_t *v = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(opts[i]->name, name) == 0)
+            v = &opts[i]->value;
+    return v;
+}
+
+/* A bool option: *has tells whether it was written (may be NULL). */
+static bool option_bool(cpidl_option_t *const *opts, size_t n, const char *name, bool dflt,
+                        bool *has)
+{
+    const cpidl_value_t *v = find_option(opts, n, name);
+    bool set = v && v->kind == CPIDL_VALUE_IDENT &&
+               (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0);
+    if (has)
+        *has = set;
+    return set ? v->text[0] == 't' : dflt;
+}
+
+#define FILE_OPT(f, name, dflt, has) option_bool((f)->options, (f)->n_options, name, dflt, has)
+#define MSG_OPT(m, name, dflt, has) option_bool((m)->options, (m)->n_options, name, dflt, has)
+
+static bool is_proto_file(const cpidl_file_t *f)
+{
+    size_t len = strlen(f->path);
+    return len > 6 && strcmp(f->path + len - 6, ".proto") == 0;
+}
+
+/* The package C names are made from: (pb_c_file).c_package if set. */
+static const char *c_package(const cpidl_file_t *f)
+{
+    const cpidl_value_t *v = find_option(f->options, f->n_options, "(pb_c_file).c_package");
+    return v && v->kind == CPIDL_VALUE_STRING ? v->text : f->package;
+}
+
+/* optimize_for = CODE_SIZE: protoc-c leaves names out of descriptors. */
+static bool code_size(const cpidl_file_t *f)
+{
+    const cpidl_value_t *v = find_option(f->options, f->n_options, "optimize_for");
+    return v && v->kind == CPIDL_VALUE_IDENT && strcmp(v->text, "CODE_SIZE") == 0;
+}
+
+/* Names of a type of file `f` whose path inside the package is `scoped`:
+ * C names from c_package, the proto names unchanged. */
+static void fill_names(cpgen_names_t *names, const cpidl_file_t *f, const char *scoped)
+{
+    const char *cp = c_package(f);
+    cpgen_names_fill(names, cp, scoped);
+    if (cp != f->package) {
+        free(names->full);
+        names->full = f->package[0] ? cpgen_xasprintf("%s.%s", f->package, scoped)
+                                    : cpgen_xstrdup(scoped);
+    }
+}
+
+/* Whether protoc-c generates the pack/unpack helpers and __init of message
+ * `m` (gen_pack_helpers / gen_init_helpers of the file and the enclosing
+ * messages, as protoc-c 1.4.1 applies them: top-level messages follow the
+ * file, nested ones their parent's own message option unless the file set
+ * gen_pack_helpers explicitly). .actor files keep every helper except
+ * map entries' pack helpers. */
+static void helper_rules(const cpidl_message_t *m, bool *pack, bool *init)
+{
+    const cpidl_file_t *f = m->file;
+    if (!is_proto_file(f)) {
+        *pack = !m->map_entry;
+        *init = true;
+        return;
+    }
+    const cpidl_message_t *chain[64];
+    size_t depth = 0;
+    for (const cpidl_message_t *p = m; p && depth < 64; p = p->parent)
+        chain[depth++] = p;
+    bool deep = false;
+    bool gen_pack = FILE_OPT(f, "(pb_c_file).gen_pack_helpers", true, &deep);
+    bool gen_init = FILE_OPT(f, "(pb_c_file).gen_init_helpers", true, NULL);
+    for (size_t i = depth; i-- > 0;) {
+        const cpidl_message_t *cur = chain[i];
+        bool has_pack, has_init;
+        bool own_pack = MSG_OPT(cur, "(pb_c_msg).gen_pack_helpers", false, &has_pack);
+        bool own_init = MSG_OPT(cur, "(pb_c_msg).gen_init_helpers", true, &has_init);
+        if (has_pack)
+            gen_pack = own_pack;
+        if (has_init)
+            gen_init = own_init;
+        if (i > 0 && !deep) {
+            gen_pack = own_pack; /* the child's inherited value */
+            deep = true;
+        }
+    }
+    *pack = gen_pack;
+    *init = gen_init;
+}
+
 static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
 {
     cpgen_enum_t *e = cpgen_xcalloc(1, sizeof *e);
     const char *package = ast->file->package;
-    cpgen_names_fill(&e->names, package, scoped_name(ast->full_name, package));
+    fill_names(&e->names, ast->file, scoped_name(ast->full_name, package));
     e->package = cpgen_xstrdup(package);
+    e->code_size = code_size(ast->file);
     e->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
     e->n_values = ast->n_values;
     e->values = cpgen_xcalloc(ast->n_values, sizeof *e->values);
@@ -110,18 +210,40 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     return e;
 }
 
+/* Names of a message an actor refers to: C names from its file's
+ * c_package, the proto name unchanged. */
+static void fix_msg_names(cpgen_actor_msg_t *am, const cpidl_message_t *m)
+{
+    const char *cp = c_package(m->file);
+    if (cp == m->file->package)
+        return;
+    const char *scoped = scoped_name(m->full_name, m->file->package);
+    free(am->names.full);
+    am->names.full = m->file->package[0] ? cpgen_xasprintf("%s.%s", m->file->package, scoped)
+                                         : cpgen_xstrdup(scoped);
+}
+
 /* The `on` handlers, rpcs and routes of an actor, for emit_actor.c. */
-static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
+static const cpgen_message_t *message_ref(builder_t *b, const cpidl_message_t *ast);
+
+static void fill_actor(builder_t *b, cpgen_actor_t *model, const cpidl_actor_t *a)
 {
     for (size_t i = 0; i < a->n_handlers; i++) {
         const cpidl_message_t *m = a->handlers[i]->message;
-        cpgen_actor_add_on(model, m->file->package, scoped_name(m->full_name, m->file->package));
+        cpgen_actor_add_on(model, c_package(m->file), scoped_name(m->full_name, m->file->package));
+        fix_msg_names(&model->on[model->n_on - 1], m);
+        message_ref(b, m); /* its pack rules, for the stubs (emit_file.c) */
     }
     for (size_t i = 0; i < a->n_methods; i++) {
         const cpidl_method_t *r = a->methods[i];
         const char *qp = r->input->file->package, *sp = r->output->file->package;
-        cpgen_actor_add_rpc(model, r->name, qp, scoped_name(r->input->full_name, qp), sp,
+        cpgen_actor_add_rpc(model, r->name, c_package(r->input->file),
+                            scoped_name(r->input->full_name, qp), c_package(r->output->file),
                             scoped_name(r->output->full_name, sp));
+        fix_msg_names(&model->rpcs[model->n_rpcs - 1].request, r->input);
+        fix_msg_names(&model->rpcs[model->n_rpcs - 1].response, r->output);
+        message_ref(b, r->input);
+        message_ref(b, r->output);
     }
     for (size_t i = 0; i < a->n_routes; i++)
         cpgen_actor_add_route(model, a->routes[i]->path);
@@ -130,10 +252,24 @@ static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
 static cpgen_message_t *message_shell(const cpidl_message_t *ast)
 {
     cpgen_message_t *m = cpgen_xcalloc(1, sizeof *m);
-    const char *package = ast->file->package;
-    cpgen_names_fill(&m->names, package, scoped_name(ast->full_name, package));
+    const cpidl_file_t *f = ast->file;
+    const char *package = f->package;
+    fill_names(&m->names, f, scoped_name(ast->full_name, package));
+    /* protoc-c's short name is the CamelCased message name. */
+    free(m->names.short_name);
+    m->names.short_name = cpgen_name_camel(ast->name);
     m->package = cpgen_xstrdup(package);
+    bool pack, init;
+    helper_rules(ast, &pack, &init);
+    m->skip_pack = !pack;
+    m->skip_init = !init;
+    m->const_strings = FILE_OPT(f, "(pb_c_file).const_strings", false, NULL);
+    m->code_size = code_size(f);
+    const cpidl_value_t *opt = find_option(ast->options, ast->n_options, "(pb_c_msg).base_field_name");
+    if (opt && opt->kind == CPIDL_VALUE_STRING && strcmp(opt->text, "base") != 0)
+        m->base = cpgen_xstrdup(opt->text);
     m->map_entry = ast->map_entry;
+    m->proto3 = f->syntax == CPIDL_SYNTAX_PROTO3;
     m->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
     return m;
 }
@@ -248,21 +384,59 @@ static void fill_default(cpgen_field_t *f, const cpidl_field_t *ast)
     }
 }
 
+/* protoc-c appends "_" to field names that are C++ keywords too (its list);
+ * cproc's own rule (names.c) covers C's. Both apply, so a member name is
+ * what protoc-c gives wherever protoc-c's output compiles. */
+static char *member_name(const char *field_name)
+{
+    static const char *const cxx[] = {
+        "and", "and_eq", "bitand", "bitor", "catch", "class", "compl", "const_cast",
+        "delete", "dynamic_cast", "explicit", "friend", "mutable", "namespace", "new",
+        "not", "not_eq", "operator", "or", "or_eq", "private", "protected", "public",
+        "reinterpret_cast", "static_cast", "template", "this", "throw", "try", "typeid",
+        "typename", "using", "virtual", "wchar_t", "xor", "xor_eq", NULL,
+    };
+    char *member = cpgen_name_member(field_name);
+    for (size_t i = 0; cxx[i] != NULL; i++) {
+        if (strcmp(member, cxx[i]) == 0) {
+            char *keyword = member;
+            member = cpgen_xasprintf("%s_", keyword);
+            free(keyword);
+            break;
+        }
+    }
+    return member;
+}
+
 static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t *ast, bool proto3)
 {
+    bool oneof_names = FILE_OPT(ast->file, "(pb_c_file).use_oneof_field_name", false, NULL);
     m->n_fields = ast->n_fields;
     m->fields = cpgen_xcalloc(ast->n_fields, sizeof *m->fields);
     for (size_t i = 0; i < ast->n_fields; i++) {
         const cpidl_field_t *af = ast->fields[i];
         cpgen_field_t *f = &m->fields[i];
         f->name = cpgen_xstrdup(af->name);
-        f->member = cpgen_name_member(af->name);
+        f->member = member_name(af->name);
+        /* "base" is kept clear of the ProtobufCMessage member, unless
+         * base_field_name renamed that (then it is protoc-c's `base`). */
+        if (m->base && strcmp(f->member, "base_") == 0) {
+            free(f->member);
+            f->member = cpgen_xstrdup("base");
+        }
         f->number = af->number;
         f->label = map_label(af->label);
+        /* protoc-c labels proto3 oneof members NONE (their presence is the
+         * case member either way). */
+        if (proto3 && af->oneof && f->label == CPGEN_LABEL_OPTIONAL)
+            f->label = CPGEN_LABEL_NONE;
         /* protoc-c gives map entries the file's presence rules. */
         if (ast->map_entry)
             f->label = proto3 ? CPGEN_LABEL_NONE : CPGEN_LABEL_OPTIONAL;
         f->type = map_type(af->type);
+        if (f->type == CPGEN_TYPE_STRING &&
+            option_bool(af->options, af->n_options, "(pb_c_field).string_as_bytes", false, NULL))
+            f->type = CPGEN_TYPE_BYTES;
         if (f->type == CPGEN_TYPE_MESSAGE && af->message)
             f->message = message_ref(b, af->message);
         if (f->type == CPGEN_TYPE_ENUM && af->enumeration)
@@ -271,6 +445,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         f->deprecated = af->deprecated;
         f->comment = af->leading_comment ? cpgen_xstrdup(af->leading_comment) : NULL;
         f->oneof = af->oneof ? af->oneof_index : -1;
+        f->desc_name = oneof_names && af->oneof ? af->oneof->name : af->name;
         if (af->has_default && f->label != CPGEN_LABEL_REPEATED)
             fill_default(f, af);
     }
@@ -281,7 +456,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         cpgen_oneof_t *o = &m->oneofs[k];
         char *camel = cpgen_name_camel(name);
         char *upper = cpgen_name_upper(name);
-        char *lower = cpgen_name_member(name);
+        char *lower = cpgen_name_lower(name);
         o->name = cpgen_xstrdup(name);
         o->case_member = cpgen_xasprintf("%s_case", lower);
         o->case_type = cpgen_xasprintf("%s__%sCase", m->names.c, camel);
@@ -290,20 +465,6 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         free(upper);
         free(lower);
     }
-}
-
-/* Generated headers are written flat into OUTDIR, so an import's header is
- * named by its base name. */
-static char *import_header(const char *import_name)
-{
-    const char *slash = strrchr(import_name, '/');
-    const char *base = slash ? slash + 1 : import_name;
-    size_t len = strlen(base);
-    if (len > 6 && strcmp(base + len - 6, ".actor") == 0)
-        return cpgen_xasprintf("%.*s.actor.h", (int)(len - 6), base);
-    if (len > 6 && strcmp(base + len - 6, ".proto") == 0)
-        return cpgen_xasprintf("%.*s.pb-cproc.h", (int)(len - 6), base);
-    return cpgen_xasprintf("%s.h", base);
 }
 
 static cpgen_file_t *build(const cpidl_file_t *ast)
@@ -315,10 +476,15 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
     file->package = cpgen_xstrdup(ast->package);
     file->proto3 = proto3;
 
-    file->n_includes = ast->n_imports;
+    file->no_generate = FILE_OPT(ast, "(pb_c_file).no_generate", false, NULL);
+    file->code_size = code_size(ast);
     file->includes = cpgen_xcalloc(ast->n_imports, sizeof *file->includes);
-    for (size_t i = 0; i < ast->n_imports; i++)
-        file->includes[i] = import_header(ast->imports[i]->name);
+    for (size_t i = 0; i < ast->n_imports; i++) {
+        const cpidl_file_t *imported = ast->imports[i]->file;
+        if (imported && FILE_OPT(imported, "(pb_c_file).no_generate", false, NULL))
+            continue; /* protoc-c generates nothing for it, so includes nothing */
+        file->includes[file->n_includes++] = cpgen_xstrdup(ast->imports[i]->name);
+    }
 
     file->n_enums = ast->n_all_enums;
     file->enums = cpgen_xcalloc(ast->n_all_enums, sizeof *file->enums);
@@ -340,10 +506,21 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
     file->actors = cpgen_xcalloc(ast->n_actors, sizeof *file->actors);
     for (size_t i = 0; i < ast->n_actors; i++) {
         const cpidl_actor_t *a = ast->actors[i];
-        cpgen_names_fill(&file->actors[i].names, ast->package,
-                         scoped_name(a->full_name, ast->package));
-        file->actors[i].ast = a;
-        fill_actor(&file->actors[i], a);
+        const char *scoped = scoped_name(a->full_name, ast->package);
+        cpgen_actor_t *model = &file->actors[i];
+        model->ast = a;
+        model->service = a->kind == CPIDL_SERVICE && is_proto_file(ast);
+        fill_names(&model->names, ast, scoped);
+        if (model->service) {
+            fill_names(&model->service_names, ast, scoped);
+            char *lower = cpgen_xasprintf("%s_actor", model->names.lower);
+            char *upper = cpgen_xasprintf("%s_ACTOR", model->names.upper);
+            free(model->names.lower);
+            free(model->names.upper);
+            model->names.lower = lower;
+            model->names.upper = upper;
+        }
+        fill_actor(&b, &file->actors[i], a);
     }
     map_close(&b.types);
     return file;

@@ -2,28 +2,32 @@
  * cproc-gen: turn .actor / .proto files into protobuf-c messages and typed
  * cproc actor stubs. See docs/codegen.md.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
-#include "emit_file.h"
+#include "driver.h"
 #include "frontend.h"
 
 static const char usage_text[] =
-    "usage: cproc-gen [-I DIR]... [-o OUTDIR] [--werror] [--depfile FILE] FILE.actor|FILE.proto...\n";
+    "usage: cproc-gen [-I DIR]... [-o OUTDIR] [--protoc-c] [--werror] [--depfile FILE]\n"
+    "                 FILE.actor|FILE.proto...\n";
 
 static const char help_text[] =
     "\n"
-    "Generate C for the messages and actors described in each input file:\n"
-    "NAME.actor -> NAME.actor.h and NAME.actor.c, NAME.proto -> NAME.pb-cproc.h\n"
-    "and NAME.pb-cproc.c, written into OUTDIR.\n"
+    "Generate C for the messages and actors described in each input file,\n"
+    "written into OUTDIR: NAME.actor -> NAME.actor.h and NAME.actor.c;\n"
+    "NAME.proto -> NAME.pb-c.h and NAME.pb-c.c (protobuf-c code, as protoc-c\n"
+    "writes it) and NAME.pb-cproc.h and NAME.pb-cproc.c (cproc's helpers).\n"
     "\n"
     "options:\n"
     "  -I DIR, --include DIR  search DIR for imported files (repeatable, in order)\n"
     "  -o DIR, --output DIR   write the generated files into DIR (default: .)\n"
+    "  --protoc-c             for .proto inputs write only NAME.pb-c.h/.c, named and\n"
+    "                         placed as protoc-c --c_out does (OUTDIR/DIR/NAME.pb-c.h\n"
+    "                         for an input DIR/NAME.proto found under an -I dir)\n"
     "  --werror               treat warnings as errors\n"
     "  --depfile FILE         write a Makefile-style depfile listing every file read\n"
     "  -h, --help             show this help and exit\n"
@@ -31,42 +35,7 @@ static const char help_text[] =
     "\n"
     "exit status: 0 on success, 1 on any error.\n";
 
-enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION };
-
-typedef struct output_names {
-    char *base;   /* "ping" */
-    char *suffix; /* ".actor" */
-} output_names_t;
-
-static int split_input(const char *path, output_names_t *out)
-{
-    const char *slash = strrchr(path, '/');
-    const char *name = slash ? slash + 1 : path;
-    size_t len = strlen(name);
-    const char *suffix;
-    size_t ext;
-    if (len > 6 && strcmp(name + len - 6, ".actor") == 0) {
-        suffix = ".actor";
-        ext = 6;
-    } else if (len > 6 && strcmp(name + len - 6, ".proto") == 0) {
-        suffix = ".pb-cproc";
-        ext = 6;
-    } else {
-        fprintf(stderr, "cproc-gen: %s: input file names must end in .actor or .proto\n", path);
-        return -1;
-    }
-    out->base = cpgen_xasprintf("%.*s", (int)(len - ext), name);
-    out->suffix = cpgen_xstrdup(suffix);
-    return 0;
-}
-
-static char *make_guard(const char *header_name)
-{
-    char *g = cpgen_xasprintf("CPGEN_%s", header_name);
-    for (char *p = g; *p; p++)
-        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
-    return g;
-}
+enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PROTOC_C };
 
 static void put_escaped(FILE *f, const char *path)
 {
@@ -104,48 +73,6 @@ static int write_depfile(const char *path, const cpgen_deps_t *outputs, const cp
     return 0;
 }
 
-static void deps_add(cpgen_deps_t *deps, char *path)
-{
-    deps->paths = cpgen_xrealloc(deps->paths, (deps->n + 1) * sizeof *deps->paths);
-    deps->paths[deps->n++] = path;
-}
-
-static int generate(const cpgen_options_t *opts, const char *input, const char *outdir,
-                    cpgen_deps_t *deps, cpgen_deps_t *outputs)
-{
-    output_names_t names;
-    if (split_input(input, &names) != 0)
-        return -1;
-    cpgen_file_t *file = NULL;
-    if (cpgen_frontend_load(opts, input, &file, deps) != 0) {
-        free(names.base);
-        free(names.suffix);
-        return -1;
-    }
-    file->base = names.base;
-    file->suffix = names.suffix;
-    file->header_name = cpgen_xasprintf("%s%s.h", file->base, file->suffix);
-    file->guard = make_guard(file->header_name);
-
-    const char *slash = strrchr(input, '/');
-    cpgen_out_t h, c;
-    cpgen_out_init(&h);
-    cpgen_out_init(&c);
-    cpgen_emit_file(file, slash ? slash + 1 : input, &h, &c);
-
-    char *hpath = cpgen_xasprintf("%s/%s", outdir, file->header_name);
-    char *cpath = cpgen_xasprintf("%s/%s%s.c", outdir, file->base, file->suffix);
-    int rc = 0;
-    if (cpgen_out_write_file(&h, hpath) != 0 || cpgen_out_write_file(&c, cpath) != 0)
-        rc = -1;
-    deps_add(outputs, hpath);
-    deps_add(outputs, cpath);
-    cpgen_out_close(&h);
-    cpgen_out_close(&c);
-    cpgen_file_free(file);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -155,11 +82,13 @@ int main(int argc, char **argv)
         { "depfile", required_argument, NULL, OPT_DEPFILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "protoc-c", no_argument, NULL, OPT_PROTOC_C },
         { NULL, 0, NULL, 0 },
     };
     cpgen_options_t opts = { NULL, 0, false };
     const char *outdir = ".";
     const char *depfile = NULL;
+    cpgen_layout_t layout = { false, true };
     int opt;
 
     opterr = 0;
@@ -178,6 +107,10 @@ int main(int argc, char **argv)
             break;
         case OPT_DEPFILE:
             depfile = optarg;
+            break;
+        case OPT_PROTOC_C:
+            layout.proto_paths = true;
+            layout.cproc_files = false;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -208,7 +141,7 @@ int main(int argc, char **argv)
     cpgen_deps_t deps = { NULL, 0 }, outputs = { NULL, 0 };
     int status = 0;
     for (int i = optind; i < argc; i++)
-        if (generate(&opts, argv[i], outdir, &deps, &outputs) != 0)
+        if (cpgen_generate(&opts, argv[i], outdir, &layout, &deps, &outputs) != 0)
             status = 1;
     if (status == 0 && depfile && write_depfile(depfile, &outputs, &deps) != 0)
         status = 1;

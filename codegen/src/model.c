@@ -37,6 +37,7 @@ static void message_free(cpgen_message_t *m)
     }
     free(m->oneofs);
     free(m->comment);
+    free(m->base);
     free(m);
 }
 
@@ -49,6 +50,8 @@ void cpgen_file_free(cpgen_file_t *file)
     free(file->suffix);
     free(file->header_name);
     free(file->guard);
+    free(file->pbc_header);
+    free(file->pbc_guard);
     free(file->package);
     for (size_t i = 0; i < file->n_includes; i++)
         free(file->includes[i]);
@@ -65,8 +68,11 @@ void cpgen_file_free(cpgen_file_t *file)
     for (size_t i = 0; i < file->n_extern_messages; i++)
         message_free(file->extern_messages[i]);
     free(file->extern_messages);
-    for (size_t i = 0; i < file->n_actors; i++)
+    for (size_t i = 0; i < file->n_actors; i++) {
+        if (file->actors[i].service)
+            cpgen_names_close(&file->actors[i].service_names);
         cpgen_actor_close(&file->actors[i]);
+    }
     free(file->actors);
     if (file->owner_free)
         file->owner_free(file->owner);

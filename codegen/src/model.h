@@ -64,6 +64,7 @@ typedef struct cpgen_enum {
     cpgen_enum_value_t *values; /* source order */
     size_t n_values;
     char *comment; /* the source's leading comment, or NULL */
+    bool code_size; /* optimize_for = CODE_SIZE: no names in the descriptor */
 } cpgen_enum_t;
 
 typedef struct cpgen_message cpgen_message_t;
@@ -79,6 +80,9 @@ typedef struct cpgen_field {
     bool packed;
     bool deprecated;
     int oneof;    /* index into the message's oneofs, or -1 */
+    /* The name in the field descriptor: `name`, or the oneof's name under
+     * protoc-c's use_oneof_field_name (borrowed, never NULL once built). */
+    const char *desc_name;
     /* proto2 [default=...]: */
     bool has_default;
     char *default_text;    /* numeric literal, "inf"/"-inf"/"nan", enum value name */
@@ -102,7 +106,15 @@ struct cpgen_message {
     cpgen_oneof_t *oneofs;
     size_t n_oneofs;
     bool map_entry;
+    bool proto3; /* declared in a proto3 file */
     char *comment; /* the source's leading comment, or NULL */
+    /* protoc-c's options as they apply to this message (docs/codegen.md,
+     * "protoc-c options"); all false/NULL gives the plain output. */
+    bool skip_pack;     /* no __get_packed_size/__pack/__pack_to_buffer/__unpack/__free_unpacked */
+    bool skip_init;     /* no __init function (the descriptor's init is NULL) */
+    bool const_strings; /* string members are `const char *` */
+    bool code_size;     /* optimize_for = CODE_SIZE: no names in descriptors */
+    char *base;         /* the ProtobufCMessage member when not "base" (base_field_name) */
 };
 
 /* A message an actor names (`on Msg`, an rpc's request or response); it
@@ -126,6 +138,12 @@ typedef struct cpgen_route {
 /* An actor (or a .proto service, which has rpcs only), for emit_actor.c. */
 typedef struct cpgen_actor {
     cpgen_names_t names;
+    /* A .proto `service` also gets protoc-c's ProtobufCService API under
+     * service_names (protoc-c's names); `names` then name cproc's actor
+     * stubs with "_actor" after the service name (pkg__svc_actor__spawn),
+     * clear of protoc-c's pkg__svc__<rpc> callers. */
+    bool service;
+    cpgen_names_t service_names;
     const void *ast; /* the cpidl actor node (borrowed from the AST) */
     cpgen_actor_msg_t *on; /* source order */
     size_t n_on;
@@ -149,12 +167,23 @@ typedef struct cpgen_file {
     char *source;      /* path as given on the command line */
     char *base;        /* output base name without directory: "ping" */
     char *suffix;      /* ".actor" or ".pb-cproc" */
-    char *header_name; /* "ping.actor.h" */
+    char *header_name; /* "ping.actor.h" (for .proto input: "ping.pb-cproc.h") */
     char *guard;       /* "CPGEN_PING_ACTOR_H" */
+    /* .proto input only: the protobuf-c-only pair, named as protoc-c names
+     * it ("ping.pb-c.h", or "dir/ping.pb-c.h" in --protoc-c mode) */
+    char *pbc_header;
+    char *pbc_guard;   /* "PROTOBUF_C_ping_2eproto__INCLUDED" */
+    /* Include imported files' headers by their import path ("dir/x.pb-c.h",
+     * as protoc-c) rather than by base name ("x.pb-c.h"). */
+    bool import_paths;
     char *package;     /* "" when none */
     bool proto3;
-    char **includes;   /* generated headers of imported files, import order */
+    /* Imported files as named in `import` ("google/protobuf/any.proto"), in
+     * import order, except those protoc-c would not include (no_generate). */
+    char **includes;
     size_t n_includes;
+    bool no_generate;  /* option (pb_c_file).no_generate = true */
+    bool code_size;    /* option optimize_for = CODE_SIZE */
     /* Every enum and message of the file, nested ones included, in source
      * order (an outer message before its nested types). */
     cpgen_enum_t **enums;

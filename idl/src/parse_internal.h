@@ -70,6 +70,9 @@ bool cpidl_p_parse_constant(parser_t *p, cpidl_value_t *v);
 bool cpidl_p_parse_option_stmt(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts);
 bool cpidl_p_parse_option_list(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts);
 bool cpidl_p_option_bool(parser_t *p, const cpidl_option_t *o, bool *out);
+/* Whether `name` (as written in `extend NAME`) is one of descriptor.proto's
+ * option messages (google.protobuf.FileOptions, ...). */
+bool cpidl_p_is_descriptor_options(const char *name);
 void cpidl_p_apply_bool(parser_t *p, const cpidl_vec_t *opts, const char *name, bool *out);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,8 +81,82 @@ static const char *const *known_for(opt_kind_t k, const char **what)
     return known_none;
 }
 
-/* name '=' constant, the part shared by `option` and `[...]`. */
-static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind)
+/* google.protobuf.FileOptions and the other *Options of descriptor.proto,
+ * written fully qualified or not (inside package google.protobuf). */
+bool cpidl_p_is_descriptor_options(const char *name)
+{
+    static const char *const names[] = {
+        "FileOptions",  "MessageOptions", "FieldOptions",   "OneofOptions",
+        "EnumOptions",  "EnumValueOptions", "ServiceOptions", "MethodOptions",
+        "ExtensionRangeOptions", NULL,
+    };
+    if (name[0] == '.')
+        name++;
+    if (strncmp(name, "google.protobuf.", 16) == 0)
+        name += 16;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* protobuf-c's own options (protobuf-c/protobuf-c.proto), which
+ * cproc-gen reads by name. */
+static bool is_pbc_option(const char *name)
+{
+    return strcmp(name, "(pb_c_file)") == 0 || strcmp(name, "(pb_c_msg)") == 0 ||
+           strcmp(name, "(pb_c_field)") == 0;
+}
+
+/* `{ key: value ... }` given to one of protobuf-c's options (pb_c_file):
+ * each scalar field becomes an option of its own, "(pb_c_file).key", as if
+ * written `option (pb_c_file).key = value;`, appended to `opts`. The
+ * braces are the current token. Returns false on a syntax error; a value
+ * that is itself an aggregate makes the rest be skipped (*flat = false). */
+static bool parse_aggregate_fields(parser_t *p, const char *ext, cpidl_vec_t *opts, bool *flat)
+{
+    *flat = true;
+    cpidl_p_advance(p); /* '{' */
+    while (!cpidl_p_is_sym(p, '}')) {
+        if (p->tok.kind != CPIDL_TOK_IDENT) {
+            cpidl_p_error_expected(p, "a field name or '}'");
+            return false;
+        }
+        cpidl_option_t *o = NEW(p, cpidl_option_t);
+        o->pos = cpidl_p_tok_pos(p, &p->tok);
+        o->is_extension = true;
+        char buf[256];
+        int n = snprintf(buf, sizeof buf, "%s.%.*s", ext, (int)p->tok.len, p->tok.text);
+        o->name = cpidl_p_pstrndup(p, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+        cpidl_p_advance(p);
+        bool colon = cpidl_p_is_sym(p, ':');
+        if (colon)
+            cpidl_p_advance(p);
+        if (cpidl_p_is_sym(p, '{'))
+            *flat = false; /* a message value: kept as an aggregate */
+        else if (!colon) {
+            cpidl_p_error_expected(p, "':'");
+            return false;
+        }
+        if (!cpidl_p_parse_constant(p, &o->value))
+            return false;
+        if (*flat)
+            cpidl_p_push(p, opts, o);
+        if (cpidl_p_is_sym(p, ',') || cpidl_p_is_sym(p, ';'))
+            cpidl_p_advance(p);
+        if (p->tok.kind == CPIDL_TOK_EOF) {
+            cpidl_p_error_expected(p, "'}' closing the aggregate value");
+            return false;
+        }
+    }
+    cpidl_p_advance(p); /* '}' */
+    return true;
+}
+
+/* name '=' constant, the part shared by `option` and `[...]`. An aggregate
+ * value of (pb_c_file), (pb_c_msg) or (pb_c_field) also adds one option per
+ * field to `opts` (parse_aggregate_fields); other aggregates are skipped. */
+static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts)
 {
     cpidl_option_t *o = NEW(p, cpidl_option_t);
     o->pos = cpidl_p_tok_pos(p, &p->tok);
@@ -129,6 +204,16 @@ static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind)
     o->name = cpidl_p_pstrndup(p, buf, n);
     if (!cpidl_p_expect_sym(p, '='))
         return NULL;
+    if (o->is_extension && cpidl_p_is_sym(p, '{') && is_pbc_option(o->name)) {
+        bool flat; /* whether every field was a scalar; nothing else to do */
+        o->value.kind = CPIDL_VALUE_AGGREGATE;
+        o->value.pos = cpidl_p_tok_pos(p, &p->tok);
+        o->value.text = cpidl_p_pstrndup(p, "{...}", 5);
+        o->value.len = 5;
+        if (!parse_aggregate_fields(p, o->name, opts, &flat))
+            return NULL;
+        return o;
+    }
     if (!cpidl_p_parse_constant(p, &o->value))
         return NULL;
     if (!o->is_extension) {
@@ -147,7 +232,7 @@ static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind)
 bool cpidl_p_parse_option_stmt(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts)
 {
     cpidl_p_advance(p);
-    cpidl_option_t *o = parse_option_body(p, kind);
+    cpidl_option_t *o = parse_option_body(p, kind, opts);
     if (o == NULL)
         return false;
     if (!cpidl_p_expect_sym(p, ';'))
@@ -163,7 +248,7 @@ bool cpidl_p_parse_option_list(parser_t *p, opt_kind_t kind, cpidl_vec_t *opts)
         return true;
     cpidl_p_advance(p);
     for (;;) {
-        cpidl_option_t *o = parse_option_body(p, kind);
+        cpidl_option_t *o = parse_option_body(p, kind, opts);
         if (o == NULL)
             return false;
         cpidl_p_push(p, opts, o);

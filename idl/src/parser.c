@@ -407,7 +407,12 @@ static bool parse_extend(parser_t *p)
         cpidl_p_error_expected(p, "'{'");
         return false;
     }
-    cpidl_warning(p->ctx, pos, "extensions are not supported; 'extend %s' is ignored", name);
+    /* Extending descriptor.proto's option messages is how custom options
+     * (protobuf-c's pb_c_file/pb_c_msg/pb_c_field among them) are declared;
+     * the options themselves are kept by name on each node, so such an
+     * extend is skipped silently. Any other extension is not supported. */
+    if (!cpidl_p_is_descriptor_options(name))
+        cpidl_warning(p->ctx, pos, "extensions are not supported; 'extend %s' is ignored", name);
     size_t depth = 0;
     do {
         if (cpidl_p_is_sym(p, '{'))

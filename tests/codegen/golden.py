@@ -23,9 +23,9 @@ def outputs_of(inp):
     base = os.path.basename(inp)
     if base.endswith(".actor"):
         stem = base[:-len(".actor")] + ".actor"
-    else:
-        stem = base[:-len(".proto")] + ".pb-cproc"
-    return [stem + ".h", stem + ".c"]
+        return [stem + ".h", stem + ".c"]
+    stem = base[:-len(".proto")]
+    return [stem + ".pb-c.h", stem + ".pb-c.c", stem + ".pb-cproc.h", stem + ".pb-cproc.c"]
 
 
 def generate(gen, golden, inp, out):

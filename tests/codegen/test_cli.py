@@ -68,12 +68,72 @@ def test_wrong_extension_exits_1(tmp):
     assert "must end in .actor or .proto" in r.stderr, r.stderr
 
 
-def test_proto_input_writes_pb_cproc_files(tmp):
+def test_proto_input_writes_pb_c_and_pb_cproc_files(tmp):
     path = os.path.join(tmp, "ping.proto")
     write(path, GOOD)
     r = run("-o", tmp, path)
     assert r.returncode == 0, r.stderr
-    assert sorted(os.listdir(tmp)) == ["ping.pb-cproc.c", "ping.pb-cproc.h", "ping.proto"]
+    assert sorted(os.listdir(tmp)) == ["ping.pb-c.c", "ping.pb-c.h", "ping.pb-cproc.c",
+                                       "ping.pb-cproc.h", "ping.proto"]
+    with open(os.path.join(tmp, "ping.pb-c.h")) as f:
+        text = f.read()
+    assert "cproc.h" not in text and "cp_" not in text, text
+    with open(os.path.join(tmp, "ping.pb-cproc.h")) as f:
+        text = f.read()
+    assert '#include "ping.pb-c.h"' in text and "#include <cproc/cproc.h>" in text, text
+
+
+def test_protoc_c_mode_writes_pb_c_files_under_their_proto_path(tmp):
+    os.makedirs(os.path.join(tmp, "src", "sub"))
+    write(os.path.join(tmp, "src", "sub", "common.proto"),
+          'syntax = "proto3";\npackage demo;\nmessage Seq { uint64 n = 1; }\n')
+    main = os.path.join(tmp, "src", "sub", "ping.proto")
+    write(main, 'syntax = "proto3";\npackage demo;\nimport "sub/common.proto";\n'
+                'message Ping { Seq seq = 1; }\n')
+    out = os.path.join(tmp, "out")
+    os.mkdir(out)
+    r = run("--protoc-c", "-I", os.path.join(tmp, "src"), "-o", out, main)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(os.path.join(out, "sub"))) == ["ping.pb-c.c", "ping.pb-c.h"]
+    with open(os.path.join(out, "sub", "ping.pb-c.h")) as f:
+        text = f.read()
+    assert "#ifndef PROTOBUF_C_sub_2fping_2eproto__INCLUDED" in text, text
+    assert '#include "sub/common.pb-c.h"' in text, text
+    with open(os.path.join(out, "sub", "ping.pb-c.c")) as f:
+        assert '#include "sub/ping.pb-c.h"' in f.read()
+
+
+def test_protoc_c_mode_finds_the_proto_path_through_dot_slash(tmp):
+    os.makedirs(os.path.join(tmp, "src", "sub"))
+    write(os.path.join(tmp, "src", "sub", "ping.proto"), GOOD)
+    os.mkdir(os.path.join(tmp, "out"))
+    r = run("--protoc-c", "-I", "./src/", "-o", "out", "src/sub/ping.proto", cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(os.path.join(tmp, "out", "sub"))) == ["ping.pb-c.c", "ping.pb-c.h"]
+
+
+def test_no_generate_option_writes_nothing(tmp):
+    path = os.path.join(tmp, "quiet.proto")
+    write(path, 'syntax = "proto2";\nimport "protobuf-c/protobuf-c.proto";\n'
+                'option (pb_c_file).no_generate = true;\nmessage M { optional int32 a = 1; }\n')
+    r = run("--werror", "-I", "/usr/include", "-o", tmp, path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(tmp)) == ["quiet.proto"], os.listdir(tmp)
+
+
+def test_extend_of_descriptor_options_is_silent_others_warn(tmp):
+    path = os.path.join(tmp, "ext.proto")
+    write(path, 'syntax = "proto2";\nimport "google/protobuf/descriptor.proto";\n'
+                'extend google.protobuf.FieldOptions { optional int32 my_opt = 50000; }\n'
+                'message M { optional int32 a = 1; extensions 100 to 200; }\n')
+    r = run("--werror", "-I", "/usr/include", "-o", tmp, path)
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr, r.stderr
+    write(path, 'syntax = "proto2";\nmessage M { optional int32 a = 1; extensions 100 to 200; }\n'
+                'extend M { optional int32 b = 100; }\n')
+    r = run("-o", tmp, path)
+    assert r.returncode == 0, r.stderr
+    assert "extensions are not supported" in r.stderr, r.stderr
 
 
 def test_actor_input_writes_actor_files(tmp):
@@ -120,13 +180,16 @@ def test_depfile_lists_outputs_input_and_imports(tmp):
     with open(dep) as f:
         text = f.read()
     targets, _, prereqs = text.partition(":")
-    assert targets.split() == [os.path.join(tmp, "main.pb-cproc.h"),
+    assert targets.split() == [os.path.join(tmp, "main.pb-c.h"), os.path.join(tmp, "main.pb-c.c"),
+                               os.path.join(tmp, "main.pb-cproc.h"),
                                os.path.join(tmp, "main.pb-cproc.c")], text
     names = prereqs.replace("\\\n", " ").split()
     assert names[0] == main, text
     assert os.path.join(tmp, "inc", "common.proto") in [os.path.normpath(n) for n in names], text
     with open(os.path.join(tmp, "main.pb-cproc.h")) as f:
         assert '#include "common.pb-cproc.h"' in f.read()
+    with open(os.path.join(tmp, "main.pb-c.h")) as f:
+        assert '#include "common.pb-c.h"' in f.read()
 
 
 WARNING_INPUT = ('syntax = "proto3";\npackage demo;\noption cproc_no_such_option = true;\n'
@@ -137,7 +200,7 @@ def main():
     global GEN
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    GEN = sys.argv[1]
+    GEN = os.path.abspath(sys.argv[1])
     failures = 0
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     for name, fn in tests:

@@ -187,6 +187,111 @@ static void test_c_bytes_escapes_quotes_nul_and_trigraph_marks(void **state)
     cpgen_out_close(&out);
 }
 
+/* The protobuf-c-only file (.pb-c.h/.c) of the model, with `adjust`
+ * applied to it first. */
+static void emit_pbc(void (*adjust)(cpgen_file_t *), emitted_t *out)
+{
+    cpgen_file_t *file = make_file();
+    file->pbc_header = cpgen_xstrdup("s.pb-c.h");
+    file->pbc_guard = cpgen_xstrdup("PROTOBUF_C_s_2eproto__INCLUDED");
+    adjust(file);
+    cpgen_out_init(&out->h);
+    cpgen_out_init(&out->c);
+    cpgen_emit_pbc_file(file, "s.proto", &out->h, &out->c);
+    cpgen_file_free(file);
+}
+
+static void with_protoc_c_options(cpgen_file_t *file)
+{
+    cpgen_message_t *m = file->messages[0];
+    m->const_strings = true;
+    m->base = cpgen_xstrdup("hdr");
+    m->skip_pack = true;
+    m->skip_init = true;
+    m->fields[0].deprecated = true;
+    m->fields[3].desc_name = "o"; /* use_oneof_field_name */
+}
+
+static void test_pbc_file_applies_protoc_c_options(void **state)
+{
+    (void)state;
+    emitted_t e;
+    emit_pbc(with_protoc_c_options, &e);
+    ASSERT_HAS(e.h, "#ifndef PROTOBUF_C_s_2eproto__INCLUDED\n");
+    assert_null(strstr(e.h.data, "cproc.h"));
+    ASSERT_HAS(e.h, "    ProtobufCMessage hdr;\n");
+    ASSERT_HAS(e.h, "    protobuf_c_boolean has_a PROTOBUF_C__DEPRECATED;\n"
+                    "    int32_t a PROTOBUF_C__DEPRECATED;\n");
+    ASSERT_HAS(e.h, "        const char *ob;\n");
+    assert_null(strstr(e.h.data, "foo__bar__outer__pack("));
+    assert_null(strstr(e.h.data, "void foo__bar__outer__init("));
+    assert_null(strstr(e.c.data, "foo__bar__outer__unpack("));
+    ASSERT_HAS(e.c, "    NULL, /* gen_init_helpers = false */\n");
+    ASSERT_HAS(e.c, "        \"o\",\n        10,\n");
+    ASSERT_HAS(e.h, "typedef void (*Foo__Bar__Outer_Closure)(const Foo__Bar__Outer *message, "
+                    "void *closure_data);\n");
+    cpgen_out_close(&e.h);
+    cpgen_out_close(&e.c);
+}
+
+static void with_code_size(cpgen_file_t *file)
+{
+    file->code_size = true;
+    file->messages[0]->code_size = true;
+    file->enums[0]->code_size = true;
+}
+
+static void test_code_size_leaves_names_out_of_descriptors(void **state)
+{
+    (void)state;
+    emitted_t e;
+    emit_pbc(with_code_size, &e);
+    ASSERT_HAS(e.c, "PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,\n    NULL, NULL, NULL, NULL, /* CODE_SIZE */\n");
+    ASSERT_HAS(e.c, "PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,\n    NULL, NULL, NULL, NULL, /* CODE_SIZE */\n");
+    ASSERT_HAS(e.c, "    { NULL, NULL, -1 }, /* CODE_SIZE */\n");
+    assert_null(strstr(e.c.data, "field_indices_by_name["));
+    assert_null(strstr(e.c.data, "enum_values_by_name["));
+    cpgen_out_close(&e.h);
+    cpgen_out_close(&e.c);
+}
+
+static void with_service(cpgen_file_t *file)
+{
+    file->n_actors = 1;
+    file->actors = cpgen_xcalloc(1, sizeof *file->actors);
+    cpgen_actor_t *a = &file->actors[0];
+    a->service = true;
+    cpgen_names_fill(&a->names, "foo.bar", "DirLookup");
+    cpgen_names_fill(&a->service_names, "foo.bar", "DirLookup");
+    cpgen_actor_add_rpc(a, "ByName", "foo.bar", "Outer", "foo.bar", "Outer");
+    cpgen_actor_add_rpc(a, "Alpha", "foo.bar", "Outer", "foo.bar", "Outer");
+}
+
+static void test_service_gets_protobuf_c_service_api(void **state)
+{
+    (void)state;
+    emitted_t e;
+    emit_pbc(with_service, &e);
+    ASSERT_HAS(e.h, "struct Foo__Bar__DirLookup_Service {\n    ProtobufCService base;\n"
+                    "    void (*by_name)(Foo__Bar__DirLookup_Service *service, "
+                    "const Foo__Bar__Outer *input,\n"
+                    "        Foo__Bar__Outer_Closure closure, void *closure_data);\n");
+    ASSERT_HAS(e.h, "#define FOO__BAR__DIR_LOOKUP__INIT(function_prefix__) \\\n"
+                    "    { FOO__BAR__DIR_LOOKUP__BASE_INIT, \\\n"
+                    "      function_prefix__ ## by_name, \\\n"
+                    "      function_prefix__ ## alpha }\n");
+    ASSERT_HAS(e.h, "void foo__bar__dir_lookup__init(Foo__Bar__DirLookup_Service *service, "
+                    "Foo__Bar__DirLookup_ServiceDestroy destroy);\n");
+    ASSERT_HAS(e.c, "    { \"ByName\", &foo__bar__outer__descriptor, &foo__bar__outer__descriptor },\n"
+                    "    { \"Alpha\",");
+    /* by name: Alpha (1) before ByName (0) */
+    ASSERT_HAS(e.c, "const unsigned foo__bar__dir_lookup__method_indices_by_name[] = {\n"
+                    "    1, /* Alpha */\n    0, /* ByName */\n};\n");
+    ASSERT_HAS(e.c, "    service->invoke(service, 1, (const ProtobufCMessage *)input,\n");
+    cpgen_out_close(&e.h);
+    cpgen_out_close(&e.c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +303,9 @@ int main(void)
         cmocka_unit_test(test_output_is_deterministic),
         cmocka_unit_test(test_comment_text_cannot_end_the_c_comment),
         cmocka_unit_test(test_c_bytes_escapes_quotes_nul_and_trigraph_marks),
+        cmocka_unit_test(test_pbc_file_applies_protoc_c_options),
+        cmocka_unit_test(test_code_size_leaves_names_out_of_descriptors),
+        cmocka_unit_test(test_service_gets_protobuf_c_service_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -38,7 +38,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define BOUND_MS 60000
-#define T cp__transport
+#define T        cp__transport
 
 static size_t heap_in_use(void)
 {
@@ -71,7 +71,7 @@ static bool eventually(bool (*cond)(void *), void *arg)
 
 static const char *const all_vars[] = {
     "CPROC_PEER_IDLE_TIMEOUT_MS", "CPROC_MAX_PEER_QUEUE_BYTES", "CPROC_MAX_ANSWER_BYTES",
-    "CPROC_IDLE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS", "CPROC_RESERVED_CONNECTIONS",
+    "CPROC_IDLE_TIMEOUT_MS",      "CPROC_MAX_CONNECTIONS",      "CPROC_RESERVED_CONNECTIONS",
 };
 
 static int teardown(void **state)
@@ -263,11 +263,11 @@ static void test_distinct_senders_leave_nothing(void **state)
         size_t len = 0;
         for (uint32_t i = done; i < done + BATCH; i++) {
             cp_upid_t from = addr(i, port);
-            len += (size_t)snprintf(req + len, sizeof req - len,
-                                    "POST /echo/ping HTTP/1.1\r\nLibprocess-From: "
-                                    "s@127.%u.%u.%u:%u\r\nContent-Length: 1\r\n\r\nx",
-                                    from.ip >> 16 & 0xff, from.ip >> 8 & 0xff, from.ip & 0xff,
-                                    port);
+            len +=
+                (size_t)snprintf(req + len, sizeof req - len,
+                                 "POST /echo/ping HTTP/1.1\r\nLibprocess-From: "
+                                 "s@127.%u.%u.%u:%u\r\nContent-Length: 1\r\n\r\nx",
+                                 from.ip >> 16 & 0xff, from.ip >> 8 & 0xff, from.ip & 0xff, port);
         }
         send_all(fd, req, len);
         assert_int_equal(read_statuses(fd, BATCH, 202), BATCH);
@@ -370,6 +370,70 @@ static void test_full_peer_queue_refuses_sends(void **state)
     close(lfd);
 }
 
+/* GET /metrics/snapshot over a raw socket; returns the value of `key`. */
+static long long metric(const char *key)
+{
+    int fd = node_connect();
+    static const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n";
+    send_all(fd, req, sizeof req - 1);
+    static char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
+        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        assert_true(r >= 0);
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = 0;
+    close(fd);
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    char *at = strstr(buf, pat);
+    assert_non_null(at);
+    return strtoll(at + strlen(pat), NULL, 10);
+}
+
+/* Item 3/4: a peer that stopped reading with a full queue, then died: the
+ * queue is dropped with its buffer and the peer forgotten; the heap comes
+ * back. */
+static void test_dropped_queue_gives_memory_back(void **state)
+{
+    setenv("CPROC_PEER_IDLE_TIMEOUT_MS", "40", 1);
+    setenv("CPROC_MAX_PEER_QUEUE_BYTES", "1048576", 1);
+    start();
+    uint16_t port;
+    int lfd = listen_on(0x7f000001, &port);
+    cp_upid_t to = {.ip = 0x7f000001, .port = port};
+    snprintf(to.id, sizeof to.id, "sink");
+    static char body[4000];
+    /* Warm-up round: whatever is made once exists before measuring. */
+    for (int round = 0; round < 2; round++) {
+        size_t before = heap_in_use();
+        int rc = 0;
+        for (int i = 0; i < 1000000 && rc == 0; i++)
+            rc = cp_send(NULL, &to, "blob", body, sizeof body);
+        assert_int_equal(rc, CP_EFULL);
+        assert_true(metric("transport/messages_dropped_full") >= 1);
+        /* The peer dies: reset its end of the connection. */
+        struct pollfd pf = {.fd = lfd, .events = POLLIN};
+        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
+        int c = accept(lfd, NULL, NULL);
+        assert_true(c >= 0);
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(c);
+        assert_true(eventually(no_peers, NULL));
+        size_t after = heap_in_use();
+        printf("round %d: heap before %zu, after %zu bytes\n", round, before, after);
+        if (round == 1)
+            assert_true(after < before + 64 * 1024);
+    }
+    close(lfd);
+}
+
 static bool paused(void *arg)
 {
     return atomic_load(&cp__limits_stats.reads_paused) >= 1;
@@ -415,8 +479,7 @@ static void test_unread_answers_stop_reading(void **state)
         assert_true(w < 0 && errno == EAGAIN);
         uint64_t read_then = atomic_load(&T.bytes_received);
         struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        if (paused(NULL) && poll(&pf, 1, 200) == 0 &&
-            atomic_load(&T.bytes_received) == read_then)
+        if (paused(NULL) && poll(&pf, 1, 200) == 0 && atomic_load(&T.bytes_received) == read_then)
             break;
         poll(NULL, 0, 1);
     }
@@ -436,6 +499,7 @@ int main(void)
         cmocka_unit_test_teardown(test_distinct_senders_leave_nothing, teardown),
         cmocka_unit_test_teardown(test_full_peer_queue_refuses_sends, teardown),
         cmocka_unit_test_teardown(test_unread_answers_stop_reading, teardown),
+        cmocka_unit_test_teardown(test_dropped_queue_gives_memory_back, teardown),
     };
     if (getenv("TEST_FILTER"))
         cmocka_set_test_filter(getenv("TEST_FILTER"));

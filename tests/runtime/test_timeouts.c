@@ -27,12 +27,12 @@
 #include "transport/transport_internal.h"
 
 #define BOUND_MS 60000
-#define L cp__limits_stats
+#define L        cp__limits_stats
 
 static const char *const all_vars[] = {
-    "CPROC_IDLE_TIMEOUT_MS",    "CPROC_HEADER_TIMEOUT_MS",   "CPROC_BODY_TIMEOUT_MS",
-    "CPROC_TLS_HANDSHAKE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS", "CPROC_RESERVED_CONNECTIONS",
-    "LIBPROCESS_SSL_ENABLED",   "LIBPROCESS_SSL_CERT_FILE",  "LIBPROCESS_SSL_KEY_FILE",
+    "CPROC_IDLE_TIMEOUT_MS",          "CPROC_HEADER_TIMEOUT_MS",  "CPROC_BODY_TIMEOUT_MS",
+    "CPROC_TLS_HANDSHAKE_TIMEOUT_MS", "CPROC_MAX_CONNECTIONS",    "CPROC_RESERVED_CONNECTIONS",
+    "LIBPROCESS_SSL_ENABLED",         "LIBPROCESS_SSL_CERT_FILE", "LIBPROCESS_SSL_KEY_FILE",
 };
 
 static int teardown(void **state)
@@ -135,15 +135,59 @@ static void test_idle_connection_closed(void **state)
     send_str(peer, message);
     assert_int_equal(read_status(peer), 202);
     uint64_t before = atomic_load(&L.timeouts_idle);
+    /* An HTTP client that went quiet after its answer. */
     int fd = connect_from(0);
-    char buf[64];
-    assert_int_equal(wait_closed(fd, buf, sizeof buf), 0);
+    send_str(fd, "GET /metrics/snapshot HTTP/1.1\r\n\r\n");
+    char buf[8192];
+    assert_true(wait_closed(fd, buf, sizeof buf) > 0);
+    assert_memory_equal(buf, "HTTP/1.1 200", 12);
     close(fd);
     assert_true(atomic_load(&L.timeouts_idle) > before);
     /* The peer's connection, idle for longer, is still served. */
     send_str(peer, message);
     assert_int_equal(read_status(peer), 202);
     close(peer);
+}
+
+static uint64_t sweeps(void);
+
+static bool open_still(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 0;
+}
+
+/* A connection that sent nothing may be a node's link: it is left alone
+ * until the node is crowded, then closed when idle. */
+static void test_unused_connections_closed_when_crowded(void **state)
+{
+    setenv("CPROC_IDLE_TIMEOUT_MS", "40", 1);
+    setenv("CPROC_MAX_CONNECTIONS", "4", 1);
+    setenv("CPROC_RESERVED_CONNECTIONS", "0", 1);
+    start();
+    int a = connect_from(0);
+    int b = connect_from(0);
+    /* Two of four: not crowded. Outlast the timeout many times over. */
+    uint64_t until = sweeps() + 40;
+    while (sweeps() < until)
+        poll(NULL, 0, 5);
+    assert_true(open_still(a));
+    assert_true(open_still(b));
+    uint64_t before = atomic_load(&L.timeouts_idle);
+    int c = connect_from(0); /* three of four: crowded */
+    /* Idle unused connections are closed until it is not crowded. */
+    struct pollfd p[3] = {
+        {.fd = a, .events = POLLIN}, {.fd = b, .events = POLLIN}, {.fd = c, .events = POLLIN}};
+    assert_true(poll(p, 3, BOUND_MS) >= 1);
+    uint64_t until2 = sweeps() + 10;
+    while (sweeps() < until2)
+        poll(NULL, 0, 5);
+    int closed = !open_still(a) + !open_still(b) + !open_still(c);
+    assert_int_equal(closed, 1);
+    assert_int_equal(atomic_load(&L.timeouts_idle), before + 1);
+    close(a);
+    close(b);
+    close(c);
 }
 
 static void test_slow_headers_closed(void **state)
@@ -284,8 +328,18 @@ static void test_clock_phases(void **state)
     cp__conn_view_t v = {.handshaking = true};
     assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1099), CP__CONN_OK);
     assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1100), CP__CONN_TIMEOUT_TLS);
+    /* Idle and unused: closed only when the node is crowded. */
     v = (cp__conn_view_t){0};
+    assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1100), CP__CONN_OK);
+    v.crowded = true;
     assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1100), CP__CONN_TIMEOUT_IDLE);
+    v.crowded = false;
+    k.carried_request = true; /* an HTTP client: closed when idle */
+    assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1100), CP__CONN_TIMEOUT_IDLE);
+    k.carried_message = true; /* a peer: never */
+    v.crowded = true;
+    assert_int_equal(cp__conn_clock_check(&k, &v, &l, 99999), CP__CONN_OK);
+    k.carried_message = false;
     cp__conn_clock_activity(&k, 1200, true);
     v.mid_request = true;
     assert_int_equal(cp__conn_clock_check(&k, &v, &l, 1299), CP__CONN_OK);
@@ -320,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_clock_phases),
         cmocka_unit_test_teardown(test_bad_values_refused, teardown),
         cmocka_unit_test_teardown(test_idle_connection_closed, teardown),
+        cmocka_unit_test_teardown(test_unused_connections_closed_when_crowded, teardown),
         cmocka_unit_test_teardown(test_slow_headers_closed, teardown),
         cmocka_unit_test_teardown(test_split_pipelined_requests_not_timed_out, teardown),
         cmocka_unit_test_teardown(test_stalled_body_closed, teardown),

@@ -84,36 +84,58 @@ typedef struct cp__link {
     cp_upid_t pid;
 } cp__link_t;
 
+/* What few processes need, kept out of struct cp_process to keep it at
+ * two cache lines (core/rpc.c, cp_process_spawn_ctx()). Inside the
+ * process only, freed when it ends (cp__handlers_free). */
+struct cp__process_ext {
+    struct cp__rpc_server *rpc;
+    void *ctx;
+    cp_free_fn ctx_free;
+};
+
 struct cp_process {
-    /* Mailbox: Vyukov's intrusive MPSC queue. Producers swap head; the one
-     * consumer (the thread inside the process) walks from tail. */
+    /* First cache line: what senders touch (the mailbox head of Vyukov's
+     * intrusive MPSC queue, which producers swap; the scheduled flag; the
+     * lookup fields) and what is written once. The thread inside writes
+     * only the second line, so a worker draining a mailbox does not take
+     * the line a sender on another core is about to write. Processes come
+     * from 64-byte-aligned slabs (process.c). */
     cp__event_t *_Atomic head;
-    cp__event_t *tail;
-    cp__event_t stub;
-    _Atomic uint32_t sched; /* 1 while queued on the run queue or running */
+    _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
     _Atomic uint32_t gen;
-    _Atomic bool inject;    /* terminate ahead of the queue */
-    _Atomic uint8_t pstate;
-    bool initialized;
-    bool dead;
     uint32_t slot;
     char *id;
-    size_t id_len;
+    uint32_t id_len;
+    _Atomic bool inject; /* terminate ahead of the queue */
+    bool initialized;
+    bool dead;
     const cp_process_ops_t *ops;
     void *data;
-    struct cp_process *runq_next;
+    cp__handler_t *handlers;
+    /* Second cache line: the consumer end of the mailbox (walked from
+     * tail; the stub is the queue's placeholder node, of which only `next`
+     * is ever read or written, see CP__MB_STUB) and the rest. */
+    _Alignas(64) cp__event_t *tail;
+    struct {
+        struct cp__event *_Atomic next;
+    } stub;
+    struct cp_process *runq_next; /* on the injection queue */
+    cp__link_t *linkers;          /* processes to tell when this one ends */
     atomic_flag links_lock;
     bool links_closed;
-    cp__link_t *linkers; /* processes to tell when this one ends */
-    cp__handler_t *handlers;
-    struct cp__rpc_server *rpc; /* rpc handlers and calls in progress */
-    void *ctx;                  /* cp_process_spawn_ctx() */
-    cp_free_fn ctx_free;
+    _Atomic uint8_t pstate;
+    /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s
+     * ctx: allocated only for processes that use them */
+    struct cp__process_ext *ext;
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
 };
+
+/* The mailbox's placeholder node seen as an event: only `next` (the first
+ * member of both) is ever accessed through it. */
+#define CP__MB_STUB(p) ((cp__event_t *)(void *)&(p)->stub)
 
 /* ---- runtime context ------------------------------------------------ */
 
@@ -163,18 +185,15 @@ typedef struct cp__runtime {
     const struct cp__transport_ops *transport;
     bool transport_quiesced; /* loop thread */
 
-    /* run queue */
-    pthread_mutex_t rq_mu;
-    pthread_cond_t rq_cv;
-    struct cp_process *_Atomic rq_head; /* polled without the lock */
-    struct cp_process *rq_tail;
-    unsigned rq_idle;
-    _Atomic bool rq_quit;
-    _Atomic uint64_t resumes;
+    /* run queues: sched.c keeps them. This counts resumes for settle; every
+     * worker writes it once per turn, so it has a cache line of its own
+     * (the fields around it are read by every send). */
+    _Alignas(64) _Atomic uint64_t resumes;
 
     /* process table: chunks of slots, a free-slot stack and an id map */
-    pthread_mutex_t tab_mu;
-    struct cp_process *_Atomic *_Atomic chunks[CP__MAX_CHUNKS];
+    _Alignas(64) pthread_mutex_t tab_mu;
+    /* read by every lookup: apart from the lock, written by every spawn */
+    _Alignas(64) struct cp_process *_Atomic *_Atomic chunks[CP__MAX_CHUNKS];
     struct cp_process **pool; /* type-stable process structs, free ones */
     size_t pool_len, pool_cap;
     struct cp_process **all; /* every struct ever made, for the final free */
@@ -220,9 +239,8 @@ typedef struct cp__runtime {
 
     _Atomic uint64_t unhandled_total;
 
-    /* event blocks handed between threads' caches (event.c) */
+    /* guards event.c's depot of magazines of free event blocks */
     pthread_mutex_t ev_mu;
-    cp__event_t *ev_pool[3];
 
     /* testing.c state */
     pthread_mutex_t test_mu;

@@ -1,5 +1,17 @@
-/* Event blocks: per-thread free lists balanced through a shared pool, and
- * dropping. */
+/* Event blocks: per-thread magazines of free blocks, a shared depot of
+ * magazines, and dropping.
+ *
+ * Blocks come in two size classes (128 and 512 bytes; larger events are
+ * plain malloc). Free blocks are kept the way Bonwick's slab allocator
+ * keeps them: each thread holds two magazines (arrays of MAG pointers) per
+ * class, and full or empty magazines trade through a depot under ev_mu.
+ * A free block is never written while it sits in a magazine, so a block
+ * that a worker frees stays shared in the caches instead of being pulled
+ * over to the worker, and the allocating thread prefetches the blocks it
+ * will hand out next. Moving a magazine is O(1), so a thread that only
+ * allocates (the main thread dispatching) and threads that only free (the
+ * workers running those dispatches) trade blocks in bulk, and steady
+ * traffic needs no malloc. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +22,30 @@
 #define HEADER_SIZE ((sizeof(cp__event_t) + 15u) & ~(size_t)15u)
 #define CLASS1 128u
 #define CLASS2 512u
-#define CACHE_MAX 1024u
-#define BATCH 256u
+#define NCLASS 3
+#define MAG 126u
+#define PREFETCH 4u
 
-/* Each thread keeps freed blocks for reuse. A thread that frees more than
- * it allocates (a worker draining dispatches from outside) hands batches
- * to the shared pool; a thread that allocates more (the dispatcher) takes
- * them back, so steady traffic needs no malloc and no cross-thread free. */
-static _Thread_local cp__event_t *cache[3];
-static _Thread_local unsigned cache_len[3];
-static _Thread_local bool cache_registered;
+typedef struct mag {
+    struct mag *next; /* in the depot */
+    unsigned n;
+    cp__event_t *blk[MAG];
+} mag_t;
+
+typedef struct cache {
+    mag_t *loaded[NCLASS];
+    mag_t *prev[NCLASS];
+    bool registered;
+} cache_t;
+
+/* initial-exec: a plain %fs access instead of a __tls_get_addr call. */
+static _Thread_local cache_t tc __attribute__((tls_model("initial-exec")));
+
+/* The depot (under cp__rt.ev_mu): full magazines per class, and empty
+ * ones. `nfull` is read without the lock to skip it when empty. */
+static mag_t *depot_full[NCLASS];
+static mag_t *depot_empty;
+static _Atomic unsigned nfull[NCLASS];
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t cache_key;
@@ -38,8 +64,8 @@ static void key_init(void)
 static void cache_register(void)
 {
     pthread_once(&key_once, key_init);
-    pthread_setspecific(cache_key, &cache_registered);
-    cache_registered = true;
+    pthread_setspecific(cache_key, &tc);
+    tc.registered = true;
 }
 
 size_t cp__event_header_size(void)
@@ -47,44 +73,92 @@ size_t cp__event_header_size(void)
     return HEADER_SIZE;
 }
 
-static void pool_take(uint8_t cls)
+static void mag_free(mag_t *m)
 {
-    if (!atomic_load_explicit(&cp__rt.running, memory_order_relaxed))
+    if (m == NULL)
         return;
-    if (!cache_registered)
-        cache_register();
-    pthread_mutex_lock(&cp__rt.ev_mu);
-    cp__event_t *head = cp__rt.ev_pool[cls];
-    cp__event_t *last = head;
-    unsigned n = head ? 1 : 0;
-    while (last && n < BATCH) {
-        cp__event_t *next = atomic_load_explicit(&last->next, memory_order_relaxed);
-        if (next == NULL)
-            break;
-        last = next;
-        n++;
-    }
-    if (last) {
-        cp__rt.ev_pool[cls] = atomic_load_explicit(&last->next, memory_order_relaxed);
-        atomic_store_explicit(&last->next, cache[cls], memory_order_relaxed);
-        cache[cls] = head;
-        cache_len[cls] += n;
-    }
-    pthread_mutex_unlock(&cp__rt.ev_mu);
+    for (unsigned i = 0; i < m->n; i++)
+        free(m->blk[i]);
+    free(m);
 }
 
-static void pool_give(uint8_t cls)
+static bool running(void)
 {
-    cp__event_t *head = cache[cls];
-    cp__event_t *last = head;
-    for (unsigned i = 1; i < BATCH; i++)
-        last = atomic_load_explicit(&last->next, memory_order_relaxed);
-    cache[cls] = atomic_load_explicit(&last->next, memory_order_relaxed);
-    cache_len[cls] -= BATCH;
+    return atomic_load_explicit(&cp__rt.running, memory_order_relaxed);
+}
+
+/* Trades the thread's empty `prev` for a full magazine from the depot. */
+static bool depot_take_full(uint8_t cls)
+{
+    if (atomic_load_explicit(&nfull[cls], memory_order_relaxed) == 0 || !running())
+        return false;
+    if (!tc.registered)
+        cache_register();
     pthread_mutex_lock(&cp__rt.ev_mu);
-    atomic_store_explicit(&last->next, cp__rt.ev_pool[cls], memory_order_relaxed);
-    cp__rt.ev_pool[cls] = head;
+    mag_t *m = depot_full[cls];
+    if (m) {
+        depot_full[cls] = m->next;
+        atomic_fetch_sub_explicit(&nfull[cls], 1, memory_order_relaxed);
+        mag_t *e = tc.prev[cls];
+        if (e) {
+            e->next = depot_empty;
+            depot_empty = e;
+        }
+    }
     pthread_mutex_unlock(&cp__rt.ev_mu);
+    if (m == NULL)
+        return false;
+    tc.prev[cls] = tc.loaded[cls];
+    tc.loaded[cls] = m;
+    return true;
+}
+
+/* Trades the thread's full `prev` for an empty magazine. */
+static bool depot_give_full(uint8_t cls)
+{
+    if (!running())
+        return false;
+    pthread_mutex_lock(&cp__rt.ev_mu);
+    mag_t *e = depot_empty;
+    if (e)
+        depot_empty = e->next;
+    pthread_mutex_unlock(&cp__rt.ev_mu);
+    if (e == NULL && (e = malloc(sizeof *e)) == NULL)
+        return false;
+    e->n = 0;
+    mag_t *f = tc.prev[cls];
+    if (f) {
+        pthread_mutex_lock(&cp__rt.ev_mu);
+        f->next = depot_full[cls];
+        depot_full[cls] = f;
+        atomic_fetch_add_explicit(&nfull[cls], 1, memory_order_relaxed);
+        pthread_mutex_unlock(&cp__rt.ev_mu);
+    }
+    tc.prev[cls] = tc.loaded[cls];
+    tc.loaded[cls] = e;
+    return true;
+}
+
+static cp__event_t *cache_alloc(uint8_t cls)
+{
+    mag_t *m = tc.loaded[cls];
+    if (m == NULL || m->n == 0) {
+        mag_t *p = tc.prev[cls];
+        if (p && p->n > 0) {
+            tc.prev[cls] = m;
+            tc.loaded[cls] = m = p;
+        } else if (depot_take_full(cls)) {
+            m = tc.loaded[cls];
+        } else {
+            return NULL;
+        }
+    }
+    cp__event_t *ev = m->blk[--m->n];
+    /* Blocks freed on another core miss the cache: fetch the ones handed
+     * out next while this one is being filled. */
+    if (m->n >= PREFETCH)
+        __builtin_prefetch(m->blk[m->n - PREFETCH], 1);
+    return ev;
 }
 
 cp__event_t *cp__event_alloc(size_t payload)
@@ -93,14 +167,8 @@ cp__event_t *cp__event_alloc(size_t payload)
         return NULL; /* reported as CP_ENOMEM, never wrapped */
     size_t total = HEADER_SIZE + payload;
     uint8_t cls = total <= CLASS1 ? 1 : total <= CLASS2 ? 2 : 0;
-    cp__event_t *ev;
-    if (cls && cache[cls] == NULL)
-        pool_take(cls);
-    if (cls && cache[cls]) {
-        ev = cache[cls];
-        cache[cls] = atomic_load_explicit(&ev->next, memory_order_relaxed);
-        cache_len[cls]--;
-    } else {
+    cp__event_t *ev = cls ? cache_alloc(cls) : NULL;
+    if (ev == NULL) {
         ev = malloc(cls == 1 ? CLASS1 : cls == 2 ? CLASS2 : total);
         if (ev == NULL)
             return NULL;
@@ -117,40 +185,51 @@ void cp__event_free(cp__event_t *ev)
         free(ev);
         return;
     }
-    if (!cache_registered)
+    if (!tc.registered)
         cache_register();
-    atomic_store_explicit(&ev->next, cache[cls], memory_order_relaxed);
-    cache[cls] = ev;
-    cache_len[cls]++;
-    if (cache_len[cls] >= CACHE_MAX) {
-        if (atomic_load_explicit(&cp__rt.running, memory_order_relaxed))
-            pool_give(cls);
-        else
-            cp__event_cache_flush();
+    mag_t *m = tc.loaded[cls];
+    if (m == NULL || m->n == MAG) {
+        mag_t *p = tc.prev[cls];
+        if (p && p->n == 0) {
+            tc.prev[cls] = m;
+            tc.loaded[cls] = m = p;
+        } else if (m == NULL && (m = malloc(sizeof *m)) != NULL) {
+            m->n = 0;
+            tc.loaded[cls] = m;
+        } else if (m == NULL || !depot_give_full(cls)) {
+            free(ev);
+            return;
+        } else {
+            m = tc.loaded[cls];
+        }
     }
+    m->blk[m->n++] = ev;
 }
 
 void cp__event_cache_flush(void)
 {
-    for (int c = 1; c < 3; c++) {
-        while (cache[c]) {
-            cp__event_t *n = atomic_load_explicit(&cache[c]->next, memory_order_relaxed);
-            free(cache[c]);
-            cache[c] = n;
-        }
-        cache_len[c] = 0;
+    for (int c = 1; c < NCLASS; c++) {
+        mag_free(tc.loaded[c]);
+        mag_free(tc.prev[c]);
+        tc.loaded[c] = tc.prev[c] = NULL;
     }
 }
 
 void cp__event_pool_free(void)
 {
     pthread_mutex_lock(&cp__rt.ev_mu);
-    for (int c = 1; c < 3; c++) {
-        while (cp__rt.ev_pool[c]) {
-            cp__event_t *n = atomic_load_explicit(&cp__rt.ev_pool[c]->next, memory_order_relaxed);
-            free(cp__rt.ev_pool[c]);
-            cp__rt.ev_pool[c] = n;
+    for (int c = 1; c < NCLASS; c++) {
+        while (depot_full[c]) {
+            mag_t *m = depot_full[c];
+            depot_full[c] = m->next;
+            mag_free(m);
         }
+        atomic_store_explicit(&nfull[c], 0, memory_order_relaxed);
+    }
+    while (depot_empty) {
+        mag_t *m = depot_empty;
+        depot_empty = m->next;
+        free(m);
     }
     pthread_mutex_unlock(&cp__rt.ev_mu);
 }

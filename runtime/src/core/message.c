@@ -62,11 +62,12 @@ void cp__handlers_free(struct cp_process *p)
 {
     /* Calls still running in p fail now, while p's id is still its own. */
     cp__rpc_close(p);
-    if (p->ctx_free) {
-        p->ctx_free(p->ctx);
-        p->ctx_free = NULL;
+    if (p->ext != NULL) {
+        if (p->ext->ctx_free)
+            p->ext->ctx_free(p->ext->ctx);
+        free(p->ext);
+        p->ext = NULL;
     }
-    p->ctx = NULL;
     while (p->handlers) {
         cp__handler_t *h = p->handlers;
         p->handlers = h->next;

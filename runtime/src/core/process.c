@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/core_internal.h"
@@ -15,6 +16,53 @@
 void cp__mailbox_drain(struct cp_process *p);
 
 static _Atomic uint32_t next_gen;
+
+/* Process structs are carved from 64-byte-aligned slabs (under tab_mu) and
+ * never freed before the table: their two cache lines stay apart and
+ * there is no allocator header per process. */
+#define SLAB_PROCS 256u
+
+static struct {
+    struct cp_process *cur;
+    size_t left;
+    void **slabs;
+    size_t n, cap;
+} slab;
+
+static struct cp_process *slab_take(void)
+{
+    if (slab.left == 0) {
+        if (slab.n == slab.cap) {
+            size_t cap = slab.cap ? slab.cap * 2 : 64;
+            void **a = realloc(slab.slabs, cap * sizeof *a);
+            if (a == NULL)
+                return NULL;
+            slab.slabs = a;
+            slab.cap = cap;
+        }
+        struct cp_process *b = aligned_alloc(64, SLAB_PROCS * sizeof *b);
+        if (b == NULL)
+            return NULL;
+        slab.slabs[slab.n++] = b;
+        slab.cur = b;
+        slab.left = SLAB_PROCS;
+    }
+    struct cp_process *p = slab.cur++;
+    slab.left--;
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+static void slab_free_all(void)
+{
+    for (size_t i = 0; i < slab.n; i++)
+        free(slab.slabs[i]);
+    free(slab.slabs);
+    memset(&slab, 0, sizeof slab);
+}
+
+static struct cp__map_entry *map_alloc(size_t cap);
+static void map_release(struct cp__map_entry *m, size_t cap);
 
 static uint64_t hash_id(const char *id, size_t len)
 {
@@ -31,7 +79,7 @@ int cp__table_init(void)
     pthread_mutex_init(&cp__rt.tab_mu, NULL);
     pthread_cond_init(&cp__rt.term_cv, NULL);
     cp__rt.map_cap = 1024;
-    cp__rt.map = calloc(cp__rt.map_cap, sizeof *cp__rt.map);
+    cp__rt.map = map_alloc(cp__rt.map_cap);
     if (cp__rt.map == NULL)
         return CP_ENOMEM;
     cp__rt.map_used = cp__rt.map_live = 0;
@@ -49,12 +97,12 @@ void cp__table_free(void)
         if (p->tail)
             cp__mailbox_drain(p);
         free(p->id);
-        free(p);
     }
+    slab_free_all();
     free(cp__rt.all);
     free(cp__rt.pool);
     free(cp__rt.free_slots);
-    free(cp__rt.map);
+    map_release(cp__rt.map, cp__rt.map_cap);
     for (size_t c = 0; c < CP__MAX_CHUNKS; c++) {
         free((void *)atomic_load(&cp__rt.chunks[c]));
         atomic_store(&cp__rt.chunks[c], NULL);
@@ -70,6 +118,33 @@ void cp__table_free(void)
 }
 
 /* ---- id map (under tab_mu) ------------------------------------------ */
+
+/* Large maps are aligned to huge pages and asked for them: a spawn's probe
+ * lands on a random entry, and with 4 KiB pages a million processes make
+ * that a TLB miss as well as a cache miss. (Still malloc memory, so the
+ * heap figures count it.) */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static struct cp__map_entry *map_alloc(size_t cap)
+{
+    size_t bytes = cap * sizeof(struct cp__map_entry);
+    if (bytes < HUGE_PAGE)
+        return calloc(cap, sizeof(struct cp__map_entry));
+    void *m = aligned_alloc(HUGE_PAGE, bytes);
+    if (m == NULL)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(m, bytes, MADV_HUGEPAGE);
+#endif
+    memset(m, 0, bytes);
+    return m;
+}
+
+static void map_release(struct cp__map_entry *m, size_t cap)
+{
+    (void)cap;
+    free(m);
+}
 
 static size_t map_find_slot(const char *id, size_t len)
 {
@@ -90,7 +165,7 @@ static int map_grow(void)
     size_t cap = cp__rt.map_cap;
     if ((cp__rt.map_live + 1) * 4 > cap)
         cap *= 2;
-    struct cp__map_entry *m = calloc(cap, sizeof *m);
+    struct cp__map_entry *m = map_alloc(cap);
     if (m == NULL)
         return CP_ENOMEM;
     for (size_t i = 0; i < cp__rt.map_cap; i++) {
@@ -102,7 +177,7 @@ static int map_grow(void)
             j = (j + 1) & (cap - 1);
         m[j] = *e;
     }
-    free(cp__rt.map);
+    map_release(cp__rt.map, cp__rt.map_cap);
     cp__rt.map = m;
     cp__rt.map_cap = cap;
     cp__rt.map_used = cp__rt.map_live;
@@ -110,21 +185,42 @@ static int map_grow(void)
 }
 
 /* Kept at most half full (tombstones included) so probes stay short. */
-static int map_insert(struct cp_process *p)
+static int map_reserve(void)
 {
-    if ((cp__rt.map_used + 1) * 2 > cp__rt.map_cap && map_grow() != 0)
-        return CP_ENOMEM;
+    if ((cp__rt.map_used + 1) * 2 > cp__rt.map_cap)
+        return map_grow();
+    return 0;
+}
+
+/* One probe for spawn: the index holding `id` (SIZE_MAX when absent) and,
+ * through insert_at, where to put it (the first tombstone on the way, or
+ * the empty entry that ends the probe). */
+static size_t map_probe(const char *id, size_t len, uint64_t h, size_t *insert_at)
+{
     size_t mask = cp__rt.map_cap - 1;
-    uint64_t h = hash_id(p->id, p->id_len);
-    size_t i = h & mask;
-    while (cp__rt.map[i].p && cp__rt.map[i].p != TOMBSTONE)
-        i = (i + 1) & mask;
+    size_t ins = SIZE_MAX;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct cp__map_entry *e = &cp__rt.map[i];
+        if (e->p == NULL) {
+            *insert_at = ins == SIZE_MAX ? i : ins;
+            return SIZE_MAX;
+        }
+        if (e->p == TOMBSTONE) {
+            if (ins == SIZE_MAX)
+                ins = i;
+        } else if (e->hash == h && e->p->id_len == len && memcmp(e->p->id, id, len) == 0) {
+            return i;
+        }
+    }
+}
+
+static void map_put(size_t i, uint64_t h, struct cp_process *p)
+{
     if (cp__rt.map[i].p == NULL)
         cp__rt.map_used++;
     cp__rt.map[i].p = p;
     cp__rt.map[i].hash = h;
     cp__rt.map_live++;
-    return 0;
 }
 
 static void map_remove(struct cp_process *p)
@@ -275,12 +371,25 @@ int cp_process_id_generate(const char *prefix, char *buf, size_t size)
     if (prefix == NULL || buf == NULL)
         return CP_EINVAL;
     uint64_t n = atomic_fetch_add(&cp__rt.next_id, 1) + 1;
-    int w = snprintf(buf, size, "%s(%llu)", prefix, (unsigned long long)n);
-    if (w < 0)
+    /* "prefix(n)" without snprintf: spawning without an id makes one each. */
+    char digits[20];
+    size_t nd = 0;
+    do
+        digits[nd++] = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    size_t plen = strlen(prefix);
+    size_t w = plen + nd + 2;
+    if (w > INT32_MAX)
         return CP_EINVAL;
-    if ((size_t)w >= size)
+    if (w >= size)
         return CP_ETOOBIG;
-    return w;
+    memcpy(buf, prefix, plen);
+    buf[plen] = '(';
+    for (size_t i = 0; i < nd; i++)
+        buf[plen + 1 + i] = digits[nd - 1 - i];
+    buf[w - 1] = ')';
+    buf[w] = '\0';
+    return (int)w;
 }
 
 static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
@@ -315,11 +424,26 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     if (copy == NULL)
         return CP_ENOMEM;
     memcpy(copy, id, len + 1);
+    /* The extension only for processes that use it: most do not. */
+    struct cp__process_ext *ext = NULL;
+    if (ctx != NULL || ctx_free != NULL) {
+        ext = calloc(1, sizeof *ext);
+        if (ext == NULL) {
+            free(copy);
+            return CP_ENOMEM;
+        }
+        ext->ctx = ctx;
+        ext->ctx_free = ctx_free;
+    }
 
+    uint64_t hash = hash_id(id, len);
     pthread_mutex_lock(&cp__rt.tab_mu);
     struct cp_process *p = NULL;
     uint32_t slot = 0;
-    if (map_find_slot(id, len) != SIZE_MAX) {
+    size_t at = 0;
+    if ((rc = map_reserve()) != 0)
+        goto fail;
+    if (map_probe(id, len, hash, &at) != SIZE_MAX) {
         rc = CP_EEXIST;
         goto fail;
     }
@@ -335,7 +459,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     if (cp__rt.pool_len > 0) {
         p = cp__rt.pool[--cp__rt.pool_len];
     } else {
-        p = calloc(1, sizeof *p);
+        p = slab_take();
         if (p == NULL) {
             cp__rt.free_slots[cp__rt.free_len++] = slot;
             rc = CP_ENOMEM;
@@ -345,23 +469,15 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
         atomic_flag_clear(&p->links_lock);
     }
     p->id = copy;
-    p->id_len = len;
-    if ((rc = map_insert(p)) != 0) {
-        p->id = NULL;
-        cp__rt.pool[cp__rt.pool_len++] = p;
-        cp__rt.free_slots[cp__rt.free_len++] = slot;
-        goto fail;
-    }
+    p->id_len = (uint32_t)len;
+    map_put(at, hash, p);
     p->slot = slot;
     p->ops = ops;
     p->data = data;
-    p->ctx = ctx;
-    p->ctx_free = ctx_free;
-    p->rpc = NULL;
-    p->stub.kind = CP__EV_STUB;
+    p->ext = ext;
     atomic_store(&p->stub.next, NULL);
-    atomic_store(&p->head, &p->stub);
-    p->tail = &p->stub;
+    atomic_store(&p->head, CP__MB_STUB(p));
+    p->tail = CP__MB_STUB(p);
     atomic_store(&p->sched, 0);
     atomic_store(&p->inject, false);
     atomic_store(&p->pstate, CP_PROCESS_BOTTOM);
@@ -397,6 +513,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
 fail:
     pthread_mutex_unlock(&cp__rt.tab_mu);
     free(copy);
+    free(ext);
     return rc;
 }
 
@@ -532,7 +649,7 @@ void *cp_process_data(const cp_process_t *self)
 
 void *cp_process_ctx(const cp_process_t *self)
 {
-    return self->ctx;
+    return self->ext != NULL ? self->ext->ctx : NULL;
 }
 
 cp_process_state_t cp_process_state(const cp_process_t *self)

@@ -277,16 +277,18 @@ static srv_call_t *sc_new(uint8_t kind, const cp_rpc_def_t *def, void *request,
 
 static struct cp__rpc_server *server_of(cp_process_t *self)
 {
-    if (self->rpc == NULL) {
+    if (self->ext == NULL && (self->ext = calloc(1, sizeof *self->ext)) == NULL)
+        return NULL;
+    if (self->ext->rpc == NULL) {
         struct cp__rpc_server *srv = calloc(1, sizeof *srv);
         if (srv == NULL)
             return NULL;
         pthread_mutex_init(&srv->mu, NULL);
         atomic_init(&srv->refs, 1);
         cp__process_fill_upid(self, &srv->self);
-        self->rpc = srv;
+        self->ext->rpc = srv;
     }
-    return self->rpc;
+    return self->ext->rpc;
 }
 
 static rpc_entry_t *find(struct cp__rpc_server *srv, const char *method, size_t len)
@@ -312,7 +314,7 @@ static void legacy_serve(cp_process_t *self, const cp_message_t *msg, void *arg)
     if (sc == NULL)
         return;
     sc->reply_to = *msg->from;
-    start(self, self->rpc, e, sc, msg->from);
+    start(self, self->ext->rpc, e, sc, msg->from);
 }
 
 int cp_process_install_rpc(cp_process_t *self, const cp_rpc_def_t *def, unsigned flags,
@@ -359,7 +361,7 @@ int cp_process_install_rpc(cp_process_t *self, const cp_rpc_def_t *def, unsigned
 void cp__rpc_message(struct cp_process *p, const cp__callmeta_t *meta, const char *name,
                      const cp_upid_t *from, const void *body, size_t len)
 {
-    struct cp__rpc_server *srv = p->rpc;
+    struct cp__rpc_server *srv = p->ext != NULL ? p->ext->rpc : NULL;
     if (meta->kind == CP__CALL_CANCEL) {
         cp_future_t *f = NULL;
         if (srv != NULL) {
@@ -427,7 +429,7 @@ void cp__rpc_local(struct cp_process *p, struct cp__call *c)
         cp_future_unref(ready);
         return;
     }
-    struct cp__rpc_server *srv = p->rpc;
+    struct cp__rpc_server *srv = p->ext != NULL ? p->ext->rpc : NULL;
     rpc_entry_t *e = NULL;
     if (srv != NULL)
         for (e = srv->entries; e != NULL && e->def != def; e = e->next)
@@ -473,10 +475,10 @@ void cp__rpc_refuse(const cp__callmeta_t *meta, const cp_upid_t *from, const cha
 
 void cp__rpc_close(struct cp_process *p)
 {
-    struct cp__rpc_server *srv = p->rpc;
+    struct cp__rpc_server *srv = p->ext != NULL ? p->ext->rpc : NULL;
     if (srv == NULL)
         return;
-    p->rpc = NULL;
+    p->ext->rpc = NULL;
     pthread_mutex_lock(&srv->mu);
     srv->closed = true;
     srv_call_t *list = srv->running;

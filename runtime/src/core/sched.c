@@ -1,27 +1,82 @@
-/* Scheduling: mailboxes, the run queue, worker threads and resume. */
+/* Scheduling: mailboxes, per-worker run queues with work stealing, worker
+ * threads, sleeping and waking, and resume.
+ *
+ * Each worker owns a bounded ring of runnable processes (runq.h) and a
+ * one-process "next" slot. A process made runnable by a process running on
+ * a worker goes into that worker's slot, so a ping and its pong run on the
+ * same core one after the other; the process the slot held moves to the
+ * ring. Processes made runnable from other threads (the main thread, the
+ * event loop) go to a shared injection queue. An idle worker takes from
+ * the injection queue and steals from the other workers' rings, and, only
+ * just before it would sleep, from their slots. A sleeping worker is woken
+ * only when work appears and no other worker is already searching. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/runq.h"
 #include "cproc/error.h"
 
 /* How many events a process runs before yielding its worker: the fairness
  * bound that keeps one busy process from starving the others. */
 #define BATCH 256
 
-/* Pause iterations an idle worker polls the run queue before sleeping. */
+/* Rounds an idle worker searches (injection queue, other rings) before it
+ * sleeps; it yields the CPU every few rounds so a producer sharing its core
+ * can run. */
 #define SPIN 200
+
+/* Processes a worker takes from its slot in a row before it looks at its
+ * ring: two processes bouncing messages cannot starve the rest. */
+#define SLOT_RUN_MAX 16
+
+/* Every this many picks a worker looks at the injection queue first, so
+ * work from outside runs even when the workers keep each other busy. */
+#define INJECT_EVERY 61
 
 _Thread_local struct cp_process *cp__current;
 _Thread_local bool cp__is_worker;
+
+typedef struct worker {
+    cp__runq_t ring;
+    struct cp_process *_Atomic slot; /* the next process to run here */
+    unsigned index;
+    unsigned tick;
+    unsigned slot_run;
+    bool spinning;
+    uint64_t seed;
+    pthread_t thread;
+} worker_t;
+
+static struct {
+    worker_t *w;
+    unsigned n;
+    unsigned started; /* threads to join */
+    /* Injection queue: processes made runnable off the workers. */
+    pthread_mutex_t inj_mu;
+    struct cp_process *inj_head, *inj_tail;
+    _Atomic size_t inj_len;
+    /* Sleeping. `sleepers` and `spinners` are read without the lock by
+     * producers; `wakes` counts signals not yet consumed. */
+    pthread_mutex_t sleep_mu;
+    pthread_cond_t sleep_cv;
+    _Atomic unsigned sleepers;
+    _Atomic unsigned spinners;
+    unsigned wakes;
+    _Atomic bool quit;
+} S;
+
+static _Thread_local worker_t *me __attribute__((tls_model("initial-exec")));
 
 /* ---- mailbox (Vyukov's intrusive MPSC queue) --------------------------- */
 
 static void mb_push(struct cp_process *p, cp__event_t *ev)
 {
     atomic_store_explicit(&ev->next, NULL, memory_order_relaxed);
-    cp__event_t *prev = atomic_exchange_explicit(&p->head, ev, memory_order_acq_rel);
+    /* seq_cst: pairs with resume()'s store of sched = 0 and its check of
+     * the mailbox (cp__schedule skips processes already scheduled). */
+    cp__event_t *prev = atomic_exchange_explicit(&p->head, ev, memory_order_seq_cst);
     atomic_store_explicit(&prev->next, ev, memory_order_release);
 }
 
@@ -31,7 +86,7 @@ static cp__event_t *mb_pop(struct cp_process *p)
 {
     cp__event_t *tail = p->tail;
     cp__event_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
-    if (tail == &p->stub) {
+    if (tail == CP__MB_STUB(p)) {
         if (next == NULL)
             return NULL;
         p->tail = next;
@@ -40,11 +95,14 @@ static cp__event_t *mb_pop(struct cp_process *p)
     }
     if (next) {
         p->tail = next;
+        /* The next event was written by another thread: start fetching
+         * it while this one runs. */
+        __builtin_prefetch(next);
         return tail;
     }
     if (tail != atomic_load_explicit(&p->head, memory_order_acquire))
         return NULL;
-    mb_push(p, &p->stub);
+    mb_push(p, CP__MB_STUB(p));
     next = atomic_load_explicit(&tail->next, memory_order_acquire);
     if (next) {
         p->tail = next;
@@ -55,7 +113,7 @@ static cp__event_t *mb_pop(struct cp_process *p)
 
 bool cp__mailbox_nonempty(struct cp_process *p)
 {
-    return atomic_load_explicit(&p->head, memory_order_acquire) != &p->stub;
+    return atomic_load_explicit(&p->head, memory_order_seq_cst) != CP__MB_STUB(p);
 }
 
 void cp__mailbox_drain(struct cp_process *p);
@@ -72,27 +130,103 @@ void cp__mailbox_drain(struct cp_process *p)
     }
 }
 
-/* ---- run queue ---------------------------------------------------------- */
+/* ---- injection queue ---------------------------------------------------- */
 
-static void runq_push(struct cp_process *p)
+static void inject_push(struct cp_process *p)
 {
     p->runq_next = NULL;
-    pthread_mutex_lock(&cp__rt.rq_mu);
-    if (cp__rt.rq_tail)
-        cp__rt.rq_tail->runq_next = p;
+    pthread_mutex_lock(&S.inj_mu);
+    if (S.inj_tail)
+        S.inj_tail->runq_next = p;
     else
-        atomic_store_explicit(&cp__rt.rq_head, p, memory_order_relaxed);
-    cp__rt.rq_tail = p;
-    bool wake = cp__rt.rq_idle > 0;
-    pthread_mutex_unlock(&cp__rt.rq_mu);
-    if (wake)
-        pthread_cond_signal(&cp__rt.rq_cv);
+        S.inj_head = p;
+    S.inj_tail = p;
+    atomic_fetch_add_explicit(&S.inj_len, 1, memory_order_seq_cst);
+    pthread_mutex_unlock(&S.inj_mu);
+}
+
+static struct cp_process *inject_pop(void)
+{
+    if (atomic_load_explicit(&S.inj_len, memory_order_seq_cst) == 0)
+        return NULL;
+    pthread_mutex_lock(&S.inj_mu);
+    struct cp_process *p = S.inj_head;
+    if (p) {
+        S.inj_head = p->runq_next;
+        if (S.inj_head == NULL)
+            S.inj_tail = NULL;
+        atomic_fetch_sub_explicit(&S.inj_len, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&S.inj_mu);
+    return p;
+}
+
+/* ---- waking --------------------------------------------------------------- */
+
+/* Called after work became visible to other workers. Wakes one sleeping
+ * worker unless one is already searching (it will find the work). The
+ * woken worker starts out counted as searching, so a burst of work wakes
+ * one worker at a time. */
+static void wake_one(void)
+{
+    if (atomic_load_explicit(&S.sleepers, memory_order_seq_cst) == 0)
+        return;
+    unsigned zero = 0;
+    if (!atomic_compare_exchange_strong_explicit(&S.spinners, &zero, 1, memory_order_seq_cst,
+                                                 memory_order_seq_cst))
+        return;
+    pthread_mutex_lock(&S.sleep_mu);
+    if (atomic_load_explicit(&S.sleepers, memory_order_relaxed) > S.wakes) {
+        S.wakes++;
+        pthread_cond_signal(&S.sleep_cv);
+    } else {
+        atomic_fetch_sub_explicit(&S.spinners, 1, memory_order_seq_cst);
+    }
+    pthread_mutex_unlock(&S.sleep_mu);
+}
+
+static bool work_visible(void)
+{
+    if (atomic_load_explicit(&S.inj_len, memory_order_seq_cst) > 0)
+        return true;
+    for (unsigned i = 0; i < S.n; i++)
+        if (!cp__runq_empty(&S.w[i].ring) ||
+            atomic_load_explicit(&S.w[i].slot, memory_order_seq_cst) != NULL)
+            return true;
+    return false;
+}
+
+/* ---- making a process runnable ---------------------------------------- */
+
+static void push_ring(worker_t *w, struct cp_process *p)
+{
+    if (!cp__runq_push(&w->ring, p))
+        inject_push(p); /* ring full */
+    wake_one();
+}
+
+static void runnable(struct cp_process *p)
+{
+    worker_t *w = me;
+    if (w == NULL) {
+        inject_push(p);
+        wake_one();
+        return;
+    }
+    /* The new process runs next here; the one it displaces can be stolen. */
+    struct cp_process *old = atomic_exchange_explicit(&w->slot, p, memory_order_seq_cst);
+    if (old)
+        push_ring(w, old);
 }
 
 void cp__schedule(struct cp_process *p)
 {
+    /* Already queued or running: the runner sees the new event (mb_push
+     * and resume's sched/mailbox checks are all seq_cst). */
+    if (atomic_load_explicit(&p->sched, memory_order_seq_cst) != 0)
+        return;
     if (atomic_exchange_explicit(&p->sched, 1, memory_order_acq_rel) == 0)
-        runq_push(p);
+        runnable(p);
 }
 
 bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev)
@@ -204,7 +338,15 @@ static void run_event(struct cp_process *p, cp__event_t *ev)
     }
 }
 
-static void resume(struct cp_process *p)
+/* Resumes written per worker and summed by cp__sched_resumes(): one shared
+ * counter would bounce between the cores on every resume. */
+static void count_resume(worker_t *w)
+{
+    (void)w;
+    atomic_fetch_add_explicit(&cp__rt.resumes, 1, memory_order_seq_cst);
+}
+
+static void resume(worker_t *w, struct cp_process *p)
 {
     cp__current = p;
     if (!p->initialized) {
@@ -231,94 +373,206 @@ static void resume(struct cp_process *p)
     cp__current = NULL;
     if (p->dead) {
         /* sched stays 1: nobody schedules a dead process again. */
-        atomic_fetch_add(&cp__rt.resumes, 1);
+        count_resume(w);
         cp__process_unref(p);
         return;
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_BLOCKED, memory_order_relaxed);
     atomic_store_explicit(&p->sched, 0, memory_order_seq_cst);
-    atomic_fetch_add(&cp__rt.resumes, 1);
-    if (cp__mailbox_nonempty(p) || atomic_load(&p->inject))
-        cp__schedule(p);
+    count_resume(w);
+    if (cp__mailbox_nonempty(p) || atomic_load(&p->inject)) {
+        /* Still has work (the fairness bound, or events that arrived while
+         * it ran): behind what is already queued here, never in the slot,
+         * so it cannot starve the processes waiting in the ring. */
+        if (atomic_exchange_explicit(&p->sched, 1, memory_order_acq_rel) == 0)
+            push_ring(w, p);
+    }
 }
 
-/* Spins briefly before sleeping: under load work arrives within
- * microseconds, and a futex sleep/wake pair per event costs more than the
- * event. */
-static void spin_for_work(void)
+/* ---- finding work ---------------------------------------------------------- */
+
+static struct cp_process *take_slot(worker_t *w)
 {
+    if (atomic_load_explicit(&w->slot, memory_order_relaxed) == NULL)
+        return NULL;
+    return atomic_exchange_explicit(&w->slot, NULL, memory_order_acq_rel);
+}
+
+/* The worker's own queues, in the order that keeps locality and is fair. */
+static struct cp_process *find_local(worker_t *w)
+{
+    struct cp_process *p = NULL;
+    if (++w->tick % INJECT_EVERY == 0 && (p = inject_pop()) != NULL)
+        goto other;
+    if (w->slot_run < SLOT_RUN_MAX && (p = take_slot(w)) != NULL) {
+        w->slot_run++;
+        return p;
+    }
+    if ((p = cp__runq_pop(&w->ring)) != NULL || (p = inject_pop()) != NULL)
+        goto other;
+    if ((p = take_slot(w)) != NULL)
+        return p; /* slot_run at its limit, nothing else here */
+    return NULL;
+other:
+    w->slot_run = 0;
+    return p;
+}
+
+static uint64_t next_rand(worker_t *w)
+{
+    w->seed ^= w->seed << 13;
+    w->seed ^= w->seed >> 7;
+    w->seed ^= w->seed << 17;
+    return w->seed;
+}
+
+/* One pass over the other workers, starting at a random one. Slots are
+ * only taken on the last pass before sleeping: their owner is about to run
+ * them, and taking them would move a ping away from its pong. */
+static struct cp_process *steal(worker_t *w, bool slots)
+{
+    struct cp_process *p = inject_pop();
+    if (p)
+        return p;
+    unsigned start = (unsigned)(next_rand(w) % S.n);
+    for (unsigned k = 0; k < S.n; k++) {
+        worker_t *v = &S.w[(start + k) % S.n];
+        if (v == w)
+            continue;
+        if ((p = cp__runq_pop(&v->ring)) != NULL)
+            return p;
+        if (slots && (p = take_slot(v)) != NULL)
+            return p;
+    }
+    return NULL;
+}
+
+static void stop_spinning(worker_t *w)
+{
+    if (!w->spinning)
+        return;
+    w->spinning = false;
+    /* The last searcher found work: there may be more, and nobody else is
+     * looking for it. */
+    if (atomic_fetch_sub_explicit(&S.spinners, 1, memory_order_seq_cst) == 1 && work_visible())
+        wake_one();
+}
+
+static struct cp_process *search(worker_t *w)
+{
+    if (!w->spinning) {
+        w->spinning = true;
+        atomic_fetch_add_explicit(&S.spinners, 1, memory_order_seq_cst);
+    }
     for (int i = 0; i < SPIN; i++) {
-        if (atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed) != NULL ||
-            atomic_load_explicit(&cp__rt.rq_quit, memory_order_relaxed))
-            return;
+        struct cp_process *p = steal(w, i == SPIN - 1);
+        if (p)
+            return p;
+        if (atomic_load_explicit(&S.quit, memory_order_relaxed))
+            return NULL;
         if (i % 8 == 7)
-            sched_yield(); /* let a producer sharing this core run */
+            sched_yield();
 #if defined(__x86_64__) || defined(__i386__)
         else
             __builtin_ia32_pause();
 #endif
     }
+    return NULL;
+}
+
+/* Sleeps until woken. Returns false when the scheduler stops. */
+static bool sleep_until_woken(worker_t *w)
+{
+    pthread_mutex_lock(&S.sleep_mu);
+    atomic_fetch_add_explicit(&S.sleepers, 1, memory_order_seq_cst);
+    if (w->spinning) {
+        w->spinning = false;
+        atomic_fetch_sub_explicit(&S.spinners, 1, memory_order_seq_cst);
+    }
+    /* Announced (seq_cst) before this last look: a producer either sees a
+     * sleeper or its work is seen here. */
+    bool work = work_visible();
+    bool quit = atomic_load(&S.quit);
+    if (!work && !quit) {
+        while (S.wakes == 0 && !atomic_load(&S.quit))
+            pthread_cond_wait(&S.sleep_cv, &S.sleep_mu);
+        if (S.wakes > 0) {
+            S.wakes--;
+            w->spinning = true; /* the waker counted us as searching */
+        }
+    }
+    atomic_fetch_sub_explicit(&S.sleepers, 1, memory_order_seq_cst);
+    quit = atomic_load(&S.quit);
+    pthread_mutex_unlock(&S.sleep_mu);
+    return !quit || work;
 }
 
 static void *worker_main(void *arg)
 {
+    worker_t *w = arg;
+    me = w;
     cp__is_worker = true;
     for (;;) {
-        spin_for_work();
-        pthread_mutex_lock(&cp__rt.rq_mu);
-        while (atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed) == NULL &&
-               !atomic_load(&cp__rt.rq_quit)) {
-            cp__rt.rq_idle++;
-            pthread_cond_wait(&cp__rt.rq_cv, &cp__rt.rq_mu);
-            cp__rt.rq_idle--;
-        }
-        struct cp_process *p = atomic_load_explicit(&cp__rt.rq_head, memory_order_relaxed);
+        struct cp_process *p = find_local(w);
+        if (p == NULL)
+            p = search(w);
         if (p == NULL) {
-            pthread_mutex_unlock(&cp__rt.rq_mu);
-            break;
+            if (atomic_load(&S.quit) && !work_visible())
+                break;
+            if (!sleep_until_woken(w) && !work_visible())
+                break;
+            continue;
         }
-        atomic_store_explicit(&cp__rt.rq_head, p->runq_next, memory_order_relaxed);
-        if (p->runq_next == NULL)
-            cp__rt.rq_tail = NULL;
-        pthread_mutex_unlock(&cp__rt.rq_mu);
-        resume(p);
+        stop_spinning(w);
+        resume(w, p);
+    }
+    if (w->spinning) {
+        w->spinning = false;
+        atomic_fetch_sub(&S.spinners, 1);
     }
     cp__event_cache_flush();
     cp__is_worker = false;
+    me = NULL;
     return NULL;
 }
 
 int cp__sched_start(unsigned n)
 {
-    pthread_mutex_init(&cp__rt.rq_mu, NULL);
-    pthread_cond_init(&cp__rt.rq_cv, NULL);
-    atomic_store(&cp__rt.rq_head, NULL);
-    cp__rt.rq_tail = NULL;
-    cp__rt.rq_idle = 0;
-    atomic_store(&cp__rt.rq_quit, false);
-    cp__rt.workers = calloc(n, sizeof *cp__rt.workers);
-    if (cp__rt.workers == NULL)
+    memset(&S, 0, sizeof S);
+    pthread_mutex_init(&S.inj_mu, NULL);
+    pthread_mutex_init(&S.sleep_mu, NULL);
+    pthread_cond_init(&S.sleep_cv, NULL);
+    if (posix_memalign((void **)&S.w, 64, n * sizeof *S.w) != 0)
         return CP_ENOMEM;
+    memset(S.w, 0, n * sizeof *S.w);
+    S.n = n;
     for (unsigned i = 0; i < n; i++) {
-        if (pthread_create(&cp__rt.workers[i], NULL, worker_main, NULL) != 0) {
-            cp__rt.num_workers = i;
-            cp__sched_stop();
+        S.w[i].index = i;
+        S.w[i].seed = 0x9e3779b97f4a7c15u * (i + 1);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&S.w[i].thread, NULL, worker_main, &S.w[i]) != 0) {
+            cp__sched_stop(); /* the others' rings stay empty */
             return CP_EIO;
         }
+        S.started = i + 1;
     }
     return 0;
 }
 
 void cp__sched_stop(void)
 {
-    pthread_mutex_lock(&cp__rt.rq_mu);
-    atomic_store(&cp__rt.rq_quit, true);
-    pthread_cond_broadcast(&cp__rt.rq_cv);
-    pthread_mutex_unlock(&cp__rt.rq_mu);
-    for (unsigned i = 0; i < cp__rt.num_workers; i++)
-        pthread_join(cp__rt.workers[i], NULL);
-    free(cp__rt.workers);
-    cp__rt.workers = NULL;
-    pthread_mutex_destroy(&cp__rt.rq_mu);
-    pthread_cond_destroy(&cp__rt.rq_cv);
+    pthread_mutex_lock(&S.sleep_mu);
+    atomic_store(&S.quit, true);
+    pthread_cond_broadcast(&S.sleep_cv);
+    pthread_mutex_unlock(&S.sleep_mu);
+    for (unsigned i = 0; i < S.started; i++)
+        pthread_join(S.w[i].thread, NULL);
+    free(S.w);
+    S.w = NULL;
+    S.n = 0;
+    S.started = 0;
+    pthread_mutex_destroy(&S.inj_mu);
+    pthread_mutex_destroy(&S.sleep_mu);
+    pthread_cond_destroy(&S.sleep_cv);
 }

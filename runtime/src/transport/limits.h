@@ -18,36 +18,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cproc/pid.h"
+#include "transport/buf.h"
+
 typedef struct cp__limits {
     /* Milliseconds; 0 turns the timeout off. */
-    uint64_t peer_idle_ms; /* forget a peer with no traffic and no link */
-    uint64_t idle_ms;      /* inbound connection without a message or request */
-    uint64_t header_ms;    /* a request's line and headers */
-    uint64_t body_ms;      /* between two reads of a request's body */
-    uint64_t tls_ms;       /* TLS handshake of an accepted connection */
-    size_t peer_queue_bytes; /* encoded bytes waiting for one peer */
-    size_t answer_bytes;     /* answers queued on one inbound connection
-                              * before it stops being read */
+    uint64_t peer_idle_ms;       /* forget a peer with no traffic and no link */
+    uint64_t idle_ms;            /* inbound connection without a message or request */
+    uint64_t header_ms;          /* a request's line and headers */
+    uint64_t body_ms;            /* between two reads of a request's body */
+    uint64_t tls_ms;             /* TLS handshake of an accepted connection */
+    size_t peer_queue_bytes;     /* encoded bytes waiting for one peer */
+    size_t answer_bytes;         /* answers queued on one inbound connection
+                                  * before it stops being read */
     size_t reserved_connections; /* of max_connections, kept for peers */
 } cp__limits_t;
 
-#define CP__LIMITS_DEFAULT_PEER_IDLE_MS 60000u
-#define CP__LIMITS_DEFAULT_IDLE_MS 60000u
-#define CP__LIMITS_DEFAULT_HEADER_MS 10000u
-#define CP__LIMITS_DEFAULT_BODY_MS 30000u
-#define CP__LIMITS_DEFAULT_TLS_MS 10000u
+#define CP__LIMITS_DEFAULT_PEER_IDLE_MS     60000u
+#define CP__LIMITS_DEFAULT_IDLE_MS          60000u
+#define CP__LIMITS_DEFAULT_HEADER_MS        10000u
+#define CP__LIMITS_DEFAULT_BODY_MS          30000u
+#define CP__LIMITS_DEFAULT_TLS_MS           10000u
 #define CP__LIMITS_DEFAULT_PEER_QUEUE_BYTES ((size_t)64 * 1024 * 1024)
-#define CP__LIMITS_DEFAULT_ANSWER_BYTES ((size_t)256 * 1024)
+#define CP__LIMITS_DEFAULT_ANSWER_BYTES     ((size_t)256 * 1024)
 
 extern cp__limits_t cp__limits;
 
 /* Counters for /metrics/snapshot (transport/...). */
 typedef struct cp__limits_stats {
-    _Atomic uint64_t peers_expired;        /* peers forgotten after idling */
-    _Atomic uint64_t messages_full;        /* sends refused: queue full */
+    _Atomic uint64_t peers_expired; /* peers forgotten after idling */
+    _Atomic uint64_t messages_full; /* sends refused: queue full */
     _Atomic uint64_t timeouts_idle, timeouts_header, timeouts_body, timeouts_tls;
-    _Atomic uint64_t connections_refused;  /* over the connection cap */
-    _Atomic uint64_t reads_paused;         /* backpressure engaged */
+    _Atomic uint64_t connections_refused; /* over the connection cap */
+    _Atomic uint64_t reads_paused;        /* backpressure engaged */
 } cp__limits_stats_t;
 
 extern cp__limits_stats_t cp__limits_stats;
@@ -73,6 +76,16 @@ extern _Atomic uint64_t cp__peers_live;
 /* True when a peer at `ip` (any port) is known: the node sends to it or
  * links to it. Any thread; takes cp__transport.mu. */
 bool cp__peer_known_ip(uint32_t ip);
+
+/* Queues a message for p within CPROC_MAX_PEER_QUEUE_BYTES: the bytes of
+ * `enc` when the sender encoded it already (outside the lock), else the
+ * message encoded in place, with `hlen` bytes of extra header lines (the
+ * call headers; may be 0). Returns 0, CP_EFULL (nothing queued, counted)
+ * or the encoder's error. Call with cp__transport.mu held. */
+struct cp__peer;
+int cp__peer_encode(struct cp__peer *p, const cp__buf_t *enc, const cp_upid_t *from,
+                    const cp_upid_t *to, const char *name, const void *body, size_t len,
+                    const char *headers, size_t hlen);
 
 /* The sweep's two halves (loop thread): `now` is uv_now() in ms. */
 void cp__peer_sweep(uint64_t now);

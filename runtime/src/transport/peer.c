@@ -17,8 +17,10 @@
  */
 #include <stdlib.h>
 
+#include "cproc/error.h"
 #include "transport/limits.h"
 #include "transport/transport_internal.h"
+#include "transport/wire.h"
 
 #define T cp__transport
 
@@ -36,6 +38,30 @@ bool cp__peer_known_ip(uint32_t ip)
     return found;
 }
 
+int cp__peer_encode(cp__peer_t *p, const cp__buf_t *enc, const cp_upid_t *from,
+                    const cp_upid_t *to, const char *name, const void *body, size_t len,
+                    const char *headers, size_t hlen)
+{
+    size_t queued = p->pending.len + p->inflight;
+    size_t max = cp__limits.peer_queue_bytes;
+    int rc;
+    if (queued && queued >= max)
+        rc = CP_EFULL;
+    else if (enc)
+        rc = cp__buf_append(&p->pending, enc->data, enc->len);
+    else
+        rc = cp__wire_encode_message_headers(&p->pending, from, to, name, body, len, headers,
+                                             hlen);
+    /* One message always fits an empty queue, whatever its size. */
+    if (rc == 0 && queued && p->pending.len + p->inflight > max) {
+        p->pending.len = queued - p->inflight;
+        rc = CP_EFULL;
+    }
+    if (rc == CP_EFULL)
+        atomic_fetch_add(&cp__limits_stats.messages_full, 1);
+    return rc;
+}
+
 /* Call with T.mu held. */
 static bool peer_idle(const cp__peer_t *p, uint64_t ticks)
 {
@@ -45,6 +71,18 @@ static bool peer_idle(const cp__peer_t *p, uint64_t ticks)
         return false;
     const cp__outconn_t *c = p->conn;
     return !c || (c->state == OUT_CONNECTED && !cp__stream_busy(&c->st) && !c->out_msgs);
+}
+
+/* A peer quiet since the last sweep gives back a burst's buffers. Call
+ * with T.mu held, on the loop thread (spare and conn are its own). */
+static void peer_trim(cp__peer_t *p)
+{
+    if (p->pending.len == 0 && p->pending.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&p->pending);
+    if (p->spare.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&p->spare);
+    if (p->conn && p->conn->state == OUT_CONNECTED)
+        cp__stream_trim(&p->conn->st);
 }
 
 void cp__peer_sweep(uint64_t now)
@@ -61,6 +99,8 @@ void cp__peer_sweep(uint64_t now)
             for (cp__peer_t **pp = &T.buckets[b]; *pp;) {
                 cp__peer_t *p = *pp;
                 if (!peer_idle(p, ticks)) {
+                    if (cp__peer_epoch - p->epoch > 1)
+                        peer_trim(p);
                     pp = &p->hash_next;
                     continue;
                 }

@@ -20,8 +20,8 @@
 #include "core/transport_ops.h"
 #include "cproc/log.h"
 #include "cproc/error.h"
-#include "transport/server.h"
 #include "transport/limits.h"
+#include "transport/server.h"
 #include "transport/stream.h"
 #include "transport/timeouts.h"
 #include "transport/transport_internal.h"
@@ -263,6 +263,7 @@ static int on_request(void *arg, cp__http_request_t *req)
         deliver(c, req);
     } else {
         atomic_fetch_add(&T.http_requests, 1);
+        c->clock.carried_request = true;
         cp__http_slot_t *s = cp__http_slot_new(c);
         if (!s)
             return 1;
@@ -334,12 +335,18 @@ void cp__server_sweep(uint64_t now)
             .mid_request = cp__http_decoder_mid_request(&c->dec),
             .body_len = c->dec.body.len,
             .waiting = c->slots_head != NULL,
+            .crowded = T.inbound > T.cfg.max_connections / 2,
         };
         cp__conn_verdict_t verdict = cp__conn_clock_check(&c->clock, &v, &cp__limits, now);
         if (verdict != CP__CONN_OK) {
             cp__conn_clock_count(verdict);
             conn_close(c);
+            continue;
         }
+        /* A quiet connection gives back a burst's buffers. */
+        if (c->out.len == 0 && c->out.cap > CP__STREAM_KEEP_BYTES)
+            cp__buf_close(&c->out);
+        cp__stream_trim(&c->st);
     }
 }
 

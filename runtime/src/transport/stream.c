@@ -40,9 +40,6 @@ static void written(uv_write_t *w, int status)
         return;
     }
     stream_kick(s);
-    /* A burst's buffer is not kept for a connection gone quiet. */
-    if (!s->writing && s->wire.cap > CP__STREAM_KEEP_BYTES)
-        cp__buf_close(&s->wire);
     if (!s->writing && s->on_drained)
         s->on_drained(s, 0);
 }
@@ -146,6 +143,18 @@ int cp__stream_start(cp__stream_t *s)
 void cp__stream_stop(cp__stream_t *s)
 {
     uv_read_stop((uv_stream_t *)&s->tcp);
+}
+
+void cp__stream_trim(cp__stream_t *s)
+{
+    if (s->closing || cp__stream_busy(s))
+        return;
+    if (s->wire.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->wire);
+    if (s->pending.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->pending);
+    if (s->plain.cap > CP__STREAM_KEEP_BYTES)
+        cp__buf_close(&s->plain);
 }
 
 int cp__stream_resume(cp__stream_t *s)

@@ -83,9 +83,13 @@ void cp__stream_stop(cp__stream_t *s);
  * Returns 0, CP_ECONN (closing) or CP_EIO. */
 int cp__stream_resume(cp__stream_t *s);
 
-/* Write buffers larger than this are freed once written rather than kept
- * for the next write. */
+/* Buffers larger than this are given back by cp__stream_trim. */
 #define CP__STREAM_KEEP_BYTES ((size_t)64 * 1024)
+
+/* Frees the stream's buffers larger than CP__STREAM_KEEP_BYTES when
+ * nothing is queued or being written (the sweep calls it on quiet
+ * streams, so a burst's memory does not stay with an idle connection). */
+void cp__stream_trim(cp__stream_t *s);
 
 /* Closes the stream; on_closed runs when the handle is gone. Queued bytes
  * are dropped. Idempotent. */

@@ -35,15 +35,14 @@ cp__conn_verdict_t cp__conn_clock_check(cp__conn_clock_t *k, const cp__conn_view
         return expired(k->paused_since, now, l->idle_ms) ? CP__CONN_TIMEOUT_IDLE : CP__CONN_OK;
     if (v->mid_request) {
         if (v->body_len == 0)
-            return expired(k->req_since, now, l->header_ms) ? CP__CONN_TIMEOUT_HEADER
-                                                            : CP__CONN_OK;
+            return expired(k->req_since, now, l->header_ms) ? CP__CONN_TIMEOUT_HEADER : CP__CONN_OK;
         if (v->body_len != k->body_seen) {
             k->body_seen = v->body_len;
             k->body_since = now;
         }
         return expired(k->body_since, now, l->body_ms) ? CP__CONN_TIMEOUT_BODY : CP__CONN_OK;
     }
-    if (v->waiting || k->carried_message)
+    if (v->waiting || k->carried_message || (!k->carried_request && !v->crowded))
         return CP__CONN_OK;
     return expired(k->active, now, l->idle_ms) ? CP__CONN_TIMEOUT_IDLE : CP__CONN_OK;
 }

@@ -7,10 +7,16 @@
  *   paused     not read because its answers are not being read (since
  *              reading stopped; the idle timeout applies),
  *   waiting    an endpoint is computing an answer (no timeout),
- *   idle       nothing in progress (since the last read or write) — only
- *              for a connection that has not carried a libprocess message:
- *              closing a peer's connection would read, on its side, as the
- *              loss of every link it has to this node.
+ *   idle       nothing in progress (since the last read or write).
+ *              The idle timeout never closes a connection that carried a
+ *              libprocess message, and closes one that carried nothing
+ *              yet only while the node is crowded (more than half of
+ *              max_connections open; it stops closing them as soon as
+ *              it no longer is): a libprocess or cproc node links
+ *              by opening a connection and may send nothing on it, and
+ *              closing it reads, on its side, as the loss of every link
+ *              to this node. A connection that carried HTTP requests
+ *              (endpoints) is closed when idle.
  * The decision is pure (no I/O) so it can be tested on its own; the server
  * feeds it what it sees. Loop thread only.
  */
@@ -26,14 +32,15 @@
 struct cp__stream;
 
 typedef struct cp__conn_clock {
-    uint64_t active;    /* last read, or write drained */
-    uint64_t req_since; /* the request in progress started */
-    uint64_t body_since;/* body bytes last grew */
+    uint64_t active;     /* last read, or write drained */
+    uint64_t req_since;  /* the request in progress started */
+    uint64_t body_since; /* body bytes last grew */
     uint64_t paused_since;
     size_t body_seen;
     bool in_req;
     bool paused;
     bool carried_message; /* a libprocess message arrived on it */
+    bool carried_request; /* an HTTP request (not a message) arrived */
 } cp__conn_clock_t;
 
 typedef enum cp__conn_verdict {
@@ -46,10 +53,11 @@ typedef enum cp__conn_verdict {
 
 /* What the server sees of a connection at a sweep. */
 typedef struct cp__conn_view {
-    bool handshaking;  /* TLS handshake in progress */
-    bool mid_request;  /* the decoder holds part of a request */
-    size_t body_len;   /* body bytes of that request so far */
-    bool waiting;      /* an answer is being computed */
+    bool handshaking; /* TLS handshake in progress */
+    bool mid_request; /* the decoder holds part of a request */
+    size_t body_len;  /* body bytes of that request so far */
+    bool waiting;     /* an answer is being computed */
+    bool crowded;     /* more than half of max_connections are open */
 } cp__conn_view_t;
 
 /* Starts the clock of a connection accepted at `now`. */

@@ -179,11 +179,7 @@ static void outconn_drained(cp__stream_t *st, int status)
     cp__peer_t *p = c->peer;
     pthread_mutex_lock(&T.mu);
     p->inflight = 0;
-    if (p->pending.len == 0 && p->pending.cap > CP__STREAM_KEEP_BYTES)
-        cp__buf_close(&p->pending);
     pthread_mutex_unlock(&T.mu);
-    if (p->spare.cap > CP__STREAM_KEEP_BYTES)
-        cp__buf_close(&p->spare);
     peer_kick(p);
 }
 
@@ -508,20 +504,10 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
-    size_t before = p ? p->pending.len + p->inflight : 0;
     if (!p)
         rc = CP_ENOMEM;
-    else if (enc)
-        rc = cp__buf_append(&p->pending, enc->data, enc->len);
     else
-        rc = cp__wire_encode_message_headers(&p->pending, from, to, name, body, len, headers,
-                                             hlen);
-    /* The per-peer bound (one message always fits an empty queue). */
-    if (rc == 0 && before && p->pending.len + p->inflight > cp__limits.peer_queue_bytes) {
-        p->pending.len = before - p->inflight;
-        rc = CP_EFULL;
-        atomic_fetch_add(&cp__limits_stats.messages_full, 1);
-    }
+        rc = cp__peer_encode(p, enc, from, to, name, body, len, headers, hlen);
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;

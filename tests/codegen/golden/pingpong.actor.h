@@ -139,6 +139,13 @@ Pingpong__Stats *pingpong__stats__unpack(ProtobufCAllocator *allocator, size_t l
  * NULL is allowed. Never call it on a message you built yourself. */
 void pingpong__stats__free_unpacked(Pingpong__Stats *message, ProtobufCAllocator *allocator);
 
+/* --- per-message closures (protobuf-c's service API) --- */
+
+typedef void (*Pingpong__Ping_Closure)(const Pingpong__Ping *message, void *closure_data);
+typedef void (*Pingpong__Pong_Closure)(const Pingpong__Pong *message, void *closure_data);
+typedef void (*Pingpong__StatsRequest_Closure)(const Pingpong__StatsRequest *message, void *closure_data);
+typedef void (*Pingpong__Stats_Closure)(const Pingpong__Stats *message, void *closure_data);
+
 /* --- message descriptors --- */
 
 extern const ProtobufCMessageDescriptor pingpong__ping__descriptor;

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire2.pb-cproc.h"
-#include "wire3.pb-cproc.h"
+#include "wire2.pb-c.h"
+#include "wire3.pb-c.h"
 
 static int failures;
 

@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 rounds=${1:-${STRESS_ROUNDS:-20}}
 
 # The suites in which threads meet: futures across threads, processes,
-# dispatch, the loop and clock, remote nodes, TLS.
+# dispatch, the loop and clock, remote nodes, TLS, calls.
 suites=(test_future_threads test_future test_process test_dispatch test_loop test_clock
-        test_collect test_tls test_remote test_tls_nodes)
+        test_collect test_tls test_remote test_tls_nodes test_calls test_kv_cluster)
 
 hogs=()
 stop_hogs() {

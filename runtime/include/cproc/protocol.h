@@ -5,13 +5,15 @@
  * with the reason (the server handler's own failure text, "no handler for
  * rpc M", "no process P at node N", "server process P terminated", "node N
  * unreachable", "deadline of T ms exceeded"), or DISCARDED. At its deadline
- * or on discard, everything the call holds is released at once (its table
- * entry, its timer, its buffers), and the server is told: a local server's
- * handler future, or a remote cproc server's, then sees the discard.
+ * or on discard, everything the call holds on the caller's side is
+ * released at once (its entry on a deadline list, its entry in the table
+ * of remote calls), and the server is told: a local server's handler
+ * future, or a remote cproc server's, then sees the discard.
  *
- * Local calls (the pid is on this node) never serialize: the request is
- * handed to the server's handler by pointer and the response comes back
- * by pointer, shared with the handler's future. Remote calls use cproc's
+ * Local calls (the pid is on this node) hand the request to the server's
+ * handler by pointer (copied first only when the caller lends it, see
+ * cp_call()) and get the response back by pointer, shared with the
+ * handler's future: nothing is serialized. Remote calls use cproc's
  * call protocol on libprocess framing (docs/wire.md): the request travels
  * under its type name with a call id and the method in headers, and the
  * answer comes back correlated by id with a status and failure text. A

@@ -51,6 +51,25 @@ install_cproc() {
   case " $(pkg-config --libs cproc) " in *" -luv "*) fail "shared linking should not list -luv" ;; esac
 }
 
+# FILE (less its opening comment, its project() line, and anything from a
+# "(docs/codegen.md shows" line on) must appear word for word in
+# docs/codegen.md: the tests run what the docs show.
+in_docs() {
+  /usr/bin/python3 - "$1" "$src/docs/codegen.md" <<'EOF'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+while lines and (lines[0].startswith("#") or lines[0].startswith("project(") or not lines[0]):
+    lines.pop(0)
+for i, line in enumerate(lines):
+    if line.startswith("# (docs/codegen.md shows"):
+        lines = lines[:i]
+        break
+text = "\n".join(lines).strip() + "\n"
+if text not in open(sys.argv[2]).read():
+    sys.exit("%s is not what docs/codegen.md shows" % sys.argv[1])
+EOF
+}
+
 copy_demo() {
   mkdir -p "$1"
   cp "$demo"/hello.proto "$demo"/app.c "$demo"/messages_only.c "$1"/
@@ -67,11 +86,13 @@ case $mode in
 meson)
   proj=$work/proj
   copy_demo "$proj"
+  in_docs "$src/tests/consumers/meson/meson.build" || fail "docs differ"
   cp "$src/tests/consumers/meson/meson.build" "$proj/"
   # The plugin part needs what protoc-gen-cproc needs (libprotoc-dev).
   with_plugin=false
   [ -x "$build/codegen/protoc-gen-cproc" ] && with_plugin=true
   if $with_plugin; then
+    in_docs "$src/tests/consumers/meson/plugin/meson.build" || fail "docs differ"
     mkdir -p "$proj/plugin"
     cp "$src/tests/consumers/meson/plugin/meson.build" "$demo/hello.proto" "$demo/messages_only.c" \
       "$proj/plugin/"
@@ -109,6 +130,7 @@ installed)
   install_cproc
   # Make: a plain `make`, as docs/codegen.md shows.
   copy_demo "$work/make"
+  in_docs "$src/tests/consumers/make/Makefile" || fail "docs differ"
   cp "$src/tests/consumers/make/Makefile" "$work/make/"
   make -s -C "$work/make" >"$work/make.log" 2>&1 || { cat "$work/make.log" >&2; fail "make failed"; }
   expect_ok "$work/make/app"
@@ -119,6 +141,7 @@ installed)
   # path, so CMake gives the program an rpath: it runs without
   # LD_LIBRARY_PATH.
   copy_demo "$work/cmake"
+  in_docs "$src/tests/consumers/cmake/CMakeLists.txt" || fail "docs differ"
   cp "$src/tests/consumers/cmake/CMakeLists.txt" "$work/cmake/"
   cmake -S "$work/cmake" -B "$work/cmake/build" >"$work/cmake.log" 2>&1 \
     || { cat "$work/cmake.log" >&2; fail "cmake failed"; }

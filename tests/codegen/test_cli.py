@@ -124,6 +124,12 @@ def test_missing_output_dir_is_an_error_naming_it_in_both_modes(tmp):
     r = run("-o", path, path)
     assert r.returncode == 1, r
     assert "output directory '%s': Not a directory" % path in r.stderr, r.stderr
+    # A directory that cannot be written (even by root): the error names the
+    # file asked for, never the temporary file written first.
+    r = run("-o", "/proc", path)
+    assert r.returncode == 1, r
+    assert r.stderr.startswith("cproc-gen: cannot write /proc/ping.pb-c.h: "), r.stderr
+    assert ".tmp" not in r.stderr, r.stderr
 
 
 def test_google_protobuf_imports_need_no_include_dir(tmp):

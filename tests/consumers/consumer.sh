@@ -31,8 +31,10 @@ fail() { echo "consumer.sh $mode: $*" >&2; exit 1; }
 # at it. Sets prefix.
 install_cproc() {
   prefix=$work/prefix
-  meson setup "$work/cproc-build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false >/dev/null \
-    || fail "meson setup of cproc failed"
+  meson setup "$work/cproc-build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false \
+    >"$work/cproc-setup.log" 2>&1 || { cat "$work/cproc-setup.log" >&2; fail "meson setup of cproc failed"; }
+  # -Dtests=false: cmocka is not even looked up.
+  ! grep -qi cmocka "$work/cproc-setup.log" || fail "-Dtests=false looked up cmocka"
   meson install -C "$work/cproc-build" --quiet >/dev/null || fail "meson install failed"
   export PATH=$prefix/bin:$PATH
   export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
@@ -114,6 +116,7 @@ meson)
   # A plain ninja: everything of the consumer's, and of cproc only what it
   # uses (no examples, tests or benchmarks).
   ninja -C "$work/b" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; fail "ninja failed"; }
+  ! grep -qi cmocka "$work/setup.log" || fail "the subproject looked up cmocka"
   for t in examples bench tests; do
     [ ! -e "$work/b/subprojects/cproc/$t" ] || fail "the subproject built cproc's $t"
   done

@@ -545,14 +545,24 @@ int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_fil
 {
     cpidl_options_t o;
     memset(&o, 0, sizeof o);
-    o.include_dirs = opts->include_dirs;
-    o.n_include_dirs = opts->n_include_dirs;
+    /* The -I directories, then, as protoc's built-in include path, the
+     * directory holding the system's google/protobuf/ files (found when
+     * cproc-gen was built; empty if there was none). */
+    const char **dirs = cpgen_xrealloc(NULL, (opts->n_include_dirs + 1) * sizeof *dirs);
+    size_t n = 0;
+    for (size_t i = 0; i < opts->n_include_dirs; i++)
+        dirs[n++] = opts->include_dirs[i];
+    if (CPGEN_PROTOBUF_INCLUDE[0] != '\0')
+        dirs[n++] = CPGEN_PROTOBUF_INCLUDE;
+    o.include_dirs = dirs;
+    o.n_include_dirs = n;
     o.werror = opts->werror;
     o.diag_out = stderr;
 
     *out = NULL;
     cpidl_program_t *program = NULL;
     int rc = cpidl_load(&o, path, &program);
+    free(dirs);
     if (rc != CPIDL_OK) {
         if (rc != CPIDL_EFAIL)
             fprintf(stderr, "cproc-gen: %s: %s\n", path, cpidl_strerror(rc));

@@ -2,10 +2,12 @@
  * cproc-gen: turn .actor / .proto files into protobuf-c messages and typed
  * cproc actor stubs. See docs/codegen.md.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "driver.h"
@@ -23,8 +25,10 @@ static const char help_text[] =
     "writes it) and NAME.pb-cproc.h and NAME.pb-cproc.c (cproc's helpers).\n"
     "\n"
     "options:\n"
-    "  -I DIR, --include DIR  search DIR for imported files (repeatable, in order)\n"
-    "  -o DIR, --output DIR   write the generated files into DIR (default: .)\n"
+    "  -I DIR, --include DIR  search DIR for imported files (repeatable, in order;\n"
+    "                         then, as protoc, the system's protobuf include dir)\n"
+    "  -o DIR, --output DIR   write the generated files into DIR (default: .), which\n"
+    "                         must exist (as with protoc)\n"
     "  --protoc-c             for .proto inputs write only NAME.pb-c.h/.c, named and\n"
     "                         placed as protoc-c --c_out does (OUTDIR/DIR/NAME.pb-c.h\n"
     "                         for an input DIR/NAME.proto found under an -I dir)\n"
@@ -134,6 +138,20 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         fputs("cproc-gen: no input files\n", stderr);
         fputs(usage_text, stderr);
+        free((void *)opts.include_dirs);
+        return 1;
+    }
+
+    /* As protoc's --c_out: the output directory must exist (subdirectories
+     * of the --protoc-c layout below it are made); say so before any work. */
+    struct stat st;
+    const char *why = NULL;
+    if (stat(outdir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = strerror(ENOTDIR);
+    if (why != NULL) {
+        fprintf(stderr, "cproc-gen: output directory '%s': %s\n", outdir, why);
         free((void *)opts.include_dirs);
         return 1;
     }

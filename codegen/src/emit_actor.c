@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "emit_pid.h"
 
 typedef struct var {
     const char *name;
@@ -204,12 +205,9 @@ static void emit_message(const cpgen_message_t *m, cpgen_out_t *h, cpgen_out_t *
 
 static const char actor_h_open[] =
     "/* ---- actor ${full} ---- */\n"
-    "\n"
-    "/* The pid of a ${full} process: a cp_upid_t with the actor's type. */\n"
-    "typedef struct ${C}_Pid {\n"
-    "    cp_upid_t upid;\n"
-    "} ${C}_Pid;\n"
-    "\n"
+    "\n";
+
+static const char actor_h_handlers[] =
     "/* What a ${full} does, filled in by you; any entry may be NULL. Each runs\n"
     " * inside the process, one at a time, with the `state` given to spawn.\n"
     " * Messages are borrowed for the call (an rpc request: until the returned\n"
@@ -246,9 +244,6 @@ static const char actor_h_close[] =
     " * stays yours on error). */\n"
     "int ${l}__spawn(const char *id, const ${C}_Handlers *handlers, void *state,\n"
     "    cp_free_fn state_free, ${C}_Pid *pid);\n"
-    "\n"
-    "/* Views any UPID (say, parsed from text) as a ${full} pid. */\n"
-    "${C}_Pid ${l}__pid(const cp_upid_t *upid);\n"
     "\n"
     "/* Messages ${full} processes dropped because they did not unpack. */\n"
     "uint64_t ${l}__malformed_count(void);\n"
@@ -301,12 +296,6 @@ static const char actor_c_open[] =
     "    ${l}__malformed++;\n"
     "    cp_log(CP_LOG_WARN, \"${full}: dropped a malformed %s from %s (%zu bytes)\", msg->name,\n"
     "           from, msg->len);\n"
-    "}\n"
-    "\n"
-    "${C}_Pid ${l}__pid(const cp_upid_t *upid)\n"
-    "{\n"
-    "    ${C}_Pid pid = {*upid};\n"
-    "    return pid;\n"
     "}\n"
     "\n";
 
@@ -584,6 +573,8 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     actor_vars_t av = actor_vars(a);
 
     emit(h, actor_h_open, av.v);
+    cpgen_emit_pid_h(a, h);
+    emit(h, actor_h_handlers, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(h, actor_h_on, av.v);
@@ -658,6 +649,7 @@ void cpgen_emit_actors(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c)
     if (!any)
         return;
     cpgen_out_puts(h, "#include <cproc/cproc.h>\n\n");
+    cpgen_emit_arg_guard(h);
     cpgen_out_puts(c, "#include <stdlib.h>\n\n");
     for (size_t i = 0; i < file->n_messages; i++)
         if (!file->messages[i]->map_entry)

@@ -11,6 +11,7 @@
 
 #include "emit.h"
 #include "frontend.h"
+#include "gen_names.h"
 #include "names.h"
 
 /* Pointer -> model map, so fields find the model of the type they name. */
@@ -82,6 +83,12 @@ typedef struct builder {
     ptr_map_t types; /* cpidl_message_t / cpidl_enum_t -> model */
 } builder_t;
 
+static cpgen_pos_t pos_of(cpidl_pos_t p)
+{
+    cpgen_pos_t rv = {p.path, p.line, p.col};
+    return rv;
+}
+
 /* ".pkg.Outer.Inner" in package "pkg" -> "Outer.Inner". */
 static const char *scoped_name(const char *full, const char *package)
 {
@@ -100,12 +107,14 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     cpgen_names_fill(&e->names, package, scoped_name(ast->full_name, package));
     e->package = cpgen_xstrdup(package);
     e->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
+    e->pos = pos_of(ast->pos);
     e->n_values = ast->n_values;
     e->values = cpgen_xcalloc(ast->n_values, sizeof *e->values);
     for (size_t i = 0; i < ast->n_values; i++) {
         e->values[i].name = cpgen_xstrdup(ast->values[i]->name);
         e->values[i].c_name = cpgen_xasprintf("%s__%s", e->names.upper, ast->values[i]->name);
         e->values[i].number = ast->values[i]->number;
+        e->values[i].pos = pos_of(ast->values[i]->pos);
     }
     return e;
 }
@@ -116,15 +125,22 @@ static void fill_actor(cpgen_actor_t *model, const cpidl_actor_t *a)
     for (size_t i = 0; i < a->n_handlers; i++) {
         const cpidl_message_t *m = a->handlers[i]->message;
         cpgen_actor_add_on(model, m->file->package, scoped_name(m->full_name, m->file->package));
+        model->on[model->n_on - 1].pos = pos_of(a->handlers[i]->pos);
     }
     for (size_t i = 0; i < a->n_methods; i++) {
         const cpidl_method_t *r = a->methods[i];
         const char *qp = r->input->file->package, *sp = r->output->file->package;
         cpgen_actor_add_rpc(model, r->name, qp, scoped_name(r->input->full_name, qp), sp,
                             scoped_name(r->output->full_name, sp));
+        cpgen_rpc_t *rpc = &model->rpcs[model->n_rpcs - 1];
+        rpc->pos = pos_of(r->pos);
+        rpc->request.pos = pos_of(r->input_pos);
+        rpc->response.pos = pos_of(r->output_pos);
     }
-    for (size_t i = 0; i < a->n_routes; i++)
+    for (size_t i = 0; i < a->n_routes; i++) {
         cpgen_actor_add_route(model, a->routes[i]->path);
+        model->routes[model->n_routes - 1].pos = pos_of(a->routes[i]->pos);
+    }
 }
 
 static cpgen_message_t *message_shell(const cpidl_message_t *ast)
@@ -135,6 +151,7 @@ static cpgen_message_t *message_shell(const cpidl_message_t *ast)
     m->package = cpgen_xstrdup(package);
     m->map_entry = ast->map_entry;
     m->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
+    m->pos = pos_of(ast->pos);
     return m;
 }
 
@@ -270,6 +287,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         f->packed = af->packed && f->label == CPGEN_LABEL_REPEATED;
         f->deprecated = af->deprecated;
         f->comment = af->leading_comment ? cpgen_xstrdup(af->leading_comment) : NULL;
+        f->pos = pos_of(af->pos);
         f->oneof = af->oneof ? af->oneof_index : -1;
         if (af->has_default && f->label != CPGEN_LABEL_REPEATED)
             fill_default(f, af);
@@ -286,6 +304,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         o->case_member = cpgen_xasprintf("%s_case", lower);
         o->case_type = cpgen_xasprintf("%s__%sCase", m->names.c, camel);
         o->case_upper = cpgen_xasprintf("%s__%s", m->names.upper, upper);
+        o->pos = pos_of(ast->oneofs[k]->pos);
         free(camel);
         free(upper);
         free(lower);
@@ -343,6 +362,7 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
         cpgen_names_fill(&file->actors[i].names, ast->package,
                          scoped_name(a->full_name, ast->package));
         file->actors[i].ast = a;
+        file->actors[i].pos = pos_of(a->pos);
         fill_actor(&file->actors[i], a);
     }
     map_close(&b.types);
@@ -352,6 +372,35 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
 static void program_free(void *program)
 {
     cpidl_program_free(program);
+}
+
+static void report_name(void *ctx, bool note, cpgen_pos_t pos, const char *fmt, va_list ap)
+{
+    cpidl_pos_t p = {pos.path, pos.line, pos.col};
+    cpidl_program_vdiag(ctx, stderr, note ? CPIDL_SEV_NOTE : CPIDL_SEV_ERROR, p, fmt, ap);
+}
+
+/* Refuse an input whose generated C names would collide (gen_names.h):
+ * the main file's names against each other and against those of every
+ * header it includes, i.e. every file of the program. Returns the number
+ * of errors, after printing them and a count. */
+static unsigned check_names(const cpidl_program_t *program)
+{
+    size_t n = 0;
+    cpgen_file_t **imports = cpgen_xcalloc(program->n_files, sizeof *imports);
+    for (size_t i = 0; i < program->n_files; i++)
+        if (program->files[i] != program->main)
+            imports[n++] = build(program->files[i]);
+    cpgen_file_t *main = build(program->main);
+    unsigned errors = cpgen_check_names(main, (const cpgen_file_t *const *)imports, n,
+                                        report_name, (void *)program);
+    if (errors > 0)
+        fprintf(stderr, "%u error%s generated.\n", errors, errors == 1 ? "" : "s");
+    cpgen_file_free(main);
+    for (size_t i = 0; i < n; i++)
+        cpgen_file_free(imports[i]);
+    free(imports);
+    return errors;
 }
 
 static void deps_add(cpgen_deps_t *deps, const char *path)
@@ -384,6 +433,10 @@ int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_fil
     deps_add(deps, program->main->path);
     for (size_t i = 0; i < program->n_files; i++)
         deps_add(deps, program->files[i]->path);
+    if (check_names(program) != 0) {
+        cpidl_program_free(program);
+        return -1;
+    }
     *out = build(program->main);
     /* The model keeps the actor nodes for emit_actor.c, so the program must
      * outlive it: the driver frees both through cpgen_file_free(). */

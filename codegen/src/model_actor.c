@@ -35,7 +35,9 @@ void cpgen_actor_add_rpc(cpgen_actor_t *a, const char *name, const char *req_pac
     a->rpcs = cpgen_xrealloc(a->rpcs, (a->n_rpcs + 1) * sizeof(*a->rpcs));
     cpgen_rpc_t *r = &a->rpcs[a->n_rpcs++];
     r->name = cpgen_xstrdup(name);
-    r->member = cpgen_name_lower(name);
+    char *lower = cpgen_name_lower(name);
+    r->member = cpgen_name_handler(lower); /* rpc Int: member `int_` */
+    free(lower);
     msg_fill(&r->request, req_package, req_scoped, "");
     msg_fill(&r->response, res_package, res_scoped, "");
 }

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     }
 
     ping_state_t *s = calloc(1, sizeof(*s));
-    s->pong = pingpong__ponger__pid(&pong);
+    s->pong = pingpong__ponger__pid(pong);
     s->count = count;
     s->window = window;
     s->size = size;

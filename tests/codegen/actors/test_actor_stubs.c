@@ -158,7 +158,7 @@ static void test_stubs_discarding_a_remote_rpc_discards_it(void **state)
     /* A process that never answers: the request waits until discarded. */
     cp_upid_t silent;
     assert_int_equal(cp_process_spawn(NULL, NULL, NULL, &silent), 0);
-    Stubs__Counter_Pid pid = stubs__counter__pid(&silent);
+    Stubs__Counter_Pid pid = stubs__counter__pid(silent);
     Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
     Stubs__Count_Future f = stubs__counter__get_count_remote(&pid, &req);
     cp_future_discard(f.future);

@@ -46,7 +46,7 @@ static void pong_start(pong_node_t *node)
     line[strcspn(line, "\n")] = '\0';
     cp_upid_t upid;
     assert_int_equal(cp_upid_parse(line, &upid), 0);
-    node->upid = pingpong__ponger__pid(&upid);
+    node->upid = pingpong__ponger__pid(upid);
 }
 
 static void pong_kill(pong_node_t *node)

@@ -114,6 +114,13 @@ extern const ProtobufCMessageDescriptor golden__basic3__httprequest__header_line
 
 #include <cproc/cproc.h>
 
+#ifndef CPGEN_ARG
+/* Evaluates to x when x points to a T (const or not); anything else,
+ * NULL included, is a compile error. Guards the pointer arguments of the
+ * generated functions, since a mismatched pointer is only a warning. */
+#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
 
 /* The message's full proto name: the name it travels under. */

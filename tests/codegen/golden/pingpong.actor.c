@@ -730,12 +730,6 @@ static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
            from, msg->len);
 }
 
-Pingpong__Ponger_Pid pingpong__ponger__pid(const cp_upid_t *upid)
-{
-    Pingpong__Ponger_Pid pid = {*upid};
-    return pid;
-}
-
 static void pingpong__ponger__receive_on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
     (void)arg;

@@ -148,6 +148,13 @@ extern const ProtobufCMessageDescriptor pingpong__stats__descriptor;
 
 #include <cproc/cproc.h>
 
+#ifndef CPGEN_ARG
+/* Evaluates to x when x points to a T (const or not); anything else,
+ * NULL included, is a compile error. Guards the pointer arguments of the
+ * generated functions, since a mismatched pointer is only a warning. */
+#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+
 /* ---- cproc helpers for pingpong.Ping ---- */
 
 /* The message's full proto name: the name it travels under. */
@@ -306,10 +313,20 @@ void *pingpong__stats__decode(const void *body, size_t len);
 
 /* ---- actor pingpong.Ponger ---- */
 
-/* The pid of a pingpong.Ponger process: a cp_upid_t with the actor's type. */
+/* The pid of a pingpong.Ponger process: a cp_upid_t with the actor's type, passed
+ * by value, so handing it to another actor's functions is a compile error.
+ * The UPID itself is the member `upid`. */
 typedef struct Pingpong__Ponger_Pid {
     cp_upid_t upid;
 } Pingpong__Ponger_Pid;
+
+/* Views a UPID (say, parsed from text or received in a message) as a
+ * pingpong.Ponger pid. Nothing is checked: the caller vouches for the type. */
+static inline Pingpong__Ponger_Pid pingpong__ponger__pid(cp_upid_t upid)
+{
+    Pingpong__Ponger_Pid pid = {upid};
+    return pid;
+}
 
 /* What a pingpong.Ponger does, filled in by you; any entry may be NULL. Each runs
  * inside the process, one at a time, with the `state` given to spawn.
@@ -339,9 +356,6 @@ typedef struct Pingpong__Ponger_Handlers {
  * stays yours on error). */
 int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
     cp_free_fn state_free, Pingpong__Ponger_Pid *pid);
-
-/* Views any UPID (say, parsed from text) as a pingpong.Ponger pid. */
-Pingpong__Ponger_Pid pingpong__ponger__pid(const cp_upid_t *upid);
 
 /* Messages pingpong.Ponger processes dropped because they did not unpack. */
 uint64_t pingpong__ponger__malformed_count(void);

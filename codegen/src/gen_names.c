@@ -1,0 +1,439 @@
+/*
+ * The generated-name table and the collision check (gen_names.h).
+ *
+ * The check expands every row for every declaration of the main file and
+ * of the files its header includes, and enters each identifier in one hash
+ * table keyed by (namespace, identifier). A second entry for the same key
+ * is a collision, reported at the later declaration with a note at the
+ * first. Identifiers the included headers own or that C reserves are
+ * refused the same way.
+ */
+#include "gen_names.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+/* Keep in step with the emitters: emit_message.c, emit_enum.c,
+ * emit_actor.c, emit_pid.c. Templates starting with "_" are protobuf-c's
+ * own macro expansions (PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE). */
+const cpgen_name_row_t cpgen_name_rows[] = {
+    /* emit_message.c: protoc-c's names */
+    {CPGEN_N_MESSAGE, CPGEN_NS_GLOBAL, "${C}"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_GLOBAL, "${U}__INIT"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_GLOBAL, "${l}__init"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_GLOBAL, "${l}__descriptor"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_STATIC, "${l}__init_generic"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_STATIC, "${l}__field_descriptors"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_STATIC, "${l}__field_indices_by_name"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_STATIC, "${l}__number_ranges"},
+    {CPGEN_N_MESSAGE, CPGEN_NS_STRUCT, "base"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__get_packed_size"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__pack"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__pack_to_buffer"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__unpack"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__free_unpacked"},
+    {CPGEN_N_FIELD, CPGEN_NS_STRUCT, "${member}"},
+    {CPGEN_N_FIELD_REPEATED, CPGEN_NS_STRUCT, "n_${member}"},
+    {CPGEN_N_FIELD_HAS, CPGEN_NS_STRUCT, "has_${member}"},
+    {CPGEN_N_FIELD_DEFAULT, CPGEN_NS_GLOBAL, "${ml}__${member}__default_value"},
+    {CPGEN_N_FIELD_DEFAULT_BYTES, CPGEN_NS_GLOBAL, "${ml}__${member}__default_value_data"},
+    {CPGEN_N_ONEOF, CPGEN_NS_STRUCT, "${case_member}"},
+    {CPGEN_N_ONEOF, CPGEN_NS_GLOBAL, "${case_type}"},
+    {CPGEN_N_ONEOF, CPGEN_NS_GLOBAL, "${case_upper}__NOT_SET"},
+    {CPGEN_N_ONEOF, CPGEN_NS_GLOBAL, "_${case_upper}__CASE_IS_INT_SIZE"},
+    {CPGEN_N_ONEOF_FIELD, CPGEN_NS_GLOBAL, "${case_upper}_${FIELD}"},
+    /* emit_enum.c */
+    {CPGEN_N_ENUM, CPGEN_NS_GLOBAL, "${C}"},
+    {CPGEN_N_ENUM, CPGEN_NS_GLOBAL, "_${C}"},
+    {CPGEN_N_ENUM, CPGEN_NS_GLOBAL, "_${U}_IS_INT_SIZE"},
+    {CPGEN_N_ENUM, CPGEN_NS_GLOBAL, "${l}__descriptor"},
+    {CPGEN_N_ENUM, CPGEN_NS_STATIC, "${l}__enum_values_by_number"},
+    {CPGEN_N_ENUM, CPGEN_NS_STATIC, "${l}__value_ranges"},
+    {CPGEN_N_ENUM, CPGEN_NS_STATIC, "${l}__enum_values_by_name"},
+    {CPGEN_N_ENUM_VALUE, CPGEN_NS_GLOBAL, "${cname}"},
+    /* emit_actor.c: cproc helpers of every message */
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${U}__NAME"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${C}_Future"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_value"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_unref"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_ready"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_failed"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_defer"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__free"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send_from"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__reply"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__decode"},
+    /* emit_actor.c after the call-protocol rewrite (calls' API in NOTES) */
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__cproc_type"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_wrap"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_ref"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_discard"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_wait"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_failure"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_after"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_recover"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_then"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_t"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_run"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_free"},
+    /* emit_pid.c */
+    {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${C}_Pid"},
+    {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__pid"},
+    /* emit_actor.c: per actor */
+    {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${C}_Handlers"},
+    {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__spawn"},
+    {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__malformed_count"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__self"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__self_t"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__malformed"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__drop_malformed"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__initialize"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__finalize"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__exited"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__destroy"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__ops"},
+    {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "initialize"},
+    {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "finalize"},
+    {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "exited"},
+    {CPGEN_N_ACTOR_ON, CPGEN_NS_GLOBAL, "${l}__send"},
+    {CPGEN_N_ON, CPGEN_NS_HANDLERS, "${member}"},
+    {CPGEN_N_ON, CPGEN_NS_GLOBAL, "${l}__send_${x}"},
+    {CPGEN_N_ON, CPGEN_NS_GLOBAL, "${l}__${member}"},
+    {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__receive_${member}"},
+    {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__${member}_args"},
+    {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__${member}_args_t"},
+    {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__${member}_args_free"},
+    {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__dispatch_${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_HANDLERS, "${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_GLOBAL, "${l}__${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_GLOBAL, "${l}__${member}_remote"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call_t"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_answer"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call_free"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__serve_${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__dispatch_${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__rpc_${member}"},
+    {CPGEN_N_ROUTE, CPGEN_NS_HANDLERS, "${member}"},
+    {CPGEN_N_ROUTE, CPGEN_NS_STATIC, "${l}__${member}"},
+};
+const size_t cpgen_n_name_rows = sizeof cpgen_name_rows / sizeof cpgen_name_rows[0];
+
+void cpgen_expand(cpgen_out_t *out, const char *tmpl, const cpgen_var_t *vars)
+{
+    const char *p = tmpl;
+    while (*p != '\0') {
+        const char *open = strstr(p, "${");
+        const char *close = open != NULL ? strchr(open, '}') : NULL;
+        if (close == NULL) {
+            cpgen_out_puts(out, p);
+            return;
+        }
+        cpgen_out_printf(out, "%.*s", (int)(open - p), p);
+        size_t len = (size_t)(close - open - 2);
+        const cpgen_var_t *v = vars;
+        while (v->name != NULL && (strlen(v->name) != len || memcmp(v->name, open + 2, len) != 0))
+            v++;
+        cpgen_out_puts(out, v->name != NULL ? v->value : "<unknown placeholder>");
+        p = close + 1;
+    }
+}
+
+/* ---- the check ------------------------------------------------------ */
+
+/* One generated identifier and what produced it. */
+typedef struct entry {
+    char *key;          /* namespace id, '\1', identifier */
+    const char *ident;  /* points into key */
+    const char *what;   /* "rpc 'Get' of actor 'kv.Store'" (owned) */
+    cpgen_pos_t pos;
+} entry_t;
+
+typedef struct checker {
+    entry_t *table; /* open addressing; key == NULL is free */
+    size_t cap, n;
+    cpgen_report_fn report;
+    void *ctx;
+    unsigned errors;
+    bool in_main; /* declarations of the main file are being entered */
+    const char *last_what, *last_other; /* the last clash reported, to say it once */
+    char **owned;  /* `what` strings, freed at the end */
+    size_t n_owned;
+} checker_t;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void report(checker_t *c, bool note, cpgen_pos_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report(checker_t *c, bool note, cpgen_pos_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    c->report(c->ctx, note, pos, fmt, ap);
+    va_end(ap);
+    if (!note)
+        c->errors++;
+}
+
+static entry_t *slot(checker_t *c, const char *key)
+{
+    for (size_t i = hash_str(key) & (c->cap - 1);; i = (i + 1) & (c->cap - 1))
+        if (c->table[i].key == NULL || strcmp(c->table[i].key, key) == 0)
+            return &c->table[i];
+}
+
+static void grow(checker_t *c)
+{
+    checker_t bigger = *c;
+    bigger.cap = c->cap ? c->cap * 2 : 1024;
+    bigger.table = cpgen_xcalloc(bigger.cap, sizeof *bigger.table);
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->table[i].key != NULL)
+            *slot(&bigger, c->table[i].key) = c->table[i];
+    free(c->table);
+    c->table = bigger.table;
+    c->cap = bigger.cap;
+}
+
+/* Names the headers generated code includes define without a "__" (every
+ * other generated name has one, and none of theirs does): <stddef.h>,
+ * <math.h>, protobuf-c. Only a top-level type of a file without a package
+ * gets such a name. */
+static bool taken_by_headers(const char *ident)
+{
+    static const char *const names[] = {"NULL", "INFINITY", "NAN", "I"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(ident, names[i]) == 0)
+            return true;
+    return strncmp(ident, "ProtobufC", 9) == 0 || strncmp(ident, "PROTOBUF", 8) == 0;
+}
+
+/* Why `ident` may not be generated at file scope, or NULL. */
+static const char *reserved_why(const char *ident)
+{
+    if (ident[0] == '_')
+        return "identifiers starting with '_' are reserved in C";
+    if ((strncmp(ident, "cp_", 3) == 0 || strncmp(ident, "CP_", 3) == 0) && ident[3] != '_')
+        return "names starting with 'cp_' and 'CP_' belong to the cproc runtime";
+    if (strncmp(ident, "cpgen_", 6) == 0 || strncmp(ident, "CPGEN_", 6) == 0)
+        return "names starting with 'cpgen_' and 'CPGEN_' belong to cproc-gen";
+    if (strncmp(ident, "protobuf_c_", 11) == 0 || strncmp(ident, "PROTOBUF_C_", 11) == 0)
+        return "names starting with 'protobuf_c_' belong to protobuf-c";
+    if (taken_by_headers(ident))
+        return "the headers generated code includes define it";
+    if (cpgen_name_is_keyword(ident))
+        return "it is a C keyword or macro";
+    return NULL;
+}
+
+/* Enter one identifier. `scope` names the struct for member namespaces. */
+static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *ident,
+                  const char *what, cpgen_pos_t pos, bool protobuf_c_macro)
+{
+    bool member = ns == CPGEN_NS_STRUCT || ns == CPGEN_NS_HANDLERS;
+    if (!c->in_main && ns == CPGEN_NS_STATIC)
+        return; /* another file's .c: not part of this translation unit */
+    if (c->in_main && !member && !protobuf_c_macro) {
+        const char *why = reserved_why(ident);
+        if (why != NULL)
+            report(c, false, pos, "%s would generate the C name '%s', which cannot be used: %s",
+                   what, ident, why);
+    }
+    char *key = cpgen_xasprintf("%s\1%s", member ? scope : "", ident);
+    if ((c->n + 1) * 2 > c->cap)
+        grow(c);
+    entry_t *e = slot(c, key);
+    if (e->key != NULL) {
+        free(key);
+        /* Imported headers were checked when they were generated, unless
+         * the clash is between two of them: report those too, at the later. */
+        if (strcmp(e->what, what) == 0)
+            return; /* one declaration giving a name twice: a table bug, not the user's */
+        if (c->last_what == what && c->last_other == e->what)
+            return; /* this pair clashes on several names: one error is enough */
+        c->last_what = what;
+        c->last_other = e->what;
+        if (member)
+            report(c, false, pos,
+                   "%s would generate the member '%s' of struct %s, which %s also generates",
+                   what, ident, scope, e->what);
+        else
+            report(c, false, pos, "%s would generate the C name '%s', which %s also generates",
+                   what, ident, e->what);
+        report(c, true, e->pos, "%s is declared here", e->what);
+        return;
+    }
+    e->key = key;
+    e->ident = key + strlen(key) - strlen(ident);
+    e->what = what;
+    e->pos = pos;
+    c->n++;
+}
+
+static const char *own(checker_t *c, char *s)
+{
+    c->owned = cpgen_xrealloc(c->owned, (c->n_owned + 1) * sizeof *c->owned);
+    c->owned[c->n_owned++] = s;
+    return s;
+}
+
+/* Expand every row of `origin` with `vars` and enter the results. */
+static void enter_rows(checker_t *c, cpgen_origin_t origin, const cpgen_var_t *vars,
+                       const char *scope, const char *what, cpgen_pos_t pos)
+{
+    for (size_t i = 0; i < cpgen_n_name_rows; i++) {
+        const cpgen_name_row_t *r = &cpgen_name_rows[i];
+        if (r->origin != origin)
+            continue;
+        cpgen_out_t out;
+        cpgen_out_init(&out);
+        cpgen_expand(&out, r->tmpl, vars);
+        enter(c, r->ns, scope, out.data != NULL ? out.data : "", what, pos, r->tmpl[0] == '_');
+        cpgen_out_close(&out);
+    }
+}
+
+static bool field_has_flag(const cpgen_field_t *f)
+{
+    /* As emit_message.c's has_flag(). */
+    return f->label == CPGEN_LABEL_OPTIONAL && f->oneof < 0 && f->type != CPGEN_TYPE_STRING &&
+           f->type != CPGEN_TYPE_MESSAGE;
+}
+
+static void enter_message(checker_t *c, const cpgen_message_t *m)
+{
+    const char *what = own(c, cpgen_xasprintf("message '%s'", m->names.full));
+    cpgen_var_t vars[] = {{"C", m->names.c}, {"l", m->names.lower}, {"U", m->names.upper},
+                          {"full", m->names.full}, {NULL, NULL}};
+    enter_rows(c, CPGEN_N_MESSAGE, vars, m->names.c, what, m->pos);
+    if (!m->map_entry)
+        enter_rows(c, CPGEN_N_MESSAGE_API, vars, m->names.c, what, m->pos);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const cpgen_field_t *f = &m->fields[i];
+        const char *fwhat =
+            own(c, cpgen_xasprintf("field '%s' of message '%s'", f->name, m->names.full));
+        cpgen_var_t fv[] = {{"member", f->member}, {"ml", m->names.lower}, {NULL, NULL}};
+        enter_rows(c, CPGEN_N_FIELD, fv, m->names.c, fwhat, f->pos);
+        if (f->label == CPGEN_LABEL_REPEATED)
+            enter_rows(c, CPGEN_N_FIELD_REPEATED, fv, m->names.c, fwhat, f->pos);
+        if (field_has_flag(f))
+            enter_rows(c, CPGEN_N_FIELD_HAS, fv, m->names.c, fwhat, f->pos);
+        if (f->has_default && f->label != CPGEN_LABEL_REPEATED)
+            enter_rows(c, CPGEN_N_FIELD_DEFAULT, fv, m->names.c, fwhat, f->pos);
+        if (f->has_default && f->label != CPGEN_LABEL_REPEATED && f->type == CPGEN_TYPE_BYTES)
+            enter_rows(c, CPGEN_N_FIELD_DEFAULT_BYTES, fv, m->names.c, fwhat, f->pos);
+    }
+    for (size_t k = 0; k < m->n_oneofs; k++) {
+        const cpgen_oneof_t *o = &m->oneofs[k];
+        const char *owhat =
+            own(c, cpgen_xasprintf("oneof '%s' of message '%s'", o->name, m->names.full));
+        cpgen_var_t ov[] = {{"case_member", o->case_member}, {"case_type", o->case_type},
+                            {"case_upper", o->case_upper}, {NULL, NULL}};
+        enter_rows(c, CPGEN_N_ONEOF, ov, m->names.c, owhat, o->pos);
+        for (size_t i = 0; i < m->n_fields; i++) {
+            const cpgen_field_t *f = &m->fields[i];
+            if (f->oneof != (int)k)
+                continue;
+            char *upper = cpgen_name_upper(f->name);
+            const char *fwhat =
+                own(c, cpgen_xasprintf("field '%s' of message '%s'", f->name, m->names.full));
+            cpgen_var_t fv[] = {{"case_upper", o->case_upper}, {"FIELD", upper}, {NULL, NULL}};
+            enter_rows(c, CPGEN_N_ONEOF_FIELD, fv, m->names.c, fwhat, f->pos);
+            free(upper);
+        }
+    }
+}
+
+static void enter_enum(checker_t *c, const cpgen_enum_t *e)
+{
+    const char *what = own(c, cpgen_xasprintf("enum '%s'", e->names.full));
+    cpgen_var_t vars[] = {{"C", e->names.c}, {"l", e->names.lower}, {"U", e->names.upper},
+                          {NULL, NULL}};
+    enter_rows(c, CPGEN_N_ENUM, vars, e->names.c, what, e->pos);
+    for (size_t i = 0; i < e->n_values; i++) {
+        const char *vwhat = own(c, cpgen_xasprintf("enum value '%s' of '%s'", e->values[i].name,
+                                                   e->names.full));
+        cpgen_var_t vv[] = {{"cname", e->values[i].c_name}, {NULL, NULL}};
+        enter_rows(c, CPGEN_N_ENUM_VALUE, vv, e->names.c, vwhat, e->values[i].pos);
+    }
+}
+
+static void enter_actor(checker_t *c, const cpgen_actor_t *a)
+{
+    const char *what = own(c, cpgen_xasprintf("actor '%s'", a->names.full));
+    char *handlers = cpgen_xasprintf("%s_Handlers", a->names.c);
+    own(c, handlers);
+    cpgen_var_t vars[] = {{"C", a->names.c}, {"l", a->names.lower}, {"full", a->names.full},
+                          {NULL, NULL}};
+    enter_rows(c, CPGEN_N_ACTOR, vars, handlers, what, a->pos);
+    if (a->n_on > 0)
+        enter_rows(c, CPGEN_N_ACTOR_ON, vars, handlers, what, a->pos);
+    for (size_t i = 0; i < a->n_on; i++) {
+        const cpgen_actor_msg_t *m = &a->on[i];
+        const char *owhat = own(c, cpgen_xasprintf("'on %s' of actor '%s'", m->names.full,
+                                                   a->names.full));
+        const char *x = strncmp(m->member, "on_", 3) == 0 ? m->member + 3 : m->member;
+        cpgen_var_t ov[] = {{"C", a->names.c},      {"l", a->names.lower}, {"member", m->member},
+                            {"x", x},               {"mC", m->names.c},    {"ml", m->names.lower},
+                            {"mU", m->names.upper}, {NULL, NULL}};
+        enter_rows(c, CPGEN_N_ON, ov, handlers, owhat, m->pos);
+    }
+    for (size_t i = 0; i < a->n_rpcs; i++) {
+        const cpgen_rpc_t *r = &a->rpcs[i];
+        const char *rwhat =
+            own(c, cpgen_xasprintf("rpc '%s' of actor '%s'", r->name, a->names.full));
+        cpgen_var_t rv[] = {{"C", a->names.c}, {"l", a->names.lower}, {"member", r->member},
+                            {"rpc", r->name},  {NULL, NULL}};
+        enter_rows(c, CPGEN_N_RPC, rv, handlers, rwhat, r->pos);
+    }
+    for (size_t i = 0; i < a->n_routes; i++) {
+        const cpgen_route_t *r = &a->routes[i];
+        const char *rwhat =
+            own(c, cpgen_xasprintf("route \"%s\" of actor '%s'", r->path, a->names.full));
+        cpgen_var_t rv[] = {{"C", a->names.c}, {"l", a->names.lower}, {"member", r->member},
+                            {NULL, NULL}};
+        enter_rows(c, CPGEN_N_ROUTE, rv, handlers, rwhat, r->pos);
+    }
+}
+
+static void enter_file(checker_t *c, const cpgen_file_t *f)
+{
+    for (size_t i = 0; i < f->n_enums; i++)
+        enter_enum(c, f->enums[i]);
+    for (size_t i = 0; i < f->n_messages; i++)
+        enter_message(c, f->messages[i]);
+    for (size_t i = 0; i < f->n_actors; i++)
+        enter_actor(c, &f->actors[i]);
+}
+
+unsigned cpgen_check_names(const cpgen_file_t *main, const cpgen_file_t *const *imports,
+                           size_t n_imports, cpgen_report_fn report_fn, void *ctx)
+{
+    checker_t c = {.report = report_fn, .ctx = ctx};
+    grow(&c);
+    for (size_t i = 0; i < n_imports; i++)
+        enter_file(&c, imports[i]);
+    c.in_main = true;
+    enter_file(&c, main);
+    for (size_t i = 0; i < c.cap; i++)
+        free(c.table[i].key);
+    free(c.table);
+    for (size_t i = 0; i < c.n_owned; i++)
+        free(c.owned[i]);
+    free(c.owned);
+    return c.errors;
+}

@@ -162,6 +162,7 @@ typedef struct checker {
     unsigned errors;
     bool in_main; /* declarations of the main file are being entered */
     const char *last_what, *last_other; /* the last clash reported, to say it once */
+    const char *last_reserved;          /* the last declaration refused a name */
     char **owned;  /* `what` strings, freed at the end */
     size_t n_owned;
 } checker_t;
@@ -247,11 +248,17 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
     bool member = ns == CPGEN_NS_STRUCT || ns == CPGEN_NS_HANDLERS;
     if (!c->in_main && ns == CPGEN_NS_STATIC)
         return; /* another file's .c: not part of this translation unit */
-    if (c->in_main && !member && !protobuf_c_macro) {
-        const char *why = reserved_why(ident);
-        if (why != NULL)
+    if (c->in_main && !member) {
+        /* protobuf-c's own "_X" names may start with '_', but not be a
+         * keyword: enum Bool has the tag _Bool. */
+        const char *why = !protobuf_c_macro ? reserved_why(ident)
+                          : cpgen_name_is_keyword(ident) ? "it is a C keyword"
+                                                         : NULL;
+        if (why != NULL && c->last_reserved != what) {
+            c->last_reserved = what; /* one error per declaration */
             report(c, false, pos, "%s would generate the C name '%s', which cannot be used: %s",
                    what, ident, why);
+        }
     }
     char *key = cpgen_xasprintf("%s\1%s", member ? scope : "", ident);
     if ((c->n + 1) * 2 > c->cap)
@@ -267,14 +274,25 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
             return; /* this pair clashes on several names: one error is enough */
         c->last_what = what;
         c->last_other = e->what;
+        /* Blame the later of the two in the source, whatever order the
+         * table was filled in. */
+        const char *first = e->what;
+        cpgen_pos_t first_pos = e->pos;
+        if (pos.path != NULL && e->pos.path != NULL && strcmp(pos.path, e->pos.path) == 0 &&
+            (pos.line < e->pos.line || (pos.line == e->pos.line && pos.col < e->pos.col))) {
+            first = what;
+            first_pos = pos;
+            what = e->what;
+            pos = e->pos;
+        }
         if (member)
             report(c, false, pos,
                    "%s would generate the member '%s' of struct %s, which %s also generates",
-                   what, ident, scope, e->what);
+                   what, ident, scope, first);
         else
             report(c, false, pos, "%s would generate the C name '%s', which %s also generates",
-                   what, ident, e->what);
-        report(c, true, e->pos, "%s is declared here", e->what);
+                   what, ident, first);
+        report(c, true, first_pos, "%s is declared here", first);
         return;
     }
     e->key = key;

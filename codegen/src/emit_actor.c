@@ -100,7 +100,7 @@ static const char message_c[] =
     "    cp_future_unref(f.future);\n"
     "}\n"
     "\n"
-    "${C}_Future ${l}__future_ready(${C} *msg, cp_free_fn free_msg)\n"
+    "${C}_Future (${l}__future_ready)(${C} *msg, cp_free_fn free_msg)\n"
     "{\n"
     "    ${C}_Future f = {cp_future_ready(msg, free_msg)};\n"
     "    return f;\n"
@@ -159,7 +159,7 @@ static const char message_c[] =
     "    return ${l}__unpack(NULL, len, (const uint8_t *)body);\n"
     "}\n"
     "\n"
-    "int ${l}__send_from(const cp_upid_t *from, const cp_upid_t *to, const ${C} *msg)\n"
+    "int (${l}__send_from)(const cp_upid_t *from, const cp_upid_t *to, const ${C} *msg)\n"
     "{\n"
     "    uint8_t small[256], *heap = NULL, *bytes = small;\n"
     "    size_t len = ${l}__get_packed_size(msg);\n"
@@ -171,13 +171,13 @@ static const char message_c[] =
     "    return rc;\n"
     "}\n"
     "\n"
-    "int ${l}__send(cp_process_t *self, const cp_upid_t *to, const ${C} *msg)\n"
+    "int (${l}__send)(cp_process_t *self, const cp_upid_t *to, const ${C} *msg)\n"
     "{\n"
     "    cp_upid_t from = cp_process_pid(self);\n"
     "    return ${l}__send_from(&from, to, msg);\n"
     "}\n"
     "\n"
-    "int ${l}__reply(cp_process_t *self, const cp_upid_t *from, const ${C} *msg)\n"
+    "int (${l}__reply)(cp_process_t *self, const cp_upid_t *from, const ${C} *msg)\n"
     "{\n"
     "    return ${l}__send(self, from, msg);\n"
     "}\n"
@@ -197,6 +197,7 @@ static void emit_message(const cpgen_message_t *m, cpgen_out_t *h, cpgen_out_t *
         {"U", m->names.upper},   {NULL, NULL},
     };
     emit(h, message_h, vars);
+    cpgen_emit_message_guards(m, h);
     emit(h, message_decode_h, vars);
     emit(c, message_c, vars);
 }
@@ -486,7 +487,7 @@ static const char actor_c_close[] =
     "    .destroy = ${l}__destroy,\n"
     "};\n"
     "\n"
-    "int ${l}__spawn(const char *id, const ${C}_Handlers *handlers, void *state,\n"
+    "int (${l}__spawn)(const char *id, const ${C}_Handlers *handlers, void *state,\n"
     "    cp_free_fn state_free, ${C}_Pid *pid)\n"
     "{\n"
     "    if (handlers == NULL)\n"
@@ -588,6 +589,7 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         emit(h, actor_h_route, av.v);
     }
     emit(h, actor_h_close, av.v);
+    cpgen_emit_spawn_guard(a, h);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(h, actor_h_on_dispatch, av.v);

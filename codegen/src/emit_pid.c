@@ -21,6 +21,8 @@ static const char arg_guard_h[] =
     " * NULL included, is a compile error. Guards the pointer arguments of the\n"
     " * generated functions, since a mismatched pointer is only a warning. */\n"
     "#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))\n"
+    "/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */\n"
+    "#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))\n"
     "#endif\n"
     "\n";
 
@@ -51,6 +53,36 @@ void cpgen_emit_pid_h(const cpgen_actor_t *a, cpgen_out_t *h)
     const cpgen_var_t vars[] = {
         {"full", a->names.full}, {"C", a->names.c}, {"l", a->names.lower}, {NULL, NULL}};
     cpgen_expand(h, pid_h, vars);
+}
+
+static const char message_guards_h[] =
+    "/* The same functions, with msg checked to be a ${C} at compile time. */\n"
+    "#define ${l}__future_ready(msg, free_msg) \\\n"
+    "    ${l}__future_ready(CPGEN_ARG(${C}, (msg)), (free_msg))\n"
+    "#define ${l}__send(self, to, msg) ${l}__send((self), (to), CPGEN_ARG(${C}, (msg)))\n"
+    "#define ${l}__send_from(from, to, msg) \\\n"
+    "    ${l}__send_from((from), (to), CPGEN_ARG(${C}, (msg)))\n"
+    "#define ${l}__reply(self, from, msg) ${l}__reply((self), (from), CPGEN_ARG(${C}, (msg)))\n"
+    "\n";
+
+void cpgen_emit_message_guards(const cpgen_message_t *m, cpgen_out_t *h)
+{
+    const cpgen_var_t vars[] = {{"C", m->names.c}, {"l", m->names.lower}, {NULL, NULL}};
+    cpgen_expand(h, message_guards_h, vars);
+}
+
+static const char spawn_guard_h[] =
+    "/* The same, with handlers and pid checked to be ${full}'s at compile time. */\n"
+    "#define ${l}__spawn(id, handlers, state, state_free, pid) \\\n"
+    "    ${l}__spawn((id), CPGEN_ARG(${C}_Handlers, (handlers)), (state), (state_free), \\\n"
+    "                CPGEN_OUT(${C}_Pid, (pid)))\n"
+    "\n";
+
+void cpgen_emit_spawn_guard(const cpgen_actor_t *a, cpgen_out_t *h)
+{
+    const cpgen_var_t vars[] = {
+        {"full", a->names.full}, {"C", a->names.c}, {"l", a->names.lower}, {NULL, NULL}};
+    cpgen_expand(h, spawn_guard_h, vars);
 }
 
 void cpgen_emit_send_selector(const cpgen_actor_t *a, cpgen_out_t *h)

@@ -291,7 +291,7 @@ void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Futur
     cp_future_unref(f.future);
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_ready)(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
 {
     Golden__Basic3__HTTPRequest_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -350,7 +350,7 @@ void *golden__basic3__httprequest__decode(const void *body, size_t len)
     return golden__basic3__httprequest__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__basic3__httprequest__get_packed_size(msg);
@@ -362,13 +362,13 @@ int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_
     return rc;
 }
 
-int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__basic3__httprequest__send_from(&from, to, msg);
 }
 
-int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
 {
     return golden__basic3__httprequest__send(self, from, msg);
 }

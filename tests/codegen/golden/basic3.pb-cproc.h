@@ -119,6 +119,8 @@ extern const ProtobufCMessageDescriptor golden__basic3__httprequest__header_line
  * NULL included, is a compile error. Guards the pointer arguments of the
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
+#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif
 
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
@@ -156,6 +158,14 @@ int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, c
 int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg);
+
+/* The same functions, with msg checked to be a Golden__Basic3__HTTPRequest at compile time. */
+#define golden__basic3__httprequest__future_ready(msg, free_msg) \
+    golden__basic3__httprequest__future_ready(CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)), (free_msg))
+#define golden__basic3__httprequest__send(self, to, msg) golden__basic3__httprequest__send((self), (to), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
+#define golden__basic3__httprequest__send_from(from, to, msg) \
+    golden__basic3__httprequest__send_from((from), (to), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
+#define golden__basic3__httprequest__reply(self, from, msg) golden__basic3__httprequest__reply((self), (from), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
 
 /* Unpacks a golden.basic3.HTTPRequest (NULL if malformed); cp_decode_fn for cp_request(). */
 void *golden__basic3__httprequest__decode(const void *body, size_t len);

@@ -600,7 +600,7 @@ void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f)
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_ready)(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Sink_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -659,7 +659,7 @@ void *golden__kitchen__sink__decode(const void *body, size_t len)
     return golden__kitchen__sink__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__get_packed_size(msg);
@@ -671,13 +671,13 @@ int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to,
     return rc;
 }
 
-int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
 {
     return golden__kitchen__sink__send(self, from, msg);
 }
@@ -694,7 +694,7 @@ void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future 
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_ready)(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Sink__Tap_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -753,7 +753,7 @@ void *golden__kitchen__sink__tap__decode(const void *body, size_t len)
     return golden__kitchen__sink__tap__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__tap__get_packed_size(msg);
@@ -765,13 +765,13 @@ int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t
     return rc;
 }
 
-int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__tap__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
 {
     return golden__kitchen__sink__tap__send(self, from, msg);
 }
@@ -788,7 +788,7 @@ void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f)
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_ready)(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
 {
     Golden__Kitchen__Empty_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -847,7 +847,7 @@ void *golden__kitchen__empty__decode(const void *body, size_t len)
     return golden__kitchen__empty__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__empty__get_packed_size(msg);
@@ -859,13 +859,13 @@ int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to
     return rc;
 }
 
-int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__empty__send_from(&from, to, msg);
 }
 
-int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
 {
     return golden__kitchen__empty__send(self, from, msg);
 }

@@ -342,7 +342,7 @@ void pingpong__ping__future_unref(Pingpong__Ping_Future f)
     cp_future_unref(f.future);
 }
 
-Pingpong__Ping_Future pingpong__ping__future_ready(Pingpong__Ping *msg, cp_free_fn free_msg)
+Pingpong__Ping_Future (pingpong__ping__future_ready)(Pingpong__Ping *msg, cp_free_fn free_msg)
 {
     Pingpong__Ping_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -401,7 +401,7 @@ void *pingpong__ping__decode(const void *body, size_t len)
     return pingpong__ping__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
+int (pingpong__ping__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__ping__get_packed_size(msg);
@@ -413,13 +413,13 @@ int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__ping__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
+int (pingpong__ping__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__ping__send_from(&from, to, msg);
 }
 
-int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
+int (pingpong__ping__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
 {
     return pingpong__ping__send(self, from, msg);
 }
@@ -436,7 +436,7 @@ void pingpong__pong__future_unref(Pingpong__Pong_Future f)
     cp_future_unref(f.future);
 }
 
-Pingpong__Pong_Future pingpong__pong__future_ready(Pingpong__Pong *msg, cp_free_fn free_msg)
+Pingpong__Pong_Future (pingpong__pong__future_ready)(Pingpong__Pong *msg, cp_free_fn free_msg)
 {
     Pingpong__Pong_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -495,7 +495,7 @@ void *pingpong__pong__decode(const void *body, size_t len)
     return pingpong__pong__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
+int (pingpong__pong__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__pong__get_packed_size(msg);
@@ -507,13 +507,13 @@ int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__pong__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
+int (pingpong__pong__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__pong__send_from(&from, to, msg);
 }
 
-int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
+int (pingpong__pong__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
 {
     return pingpong__pong__send(self, from, msg);
 }
@@ -530,7 +530,7 @@ void pingpong__stats_request__future_unref(Pingpong__StatsRequest_Future f)
     cp_future_unref(f.future);
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_ready(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_ready)(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
 {
     Pingpong__StatsRequest_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -589,7 +589,7 @@ void *pingpong__stats_request__decode(const void *body, size_t len)
     return pingpong__stats_request__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats_request__get_packed_size(msg);
@@ -601,13 +601,13 @@ int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *t
     return rc;
 }
 
-int pingpong__stats_request__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats_request__send_from(&from, to, msg);
 }
 
-int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
 {
     return pingpong__stats_request__send(self, from, msg);
 }
@@ -624,7 +624,7 @@ void pingpong__stats__future_unref(Pingpong__Stats_Future f)
     cp_future_unref(f.future);
 }
 
-Pingpong__Stats_Future pingpong__stats__future_ready(Pingpong__Stats *msg, cp_free_fn free_msg)
+Pingpong__Stats_Future (pingpong__stats__future_ready)(Pingpong__Stats *msg, cp_free_fn free_msg)
 {
     Pingpong__Stats_Future f = {cp_future_ready(msg, free_msg)};
     return f;
@@ -683,7 +683,7 @@ void *pingpong__stats__decode(const void *body, size_t len)
     return pingpong__stats__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
+int (pingpong__stats__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats__get_packed_size(msg);
@@ -695,13 +695,13 @@ int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const
     return rc;
 }
 
-int pingpong__stats__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
+int (pingpong__stats__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats__send_from(&from, to, msg);
 }
 
-int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
+int (pingpong__stats__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
 {
     return pingpong__stats__send(self, from, msg);
 }
@@ -901,7 +901,7 @@ static const cp_process_ops_t pingpong__ponger__ops = {
     .destroy = pingpong__ponger__destroy,
 };
 
-int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
+int (pingpong__ponger__spawn)(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
     cp_free_fn state_free, Pingpong__Ponger_Pid *pid)
 {
     if (handlers == NULL)

@@ -153,6 +153,8 @@ extern const ProtobufCMessageDescriptor pingpong__stats__descriptor;
  * NULL included, is a compile error. Guards the pointer arguments of the
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
+#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif
 
 /* ---- cproc helpers for pingpong.Ping ---- */
@@ -190,6 +192,14 @@ int pingpong__ping__send(cp_process_t *self, const cp_upid_t *to, const Pingpong
 int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg);
+
+/* The same functions, with msg checked to be a Pingpong__Ping at compile time. */
+#define pingpong__ping__future_ready(msg, free_msg) \
+    pingpong__ping__future_ready(CPGEN_ARG(Pingpong__Ping, (msg)), (free_msg))
+#define pingpong__ping__send(self, to, msg) pingpong__ping__send((self), (to), CPGEN_ARG(Pingpong__Ping, (msg)))
+#define pingpong__ping__send_from(from, to, msg) \
+    pingpong__ping__send_from((from), (to), CPGEN_ARG(Pingpong__Ping, (msg)))
+#define pingpong__ping__reply(self, from, msg) pingpong__ping__reply((self), (from), CPGEN_ARG(Pingpong__Ping, (msg)))
 
 /* Unpacks a pingpong.Ping (NULL if malformed); cp_decode_fn for cp_request(). */
 void *pingpong__ping__decode(const void *body, size_t len);
@@ -230,6 +240,14 @@ int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
 /* Answers the sender `from` of the message being handled. */
 int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg);
 
+/* The same functions, with msg checked to be a Pingpong__Pong at compile time. */
+#define pingpong__pong__future_ready(msg, free_msg) \
+    pingpong__pong__future_ready(CPGEN_ARG(Pingpong__Pong, (msg)), (free_msg))
+#define pingpong__pong__send(self, to, msg) pingpong__pong__send((self), (to), CPGEN_ARG(Pingpong__Pong, (msg)))
+#define pingpong__pong__send_from(from, to, msg) \
+    pingpong__pong__send_from((from), (to), CPGEN_ARG(Pingpong__Pong, (msg)))
+#define pingpong__pong__reply(self, from, msg) pingpong__pong__reply((self), (from), CPGEN_ARG(Pingpong__Pong, (msg)))
+
 /* Unpacks a pingpong.Pong (NULL if malformed); cp_decode_fn for cp_request(). */
 void *pingpong__pong__decode(const void *body, size_t len);
 
@@ -269,6 +287,14 @@ int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *t
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg);
 
+/* The same functions, with msg checked to be a Pingpong__StatsRequest at compile time. */
+#define pingpong__stats_request__future_ready(msg, free_msg) \
+    pingpong__stats_request__future_ready(CPGEN_ARG(Pingpong__StatsRequest, (msg)), (free_msg))
+#define pingpong__stats_request__send(self, to, msg) pingpong__stats_request__send((self), (to), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+#define pingpong__stats_request__send_from(from, to, msg) \
+    pingpong__stats_request__send_from((from), (to), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+#define pingpong__stats_request__reply(self, from, msg) pingpong__stats_request__reply((self), (from), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+
 /* Unpacks a pingpong.StatsRequest (NULL if malformed); cp_decode_fn for cp_request(). */
 void *pingpong__stats_request__decode(const void *body, size_t len);
 
@@ -307,6 +333,14 @@ int pingpong__stats__send(cp_process_t *self, const cp_upid_t *to, const Pingpon
 int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg);
+
+/* The same functions, with msg checked to be a Pingpong__Stats at compile time. */
+#define pingpong__stats__future_ready(msg, free_msg) \
+    pingpong__stats__future_ready(CPGEN_ARG(Pingpong__Stats, (msg)), (free_msg))
+#define pingpong__stats__send(self, to, msg) pingpong__stats__send((self), (to), CPGEN_ARG(Pingpong__Stats, (msg)))
+#define pingpong__stats__send_from(from, to, msg) \
+    pingpong__stats__send_from((from), (to), CPGEN_ARG(Pingpong__Stats, (msg)))
+#define pingpong__stats__reply(self, from, msg) pingpong__stats__reply((self), (from), CPGEN_ARG(Pingpong__Stats, (msg)))
 
 /* Unpacks a pingpong.Stats (NULL if malformed); cp_decode_fn for cp_request(). */
 void *pingpong__stats__decode(const void *body, size_t len);
@@ -359,6 +393,11 @@ int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *han
 
 /* Messages pingpong.Ponger processes dropped because they did not unpack. */
 uint64_t pingpong__ponger__malformed_count(void);
+
+/* The same, with handlers and pid checked to be pingpong.Ponger's at compile time. */
+#define pingpong__ponger__spawn(id, handlers, state, state_free, pid) \
+    pingpong__ponger__spawn((id), CPGEN_ARG(Pingpong__Ponger_Handlers, (handlers)), (state), (state_free), \
+                CPGEN_OUT(Pingpong__Ponger_Pid, (pid)))
 
 /* Hands msg to a local process's on_ping handler without serializing.
  * With msg_free, takes ownership of msg (freed after the handler, or at

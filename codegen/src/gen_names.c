@@ -216,7 +216,7 @@ static void grow(checker_t *c)
  * gets such a name. */
 static bool taken_by_headers(const char *ident)
 {
-    static const char *const names[] = {"NULL", "INFINITY", "NAN", "I"};
+    static const char *const names[] = {"NULL", "INFINITY", "NAN"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(ident, names[i]) == 0)
             return true;

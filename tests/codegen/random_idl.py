@@ -50,7 +50,7 @@ TRICKY_LOWER = [
 TRICKY_TYPES = [
     "Foo", "FOO", "Foo_", "FooBar", "Foo_Bar", "Foobar", "FOOBAR", "foo_bar", "HTTPThing",
     "Http_Thing", "A1", "a1", "Int", "Default", "Bool", "True", "NULL", "INFINITY", "NAN",
-    "I", "EINVAL", "ProtobufCMessage", "CpThing", "cp_thing", "_Hidden", "Entry",
+    "EINVAL", "ProtobufCMessage", "CpThing", "cp_thing", "_Hidden", "Entry",
     "MapEntry", "Init", "Name", "Spawn", "Pid", "Handlers", "Future", "Case", "Ping",
     "Pong", "Get", "Remote", "GetRemote", "Send", "Reply", "Decode", "Descriptor",
     "Request", "Response", "Message", "Value", "Key", "State", "Self", "X", "Y", "Z",

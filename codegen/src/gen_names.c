@@ -10,6 +10,7 @@
  */
 #include "gen_names.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,8 @@ static void enter_rows(checker_t *c, cpgen_origin_t origin, const cpgen_var_t *v
         cpgen_out_t out;
         cpgen_out_init(&out);
         cpgen_expand(&out, r->tmpl, vars);
+        /* A row naming a variable its origin does not set is a bug here. */
+        assert(out.data != NULL && strstr(out.data, "<unknown placeholder>") == NULL);
         enter(c, r->ns, scope, out.data != NULL ? out.data : "", what, pos, r->tmpl[0] == '_');
         cpgen_out_close(&out);
     }

@@ -56,6 +56,7 @@ TRICKY_TYPES = [
     "Request", "Response", "Message", "Value", "Key", "State", "Self", "X", "Y", "Z",
     "Tap", "Sink", "Node", "Store", "Stats", "Empty", "Ping_", "PingPong", "Ping_pong",
     "Atomic", "Generic", "Complex", "Pragma", "BitInt", "Noreturn", "Alignas", "Decimal32",
+    "B", "C",
 ]
 TRICKY_RPCS = [
     "Get", "GetRemote", "Spawn", "Initialize", "Finalize", "Exited", "Pid", "Send",
@@ -65,9 +66,10 @@ TRICKY_RPCS = [
     "DropMalformed", "Future", "FutureValue", "Handlers", "State", "Call", "Answer",
 ]
 ROUTES = ["/", "/a", "/a-b", "/a_b", "/A", "/a/b", "/stats", "/int", "/x.y", "/1",
-          "/init", "/route", "/a--b", "/a/", "/%41", "/ab"]
-PACKAGES = ["", "", "p", "kv", "a.b", "Foo_bar", "int", "cp", "cp_x", "x1.y2", "_p",
-            "pkg.sub", "P"]
+          "/init", "/route", "/a--b", "/a/", "/%41", "/ab", "/a?b", "/a b", r"/\x01",
+          r"/caf\xc3\xa9", r"/q\"uote", r"/back\\slash", "/*/", "/a*/b"]
+PACKAGES = ["", "", "p", "kv", "a.b", "a", "Foo_bar", "int", "cp", "cp_x", "x1.y2", "_p",
+            "pkg.sub", "P", "a_b"]
 KEYWORD_NAMES = {"message", "enum", "option", "map", "optional", "repeated", "required",
                  "oneof", "reserved", "extensions", "extend", "group", "syntax",
                  "package", "import", "service", "actor", "rpc", "returns", "stream",
@@ -127,6 +129,7 @@ class FileGen:
         self.messages = []   # scoped names usable from the file: "A", "A.B"
         self.enums = []      # (scoped name, [values])
         self.scope_names = set()
+        self.entries = []    # map entry types: never valid for on/rpc
 
     def field_type(self, extra_msgs, extra_enums):
         r = self.g.r.random()
@@ -185,6 +188,8 @@ class FileGen:
             fname = g.fresh(TRICKY_LOWER, fields, "m")
             vkind, vt, _ = self.field_type(extra_msgs, extra_enums)
             lines.append("%smap<%s, %s> %s = %d;" % (inner, g.pick(MAP_KEYS), vt, fname, num))
+            camel = "".join(p[:1].upper() + p[1:] for p in fname.split("_"))
+            self.entries.append("%s.%sEntry" % (scoped, camel))
             num += 1
         if g.r.random() < 0.35:
             oname = g.fresh(TRICKY_LOWER, fields, "o")
@@ -201,6 +206,8 @@ class FileGen:
 
     def actor(self, name, msgs):
         g = self.g
+        if self.entries and g.r.random() < 0.05:
+            msgs = msgs + [g.pick(self.entries)]
         lines = ["actor %s {" % name]
         for m in g.r.sample(msgs, min(len(msgs), g.r.randint(0, 3))):
             lines.append("  on %s;" % m)
@@ -210,7 +217,7 @@ class FileGen:
             lines.append("  rpc %s(%s) returns (%s);" % (rn, g.pick(msgs), g.pick(msgs)))
         routes = set()
         for _ in range(g.r.randint(0, 3)):
-            p = g.pick(ROUTES)
+            p = g.pick(ROUTES) if g.r.random() < 0.3 else "/r%d" % g.r.randint(0, 9)
             if p not in routes:
                 routes.add(p)
                 lines.append('  route "%s";' % p)
@@ -239,7 +246,7 @@ def gen_file(g, name, imports, imported):
     if package:
         lines.append("package %s;" % package)
     for imp in imports:
-        lines.append('import "%s";' % imp)
+        lines.append('import %s"%s";' % ("public " if g.r.random() < 0.3 else "", imp))
     top = set()
     for pkg, other in imported:
         if pkg == package:
@@ -273,7 +280,9 @@ def write_case(rnd, casedir, index):
         dname = "dep%d_%d%s" % (index, d, ext)
         fg, pkg, text = gen_file(g, dname, [n for n in names], imported)
         if ext == ".proto":
-            text = re.sub(r"(?ms)^actor .*?^}\n", "", text)
+            # A .proto has services (rpcs only), not actors.
+            text = re.sub(r"(?m)^actor ", "service ", text)
+            text = re.sub(r"(?m)^  (on|route) .*\n", "", text)
         with open(os.path.join(casedir, dname), "w") as f:
             f.write(text)
         names.append(dname)

@@ -52,7 +52,7 @@ void cpgen_emit_pid_h(const cpgen_actor_t *a, cpgen_out_t *h)
 {
     const cpgen_var_t vars[] = {
         {"full", a->names.full}, {"C", a->names.c}, {"l", a->names.lower}, {NULL, NULL}};
-    cpgen_expand(h, pid_h, vars);
+    cpgen_template(h, pid_h, vars);
 }
 
 static const char message_guards_h[] =
@@ -68,7 +68,7 @@ static const char message_guards_h[] =
 void cpgen_emit_message_guards(const cpgen_message_t *m, cpgen_out_t *h)
 {
     const cpgen_var_t vars[] = {{"C", m->names.c}, {"l", m->names.lower}, {NULL, NULL}};
-    cpgen_expand(h, message_guards_h, vars);
+    cpgen_template(h, message_guards_h, vars);
 }
 
 static const char spawn_guard_h[] =
@@ -82,7 +82,7 @@ void cpgen_emit_spawn_guard(const cpgen_actor_t *a, cpgen_out_t *h)
 {
     const cpgen_var_t vars[] = {
         {"full", a->names.full}, {"C", a->names.c}, {"l", a->names.lower}, {NULL, NULL}};
-    cpgen_expand(h, spawn_guard_h, vars);
+    cpgen_template(h, spawn_guard_h, vars);
 }
 
 void cpgen_emit_send_selector(const cpgen_actor_t *a, cpgen_out_t *h)
@@ -91,7 +91,7 @@ void cpgen_emit_send_selector(const cpgen_actor_t *a, cpgen_out_t *h)
         return;
     const cpgen_var_t vars[] = {
         {"full", a->names.full}, {"C", a->names.c}, {"l", a->names.lower}, {NULL, NULL}};
-    cpgen_expand(h,
+    cpgen_template(h,
                  "/* Sends msg to a ${full} process, local or remote, through the\n"
                  " * ${l}__send_<message> function of msg's type. A message the actor has\n"
                  " * no `on` for, or a pid of another actor, is a compile error. */\n"
@@ -102,7 +102,7 @@ void cpgen_emit_send_selector(const cpgen_actor_t *a, cpgen_out_t *h)
         const char *x = strncmp(m->member, "on_", 3) == 0 ? m->member + 3 : m->member;
         const cpgen_var_t mv[] = {
             {"l", a->names.lower}, {"mC", m->names.c}, {"x", x}, {NULL, NULL}};
-        cpgen_expand(h, ", \\\n    ${mC} *: ${l}__send_${x}, const ${mC} *: ${l}__send_${x}", mv);
+        cpgen_template(h, ", \\\n    ${mC} *: ${l}__send_${x}, const ${mC} *: ${l}__send_${x}", mv);
     }
     cpgen_out_puts(h, ")((pid), (msg), (msg_free))\n\n");
 }

@@ -18,7 +18,7 @@
 #include "names.h"
 
 /* Keep in step with the emitters: emit_message.c, emit_enum.c,
- * emit_actor.c, emit_pid.c. Templates starting with "_" are protobuf-c's
+ * emit_future.c, emit_actor.c, emit_pid.c. Templates starting with "_" are protobuf-c's
  * own macro expansions (PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE). */
 const cpgen_name_row_t cpgen_name_rows[] = {
     /* emit_message.c: protoc-c's names */
@@ -55,21 +55,15 @@ const cpgen_name_row_t cpgen_name_rows[] = {
     {CPGEN_N_ENUM, CPGEN_NS_STATIC, "${l}__value_ranges"},
     {CPGEN_N_ENUM, CPGEN_NS_STATIC, "${l}__enum_values_by_name"},
     {CPGEN_N_ENUM_VALUE, CPGEN_NS_GLOBAL, "${cname}"},
-    /* emit_actor.c: cproc helpers of every message */
+    /* emit_future.c: cproc helpers of every message */
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${U}__NAME"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${C}_Future"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__cproc_type"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_value"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_unref"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_ready"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_failed"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_defer"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__free"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send_from"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__reply"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__decode"},
-    /* emit_actor.c after the call-protocol rewrite (calls' API in NOTES) */
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__cproc_type"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_wrap"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_ref"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_discard"},
@@ -78,33 +72,43 @@ const cpgen_name_row_t cpgen_name_rows[] = {
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_after"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_recover"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__future_then"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_t"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__free"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__decode"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__send_from"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_GLOBAL, "${l}__reply"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__cproc_size"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__cproc_pack"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__timed_out"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__step"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__step_t"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__step_new"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__step_free"},
     {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_run"},
-    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__deferred_free"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__recover_run"},
+    {CPGEN_N_MESSAGE_API, CPGEN_NS_STATIC, "${l}__then_run"},
     /* emit_pid.c */
     {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${C}_Pid"},
     {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__pid"},
-    /* emit_actor.c: per actor */
+    {CPGEN_N_ACTOR_ON, CPGEN_NS_GLOBAL, "${l}__send"},
+    /* emit_actor.c */
     {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${C}_Handlers"},
     {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__spawn"},
     {CPGEN_N_ACTOR, CPGEN_NS_GLOBAL, "${l}__malformed_count"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__self"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__self_t"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__ops"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__malformed"},
-    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__drop_malformed"},
+    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__ctx_free"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__initialize"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__finalize"},
     {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__exited"},
-    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__destroy"},
-    {CPGEN_N_ACTOR, CPGEN_NS_STATIC, "${l}__ops"},
     {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "initialize"},
     {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "finalize"},
     {CPGEN_N_ACTOR, CPGEN_NS_HANDLERS, "exited"},
-    {CPGEN_N_ACTOR_ON, CPGEN_NS_GLOBAL, "${l}__send"},
+    {CPGEN_N_ACTOR_ON, CPGEN_NS_STATIC, "${l}__drop_malformed"},
     {CPGEN_N_ON, CPGEN_NS_HANDLERS, "${member}"},
     {CPGEN_N_ON, CPGEN_NS_GLOBAL, "${l}__send_${x}"},
-    {CPGEN_N_ON, CPGEN_NS_GLOBAL, "${l}__${member}"},
     {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__receive_${member}"},
     {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__${member}_args"},
     {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__${member}_args_t"},
@@ -112,38 +116,12 @@ const cpgen_name_row_t cpgen_name_rows[] = {
     {CPGEN_N_ON, CPGEN_NS_STATIC, "${l}__dispatch_${member}"},
     {CPGEN_N_RPC, CPGEN_NS_HANDLERS, "${member}"},
     {CPGEN_N_RPC, CPGEN_NS_GLOBAL, "${l}__${member}"},
-    {CPGEN_N_RPC, CPGEN_NS_GLOBAL, "${l}__${member}_remote"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call_t"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_answer"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__${member}_call_free"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__serve_${member}"},
-    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__dispatch_${member}"},
     {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__rpc_${member}"},
+    {CPGEN_N_RPC, CPGEN_NS_STATIC, "${l}__serve_${member}"},
     {CPGEN_N_ROUTE, CPGEN_NS_HANDLERS, "${member}"},
     {CPGEN_N_ROUTE, CPGEN_NS_STATIC, "${l}__${member}"},
 };
 const size_t cpgen_n_name_rows = sizeof cpgen_name_rows / sizeof cpgen_name_rows[0];
-
-void cpgen_expand(cpgen_out_t *out, const char *tmpl, const cpgen_var_t *vars)
-{
-    const char *p = tmpl;
-    while (*p != '\0') {
-        const char *open = strstr(p, "${");
-        const char *close = open != NULL ? strchr(open, '}') : NULL;
-        if (close == NULL) {
-            cpgen_out_puts(out, p);
-            return;
-        }
-        cpgen_out_printf(out, "%.*s", (int)(open - p), p);
-        size_t len = (size_t)(close - open - 2);
-        const cpgen_var_t *v = vars;
-        while (v->name != NULL && (strlen(v->name) != len || memcmp(v->name, open + 2, len) != 0))
-            v++;
-        cpgen_out_puts(out, v->name != NULL ? v->value : "<unknown placeholder>");
-        p = close + 1;
-    }
-}
 
 /* ---- the check ------------------------------------------------------ */
 
@@ -320,7 +298,7 @@ static void enter_rows(checker_t *c, cpgen_origin_t origin, const cpgen_var_t *v
             continue;
         cpgen_out_t out;
         cpgen_out_init(&out);
-        cpgen_expand(&out, r->tmpl, vars);
+        cpgen_template(&out, r->tmpl, vars);
         /* A row naming a variable its origin does not set is a bug here. */
         assert(out.data != NULL && strstr(out.data, "<unknown placeholder>") == NULL);
         enter(c, r->ns, scope, out.data != NULL ? out.data : "", what, pos, r->tmpl[0] == '_');

@@ -18,6 +18,7 @@
 
 #include "emit.h"
 #include "model.h"
+#include "template.h"
 
 /* What produces a name; rows of a kind apply to every declaration of it. */
 typedef enum cpgen_origin {
@@ -55,16 +56,6 @@ typedef struct cpgen_name_row {
 
 extern const cpgen_name_row_t cpgen_name_rows[];
 extern const size_t cpgen_n_name_rows;
-
-/* One template variable. Tables end with a NULL name. */
-typedef struct cpgen_var {
-    const char *name;
-    const char *value;
-} cpgen_var_t;
-
-/* Append `tmpl` to `out` with every ${name} replaced by its value in `vars`.
- * An unknown name is a bug: it is written as "<unknown placeholder>". */
-void cpgen_expand(cpgen_out_t *out, const char *tmpl, const cpgen_var_t *vars);
 
 /* Reports one diagnostic; `note` is false for the error, true for the note
  * that follows it. */

@@ -179,7 +179,7 @@ static void test_expand_fills_placeholders(void **state)
     cpgen_out_t out;
     cpgen_out_init(&out);
     const cpgen_var_t vars[] = {{"l", "p__a"}, {"member", "get"}, {NULL, NULL}};
-    cpgen_expand(&out, "${l}__${member}_x ${nope} $l", vars);
+    cpgen_template(&out, "${l}__${member}_x ${nope} $l", vars);
     assert_string_equal(out.data, "p__a__get_x <unknown placeholder> $l");
     cpgen_out_close(&out);
 }

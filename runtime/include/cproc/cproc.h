@@ -17,5 +17,6 @@
 #include "cproc/protocol.h"
 #include "cproc/runtime.h"
 #include "cproc/testing.h"
+#include "cproc/watch.h"
 
 #endif

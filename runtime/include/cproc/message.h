@@ -45,7 +45,8 @@ int cp_process_install(cp_process_t *self, const char *name, cp_message_handler 
  * `to`. A local `to` gets it queued (dropped if it does not exist); a
  * remote one gets it over the network. Returns 0, CP_EINVAL (empty name,
  * null to), CP_ENOENT (no such local process), CP_ENOMEM, or the transport's
- * error. Thread-safe; `from` may be the null UPID. */
+ * error. Thread-safe; `from` may be NULL or the null UPID (a remote peer
+ * then sees the node's "__calls__" process as the sender). */
 int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const void *body,
             size_t len);
 

@@ -49,6 +49,9 @@ typedef struct cp__event {
             size_t len;
             bool body_owned;
             cp_upid_t *from; /* into the block */
+            /* Call metadata (core/call.h), NULL for a plain message: into
+             * the block, with its method and the receiver's id. */
+            struct cp__callmeta *call;
         } m;
         struct {
             cp_upid_t *pid; /* into the block */
@@ -104,6 +107,9 @@ struct cp_process {
     bool links_closed;
     cp__link_t *linkers; /* processes to tell when this one ends */
     cp__handler_t *handlers;
+    struct cp__rpc_server *rpc; /* rpc handlers and calls in progress */
+    void *ctx;                  /* cp_process_spawn_ctx() */
+    cp_free_fn ctx_free;
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
@@ -254,6 +260,9 @@ bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev);
 /* ---- messages / links ------------------------------------------------- */
 void cp__message_run(struct cp_process *p, cp__event_t *ev);
 void cp__handlers_free(struct cp_process *p);
+/* Installs a handler for messages no named handler takes (the calls
+ * process's: libprocess replies come by type name). Inside self. */
+int cp__process_install_fallback(cp_process_t *self, cp_message_handler handler, void *arg);
 void cp__links_notify(struct cp_process *p);
 void cp__rlinks_free(void);
 int cp__send_exited(const cp_upid_t *to, const cp_upid_t *exited);

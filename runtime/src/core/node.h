@@ -31,6 +31,15 @@ int cp__loop_post(void (*fn)(void *arg), void *arg);
 int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size_t name_len,
                         const cp_upid_t *from, void *body, size_t len);
 
+/* cp__deliver_message() for a message with call metadata (core/call.h;
+ * may be NULL): a reply completes its call at once, in the calling thread;
+ * a request for a process that does not exist is answered FAILED ("no
+ * process P at node N") before CP_ENOENT is returned. `meta` is borrowed. */
+struct cp__callmeta;
+int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                     const cp_upid_t *from, void *body, size_t len,
+                     const struct cp__callmeta *meta);
+
 /* Reports that the connection to the node at ip:port broke or could not be
  * made: every local process linked to a pid at that address gets an exited
  * event, as libprocess does. Call on the loop thread. */

@@ -283,7 +283,22 @@ int cp_process_id_generate(const char *prefix, char *buf, size_t size)
     return w;
 }
 
+static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                 cp_free_fn ctx_free, cp_upid_t *pid);
+
 int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp_upid_t *pid)
+{
+    return spawn(id, ops, data, NULL, NULL, pid);
+}
+
+int cp_process_spawn_ctx(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                         cp_free_fn ctx_free, cp_upid_t *pid)
+{
+    return spawn(id, ops, data, ctx, ctx_free, pid);
+}
+
+static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                 cp_free_fn ctx_free, cp_upid_t *pid)
 {
     char gen_id[64];
     if (!atomic_load(&cp__rt.running) || atomic_load(&cp__rt.stopping))
@@ -340,6 +355,9 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     p->slot = slot;
     p->ops = ops;
     p->data = data;
+    p->ctx = ctx;
+    p->ctx_free = ctx_free;
+    p->rpc = NULL;
     p->stub.kind = CP__EV_STUB;
     atomic_store(&p->stub.next, NULL);
     atomic_store(&p->head, &p->stub);
@@ -420,12 +438,13 @@ int cp_process_terminate(const cp_upid_t *pid, bool inject)
 
 bool cp_process_exists(const cp_upid_t *pid)
 {
+    /* In the table means not yet retired; `dead` is the worker's own
+     * field and is not read here (a data race from another thread). */
     struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
     if (p == NULL)
         return false;
-    bool alive = !p->dead;
     cp__process_unref(p);
-    return alive;
+    return true;
 }
 
 int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
@@ -509,6 +528,11 @@ const char *cp_process_id(const cp_process_t *self)
 void *cp_process_data(const cp_process_t *self)
 {
     return self->data;
+}
+
+void *cp_process_ctx(const cp_process_t *self)
+{
+    return self->ctx;
 }
 
 cp_process_state_t cp_process_state(const cp_process_t *self)

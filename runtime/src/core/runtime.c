@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/call.h"
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
@@ -254,6 +255,7 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
         pthread_join(cp__rt.loop_thread, NULL);
         goto fail_tables;
     }
+    cp__calls_start();
     atomic_store(&cp__rt.running, true);
     pthread_mutex_unlock(&cp__rt.life_mu);
     cp_log(CP_LOG_INFO, "runtime started: %u workers", n);
@@ -289,7 +291,8 @@ void cp_runtime_stop(void)
     /* From here lookups find nothing, so what the freeing below triggers
      * (abandoned futures, their callbacks) cannot reach a process. */
     atomic_store(&cp__rt.running, false);
-    cp__timers_free();
+    cp__timers_free(); /* calls still pending end here */
+    cp__calls_stop();
     cp__rlinks_free();
     cp__table_free();
     cp__event_cache_flush();

@@ -336,13 +336,21 @@ void cp__transport_stop(void)
 int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
                        const void *body, size_t len)
 {
+    return cp__transport_send_headers(from, to, name, body, len, NULL, 0);
+}
+
+int cp__transport_send_headers(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                               const void *body, size_t len, const char *headers, size_t hlen)
+{
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
         pthread_mutex_unlock(&T.mu);
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
-    int rc = p ? cp__wire_encode_message(&p->pending, from, to, name, body, len) : CP_ENOMEM;
+    int rc = p ? cp__wire_encode_message_headers(&p->pending, from, to, name, body, len,
+                                                         headers, hlen)
+               : CP_ENOMEM;
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;

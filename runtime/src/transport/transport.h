@@ -31,6 +31,12 @@ void cp__transport_stop(void);
 int cp__transport_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
                        const void *body, size_t len);
 
+/* cp__transport_send() with extra header lines `headers` (`hlen` bytes of
+ * "Name: value\r\n" lines, copied; cproc's call protocol, docs/wire.md)
+ * after the libprocess ones. */
+int cp__transport_send_headers(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                               const void *body, size_t len, const char *headers, size_t hlen);
+
 /* Ensures a persistent connection to `to`'s node so that its loss can be
  * reported with cp__node_lost(). `relink` forces a new connection even if
  * one exists. Returns 0 or a CP_E* code. */

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ typedef struct checker {
     bool in_main; /* declarations of the main file are being entered */
     const char *last_what, *last_other; /* the last clash reported, to say it once */
     const char *last_reserved;          /* the last declaration refused a name */
+    FILE *dump; /* cpgen_names_print(): where the main file's names go */
     char **owned;  /* `what` strings, freed at the end */
     size_t n_owned;
 } checker_t;
@@ -227,6 +229,14 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
     bool member = ns == CPGEN_NS_STRUCT || ns == CPGEN_NS_HANDLERS;
     if (!c->in_main && ns == CPGEN_NS_STATIC)
         return; /* another file's .c: not part of this translation unit */
+    if (c->dump != NULL) {
+        static const char *const kinds[] = {"global", "static", "member", "member"};
+        if (member)
+            fprintf(c->dump, "%s %s %s\n", kinds[ns], scope, ident);
+        else
+            fprintf(c->dump, "%s %s\n", kinds[ns], ident);
+        return;
+    }
     if (c->in_main && !member) {
         /* protobuf-c's own "_X" names may start with '_', but not be a
          * keyword: enum Bool has the tag _Bool. */
@@ -417,6 +427,24 @@ static void enter_file(checker_t *c, const cpgen_file_t *f)
         enter_message(c, f->messages[i]);
     for (size_t i = 0; i < f->n_actors; i++)
         enter_actor(c, &f->actors[i]);
+}
+
+static void no_report(void *ctx, bool note, cpgen_pos_t pos, const char *fmt, va_list ap)
+{
+    (void)ctx;
+    (void)note;
+    (void)pos;
+    (void)fmt;
+    (void)ap;
+}
+
+void cpgen_names_print(const cpgen_file_t *file, FILE *out)
+{
+    checker_t c = {.report = no_report, .dump = out, .in_main = true};
+    enter_file(&c, file);
+    for (size_t i = 0; i < c.n_owned; i++)
+        free(c.owned[i]);
+    free(c.owned);
 }
 
 unsigned cpgen_check_names(const cpgen_file_t *main, const cpgen_file_t *const *imports,

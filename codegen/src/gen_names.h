@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "emit.h"
 #include "model.h"
@@ -68,5 +69,11 @@ typedef void (*cpgen_report_fn)(void *ctx, bool note, cpgen_pos_t pos, const cha
  * through `report` and returns the number of errors. */
 unsigned cpgen_check_names(const cpgen_file_t *main, const cpgen_file_t *const *imports,
                            size_t n_imports, cpgen_report_fn report, void *ctx);
+
+/* Print every name the table gives `file`'s own declarations, one per
+ * line: "global NAME", "static NAME" or "member STRUCT NAME" (cproc-gen
+ * --print-names; the property test checks that the generated code declares
+ * no file-scope name missing here). */
+void cpgen_names_print(const cpgen_file_t *file, FILE *out);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "emit.h"
 #include "emit_file.h"
 #include "frontend.h"
+#include "gen_names.h"
 
 static const char usage_text[] =
     "usage: cproc-gen [-I DIR]... [-o OUTDIR] [--werror] [--depfile FILE] FILE.actor|FILE.proto...\n";
@@ -26,12 +28,14 @@ static const char help_text[] =
     "  -o DIR, --output DIR   write the generated files into DIR (default: .)\n"
     "  --werror               treat warnings as errors\n"
     "  --depfile FILE         write a Makefile-style depfile listing every file read\n"
+    "  --print-names          also print, to stdout, every C name the input's own\n"
+    "                         declarations get (\"global|static NAME\", \"member STRUCT NAME\")\n"
     "  -h, --help             show this help and exit\n"
     "  --version              show the version and exit\n"
     "\n"
     "exit status: 0 on success, 1 on any error.\n";
 
-enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION };
+enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PRINT_NAMES };
 
 typedef struct output_names {
     char *base;   /* "ping" */
@@ -126,6 +130,8 @@ static int generate(const cpgen_options_t *opts, const char *input, const char *
     file->suffix = names.suffix;
     file->header_name = cpgen_xasprintf("%s%s.h", file->base, file->suffix);
     file->guard = make_guard(file->header_name);
+    if (opts->print_names)
+        cpgen_names_print(file, stdout);
 
     const char *slash = strrchr(input, '/');
     cpgen_out_t h, c;
@@ -155,9 +161,10 @@ int main(int argc, char **argv)
         { "depfile", required_argument, NULL, OPT_DEPFILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "print-names", no_argument, NULL, OPT_PRINT_NAMES },
         { NULL, 0, NULL, 0 },
     };
-    cpgen_options_t opts = { NULL, 0, false };
+    cpgen_options_t opts = { NULL, 0, false, false };
     const char *outdir = ".";
     const char *depfile = NULL;
     int opt;
@@ -178,6 +185,9 @@ int main(int argc, char **argv)
             break;
         case OPT_DEPFILE:
             depfile = optarg;
+            break;
+        case OPT_PRINT_NAMES:
+            opts.print_names = true;
             break;
         case 'h':
             fputs(usage_text, stdout);

@@ -13,8 +13,9 @@ underscores, reserved shapes (_x), runtime prefixes (cp_).
 
 For each case cproc-gen must either succeed, and then every generated .c
 must compile with CC and the given flags (-Wall -Wextra -Wpedantic -Werror
-from meson), or fail with status 1 and at least one compiler-style
-`file:line:col: error:` diagnostic. Anything else (a crash, a sanitizer
+from meson) and declare no file-scope name that `cproc-gen --print-names`
+(the table in codegen/src/gen_names.c) does not list, or fail with status 1
+and at least one compiler-style `file:line:col: error:` diagnostic. Anything else (a crash, a sanitizer
 report, C that does not compile) is a failure, printed with the input.
 
 Deterministic: the same seed gives the same files. Two compiler processes
@@ -295,6 +296,76 @@ def write_case(rnd, casedir, index):
 
 
 DIAG = re.compile(r"^[^:\n]+:\d+:\d+: error: ", re.M)
+IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def declared_names(text):
+    """The file-scope names a generated .h or .c declares: macros, typedef
+    names, tags, enum constants, functions and objects. Generated code is
+    regular enough for line patterns: bodies and continuation lines are
+    indented, declarations start in column 0."""
+    names = set()
+    in_enum = False
+    for line in text.splitlines():
+        if in_enum:
+            m = re.match(r"\}\s*(\w+);", line)
+            if m:
+                names.add(m.group(1))
+                in_enum = False
+                continue
+            m = re.match(r"\s+(\w+)\s*(=|,|$)", line)
+            if m:
+                names.add(m.group(1))
+            continue
+        m = re.match(r"#define (\w+)", line)
+        if m:
+            names.add(m.group(1))
+            continue
+        m = re.match(r"typedef (struct|enum) (\w+)? ?\{", line)
+        if m:
+            if m.group(2):
+                names.add(m.group(2))
+            in_enum = m.group(1) == "enum"
+            continue
+        m = re.match(r"typedef struct (\w+) (\w+);", line)
+        if m:
+            names.update(m.groups())
+            continue
+        m = re.match(r"\}\s*(\w+);", line)
+        if m:
+            names.add(m.group(1))
+            continue
+        m = re.match(r"struct (\w+) \{", line)
+        if m:
+            names.add(m.group(1))
+            continue
+        if not line or line[0] in " \t#/*{}" or line.startswith("typedef"):
+            continue
+        m = re.search(r"\((\w+)\)\(", line)  # int (name)(...): a guarded function
+        if m:
+            names.add(m.group(1))
+            continue
+        head = re.split(r"[(\[=;]", line, 1)[0]
+        idents = IDENT.findall(head)
+        if idents:
+            names.add(idents[-1])
+    return names
+
+
+def unlisted_names(printed, outdir, name, base):
+    """Names the generated files of `name` declare that --print-names (the
+    table in gen_names.c; its output is `printed`) does not list."""
+    listed = {line.split()[-1] for line in printed.splitlines()}
+    suffix = ".actor" if name.endswith(".actor") else ".pb-cproc"
+    guard = "CPGEN_" + re.sub(r"[^A-Za-z0-9]", "_", base + suffix + ".h").upper()
+    declared = set()
+    for ext in (".h", ".c"):
+        with open(os.path.join(outdir, base + suffix + ext)) as f:
+            declared |= declared_names(f.read())
+    # PROTOBUF_C__BEGIN_DECLS and friends are protobuf-c's macros, used
+    # (not declared) in column 0.
+    return sorted(n for n in declared - listed - {guard, "CPGEN_ARG", "CPGEN_OUT"}
+                  if not n.startswith("PROTOBUF_C__"))
 
 
 def run_case(gen, cc, outroot, seed, index):
@@ -306,14 +377,18 @@ def run_case(gen, cc, outroot, seed, index):
     os.makedirs(outdir)
     sources = []
     for name in files:
-        p = subprocess.run([gen, "-I", casedir, "-o", outdir, os.path.join(casedir, name)],
-                           capture_output=True, text=True)
+        p = subprocess.run([gen, "--print-names", "-I", casedir, "-o", outdir,
+                            os.path.join(casedir, name)], capture_output=True, text=True)
         if p.returncode == 1 and DIAG.search(p.stderr) and "Sanitizer" not in p.stderr:
             return index, "refused", None
         if p.returncode != 0 or p.stderr:
             return index, "bad", "cproc-gen on %s: status %d\n%s" % (name, p.returncode,
                                                                       p.stderr)
         base = name.rsplit(".", 1)[0]
+        missing = unlisted_names(p.stdout, outdir, name, base)
+        if missing:
+            return index, "bad", ("%s: generated names without a row in gen_names.c: %s"
+                                  % (name, ", ".join(missing)))
         sources.append(os.path.join(outdir, base + (".actor.c" if name.endswith(".actor")
                                                      else ".pb-cproc.c")))
     p = subprocess.run(cc + ["-fsyntax-only", "-I", outdir] + sources,

@@ -380,6 +380,88 @@ static void report_name(void *ctx, bool note, cpgen_pos_t pos, const char *fmt, 
     cpidl_program_vdiag(ctx, stderr, note ? CPIDL_SEV_NOTE : CPIDL_SEV_ERROR, p, fmt, ap);
 }
 
+/* Where `f` is imported in the program (the first import statement naming
+ * it); the null position for the main file. */
+static cpidl_pos_t import_pos(const cpidl_program_t *program, const cpidl_file_t *f)
+{
+    for (size_t i = 0; i < program->n_files; i++)
+        for (size_t j = 0; j < program->files[i]->n_imports; j++)
+            if (program->files[i]->imports[j]->file == f)
+                return program->files[i]->imports[j]->pos;
+    cpidl_pos_t none = {0};
+    return none;
+}
+
+/* Generated headers are named by base name, included as "NAME", and
+ * guarded by a macro made from the name: every file of the program must
+ * get a header of its own, with a guard of its own, that an #include can
+ * name. Returns the number of errors printed. */
+static unsigned check_headers(const cpidl_program_t *program)
+{
+    unsigned errors = 0;
+    char **headers = cpgen_xcalloc(program->n_files, sizeof *headers);
+    char **guards = cpgen_xcalloc(program->n_files, sizeof *guards);
+    for (size_t i = 0; i < program->n_files; i++) {
+        const cpidl_file_t *f = program->files[i];
+        headers[i] = import_header(f->name);
+        guards[i] = cpgen_name_guard(headers[i]);
+        cpidl_pos_t pos = import_pos(program, f);
+        size_t len = strlen(f->name);
+        bool generated = len > 6 && (strcmp(f->name + len - 6, ".actor") == 0 ||
+                                     strcmp(f->name + len - 6, ".proto") == 0);
+        const char *bad = headers[i];
+        while (*bad != '\0' && *bad != '"' && *bad != '\\' && (unsigned char)*bad >= 0x20 &&
+               (unsigned char)*bad < 0x7f)
+            bad++;
+        if (f != program->main && !generated) {
+            cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, pos,
+                               "cproc-gen generates C only for .actor and .proto files; '%s' "
+                               "would have no generated header to include",
+                               f->name);
+            errors++;
+            continue;
+        }
+        if (*bad != '\0') {
+            cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, pos,
+                               "the generated header of '%s' cannot be named in an #include: "
+                               "its name has a '\"', a '\\' or a byte that is not printable ASCII",
+                               f->name);
+            errors++;
+            continue;
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(guards[k], guards[i]) != 0)
+                continue;
+            const cpidl_file_t *first = program->files[k];
+            /* The main file comes last: blame the import that clashes. */
+            bool main_clash = f == program->main;
+            cpidl_pos_t at = main_clash ? import_pos(program, first) : pos;
+            const cpidl_file_t *blamed = main_clash ? first : f, *other = main_clash ? f : first;
+            const char *bh = main_clash ? headers[k] : headers[i];
+            const char *oh = main_clash ? headers[i] : headers[k];
+            if (strcmp(bh, oh) == 0)
+                cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, at,
+                                   "'%s' would generate the header '%s', which '%s' also "
+                                   "generates (generated headers are named by base name)",
+                                   blamed->name, bh, other->name);
+            else
+                cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, at,
+                                   "the header '%s' of '%s' would have the include guard '%s', "
+                                   "which the header '%s' of '%s' also has",
+                                   bh, blamed->name, guards[i], oh, other->name);
+            errors++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < program->n_files; i++) {
+        free(headers[i]);
+        free(guards[i]);
+    }
+    free(headers);
+    free(guards);
+    return errors;
+}
+
 /* Refuse an input whose generated C names would collide (gen_names.h):
  * the main file's names against each other and against those of every
  * header it includes, i.e. every file of the program. Returns the number
@@ -392,8 +474,9 @@ static unsigned check_names(const cpidl_program_t *program)
         if (program->files[i] != program->main)
             imports[n++] = build(program->files[i]);
     cpgen_file_t *main = build(program->main);
-    unsigned errors = cpgen_check_names(main, (const cpgen_file_t *const *)imports, n,
-                                        report_name, (void *)program);
+    unsigned errors = check_headers(program);
+    errors += cpgen_check_names(main, (const cpgen_file_t *const *)imports, n, report_name,
+                                (void *)program);
     if (errors > 0)
         fprintf(stderr, "%u error%s generated.\n", errors, errors == 1 ? "" : "s");
     cpgen_file_free(main);

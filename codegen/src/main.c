@@ -13,6 +13,7 @@
 #include "emit_file.h"
 #include "frontend.h"
 #include "gen_names.h"
+#include "names.h"
 
 static const char usage_text[] =
     "usage: cproc-gen [-I DIR]... [-o OUTDIR] [--werror] [--depfile FILE] FILE.actor|FILE.proto...\n";
@@ -62,14 +63,6 @@ static int split_input(const char *path, output_names_t *out)
     out->base = cpgen_xasprintf("%.*s", (int)(len - ext), name);
     out->suffix = cpgen_xstrdup(suffix);
     return 0;
-}
-
-static char *make_guard(const char *header_name)
-{
-    char *g = cpgen_xasprintf("CPGEN_%s", header_name);
-    for (char *p = g; *p; p++)
-        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
-    return g;
 }
 
 static void put_escaped(FILE *f, const char *path)
@@ -129,7 +122,7 @@ static int generate(const cpgen_options_t *opts, const char *input, const char *
     file->base = names.base;
     file->suffix = names.suffix;
     file->header_name = cpgen_xasprintf("%s%s.h", file->base, file->suffix);
-    file->guard = make_guard(file->header_name);
+    file->guard = cpgen_name_guard(file->header_name);
     if (opts->print_names)
         cpgen_names_print(file, stdout);
 

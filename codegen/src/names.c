@@ -119,6 +119,14 @@ char *cpgen_name_member(const char *field_name)
     return rv;
 }
 
+char *cpgen_name_guard(const char *header_name)
+{
+    char *g = cpgen_xasprintf("CPGEN_%s", header_name);
+    for (char *p = g; *p; p++)
+        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    return g;
+}
+
 char *cpgen_name_map_entry(const char *field_name)
 {
     char *camel = cpgen_name_camel(field_name);

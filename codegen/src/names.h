@@ -28,6 +28,9 @@ char *cpgen_name_escape(const char *name);
 char *cpgen_name_handler(const char *lower);
 /* A field's C member: lower case, with "_" appended to C keywords. */
 char *cpgen_name_member(const char *field_name);
+/* The include guard of a generated header: "ping.actor.h" ->
+ * "CPGEN_PING_ACTOR_H" (every byte but letters and digits becomes '_'). */
+char *cpgen_name_guard(const char *header_name);
 /* The synthetic message name of a map field: "my_map" -> "MyMapEntry". */
 char *cpgen_name_map_entry(const char *field_name);
 

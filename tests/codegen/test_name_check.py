@@ -179,6 +179,42 @@ def test_an_enum_whose_tag_would_be_a_keyword_is_refused(tmp):
                  "C keyword")
 
 
+P = 'syntax = "proto3";\n'
+
+
+def test_two_imports_with_one_base_name_are_refused(tmp):
+    os.makedirs(os.path.join(tmp, "a"))
+    os.makedirs(os.path.join(tmp, "b"))
+    main = P + 'import "a/x.proto";\nimport "b/x.proto";\nmessage M {}\n'
+    expect_error(tmp, {"a/x.proto": P + "package a;\n", "b/x.proto": P + "package b;\n",
+                       "m.proto": main}, "m.proto", 3, 8,
+                 "'b/x.proto' would generate the header 'x.pb-cproc.h', which 'a/x.proto' also "
+                 "generates (generated headers are named by base name)")
+
+
+def test_an_import_with_the_main_files_base_name_is_refused(tmp):
+    os.makedirs(os.path.join(tmp, "a"))
+    main = P + 'import "a/x.proto";\nmessage M {}\n'
+    expect_error(tmp, {"a/x.proto": P + "package a;\n", "x.proto": main}, "x.proto", 2, 8,
+                 "'a/x.proto' would generate the header 'x.pb-cproc.h', which '%s' also "
+                 "generates (generated headers are named by base name)" % os.path.join(tmp, "x.proto"))
+
+
+def test_headers_with_one_include_guard_are_refused(tmp):
+    main = P + 'import "x-y.proto";\nimport "x_y.proto";\nmessage M {}\n'
+    expect_error(tmp, {"x-y.proto": P + "package a;\n", "x_y.proto": P + "package b;\n",
+                       "m.proto": main}, "m.proto", 3, 8,
+                 "the header 'x_y.pb-cproc.h' of 'x_y.proto' would have the include guard "
+                 "'CPGEN_X_Y_PB_CPROC_H', which the header 'x-y.pb-cproc.h' of 'x-y.proto' also has")
+
+
+def test_an_import_cproc_gen_cannot_generate_is_refused(tmp):
+    main = P + 'import "types.txt";\nmessage M {}\n'
+    expect_error(tmp, {"types.txt": P + "package a;\n", "m.proto": main}, "m.proto", 2, 8,
+                 "cproc-gen generates C only for .actor and .proto files; 'types.txt' would have "
+                 "no generated header to include")
+
+
 def test_keyword_rpc_names_are_escaped_not_refused(tmp):
     text = KV + "actor Store {\n  rpc Int(Req) returns (Res);\n  rpc Assert(Req) returns (Res);\n}\n"
     r, out = gen(tmp, {"kv.actor": text}, "kv.actor")

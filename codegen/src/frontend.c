@@ -466,20 +466,18 @@ static unsigned check_headers(const cpidl_program_t *program)
  * the main file's names against each other and against those of every
  * header it includes, i.e. every file of the program. Returns the number
  * of errors, after printing them and a count. */
-static unsigned check_names(const cpidl_program_t *program)
+static unsigned check_names(const cpidl_program_t *program, const cpgen_file_t *main)
 {
     size_t n = 0;
     cpgen_file_t **imports = cpgen_xcalloc(program->n_files, sizeof *imports);
     for (size_t i = 0; i < program->n_files; i++)
         if (program->files[i] != program->main)
             imports[n++] = build(program->files[i]);
-    cpgen_file_t *main = build(program->main);
     unsigned errors = check_headers(program);
     errors += cpgen_check_names(main, (const cpgen_file_t *const *)imports, n, report_name,
                                 (void *)program);
     if (errors > 0)
         fprintf(stderr, "%u error%s generated.\n", errors, errors == 1 ? "" : "s");
-    cpgen_file_free(main);
     for (size_t i = 0; i < n; i++)
         cpgen_file_free(imports[i]);
     free(imports);
@@ -516,11 +514,13 @@ int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_fil
     deps_add(deps, program->main->path);
     for (size_t i = 0; i < program->n_files; i++)
         deps_add(deps, program->files[i]->path);
-    if (check_names(program) != 0) {
+    cpgen_file_t *file = build(program->main);
+    if (check_names(program, file) != 0) {
+        cpgen_file_free(file);
         cpidl_program_free(program);
         return -1;
     }
-    *out = build(program->main);
+    *out = file;
     /* The model keeps the actor nodes for emit_actor.c, so the program must
      * outlive it: the driver frees both through cpgen_file_free(). */
     (*out)->owner = program;

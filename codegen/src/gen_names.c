@@ -145,7 +145,8 @@ typedef struct checker {
     const char *last_reserved;          /* the last declaration refused a name */
     FILE *dump; /* cpgen_names_print(): where the main file's names go */
     char **owned;  /* `what` strings, freed at the end */
-    size_t n_owned;
+    size_t n_owned, cap_owned;
+    cpgen_out_t scratch; /* enter_rows()'s expansion buffer */
 } checker_t;
 
 static uint64_t hash_str(const char *s)
@@ -249,7 +250,13 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
                    what, ident, why);
         }
     }
-    char *key = cpgen_xasprintf("%s\1%s", member ? scope : "", ident);
+    /* Built by hand: cpgen_xasprintf() starts every string at a page. */
+    const char *sc = member ? scope : "";
+    size_t ls = strlen(sc), li = strlen(ident);
+    char *key = cpgen_xmalloc(ls + li + 2);
+    memcpy(key, sc, ls);
+    key[ls] = '\1';
+    memcpy(key + ls + 1, ident, li + 1);
     if ((c->n + 1) * 2 > c->cap)
         grow(c);
     entry_t *e = slot(c, key);
@@ -291,9 +298,36 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
     c->n++;
 }
 
+static const char *own(checker_t *c, char *s);
+
+/* A description such as "field 'x' of message 'p.M'", kept until the end
+ * of the check. */
+static const char *describe(checker_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *describe(checker_t *c, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof buf)
+        return own(c, cpgen_xstrdup(buf));
+    cpgen_out_t out;
+    cpgen_out_init(&out);
+    va_start(ap, fmt);
+    cpgen_out_vprintf(&out, fmt, ap);
+    va_end(ap);
+    return own(c, out.data);
+}
+
 static const char *own(checker_t *c, char *s)
 {
-    c->owned = cpgen_xrealloc(c->owned, (c->n_owned + 1) * sizeof *c->owned);
+    if (c->n_owned == c->cap_owned) {
+        c->cap_owned = c->cap_owned ? 2 * c->cap_owned : 256;
+        c->owned = cpgen_xrealloc(c->owned, c->cap_owned * sizeof *c->owned);
+    }
     c->owned[c->n_owned++] = s;
     return s;
 }
@@ -306,13 +340,14 @@ static void enter_rows(checker_t *c, cpgen_origin_t origin, const cpgen_var_t *v
         const cpgen_name_row_t *r = &cpgen_name_rows[i];
         if (r->origin != origin)
             continue;
-        cpgen_out_t out;
-        cpgen_out_init(&out);
-        cpgen_template(&out, r->tmpl, vars);
+        /* One scratch buffer for every expansion: a fresh cpgen_out_t per
+         * row would allocate a page each time. */
+        cpgen_out_t *out = &c->scratch;
+        out->len = 0;
+        cpgen_template(out, r->tmpl, vars);
         /* A row naming a variable its origin does not set is a bug here. */
-        assert(out.data != NULL && strstr(out.data, "<unknown placeholder>") == NULL);
-        enter(c, r->ns, scope, out.data != NULL ? out.data : "", what, pos, r->tmpl[0] == '_');
-        cpgen_out_close(&out);
+        assert(out->data != NULL && memchr(out->data, '<', out->len) == NULL);
+        enter(c, r->ns, scope, out->data, what, pos, r->tmpl[0] == '_');
     }
 }
 
@@ -325,7 +360,7 @@ static bool field_has_flag(const cpgen_field_t *f)
 
 static void enter_message(checker_t *c, const cpgen_message_t *m)
 {
-    const char *what = own(c, cpgen_xasprintf("message '%s'", m->names.full));
+    const char *what = describe(c, "message '%s'", m->names.full);
     cpgen_var_t vars[] = {{"C", m->names.c}, {"l", m->names.lower}, {"U", m->names.upper},
                           {"full", m->names.full}, {NULL, NULL}};
     enter_rows(c, CPGEN_N_MESSAGE, vars, m->names.c, what, m->pos);
@@ -334,7 +369,7 @@ static void enter_message(checker_t *c, const cpgen_message_t *m)
     for (size_t i = 0; i < m->n_fields; i++) {
         const cpgen_field_t *f = &m->fields[i];
         const char *fwhat =
-            own(c, cpgen_xasprintf("field '%s' of message '%s'", f->name, m->names.full));
+            describe(c, "field '%s' of message '%s'", f->name, m->names.full);
         cpgen_var_t fv[] = {{"member", f->member}, {"ml", m->names.lower}, {NULL, NULL}};
         enter_rows(c, CPGEN_N_FIELD, fv, m->names.c, fwhat, f->pos);
         if (f->label == CPGEN_LABEL_REPEATED)
@@ -349,7 +384,7 @@ static void enter_message(checker_t *c, const cpgen_message_t *m)
     for (size_t k = 0; k < m->n_oneofs; k++) {
         const cpgen_oneof_t *o = &m->oneofs[k];
         const char *owhat =
-            own(c, cpgen_xasprintf("oneof '%s' of message '%s'", o->name, m->names.full));
+            describe(c, "oneof '%s' of message '%s'", o->name, m->names.full);
         cpgen_var_t ov[] = {{"case_member", o->case_member}, {"case_type", o->case_type},
                             {"case_upper", o->case_upper}, {NULL, NULL}};
         enter_rows(c, CPGEN_N_ONEOF, ov, m->names.c, owhat, o->pos);
@@ -359,7 +394,7 @@ static void enter_message(checker_t *c, const cpgen_message_t *m)
                 continue;
             char *upper = cpgen_name_upper(f->name);
             const char *fwhat =
-                own(c, cpgen_xasprintf("field '%s' of message '%s'", f->name, m->names.full));
+                describe(c, "field '%s' of message '%s'", f->name, m->names.full);
             cpgen_var_t fv[] = {{"case_upper", o->case_upper}, {"FIELD", upper}, {NULL, NULL}};
             enter_rows(c, CPGEN_N_ONEOF_FIELD, fv, m->names.c, fwhat, f->pos);
             free(upper);
@@ -369,13 +404,13 @@ static void enter_message(checker_t *c, const cpgen_message_t *m)
 
 static void enter_enum(checker_t *c, const cpgen_enum_t *e)
 {
-    const char *what = own(c, cpgen_xasprintf("enum '%s'", e->names.full));
+    const char *what = describe(c, "enum '%s'", e->names.full);
     cpgen_var_t vars[] = {{"C", e->names.c}, {"l", e->names.lower}, {"U", e->names.upper},
                           {NULL, NULL}};
     enter_rows(c, CPGEN_N_ENUM, vars, e->names.c, what, e->pos);
     for (size_t i = 0; i < e->n_values; i++) {
-        const char *vwhat = own(c, cpgen_xasprintf("enum value '%s' of '%s'", e->values[i].name,
-                                                   e->names.full));
+        const char *vwhat = describe(c, "enum value '%s' of '%s'", e->values[i].name,
+                                                   e->names.full);
         cpgen_var_t vv[] = {{"cname", e->values[i].c_name}, {NULL, NULL}};
         enter_rows(c, CPGEN_N_ENUM_VALUE, vv, e->names.c, vwhat, e->values[i].pos);
     }
@@ -383,7 +418,7 @@ static void enter_enum(checker_t *c, const cpgen_enum_t *e)
 
 static void enter_actor(checker_t *c, const cpgen_actor_t *a)
 {
-    const char *what = own(c, cpgen_xasprintf("actor '%s'", a->names.full));
+    const char *what = describe(c, "actor '%s'", a->names.full);
     char *handlers = cpgen_xasprintf("%s_Handlers", a->names.c);
     own(c, handlers);
     cpgen_var_t vars[] = {{"C", a->names.c}, {"l", a->names.lower}, {"full", a->names.full},
@@ -393,8 +428,8 @@ static void enter_actor(checker_t *c, const cpgen_actor_t *a)
         enter_rows(c, CPGEN_N_ACTOR_ON, vars, handlers, what, a->pos);
     for (size_t i = 0; i < a->n_on; i++) {
         const cpgen_actor_msg_t *m = &a->on[i];
-        const char *owhat = own(c, cpgen_xasprintf("'on %s' of actor '%s'", m->names.full,
-                                                   a->names.full));
+        const char *owhat = describe(c, "'on %s' of actor '%s'", m->names.full,
+                                                   a->names.full);
         const char *x = strncmp(m->member, "on_", 3) == 0 ? m->member + 3 : m->member;
         cpgen_var_t ov[] = {{"C", a->names.c},      {"l", a->names.lower}, {"member", m->member},
                             {"x", x},               {"mC", m->names.c},    {"ml", m->names.lower},
@@ -404,7 +439,7 @@ static void enter_actor(checker_t *c, const cpgen_actor_t *a)
     for (size_t i = 0; i < a->n_rpcs; i++) {
         const cpgen_rpc_t *r = &a->rpcs[i];
         const char *rwhat =
-            own(c, cpgen_xasprintf("rpc '%s' of actor '%s'", r->name, a->names.full));
+            describe(c, "rpc '%s' of actor '%s'", r->name, a->names.full);
         cpgen_var_t rv[] = {{"C", a->names.c}, {"l", a->names.lower}, {"member", r->member},
                             {"rpc", r->name},  {NULL, NULL}};
         enter_rows(c, CPGEN_N_RPC, rv, handlers, rwhat, r->pos);
@@ -412,7 +447,7 @@ static void enter_actor(checker_t *c, const cpgen_actor_t *a)
     for (size_t i = 0; i < a->n_routes; i++) {
         const cpgen_route_t *r = &a->routes[i];
         const char *rwhat =
-            own(c, cpgen_xasprintf("route \"%s\" of actor '%s'", r->path, a->names.full));
+            describe(c, "route \"%s\" of actor '%s'", r->path, a->names.full);
         cpgen_var_t rv[] = {{"C", a->names.c}, {"l", a->names.lower}, {"member", r->member},
                             {NULL, NULL}};
         enter_rows(c, CPGEN_N_ROUTE, rv, handlers, rwhat, r->pos);
@@ -441,7 +476,9 @@ static void no_report(void *ctx, bool note, cpgen_pos_t pos, const char *fmt, va
 void cpgen_names_print(const cpgen_file_t *file, FILE *out)
 {
     checker_t c = {.report = no_report, .dump = out, .in_main = true};
+    cpgen_out_init(&c.scratch);
     enter_file(&c, file);
+    cpgen_out_close(&c.scratch);
     for (size_t i = 0; i < c.n_owned; i++)
         free(c.owned[i]);
     free(c.owned);
@@ -451,6 +488,7 @@ unsigned cpgen_check_names(const cpgen_file_t *main, const cpgen_file_t *const *
                            size_t n_imports, cpgen_report_fn report_fn, void *ctx)
 {
     checker_t c = {.report = report_fn, .ctx = ctx};
+    cpgen_out_init(&c.scratch);
     grow(&c);
     for (size_t i = 0; i < n_imports; i++)
         enter_file(&c, imports[i]);
@@ -462,5 +500,6 @@ unsigned cpgen_check_names(const cpgen_file_t *main, const cpgen_file_t *const *
     for (size_t i = 0; i < c.n_owned; i++)
         free(c.owned[i]);
     free(c.owned);
+    cpgen_out_close(&c.scratch);
     return c.errors;
 }

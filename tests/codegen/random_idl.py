@@ -13,7 +13,8 @@ underscores, reserved shapes (_x), runtime prefixes (cp_).
 
 For each case cproc-gen must either succeed, and then every generated .c
 must compile with CC and the given flags (-Wall -Wextra -Wpedantic -Werror
-from meson) and declare no file-scope name that `cproc-gen --print-names`
+from meson) and declare no file-scope name, and no member of a message
+struct or Handlers table, that `cproc-gen --print-names`
 (the table in codegen/src/gen_names.c) does not list, or fail with status 1
 and at least one compiler-style `file:line:col: error:` diagnostic. Anything else (a crash, a sanitizer
 report, C that does not compile) is a failure, printed with the input.
@@ -352,20 +353,60 @@ def declared_names(text):
     return names
 
 
+def struct_members(text):
+    """{struct name: member names} for the structs a generated header
+    defines (`struct X {` or `typedef struct X {`), anonymous unions
+    included."""
+    members = {}
+    cur = None
+    for line in text.splitlines():
+        m = re.match(r"(?:typedef )?struct (\w+) \{", line)
+        if m:
+            cur = members.setdefault(m.group(1), set())
+            continue
+        if cur is None:
+            continue
+        if re.match(r"\}", line):
+            cur = None
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("/*", "*", "union", "}")):
+            continue
+        m = re.search(r"\(\*(\w+)\)\(", line)
+        if m:
+            cur.add(m.group(1))
+            continue
+        m = re.search(r"(\w+)(\[\d*\])?;\s*(/\*.*)?$", line)
+        if m and line.startswith("    "):
+            cur.add(m.group(1))
+    return members
+
+
 def unlisted_names(printed, outdir, name, base):
     """Names the generated files of `name` declare that --print-names (the
     table in gen_names.c; its output is `printed`) does not list."""
     listed = {line.split()[-1] for line in printed.splitlines()}
+    listed_members = {}
+    for line in printed.splitlines():
+        parts = line.split()
+        if parts[0] == "member":
+            listed_members.setdefault(parts[1], set()).add(parts[2])
     suffix = ".actor" if name.endswith(".actor") else ".pb-cproc"
     guard = "CPGEN_" + re.sub(r"[^A-Za-z0-9]", "_", base + suffix + ".h").upper()
     declared = set()
+    unlisted = []
     for ext in (".h", ".c"):
         with open(os.path.join(outdir, base + suffix + ext)) as f:
-            declared |= declared_names(f.read())
+            text = f.read()
+        declared |= declared_names(text)
+        # Members of the structs the table knows (messages, Handlers).
+        for struct, have in struct_members(text).items():
+            if struct in listed_members:
+                unlisted += ["%s.%s" % (struct, n) for n in sorted(have - listed_members[struct])]
     # PROTOBUF_C__BEGIN_DECLS and friends are protobuf-c's macros, used
     # (not declared) in column 0.
-    return sorted(n for n in declared - listed - {guard, "CPGEN_ARG", "CPGEN_OUT"}
-                  if not n.startswith("PROTOBUF_C__"))
+    return unlisted + sorted(n for n in declared - listed - {guard, "CPGEN_ARG", "CPGEN_OUT"}
+                             if not n.startswith("PROTOBUF_C__"))
 
 
 def run_case(gen, cc, outroot, seed, index):

@@ -14,10 +14,11 @@ underscores, reserved shapes (_x), runtime prefixes (cp_).
 For each case cproc-gen must either succeed, and then every generated .c
 must compile with CC and the given flags (-Wall -Wextra -Wpedantic -Werror
 from meson) and declare no file-scope name, and no member of a message
-struct or Handlers table, that `cproc-gen --print-names`
-(the table in codegen/src/gen_names.c) does not list, or fail with status 1
-and at least one compiler-style `file:line:col: error:` diagnostic. Anything else (a crash, a sanitizer
-report, C that does not compile) is a failure, printed with the input.
+struct or Handlers table, that `cproc-gen --print-names` (the table in
+codegen/src/gen_names.c) does not list; or fail with status 1 and at least
+one compiler-style `file:line:col: error:` diagnostic. Anything else (a
+crash, a sanitizer report, C that does not compile) is a failure, printed
+with the input.
 
 Deterministic: the same seed gives the same files. Two compiler processes
 run at once; the whole run stays around a minute on a loaded 2-core box.

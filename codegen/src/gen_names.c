@@ -202,7 +202,7 @@ static bool taken_by_headers(const char *ident)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(ident, names[i]) == 0)
             return true;
-    return strncmp(ident, "ProtobufC", 9) == 0 || strncmp(ident, "PROTOBUF", 8) == 0;
+    return strncmp(ident, "ProtobufC", 9) == 0; /* its types: ProtobufCMessage, ... */
 }
 
 /* Why `ident` may not be generated at file scope, or NULL. */
@@ -262,8 +262,8 @@ static void enter(checker_t *c, cpgen_ns_t ns, const char *scope, const char *id
     entry_t *e = slot(c, key);
     if (e->key != NULL) {
         free(key);
-        /* Imported headers were checked when they were generated, unless
-         * the clash is between two of them: report those too, at the later. */
+        /* Any clash counts, also one between two imported headers: the
+         * main file's translation unit includes them all. */
         if (strcmp(e->what, what) == 0)
             return; /* one declaration giving a name twice: a table bug, not the user's */
         if (c->last_what == what && c->last_other == e->what)

@@ -118,6 +118,16 @@ def test_messages_of_two_files_of_one_package_collide(tmp):
                  (3, 9, "message 'p.Foo_Bar' is declared here", "dep.proto"))
 
 
+def test_a_nested_message_and_a_package_that_mangle_alike_collide(tmp):
+    # a.b.C and a.B.C (message C nested in B) are both A__B__C in C.
+    dep = 'syntax = "proto3";\npackage a.b;\nmessage C {}\n'
+    main = 'syntax = "proto3";\npackage a;\nimport "dep.proto";\nmessage B {\n  message C {}\n}\n'
+    expect_error(tmp, {"dep.proto": dep, "main.proto": main}, "main.proto", 5, 11,
+                 "message 'a.B.C' would generate the C name 'A__B__C', which message 'a.b.C' "
+                 "also generates",
+                 (3, 9, "message 'a.b.C' is declared here", "dep.proto"))
+
+
 def test_fields_differing_only_by_case_collide(tmp):
     text = 'syntax = "proto3";\nmessage M {\n  int32 Foo = 1;\n  int32 foo = 2;\n}\n'
     expect_error(tmp, {"m.proto": text}, "m.proto", 4, 9,

@@ -21,6 +21,8 @@ static const char arg_guard_h[] =
     " * NULL included, is a compile error. Guards the pointer arguments of the\n"
     " * generated functions, since a mismatched pointer is only a warning. */\n"
     "#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))\n"
+    "#endif\n"
+    "#ifndef CPGEN_OUT\n"
     "/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */\n"
     "#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))\n"
     "#endif\n"

@@ -119,6 +119,8 @@ extern const ProtobufCMessageDescriptor golden__basic3__httprequest__header_line
  * NULL included, is a compile error. Guards the pointer arguments of the
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+#ifndef CPGEN_OUT
 /* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
 #define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif

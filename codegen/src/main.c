@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,14 @@ static const char help_text[] =
     "                         for an input DIR/NAME.proto found under an -I dir)\n"
     "  --werror               treat warnings as errors\n"
     "  --depfile FILE         write a Makefile-style depfile listing every file read\n"
+    "  --print-names          also print, to stdout, every C name the input's own\n"
+    "                         declarations get (\"global|static NAME\", \"member STRUCT NAME\")\n"
     "  -h, --help             show this help and exit\n"
     "  --version              show the version and exit\n"
     "\n"
     "exit status: 0 on success, 1 on any error.\n";
 
-enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PROTOC_C };
+enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PROTOC_C, OPT_PRINT_NAMES };
 
 static void put_escaped(FILE *f, const char *path)
 {
@@ -87,9 +90,10 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { "protoc-c", no_argument, NULL, OPT_PROTOC_C },
+        { "print-names", no_argument, NULL, OPT_PRINT_NAMES },
         { NULL, 0, NULL, 0 },
     };
-    cpgen_options_t opts = { NULL, 0, false };
+    cpgen_options_t opts = { NULL, 0, false, false };
     const char *outdir = ".";
     const char *depfile = NULL;
     cpgen_layout_t layout = { false, true };
@@ -115,6 +119,9 @@ int main(int argc, char **argv)
         case OPT_PROTOC_C:
             layout.proto_paths = true;
             layout.cproc_files = false;
+            break;
+        case OPT_PRINT_NAMES:
+            opts.print_names = true;
             break;
         case 'h':
             fputs(usage_text, stdout);

@@ -23,7 +23,15 @@ typedef struct cpidl_ctx {
     cpidl_vec_t files;   /* cpidl_file_t*, in completion (dependency) order */
     cpidl_vec_t loading; /* cpidl_file_t*, the import chain being loaded */
     cpidl_vec_t all;     /* cpidl_file_t*, every file started, for lookup by name */
+    /* Rendered diagnostics not yet printed to `out` (malloc'd): printed
+     * sorted by position by cpidl_diag_flush, each note after its error. */
+    struct cpidl_pending *pending;
+    size_t n_pending, cap_pending;
 } cpidl_ctx_t;
+
+/* Print the pending diagnostics to ctx->out sorted by (path, line, col),
+ * stably, a note staying after the diagnostic it belongs to; frees them. */
+void cpidl_diag_flush(cpidl_ctx_t *ctx);
 
 /* Report a diagnostic at `pos` (pos.path may be NULL). Prints and/or
  * collects per the options. Warnings become errors under werror. */

@@ -263,6 +263,7 @@ static cpidl_file_t *load(cpidl_ctx_t *ctx, const char *name, const cpidl_file_t
 
 static void print_count(cpidl_ctx_t *ctx)
 {
+    cpidl_diag_flush(ctx);
     if (ctx->out == NULL || (ctx->n_errors == 0 && ctx->n_warnings == 0))
         return;
     if (ctx->n_errors > 0 && ctx->n_warnings > 0)

@@ -189,6 +189,35 @@ def test_extend_of_descriptor_options_is_silent_others_warn(tmp):
     assert "extensions are not supported" in r.stderr, r.stderr
 
 
+def test_diagnostics_are_printed_in_source_order(tmp):
+    # Found in another order (routes checked late, a duplicate rpc after the
+    # syntax error below it): printed sorted by line and column, each note
+    # right after its error.
+    path = os.path.join(tmp, "order.actor")
+    write(path, 'syntax = "proto3";\npackage demo;\nmessage A { int64 x = 1; }\n'
+                'actor S {\n  rpc Get(A) returns (A);\n  rpc Get(A) returns (A);\n'
+                '  route "/a b";\n  route "x";\n  on A\n  route "/y";\n}\n')
+    r = run("-o", tmp, path)
+    assert r.returncode == 1, r
+    heads = [l.split(": ")[0] for l in r.stderr.splitlines() if l.startswith(path)]
+    want = [path + ":6:7", path + ":5:7", path + ":7:9", path + ":8:9", path + ":10:3"]
+    assert heads == want, r.stderr
+    assert r.stderr.index("note: previous definition") < r.stderr.index(":7:9:"), r.stderr
+
+
+def test_echoed_source_line_keeps_utf8_and_escapes_other_bytes(tmp):
+    path = os.path.join(tmp, "bytes.actor")
+    with open(path, "wb") as f:
+        f.write(b'syntax = "proto3";\npackage demo;\nactor S {\n  route "/\xc3\xa9";\n'
+                b'  route "/\xff\x01";\n}\n')
+    r = subprocess.run([GEN, "-o", tmp, path], capture_output=True)
+    assert r.returncode == 1, r
+    err = r.stderr.decode("utf-8", "strict")
+    assert ' route "/\u00e9";\n' in err, err
+    assert ' route "/\\xff\\x01";\n' in err, err
+    assert "?" not in err.replace("'?'", ""), err
+
+
 def test_actor_input_writes_actor_files(tmp):
     path = os.path.join(tmp, "ping.actor")
     write(path, GOOD)

@@ -83,7 +83,7 @@ static void open_source(const char *header, const char *source_name, cpgen_out_t
     /* The generated code itself may touch deprecated fields. */
     cpgen_out_puts(c, "#ifndef PROTOBUF_C__NO_DEPRECATED\n#define PROTOBUF_C__NO_DEPRECATED\n"
                       "#endif\n\n");
-    cpgen_out_puts(c, "#include <assert.h>\n#include <stddef.h>\n\n");
+    cpgen_out_puts(c, "#include <assert.h>\n#include <stdarg.h>\n#include <stddef.h>\n#include <stdio.h>\n\n");
     cpgen_out_printf(c, "#include \"%s\"\n\n", header);
 }
 

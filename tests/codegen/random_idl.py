@@ -408,7 +408,7 @@ def unlisted_names(printed, outdir, name, base):
                 unlisted += ["%s.%s" % (struct, n) for n in sorted(have - listed_members[struct])]
     # PROTOBUF_C__BEGIN_DECLS and friends are protobuf-c's macros, used
     # (not declared) in column 0.
-    return unlisted + sorted(n for n in declared - listed - {guard, "CPGEN_ARG", "CPGEN_OUT"}
+    return unlisted + sorted(n for n in declared - listed - {guard, "CPGEN_ARG", "CPGEN_OUT", "CPGEN_IS"}
                              if not n.startswith("PROTOBUF_C__"))
 
 

@@ -474,9 +474,10 @@ static void test_timed_out_calls_leave_nothing_behind(void **state)
     await_discards(t, 20);
 }
 
-static Calls__Reply_Future recovered(cp_future_t *failed, void *arg)
+static Calls__Reply_Future recovered(Calls__Reply_Future failed, void *arg)
 {
-    return calls__reply__future_ready(reply_new(cp_future_failure(failed)), calls__reply__free);
+    return calls__reply__future_ready(reply_new(calls__reply__future_failure(failed)),
+                                      calls__reply__free);
 }
 
 static void test_typed_recover_replaces_a_failure(void **state)
@@ -487,6 +488,22 @@ static void test_typed_recover_replaces_a_failure(void **state)
     CP_AWAIT_READY(r.future);
     assert_non_null(strstr(calls__reply__future_value(r)->text, "no such table"));
     calls__reply__future_unref(r);
+    calls__reply__future_unref(f);
+}
+
+static void test_typed_failed_formats_like_printf(void **state)
+{
+    (void)state;
+    Calls__Reply_Future f = calls__reply__future_failed("no table %s (%d)", "t1", 7);
+    assert_string_equal(calls__reply__future_failure(f), "no table t1 (7)");
+    calls__reply__future_unref(f);
+    char long_text[600];
+    memset(long_text, 'x', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    f = calls__reply__future_failed("%s!", long_text); /* past the 256-byte buffer */
+    const char *why = calls__reply__future_failure(f);
+    assert_int_equal(strlen(why), sizeof(long_text));
+    assert_int_equal(why[sizeof(long_text) - 1], '!');
     calls__reply__future_unref(f);
 }
 
@@ -673,6 +690,8 @@ int main(int argc, char **argv)
         BOTH(test_typed_after_fails_a_slow_call),
         BOTH(test_timed_out_calls_leave_nothing_behind),
         BOTH(test_typed_recover_replaces_a_failure),
+        cmocka_unit_test_prestate_setup_teardown(test_typed_failed_formats_like_printf, setup,
+                                                 teardown, &local_target),
         BOTH(test_typed_then_maps_a_response),
         BOTH(test_typed_defer_runs_inside_with_state),
         BOTH(test_watch_follows_a_peer_down_and_up),

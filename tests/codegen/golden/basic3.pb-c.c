@@ -5,7 +5,9 @@
 #endif
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "basic3.pb-c.h"
 

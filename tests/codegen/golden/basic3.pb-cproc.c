@@ -5,7 +5,9 @@
 #endif
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "basic3.pb-cproc.h"
 
@@ -38,22 +40,22 @@ const cp_msgtype_t golden__basic3__httprequest__cproc_type = {
     "golden.basic3.HTTPRequest", golden__basic3__httprequest__cproc_size, golden__basic3__httprequest__cproc_pack, golden__basic3__httprequest__decode, golden__basic3__httprequest__free,
 };
 
-const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f)
+const Golden__Basic3__HTTPRequest *(golden__basic3__httprequest__future_value)(Golden__Basic3__HTTPRequest_Future f)
 {
     return (const Golden__Basic3__HTTPRequest *)cp_future_value(f.future);
 }
 
-const char *golden__basic3__httprequest__future_failure(Golden__Basic3__HTTPRequest_Future f)
+const char *(golden__basic3__httprequest__future_failure)(Golden__Basic3__HTTPRequest_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f)
+void (golden__basic3__httprequest__future_unref)(Golden__Basic3__HTTPRequest_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ref(Golden__Basic3__HTTPRequest_Future f)
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_ref)(Golden__Basic3__HTTPRequest_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -71,18 +73,32 @@ Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_ready)(G
     return f;
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why)
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *fmt, ...)
 {
-    Golden__Basic3__HTTPRequest_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Golden__Basic3__HTTPRequest_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void golden__basic3__httprequest__future_discard(Golden__Basic3__HTTPRequest_Future f)
+void (golden__basic3__httprequest__future_discard)(Golden__Basic3__HTTPRequest_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool golden__basic3__httprequest__future_wait(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
+bool (golden__basic3__httprequest__future_wait)(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -94,7 +110,7 @@ static cp_future_t *golden__basic3__httprequest__timed_out(cp_future_t *f, void 
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_after(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_after)(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
 {
     Golden__Basic3__HTTPRequest_Future t = {cp_future_after(f.future, timeout_ns, golden__basic3__httprequest__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -132,12 +148,13 @@ static void golden__basic3__httprequest__step_free(void *arg)
 static cp_future_t *golden__basic3__httprequest__recover_run(cp_future_t *f, void *arg)
 {
     golden__basic3__httprequest__step_t *s = arg;
-    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *, void *) = (Golden__Basic3__HTTPRequest_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Golden__Basic3__HTTPRequest_Future (*fn)(Golden__Basic3__HTTPRequest_Future, void *) = (Golden__Basic3__HTTPRequest_Future (*)(Golden__Basic3__HTTPRequest_Future, void *))s->fn;
+    Golden__Basic3__HTTPRequest_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_recover(Golden__Basic3__HTTPRequest_Future f,
-    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_recover)(Golden__Basic3__HTTPRequest_Future f,
+    Golden__Basic3__HTTPRequest_Future (*fn)(Golden__Basic3__HTTPRequest_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__basic3__httprequest__step_t *s = golden__basic3__httprequest__step_new((void (*)(void))fn, arg, arg_free);
     Golden__Basic3__HTTPRequest_Future t = {s != NULL
@@ -153,7 +170,7 @@ static cp_future_t *golden__basic3__httprequest__then_run(void *value, void *arg
     return fn((const Golden__Basic3__HTTPRequest *)value, s->arg);
 }
 
-cp_future_t *golden__basic3__httprequest__future_then(Golden__Basic3__HTTPRequest_Future f,
+cp_future_t *(golden__basic3__httprequest__future_then)(Golden__Basic3__HTTPRequest_Future f,
     cp_future_t *(*fn)(const Golden__Basic3__HTTPRequest *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__basic3__httprequest__step_t *s = golden__basic3__httprequest__step_new((void (*)(void))fn, arg, arg_free);
@@ -169,7 +186,7 @@ static void golden__basic3__httprequest__deferred_run(cp_process_t *self, cp_fut
     cb(self, cp_process_data(self), (const Golden__Basic3__HTTPRequest *)cp_future_value(f), f, s->arg);
 }
 
-int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, cp_upid_t pid,
+int (golden__basic3__httprequest__future_defer)(Golden__Basic3__HTTPRequest_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Golden__Basic3__HTTPRequest *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)

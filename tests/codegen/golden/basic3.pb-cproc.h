@@ -17,6 +17,13 @@ PROTOBUF_C__BEGIN_DECLS
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
 #endif
+#ifndef CPGEN_IS
+/* Evaluates to x when x has type T (after lvalue and function-to-pointer
+ * conversion); anything else is a compile error. Guards the typed-future
+ * and callback arguments of the future helpers: a callback of another
+ * type is only a warning in C, a future of another type a poor one. */
+#define CPGEN_IS(T, x) _Generic((x), T: (x))
+#endif
 #ifndef CPGEN_OUT
 /* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
 #define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
@@ -51,8 +58,9 @@ Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_wrap(cp_f
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__basic3__httprequest__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void golden__basic3__httprequest__future_discard(Golden__Basic3__HTTPRequest_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -61,10 +69,11 @@ bool golden__basic3__httprequest__future_wait(Golden__Basic3__HTTPRequest_Future
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_after(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with golden__basic3__httprequest__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_recover(Golden__Basic3__HTTPRequest_Future f,
-    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Golden__Basic3__HTTPRequest_Future (*fn)(Golden__Basic3__HTTPRequest_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -97,6 +106,27 @@ int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from
 #define golden__basic3__httprequest__send_from(from, to, msg) \
     golden__basic3__httprequest__send_from((from), (to), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
 #define golden__basic3__httprequest__reply(self, from, msg) golden__basic3__httprequest__reply((self), (from), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
+/* The future helpers, with f checked to be a Golden__Basic3__HTTPRequest_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define golden__basic3__httprequest__future_value(f) golden__basic3__httprequest__future_value(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)))
+#define golden__basic3__httprequest__future_failure(f) golden__basic3__httprequest__future_failure(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)))
+#define golden__basic3__httprequest__future_unref(f) golden__basic3__httprequest__future_unref(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)))
+#define golden__basic3__httprequest__future_ref(f) golden__basic3__httprequest__future_ref(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)))
+#define golden__basic3__httprequest__future_discard(f) golden__basic3__httprequest__future_discard(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)))
+#define golden__basic3__httprequest__future_wait(f, timeout_ns) \
+    golden__basic3__httprequest__future_wait(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)), (timeout_ns))
+#define golden__basic3__httprequest__future_after(f, timeout_ns) \
+    golden__basic3__httprequest__future_after(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)), (timeout_ns))
+#define golden__basic3__httprequest__future_recover(f, fn, arg, arg_free) \
+    golden__basic3__httprequest__future_recover(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)), \
+        CPGEN_IS(Golden__Basic3__HTTPRequest_Future (*)(Golden__Basic3__HTTPRequest_Future, void *), (fn)), (arg), (arg_free))
+#define golden__basic3__httprequest__future_then(f, fn, arg, arg_free) \
+    golden__basic3__httprequest__future_then(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Golden__Basic3__HTTPRequest *, void *), (fn)), (arg), (arg_free))
+#define golden__basic3__httprequest__future_defer(f, pid, cb, arg, arg_free) \
+    golden__basic3__httprequest__future_defer(CPGEN_IS(Golden__Basic3__HTTPRequest_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Golden__Basic3__HTTPRequest *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 PROTOBUF_C__END_DECLS
 

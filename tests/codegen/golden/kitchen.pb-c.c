@@ -5,7 +5,9 @@
 #endif
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kitchen.pb-c.h"
 

@@ -5,7 +5,9 @@
 #endif
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kitchen.pb-cproc.h"
 
@@ -69,22 +71,22 @@ const cp_msgtype_t golden__kitchen__sink__cproc_type = {
     "golden.kitchen.Sink", golden__kitchen__sink__cproc_size, golden__kitchen__sink__cproc_pack, golden__kitchen__sink__decode, golden__kitchen__sink__free,
 };
 
-const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f)
+const Golden__Kitchen__Sink *(golden__kitchen__sink__future_value)(Golden__Kitchen__Sink_Future f)
 {
     return (const Golden__Kitchen__Sink *)cp_future_value(f.future);
 }
 
-const char *golden__kitchen__sink__future_failure(Golden__Kitchen__Sink_Future f)
+const char *(golden__kitchen__sink__future_failure)(Golden__Kitchen__Sink_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f)
+void (golden__kitchen__sink__future_unref)(Golden__Kitchen__Sink_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ref(Golden__Kitchen__Sink_Future f)
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_ref)(Golden__Kitchen__Sink_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -102,18 +104,32 @@ Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_ready)(Golden__Kitch
     return f;
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why)
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *fmt, ...)
 {
-    Golden__Kitchen__Sink_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Golden__Kitchen__Sink_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void golden__kitchen__sink__future_discard(Golden__Kitchen__Sink_Future f)
+void (golden__kitchen__sink__future_discard)(Golden__Kitchen__Sink_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool golden__kitchen__sink__future_wait(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
+bool (golden__kitchen__sink__future_wait)(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -125,7 +141,7 @@ static cp_future_t *golden__kitchen__sink__timed_out(cp_future_t *f, void *arg)
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_after(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_after)(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
 {
     Golden__Kitchen__Sink_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -163,12 +179,13 @@ static void golden__kitchen__sink__step_free(void *arg)
 static cp_future_t *golden__kitchen__sink__recover_run(cp_future_t *f, void *arg)
 {
     golden__kitchen__sink__step_t *s = arg;
-    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Sink_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Golden__Kitchen__Sink_Future (*fn)(Golden__Kitchen__Sink_Future, void *) = (Golden__Kitchen__Sink_Future (*)(Golden__Kitchen__Sink_Future, void *))s->fn;
+    Golden__Kitchen__Sink_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_recover(Golden__Kitchen__Sink_Future f,
-    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_recover)(Golden__Kitchen__Sink_Future f,
+    Golden__Kitchen__Sink_Future (*fn)(Golden__Kitchen__Sink_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__sink__step_t *s = golden__kitchen__sink__step_new((void (*)(void))fn, arg, arg_free);
     Golden__Kitchen__Sink_Future t = {s != NULL
@@ -184,7 +201,7 @@ static cp_future_t *golden__kitchen__sink__then_run(void *value, void *arg)
     return fn((const Golden__Kitchen__Sink *)value, s->arg);
 }
 
-cp_future_t *golden__kitchen__sink__future_then(Golden__Kitchen__Sink_Future f,
+cp_future_t *(golden__kitchen__sink__future_then)(Golden__Kitchen__Sink_Future f,
     cp_future_t *(*fn)(const Golden__Kitchen__Sink *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__sink__step_t *s = golden__kitchen__sink__step_new((void (*)(void))fn, arg, arg_free);
@@ -200,7 +217,7 @@ static void golden__kitchen__sink__deferred_run(cp_process_t *self, cp_future_t 
     cb(self, cp_process_data(self), (const Golden__Kitchen__Sink *)cp_future_value(f), f, s->arg);
 }
 
-int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, cp_upid_t pid,
+int (golden__kitchen__sink__future_defer)(Golden__Kitchen__Sink_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)
@@ -261,22 +278,22 @@ const cp_msgtype_t golden__kitchen__sink__tap__cproc_type = {
     "golden.kitchen.Sink.Tap", golden__kitchen__sink__tap__cproc_size, golden__kitchen__sink__tap__cproc_pack, golden__kitchen__sink__tap__decode, golden__kitchen__sink__tap__free,
 };
 
-const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f)
+const Golden__Kitchen__Sink__Tap *(golden__kitchen__sink__tap__future_value)(Golden__Kitchen__Sink__Tap_Future f)
 {
     return (const Golden__Kitchen__Sink__Tap *)cp_future_value(f.future);
 }
 
-const char *golden__kitchen__sink__tap__future_failure(Golden__Kitchen__Sink__Tap_Future f)
+const char *(golden__kitchen__sink__tap__future_failure)(Golden__Kitchen__Sink__Tap_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f)
+void (golden__kitchen__sink__tap__future_unref)(Golden__Kitchen__Sink__Tap_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ref(Golden__Kitchen__Sink__Tap_Future f)
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_ref)(Golden__Kitchen__Sink__Tap_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -294,18 +311,32 @@ Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_ready)(Gol
     return f;
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why)
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *fmt, ...)
 {
-    Golden__Kitchen__Sink__Tap_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Golden__Kitchen__Sink__Tap_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void golden__kitchen__sink__tap__future_discard(Golden__Kitchen__Sink__Tap_Future f)
+void (golden__kitchen__sink__tap__future_discard)(Golden__Kitchen__Sink__Tap_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool golden__kitchen__sink__tap__future_wait(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
+bool (golden__kitchen__sink__tap__future_wait)(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -317,7 +348,7 @@ static cp_future_t *golden__kitchen__sink__tap__timed_out(cp_future_t *f, void *
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_after(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_after)(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
 {
     Golden__Kitchen__Sink__Tap_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__tap__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -355,12 +386,13 @@ static void golden__kitchen__sink__tap__step_free(void *arg)
 static cp_future_t *golden__kitchen__sink__tap__recover_run(cp_future_t *f, void *arg)
 {
     golden__kitchen__sink__tap__step_t *s = arg;
-    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Sink__Tap_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Golden__Kitchen__Sink__Tap_Future (*fn)(Golden__Kitchen__Sink__Tap_Future, void *) = (Golden__Kitchen__Sink__Tap_Future (*)(Golden__Kitchen__Sink__Tap_Future, void *))s->fn;
+    Golden__Kitchen__Sink__Tap_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_recover(Golden__Kitchen__Sink__Tap_Future f,
-    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_recover)(Golden__Kitchen__Sink__Tap_Future f,
+    Golden__Kitchen__Sink__Tap_Future (*fn)(Golden__Kitchen__Sink__Tap_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__sink__tap__step_t *s = golden__kitchen__sink__tap__step_new((void (*)(void))fn, arg, arg_free);
     Golden__Kitchen__Sink__Tap_Future t = {s != NULL
@@ -376,7 +408,7 @@ static cp_future_t *golden__kitchen__sink__tap__then_run(void *value, void *arg)
     return fn((const Golden__Kitchen__Sink__Tap *)value, s->arg);
 }
 
-cp_future_t *golden__kitchen__sink__tap__future_then(Golden__Kitchen__Sink__Tap_Future f,
+cp_future_t *(golden__kitchen__sink__tap__future_then)(Golden__Kitchen__Sink__Tap_Future f,
     cp_future_t *(*fn)(const Golden__Kitchen__Sink__Tap *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__sink__tap__step_t *s = golden__kitchen__sink__tap__step_new((void (*)(void))fn, arg, arg_free);
@@ -392,7 +424,7 @@ static void golden__kitchen__sink__tap__deferred_run(cp_process_t *self, cp_futu
     cb(self, cp_process_data(self), (const Golden__Kitchen__Sink__Tap *)cp_future_value(f), f, s->arg);
 }
 
-int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, cp_upid_t pid,
+int (golden__kitchen__sink__tap__future_defer)(Golden__Kitchen__Sink__Tap_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)
@@ -453,22 +485,22 @@ const cp_msgtype_t golden__kitchen__empty__cproc_type = {
     "golden.kitchen.Empty", golden__kitchen__empty__cproc_size, golden__kitchen__empty__cproc_pack, golden__kitchen__empty__decode, golden__kitchen__empty__free,
 };
 
-const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f)
+const Golden__Kitchen__Empty *(golden__kitchen__empty__future_value)(Golden__Kitchen__Empty_Future f)
 {
     return (const Golden__Kitchen__Empty *)cp_future_value(f.future);
 }
 
-const char *golden__kitchen__empty__future_failure(Golden__Kitchen__Empty_Future f)
+const char *(golden__kitchen__empty__future_failure)(Golden__Kitchen__Empty_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f)
+void (golden__kitchen__empty__future_unref)(Golden__Kitchen__Empty_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ref(Golden__Kitchen__Empty_Future f)
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_ref)(Golden__Kitchen__Empty_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -486,18 +518,32 @@ Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_ready)(Golden__Kit
     return f;
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why)
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *fmt, ...)
 {
-    Golden__Kitchen__Empty_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Golden__Kitchen__Empty_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void golden__kitchen__empty__future_discard(Golden__Kitchen__Empty_Future f)
+void (golden__kitchen__empty__future_discard)(Golden__Kitchen__Empty_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool golden__kitchen__empty__future_wait(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
+bool (golden__kitchen__empty__future_wait)(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -509,7 +555,7 @@ static cp_future_t *golden__kitchen__empty__timed_out(cp_future_t *f, void *arg)
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_after(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_after)(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
 {
     Golden__Kitchen__Empty_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__empty__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -547,12 +593,13 @@ static void golden__kitchen__empty__step_free(void *arg)
 static cp_future_t *golden__kitchen__empty__recover_run(cp_future_t *f, void *arg)
 {
     golden__kitchen__empty__step_t *s = arg;
-    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Empty_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Golden__Kitchen__Empty_Future (*fn)(Golden__Kitchen__Empty_Future, void *) = (Golden__Kitchen__Empty_Future (*)(Golden__Kitchen__Empty_Future, void *))s->fn;
+    Golden__Kitchen__Empty_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_recover(Golden__Kitchen__Empty_Future f,
-    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_recover)(Golden__Kitchen__Empty_Future f,
+    Golden__Kitchen__Empty_Future (*fn)(Golden__Kitchen__Empty_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__empty__step_t *s = golden__kitchen__empty__step_new((void (*)(void))fn, arg, arg_free);
     Golden__Kitchen__Empty_Future t = {s != NULL
@@ -568,7 +615,7 @@ static cp_future_t *golden__kitchen__empty__then_run(void *value, void *arg)
     return fn((const Golden__Kitchen__Empty *)value, s->arg);
 }
 
-cp_future_t *golden__kitchen__empty__future_then(Golden__Kitchen__Empty_Future f,
+cp_future_t *(golden__kitchen__empty__future_then)(Golden__Kitchen__Empty_Future f,
     cp_future_t *(*fn)(const Golden__Kitchen__Empty *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     golden__kitchen__empty__step_t *s = golden__kitchen__empty__step_new((void (*)(void))fn, arg, arg_free);
@@ -584,7 +631,7 @@ static void golden__kitchen__empty__deferred_run(cp_process_t *self, cp_future_t
     cb(self, cp_process_data(self), (const Golden__Kitchen__Empty *)cp_future_value(f), f, s->arg);
 }
 
-int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, cp_upid_t pid,
+int (golden__kitchen__empty__future_defer)(Golden__Kitchen__Empty_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Empty *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)

@@ -18,6 +18,13 @@ PROTOBUF_C__BEGIN_DECLS
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
 #endif
+#ifndef CPGEN_IS
+/* Evaluates to x when x has type T (after lvalue and function-to-pointer
+ * conversion); anything else is a compile error. Guards the typed-future
+ * and callback arguments of the future helpers: a callback of another
+ * type is only a warning in C, a future of another type a poor one. */
+#define CPGEN_IS(T, x) _Generic((x), T: (x))
+#endif
 #ifndef CPGEN_OUT
 /* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
 #define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
@@ -52,8 +59,9 @@ Golden__Kitchen__Sink_Future golden__kitchen__sink__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__sink__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void golden__kitchen__sink__future_discard(Golden__Kitchen__Sink_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -62,10 +70,11 @@ bool golden__kitchen__sink__future_wait(Golden__Kitchen__Sink_Future f, uint64_t
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Golden__Kitchen__Sink_Future golden__kitchen__sink__future_after(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with golden__kitchen__sink__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Golden__Kitchen__Sink_Future golden__kitchen__sink__future_recover(Golden__Kitchen__Sink_Future f,
-    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Golden__Kitchen__Sink_Future (*fn)(Golden__Kitchen__Sink_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -98,6 +107,27 @@ int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, cons
 #define golden__kitchen__sink__send_from(from, to, msg) \
     golden__kitchen__sink__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Sink, (msg)))
 #define golden__kitchen__sink__reply(self, from, msg) golden__kitchen__sink__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Sink, (msg)))
+/* The future helpers, with f checked to be a Golden__Kitchen__Sink_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define golden__kitchen__sink__future_value(f) golden__kitchen__sink__future_value(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)))
+#define golden__kitchen__sink__future_failure(f) golden__kitchen__sink__future_failure(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)))
+#define golden__kitchen__sink__future_unref(f) golden__kitchen__sink__future_unref(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)))
+#define golden__kitchen__sink__future_ref(f) golden__kitchen__sink__future_ref(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)))
+#define golden__kitchen__sink__future_discard(f) golden__kitchen__sink__future_discard(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)))
+#define golden__kitchen__sink__future_wait(f, timeout_ns) \
+    golden__kitchen__sink__future_wait(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)), (timeout_ns))
+#define golden__kitchen__sink__future_after(f, timeout_ns) \
+    golden__kitchen__sink__future_after(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)), (timeout_ns))
+#define golden__kitchen__sink__future_recover(f, fn, arg, arg_free) \
+    golden__kitchen__sink__future_recover(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)), \
+        CPGEN_IS(Golden__Kitchen__Sink_Future (*)(Golden__Kitchen__Sink_Future, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__sink__future_then(f, fn, arg, arg_free) \
+    golden__kitchen__sink__future_then(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Golden__Kitchen__Sink *, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__sink__future_defer(f, pid, cb, arg, arg_free) \
+    golden__kitchen__sink__future_defer(CPGEN_IS(Golden__Kitchen__Sink_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Golden__Kitchen__Sink *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
 
@@ -128,8 +158,9 @@ Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_wrap(cp_fut
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__sink__tap__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void golden__kitchen__sink__tap__future_discard(Golden__Kitchen__Sink__Tap_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -138,10 +169,11 @@ bool golden__kitchen__sink__tap__future_wait(Golden__Kitchen__Sink__Tap_Future f
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_after(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with golden__kitchen__sink__tap__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_recover(Golden__Kitchen__Sink__Tap_Future f,
-    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Golden__Kitchen__Sink__Tap_Future (*fn)(Golden__Kitchen__Sink__Tap_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -174,6 +206,27 @@ int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from,
 #define golden__kitchen__sink__tap__send_from(from, to, msg) \
     golden__kitchen__sink__tap__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)))
 #define golden__kitchen__sink__tap__reply(self, from, msg) golden__kitchen__sink__tap__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)))
+/* The future helpers, with f checked to be a Golden__Kitchen__Sink__Tap_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define golden__kitchen__sink__tap__future_value(f) golden__kitchen__sink__tap__future_value(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)))
+#define golden__kitchen__sink__tap__future_failure(f) golden__kitchen__sink__tap__future_failure(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)))
+#define golden__kitchen__sink__tap__future_unref(f) golden__kitchen__sink__tap__future_unref(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)))
+#define golden__kitchen__sink__tap__future_ref(f) golden__kitchen__sink__tap__future_ref(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)))
+#define golden__kitchen__sink__tap__future_discard(f) golden__kitchen__sink__tap__future_discard(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)))
+#define golden__kitchen__sink__tap__future_wait(f, timeout_ns) \
+    golden__kitchen__sink__tap__future_wait(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)), (timeout_ns))
+#define golden__kitchen__sink__tap__future_after(f, timeout_ns) \
+    golden__kitchen__sink__tap__future_after(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)), (timeout_ns))
+#define golden__kitchen__sink__tap__future_recover(f, fn, arg, arg_free) \
+    golden__kitchen__sink__tap__future_recover(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)), \
+        CPGEN_IS(Golden__Kitchen__Sink__Tap_Future (*)(Golden__Kitchen__Sink__Tap_Future, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__sink__tap__future_then(f, fn, arg, arg_free) \
+    golden__kitchen__sink__tap__future_then(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Golden__Kitchen__Sink__Tap *, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__sink__tap__future_defer(f, pid, cb, arg, arg_free) \
+    golden__kitchen__sink__tap__future_defer(CPGEN_IS(Golden__Kitchen__Sink__Tap_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Golden__Kitchen__Sink__Tap *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- cproc helpers for golden.kitchen.Empty ---- */
 
@@ -204,8 +257,9 @@ Golden__Kitchen__Empty_Future golden__kitchen__empty__future_wrap(cp_future_t *f
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__empty__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void golden__kitchen__empty__future_discard(Golden__Kitchen__Empty_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -214,10 +268,11 @@ bool golden__kitchen__empty__future_wait(Golden__Kitchen__Empty_Future f, uint64
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Golden__Kitchen__Empty_Future golden__kitchen__empty__future_after(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with golden__kitchen__empty__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Golden__Kitchen__Empty_Future golden__kitchen__empty__future_recover(Golden__Kitchen__Empty_Future f,
-    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Golden__Kitchen__Empty_Future (*fn)(Golden__Kitchen__Empty_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -250,6 +305,27 @@ int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, con
 #define golden__kitchen__empty__send_from(from, to, msg) \
     golden__kitchen__empty__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Empty, (msg)))
 #define golden__kitchen__empty__reply(self, from, msg) golden__kitchen__empty__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Empty, (msg)))
+/* The future helpers, with f checked to be a Golden__Kitchen__Empty_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define golden__kitchen__empty__future_value(f) golden__kitchen__empty__future_value(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)))
+#define golden__kitchen__empty__future_failure(f) golden__kitchen__empty__future_failure(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)))
+#define golden__kitchen__empty__future_unref(f) golden__kitchen__empty__future_unref(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)))
+#define golden__kitchen__empty__future_ref(f) golden__kitchen__empty__future_ref(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)))
+#define golden__kitchen__empty__future_discard(f) golden__kitchen__empty__future_discard(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)))
+#define golden__kitchen__empty__future_wait(f, timeout_ns) \
+    golden__kitchen__empty__future_wait(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)), (timeout_ns))
+#define golden__kitchen__empty__future_after(f, timeout_ns) \
+    golden__kitchen__empty__future_after(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)), (timeout_ns))
+#define golden__kitchen__empty__future_recover(f, fn, arg, arg_free) \
+    golden__kitchen__empty__future_recover(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)), \
+        CPGEN_IS(Golden__Kitchen__Empty_Future (*)(Golden__Kitchen__Empty_Future, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__empty__future_then(f, fn, arg, arg_free) \
+    golden__kitchen__empty__future_then(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Golden__Kitchen__Empty *, void *), (fn)), (arg), (arg_free))
+#define golden__kitchen__empty__future_defer(f, pid, cb, arg, arg_free) \
+    golden__kitchen__empty__future_defer(CPGEN_IS(Golden__Kitchen__Empty_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Golden__Kitchen__Empty *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 PROTOBUF_C__END_DECLS
 

@@ -5,7 +5,9 @@
 #endif
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pingpong.actor.h"
 
@@ -361,22 +363,22 @@ const cp_msgtype_t pingpong__ping__cproc_type = {
     "pingpong.Ping", pingpong__ping__cproc_size, pingpong__ping__cproc_pack, pingpong__ping__decode, pingpong__ping__free,
 };
 
-const Pingpong__Ping *pingpong__ping__future_value(Pingpong__Ping_Future f)
+const Pingpong__Ping *(pingpong__ping__future_value)(Pingpong__Ping_Future f)
 {
     return (const Pingpong__Ping *)cp_future_value(f.future);
 }
 
-const char *pingpong__ping__future_failure(Pingpong__Ping_Future f)
+const char *(pingpong__ping__future_failure)(Pingpong__Ping_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void pingpong__ping__future_unref(Pingpong__Ping_Future f)
+void (pingpong__ping__future_unref)(Pingpong__Ping_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Pingpong__Ping_Future pingpong__ping__future_ref(Pingpong__Ping_Future f)
+Pingpong__Ping_Future (pingpong__ping__future_ref)(Pingpong__Ping_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -394,18 +396,32 @@ Pingpong__Ping_Future (pingpong__ping__future_ready)(Pingpong__Ping *msg, cp_fre
     return f;
 }
 
-Pingpong__Ping_Future pingpong__ping__future_failed(const char *why)
+Pingpong__Ping_Future pingpong__ping__future_failed(const char *fmt, ...)
 {
-    Pingpong__Ping_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Pingpong__Ping_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void pingpong__ping__future_discard(Pingpong__Ping_Future f)
+void (pingpong__ping__future_discard)(Pingpong__Ping_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool pingpong__ping__future_wait(Pingpong__Ping_Future f, uint64_t timeout_ns)
+bool (pingpong__ping__future_wait)(Pingpong__Ping_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -417,7 +433,7 @@ static cp_future_t *pingpong__ping__timed_out(cp_future_t *f, void *arg)
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Pingpong__Ping_Future pingpong__ping__future_after(Pingpong__Ping_Future f, uint64_t timeout_ns)
+Pingpong__Ping_Future (pingpong__ping__future_after)(Pingpong__Ping_Future f, uint64_t timeout_ns)
 {
     Pingpong__Ping_Future t = {cp_future_after(f.future, timeout_ns, pingpong__ping__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -455,12 +471,13 @@ static void pingpong__ping__step_free(void *arg)
 static cp_future_t *pingpong__ping__recover_run(cp_future_t *f, void *arg)
 {
     pingpong__ping__step_t *s = arg;
-    Pingpong__Ping_Future (*fn)(cp_future_t *, void *) = (Pingpong__Ping_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Pingpong__Ping_Future (*fn)(Pingpong__Ping_Future, void *) = (Pingpong__Ping_Future (*)(Pingpong__Ping_Future, void *))s->fn;
+    Pingpong__Ping_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Pingpong__Ping_Future pingpong__ping__future_recover(Pingpong__Ping_Future f,
-    Pingpong__Ping_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Pingpong__Ping_Future (pingpong__ping__future_recover)(Pingpong__Ping_Future f,
+    Pingpong__Ping_Future (*fn)(Pingpong__Ping_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__ping__step_t *s = pingpong__ping__step_new((void (*)(void))fn, arg, arg_free);
     Pingpong__Ping_Future t = {s != NULL
@@ -476,7 +493,7 @@ static cp_future_t *pingpong__ping__then_run(void *value, void *arg)
     return fn((const Pingpong__Ping *)value, s->arg);
 }
 
-cp_future_t *pingpong__ping__future_then(Pingpong__Ping_Future f,
+cp_future_t *(pingpong__ping__future_then)(Pingpong__Ping_Future f,
     cp_future_t *(*fn)(const Pingpong__Ping *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__ping__step_t *s = pingpong__ping__step_new((void (*)(void))fn, arg, arg_free);
@@ -492,7 +509,7 @@ static void pingpong__ping__deferred_run(cp_process_t *self, cp_future_t *f, voi
     cb(self, cp_process_data(self), (const Pingpong__Ping *)cp_future_value(f), f, s->arg);
 }
 
-int pingpong__ping__future_defer(Pingpong__Ping_Future f, cp_upid_t pid,
+int (pingpong__ping__future_defer)(Pingpong__Ping_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Pingpong__Ping *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)
@@ -553,22 +570,22 @@ const cp_msgtype_t pingpong__pong__cproc_type = {
     "pingpong.Pong", pingpong__pong__cproc_size, pingpong__pong__cproc_pack, pingpong__pong__decode, pingpong__pong__free,
 };
 
-const Pingpong__Pong *pingpong__pong__future_value(Pingpong__Pong_Future f)
+const Pingpong__Pong *(pingpong__pong__future_value)(Pingpong__Pong_Future f)
 {
     return (const Pingpong__Pong *)cp_future_value(f.future);
 }
 
-const char *pingpong__pong__future_failure(Pingpong__Pong_Future f)
+const char *(pingpong__pong__future_failure)(Pingpong__Pong_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void pingpong__pong__future_unref(Pingpong__Pong_Future f)
+void (pingpong__pong__future_unref)(Pingpong__Pong_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Pingpong__Pong_Future pingpong__pong__future_ref(Pingpong__Pong_Future f)
+Pingpong__Pong_Future (pingpong__pong__future_ref)(Pingpong__Pong_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -586,18 +603,32 @@ Pingpong__Pong_Future (pingpong__pong__future_ready)(Pingpong__Pong *msg, cp_fre
     return f;
 }
 
-Pingpong__Pong_Future pingpong__pong__future_failed(const char *why)
+Pingpong__Pong_Future pingpong__pong__future_failed(const char *fmt, ...)
 {
-    Pingpong__Pong_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Pingpong__Pong_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void pingpong__pong__future_discard(Pingpong__Pong_Future f)
+void (pingpong__pong__future_discard)(Pingpong__Pong_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool pingpong__pong__future_wait(Pingpong__Pong_Future f, uint64_t timeout_ns)
+bool (pingpong__pong__future_wait)(Pingpong__Pong_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -609,7 +640,7 @@ static cp_future_t *pingpong__pong__timed_out(cp_future_t *f, void *arg)
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Pingpong__Pong_Future pingpong__pong__future_after(Pingpong__Pong_Future f, uint64_t timeout_ns)
+Pingpong__Pong_Future (pingpong__pong__future_after)(Pingpong__Pong_Future f, uint64_t timeout_ns)
 {
     Pingpong__Pong_Future t = {cp_future_after(f.future, timeout_ns, pingpong__pong__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -647,12 +678,13 @@ static void pingpong__pong__step_free(void *arg)
 static cp_future_t *pingpong__pong__recover_run(cp_future_t *f, void *arg)
 {
     pingpong__pong__step_t *s = arg;
-    Pingpong__Pong_Future (*fn)(cp_future_t *, void *) = (Pingpong__Pong_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Pingpong__Pong_Future (*fn)(Pingpong__Pong_Future, void *) = (Pingpong__Pong_Future (*)(Pingpong__Pong_Future, void *))s->fn;
+    Pingpong__Pong_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Pingpong__Pong_Future pingpong__pong__future_recover(Pingpong__Pong_Future f,
-    Pingpong__Pong_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Pingpong__Pong_Future (pingpong__pong__future_recover)(Pingpong__Pong_Future f,
+    Pingpong__Pong_Future (*fn)(Pingpong__Pong_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__pong__step_t *s = pingpong__pong__step_new((void (*)(void))fn, arg, arg_free);
     Pingpong__Pong_Future t = {s != NULL
@@ -668,7 +700,7 @@ static cp_future_t *pingpong__pong__then_run(void *value, void *arg)
     return fn((const Pingpong__Pong *)value, s->arg);
 }
 
-cp_future_t *pingpong__pong__future_then(Pingpong__Pong_Future f,
+cp_future_t *(pingpong__pong__future_then)(Pingpong__Pong_Future f,
     cp_future_t *(*fn)(const Pingpong__Pong *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__pong__step_t *s = pingpong__pong__step_new((void (*)(void))fn, arg, arg_free);
@@ -684,7 +716,7 @@ static void pingpong__pong__deferred_run(cp_process_t *self, cp_future_t *f, voi
     cb(self, cp_process_data(self), (const Pingpong__Pong *)cp_future_value(f), f, s->arg);
 }
 
-int pingpong__pong__future_defer(Pingpong__Pong_Future f, cp_upid_t pid,
+int (pingpong__pong__future_defer)(Pingpong__Pong_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Pingpong__Pong *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)
@@ -745,22 +777,22 @@ const cp_msgtype_t pingpong__stats_request__cproc_type = {
     "pingpong.StatsRequest", pingpong__stats_request__cproc_size, pingpong__stats_request__cproc_pack, pingpong__stats_request__decode, pingpong__stats_request__free,
 };
 
-const Pingpong__StatsRequest *pingpong__stats_request__future_value(Pingpong__StatsRequest_Future f)
+const Pingpong__StatsRequest *(pingpong__stats_request__future_value)(Pingpong__StatsRequest_Future f)
 {
     return (const Pingpong__StatsRequest *)cp_future_value(f.future);
 }
 
-const char *pingpong__stats_request__future_failure(Pingpong__StatsRequest_Future f)
+const char *(pingpong__stats_request__future_failure)(Pingpong__StatsRequest_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void pingpong__stats_request__future_unref(Pingpong__StatsRequest_Future f)
+void (pingpong__stats_request__future_unref)(Pingpong__StatsRequest_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_ref(Pingpong__StatsRequest_Future f)
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_ref)(Pingpong__StatsRequest_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -778,18 +810,32 @@ Pingpong__StatsRequest_Future (pingpong__stats_request__future_ready)(Pingpong__
     return f;
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *why)
+Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *fmt, ...)
 {
-    Pingpong__StatsRequest_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Pingpong__StatsRequest_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void pingpong__stats_request__future_discard(Pingpong__StatsRequest_Future f)
+void (pingpong__stats_request__future_discard)(Pingpong__StatsRequest_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool pingpong__stats_request__future_wait(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
+bool (pingpong__stats_request__future_wait)(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -801,7 +847,7 @@ static cp_future_t *pingpong__stats_request__timed_out(cp_future_t *f, void *arg
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_after(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_after)(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
 {
     Pingpong__StatsRequest_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats_request__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -839,12 +885,13 @@ static void pingpong__stats_request__step_free(void *arg)
 static cp_future_t *pingpong__stats_request__recover_run(cp_future_t *f, void *arg)
 {
     pingpong__stats_request__step_t *s = arg;
-    Pingpong__StatsRequest_Future (*fn)(cp_future_t *, void *) = (Pingpong__StatsRequest_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Pingpong__StatsRequest_Future (*fn)(Pingpong__StatsRequest_Future, void *) = (Pingpong__StatsRequest_Future (*)(Pingpong__StatsRequest_Future, void *))s->fn;
+    Pingpong__StatsRequest_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Pingpong__StatsRequest_Future pingpong__stats_request__future_recover(Pingpong__StatsRequest_Future f,
-    Pingpong__StatsRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_recover)(Pingpong__StatsRequest_Future f,
+    Pingpong__StatsRequest_Future (*fn)(Pingpong__StatsRequest_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__stats_request__step_t *s = pingpong__stats_request__step_new((void (*)(void))fn, arg, arg_free);
     Pingpong__StatsRequest_Future t = {s != NULL
@@ -860,7 +907,7 @@ static cp_future_t *pingpong__stats_request__then_run(void *value, void *arg)
     return fn((const Pingpong__StatsRequest *)value, s->arg);
 }
 
-cp_future_t *pingpong__stats_request__future_then(Pingpong__StatsRequest_Future f,
+cp_future_t *(pingpong__stats_request__future_then)(Pingpong__StatsRequest_Future f,
     cp_future_t *(*fn)(const Pingpong__StatsRequest *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__stats_request__step_t *s = pingpong__stats_request__step_new((void (*)(void))fn, arg, arg_free);
@@ -876,7 +923,7 @@ static void pingpong__stats_request__deferred_run(cp_process_t *self, cp_future_
     cb(self, cp_process_data(self), (const Pingpong__StatsRequest *)cp_future_value(f), f, s->arg);
 }
 
-int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, cp_upid_t pid,
+int (pingpong__stats_request__future_defer)(Pingpong__StatsRequest_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Pingpong__StatsRequest *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)
@@ -937,22 +984,22 @@ const cp_msgtype_t pingpong__stats__cproc_type = {
     "pingpong.Stats", pingpong__stats__cproc_size, pingpong__stats__cproc_pack, pingpong__stats__decode, pingpong__stats__free,
 };
 
-const Pingpong__Stats *pingpong__stats__future_value(Pingpong__Stats_Future f)
+const Pingpong__Stats *(pingpong__stats__future_value)(Pingpong__Stats_Future f)
 {
     return (const Pingpong__Stats *)cp_future_value(f.future);
 }
 
-const char *pingpong__stats__future_failure(Pingpong__Stats_Future f)
+const char *(pingpong__stats__future_failure)(Pingpong__Stats_Future f)
 {
     return cp_future_failure(f.future);
 }
 
-void pingpong__stats__future_unref(Pingpong__Stats_Future f)
+void (pingpong__stats__future_unref)(Pingpong__Stats_Future f)
 {
     cp_future_unref(f.future);
 }
 
-Pingpong__Stats_Future pingpong__stats__future_ref(Pingpong__Stats_Future f)
+Pingpong__Stats_Future (pingpong__stats__future_ref)(Pingpong__Stats_Future f)
 {
     cp_future_ref(f.future);
     return f;
@@ -970,18 +1017,32 @@ Pingpong__Stats_Future (pingpong__stats__future_ready)(Pingpong__Stats *msg, cp_
     return f;
 }
 
-Pingpong__Stats_Future pingpong__stats__future_failed(const char *why)
+Pingpong__Stats_Future pingpong__stats__future_failed(const char *fmt, ...)
 {
-    Pingpong__Stats_Future f = {cp_future_failed("%s", why)};
+    char small[256], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0, small[0] = '\0';
+    if ((size_t)n >= sizeof(small) && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    Pingpong__Stats_Future f = {cp_future_failed("%s", text != NULL ? text : small)};
+    if (text != small)
+        free(text);
     return f;
 }
 
-void pingpong__stats__future_discard(Pingpong__Stats_Future f)
+void (pingpong__stats__future_discard)(Pingpong__Stats_Future f)
 {
     cp_future_discard(f.future);
 }
 
-bool pingpong__stats__future_wait(Pingpong__Stats_Future f, uint64_t timeout_ns)
+bool (pingpong__stats__future_wait)(Pingpong__Stats_Future f, uint64_t timeout_ns)
 {
     return cp_future_wait(f.future, timeout_ns);
 }
@@ -993,7 +1054,7 @@ static cp_future_t *pingpong__stats__timed_out(cp_future_t *f, void *arg)
     return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
 }
 
-Pingpong__Stats_Future pingpong__stats__future_after(Pingpong__Stats_Future f, uint64_t timeout_ns)
+Pingpong__Stats_Future (pingpong__stats__future_after)(Pingpong__Stats_Future f, uint64_t timeout_ns)
 {
     Pingpong__Stats_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats__timed_out,
                                      (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
@@ -1031,12 +1092,13 @@ static void pingpong__stats__step_free(void *arg)
 static cp_future_t *pingpong__stats__recover_run(cp_future_t *f, void *arg)
 {
     pingpong__stats__step_t *s = arg;
-    Pingpong__Stats_Future (*fn)(cp_future_t *, void *) = (Pingpong__Stats_Future (*)(cp_future_t *, void *))s->fn;
-    return fn(f, s->arg).future;
+    Pingpong__Stats_Future (*fn)(Pingpong__Stats_Future, void *) = (Pingpong__Stats_Future (*)(Pingpong__Stats_Future, void *))s->fn;
+    Pingpong__Stats_Future typed = {f};
+    return fn(typed, s->arg).future;
 }
 
-Pingpong__Stats_Future pingpong__stats__future_recover(Pingpong__Stats_Future f,
-    Pingpong__Stats_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+Pingpong__Stats_Future (pingpong__stats__future_recover)(Pingpong__Stats_Future f,
+    Pingpong__Stats_Future (*fn)(Pingpong__Stats_Future f, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__stats__step_t *s = pingpong__stats__step_new((void (*)(void))fn, arg, arg_free);
     Pingpong__Stats_Future t = {s != NULL
@@ -1052,7 +1114,7 @@ static cp_future_t *pingpong__stats__then_run(void *value, void *arg)
     return fn((const Pingpong__Stats *)value, s->arg);
 }
 
-cp_future_t *pingpong__stats__future_then(Pingpong__Stats_Future f,
+cp_future_t *(pingpong__stats__future_then)(Pingpong__Stats_Future f,
     cp_future_t *(*fn)(const Pingpong__Stats *value, void *arg), void *arg, cp_free_fn arg_free)
 {
     pingpong__stats__step_t *s = pingpong__stats__step_new((void (*)(void))fn, arg, arg_free);
@@ -1068,7 +1130,7 @@ static void pingpong__stats__deferred_run(cp_process_t *self, cp_future_t *f, vo
     cb(self, cp_process_data(self), (const Pingpong__Stats *)cp_future_value(f), f, s->arg);
 }
 
-int pingpong__stats__future_defer(Pingpong__Stats_Future f, cp_upid_t pid,
+int (pingpong__stats__future_defer)(Pingpong__Stats_Future f, cp_upid_t pid,
     void (*cb)(cp_process_t *self, void *state, const Pingpong__Stats *value, cp_future_t *f,
                void *arg),
     void *arg, cp_free_fn arg_free)

@@ -161,6 +161,13 @@ extern const ProtobufCMessageDescriptor pingpong__stats__descriptor;
  * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
 #endif
+#ifndef CPGEN_IS
+/* Evaluates to x when x has type T (after lvalue and function-to-pointer
+ * conversion); anything else is a compile error. Guards the typed-future
+ * and callback arguments of the future helpers: a callback of another
+ * type is only a warning in C, a future of another type a poor one. */
+#define CPGEN_IS(T, x) _Generic((x), T: (x))
+#endif
 #ifndef CPGEN_OUT
 /* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
 #define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
@@ -195,8 +202,9 @@ Pingpong__Ping_Future pingpong__ping__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__ping__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Ping_Future pingpong__ping__future_ready(Pingpong__Ping *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Pingpong__Ping_Future pingpong__ping__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Pingpong__Ping_Future pingpong__ping__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void pingpong__ping__future_discard(Pingpong__Ping_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -205,10 +213,11 @@ bool pingpong__ping__future_wait(Pingpong__Ping_Future f, uint64_t timeout_ns);
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Pingpong__Ping_Future pingpong__ping__future_after(Pingpong__Ping_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with pingpong__ping__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Pingpong__Ping_Future pingpong__ping__future_recover(Pingpong__Ping_Future f,
-    Pingpong__Ping_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Pingpong__Ping_Future (*fn)(Pingpong__Ping_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -241,6 +250,27 @@ int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingp
 #define pingpong__ping__send_from(from, to, msg) \
     pingpong__ping__send_from((from), (to), CPGEN_ARG(Pingpong__Ping, (msg)))
 #define pingpong__ping__reply(self, from, msg) pingpong__ping__reply((self), (from), CPGEN_ARG(Pingpong__Ping, (msg)))
+/* The future helpers, with f checked to be a Pingpong__Ping_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define pingpong__ping__future_value(f) pingpong__ping__future_value(CPGEN_IS(Pingpong__Ping_Future, (f)))
+#define pingpong__ping__future_failure(f) pingpong__ping__future_failure(CPGEN_IS(Pingpong__Ping_Future, (f)))
+#define pingpong__ping__future_unref(f) pingpong__ping__future_unref(CPGEN_IS(Pingpong__Ping_Future, (f)))
+#define pingpong__ping__future_ref(f) pingpong__ping__future_ref(CPGEN_IS(Pingpong__Ping_Future, (f)))
+#define pingpong__ping__future_discard(f) pingpong__ping__future_discard(CPGEN_IS(Pingpong__Ping_Future, (f)))
+#define pingpong__ping__future_wait(f, timeout_ns) \
+    pingpong__ping__future_wait(CPGEN_IS(Pingpong__Ping_Future, (f)), (timeout_ns))
+#define pingpong__ping__future_after(f, timeout_ns) \
+    pingpong__ping__future_after(CPGEN_IS(Pingpong__Ping_Future, (f)), (timeout_ns))
+#define pingpong__ping__future_recover(f, fn, arg, arg_free) \
+    pingpong__ping__future_recover(CPGEN_IS(Pingpong__Ping_Future, (f)), \
+        CPGEN_IS(Pingpong__Ping_Future (*)(Pingpong__Ping_Future, void *), (fn)), (arg), (arg_free))
+#define pingpong__ping__future_then(f, fn, arg, arg_free) \
+    pingpong__ping__future_then(CPGEN_IS(Pingpong__Ping_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Pingpong__Ping *, void *), (fn)), (arg), (arg_free))
+#define pingpong__ping__future_defer(f, pid, cb, arg, arg_free) \
+    pingpong__ping__future_defer(CPGEN_IS(Pingpong__Ping_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Pingpong__Ping *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- cproc helpers for pingpong.Pong ---- */
 
@@ -271,8 +301,9 @@ Pingpong__Pong_Future pingpong__pong__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__pong__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Pong_Future pingpong__pong__future_ready(Pingpong__Pong *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Pingpong__Pong_Future pingpong__pong__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Pingpong__Pong_Future pingpong__pong__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void pingpong__pong__future_discard(Pingpong__Pong_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -281,10 +312,11 @@ bool pingpong__pong__future_wait(Pingpong__Pong_Future f, uint64_t timeout_ns);
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Pingpong__Pong_Future pingpong__pong__future_after(Pingpong__Pong_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with pingpong__pong__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Pingpong__Pong_Future pingpong__pong__future_recover(Pingpong__Pong_Future f,
-    Pingpong__Pong_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Pingpong__Pong_Future (*fn)(Pingpong__Pong_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -317,6 +349,27 @@ int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingp
 #define pingpong__pong__send_from(from, to, msg) \
     pingpong__pong__send_from((from), (to), CPGEN_ARG(Pingpong__Pong, (msg)))
 #define pingpong__pong__reply(self, from, msg) pingpong__pong__reply((self), (from), CPGEN_ARG(Pingpong__Pong, (msg)))
+/* The future helpers, with f checked to be a Pingpong__Pong_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define pingpong__pong__future_value(f) pingpong__pong__future_value(CPGEN_IS(Pingpong__Pong_Future, (f)))
+#define pingpong__pong__future_failure(f) pingpong__pong__future_failure(CPGEN_IS(Pingpong__Pong_Future, (f)))
+#define pingpong__pong__future_unref(f) pingpong__pong__future_unref(CPGEN_IS(Pingpong__Pong_Future, (f)))
+#define pingpong__pong__future_ref(f) pingpong__pong__future_ref(CPGEN_IS(Pingpong__Pong_Future, (f)))
+#define pingpong__pong__future_discard(f) pingpong__pong__future_discard(CPGEN_IS(Pingpong__Pong_Future, (f)))
+#define pingpong__pong__future_wait(f, timeout_ns) \
+    pingpong__pong__future_wait(CPGEN_IS(Pingpong__Pong_Future, (f)), (timeout_ns))
+#define pingpong__pong__future_after(f, timeout_ns) \
+    pingpong__pong__future_after(CPGEN_IS(Pingpong__Pong_Future, (f)), (timeout_ns))
+#define pingpong__pong__future_recover(f, fn, arg, arg_free) \
+    pingpong__pong__future_recover(CPGEN_IS(Pingpong__Pong_Future, (f)), \
+        CPGEN_IS(Pingpong__Pong_Future (*)(Pingpong__Pong_Future, void *), (fn)), (arg), (arg_free))
+#define pingpong__pong__future_then(f, fn, arg, arg_free) \
+    pingpong__pong__future_then(CPGEN_IS(Pingpong__Pong_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Pingpong__Pong *, void *), (fn)), (arg), (arg_free))
+#define pingpong__pong__future_defer(f, pid, cb, arg, arg_free) \
+    pingpong__pong__future_defer(CPGEN_IS(Pingpong__Pong_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Pingpong__Pong *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- cproc helpers for pingpong.StatsRequest ---- */
 
@@ -347,8 +400,9 @@ Pingpong__StatsRequest_Future pingpong__stats_request__future_wrap(cp_future_t *
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__stats_request__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__StatsRequest_Future pingpong__stats_request__future_ready(Pingpong__StatsRequest *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void pingpong__stats_request__future_discard(Pingpong__StatsRequest_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -357,10 +411,11 @@ bool pingpong__stats_request__future_wait(Pingpong__StatsRequest_Future f, uint6
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Pingpong__StatsRequest_Future pingpong__stats_request__future_after(Pingpong__StatsRequest_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with pingpong__stats_request__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Pingpong__StatsRequest_Future pingpong__stats_request__future_recover(Pingpong__StatsRequest_Future f,
-    Pingpong__StatsRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Pingpong__StatsRequest_Future (*fn)(Pingpong__StatsRequest_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -393,6 +448,27 @@ int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, co
 #define pingpong__stats_request__send_from(from, to, msg) \
     pingpong__stats_request__send_from((from), (to), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
 #define pingpong__stats_request__reply(self, from, msg) pingpong__stats_request__reply((self), (from), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+/* The future helpers, with f checked to be a Pingpong__StatsRequest_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define pingpong__stats_request__future_value(f) pingpong__stats_request__future_value(CPGEN_IS(Pingpong__StatsRequest_Future, (f)))
+#define pingpong__stats_request__future_failure(f) pingpong__stats_request__future_failure(CPGEN_IS(Pingpong__StatsRequest_Future, (f)))
+#define pingpong__stats_request__future_unref(f) pingpong__stats_request__future_unref(CPGEN_IS(Pingpong__StatsRequest_Future, (f)))
+#define pingpong__stats_request__future_ref(f) pingpong__stats_request__future_ref(CPGEN_IS(Pingpong__StatsRequest_Future, (f)))
+#define pingpong__stats_request__future_discard(f) pingpong__stats_request__future_discard(CPGEN_IS(Pingpong__StatsRequest_Future, (f)))
+#define pingpong__stats_request__future_wait(f, timeout_ns) \
+    pingpong__stats_request__future_wait(CPGEN_IS(Pingpong__StatsRequest_Future, (f)), (timeout_ns))
+#define pingpong__stats_request__future_after(f, timeout_ns) \
+    pingpong__stats_request__future_after(CPGEN_IS(Pingpong__StatsRequest_Future, (f)), (timeout_ns))
+#define pingpong__stats_request__future_recover(f, fn, arg, arg_free) \
+    pingpong__stats_request__future_recover(CPGEN_IS(Pingpong__StatsRequest_Future, (f)), \
+        CPGEN_IS(Pingpong__StatsRequest_Future (*)(Pingpong__StatsRequest_Future, void *), (fn)), (arg), (arg_free))
+#define pingpong__stats_request__future_then(f, fn, arg, arg_free) \
+    pingpong__stats_request__future_then(CPGEN_IS(Pingpong__StatsRequest_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Pingpong__StatsRequest *, void *), (fn)), (arg), (arg_free))
+#define pingpong__stats_request__future_defer(f, pid, cb, arg, arg_free) \
+    pingpong__stats_request__future_defer(CPGEN_IS(Pingpong__StatsRequest_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Pingpong__StatsRequest *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- cproc helpers for pingpong.Stats ---- */
 
@@ -423,8 +499,9 @@ Pingpong__Stats_Future pingpong__stats__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__stats__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Stats_Future pingpong__stats__future_ready(Pingpong__Stats *msg, cp_free_fn free_msg);
-/* A FAILED future with the message `why` (copied). */
-Pingpong__Stats_Future pingpong__stats__future_failed(const char *why);
+/* A FAILED future whose failure text is printf(fmt, ...) (copied), as
+ * cp_future_failed: pass user text as ("%s", text). */
+Pingpong__Stats_Future pingpong__stats__future_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Asks the producer to discard f (a call: ends it and tells the server). */
 void pingpong__stats__future_discard(Pingpong__Stats_Future f);
 /* Blocks until f completes or timeout_ns of real time passed; true if it
@@ -433,10 +510,11 @@ bool pingpong__stats__future_wait(Pingpong__Stats_Future f, uint64_t timeout_ns)
 /* A new future that follows f, or FAILS with "timed out after N ms" (and
  * discards f) if f is still pending after timeout_ns on the runtime clock. */
 Pingpong__Stats_Future pingpong__stats__future_after(Pingpong__Stats_Future f, uint64_t timeout_ns);
-/* A new future: f when READY, else what fn(f, arg) returns (f failed,
- * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+/* A new future: f when READY, else what fn(f, arg) returns, fn getting
+ * f itself (failed, discarded or abandoned; borrowed: read its failure
+ * with pingpong__stats__future_failure, NULL unless FAILED). arg_free(arg) runs once. */
 Pingpong__Stats_Future pingpong__stats__future_recover(Pingpong__Stats_Future f,
-    Pingpong__Stats_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+    Pingpong__Stats_Future (*fn)(Pingpong__Stats_Future f, void *arg), void *arg, cp_free_fn arg_free);
 /* When f is READY, the result follows fn(value, arg) (a new future of any
  * type: wrap it with that type's __future_wrap); failure and discard pass
  * through. arg_free(arg) runs once. */
@@ -469,6 +547,27 @@ int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Ping
 #define pingpong__stats__send_from(from, to, msg) \
     pingpong__stats__send_from((from), (to), CPGEN_ARG(Pingpong__Stats, (msg)))
 #define pingpong__stats__reply(self, from, msg) pingpong__stats__reply((self), (from), CPGEN_ARG(Pingpong__Stats, (msg)))
+/* The future helpers, with f checked to be a Pingpong__Stats_Future and the
+ * callbacks to have exactly the documented types, at compile time. */
+#define pingpong__stats__future_value(f) pingpong__stats__future_value(CPGEN_IS(Pingpong__Stats_Future, (f)))
+#define pingpong__stats__future_failure(f) pingpong__stats__future_failure(CPGEN_IS(Pingpong__Stats_Future, (f)))
+#define pingpong__stats__future_unref(f) pingpong__stats__future_unref(CPGEN_IS(Pingpong__Stats_Future, (f)))
+#define pingpong__stats__future_ref(f) pingpong__stats__future_ref(CPGEN_IS(Pingpong__Stats_Future, (f)))
+#define pingpong__stats__future_discard(f) pingpong__stats__future_discard(CPGEN_IS(Pingpong__Stats_Future, (f)))
+#define pingpong__stats__future_wait(f, timeout_ns) \
+    pingpong__stats__future_wait(CPGEN_IS(Pingpong__Stats_Future, (f)), (timeout_ns))
+#define pingpong__stats__future_after(f, timeout_ns) \
+    pingpong__stats__future_after(CPGEN_IS(Pingpong__Stats_Future, (f)), (timeout_ns))
+#define pingpong__stats__future_recover(f, fn, arg, arg_free) \
+    pingpong__stats__future_recover(CPGEN_IS(Pingpong__Stats_Future, (f)), \
+        CPGEN_IS(Pingpong__Stats_Future (*)(Pingpong__Stats_Future, void *), (fn)), (arg), (arg_free))
+#define pingpong__stats__future_then(f, fn, arg, arg_free) \
+    pingpong__stats__future_then(CPGEN_IS(Pingpong__Stats_Future, (f)), \
+        CPGEN_IS(cp_future_t *(*)(const Pingpong__Stats *, void *), (fn)), (arg), (arg_free))
+#define pingpong__stats__future_defer(f, pid, cb, arg, arg_free) \
+    pingpong__stats__future_defer(CPGEN_IS(Pingpong__Stats_Future, (f)), (pid), \
+        CPGEN_IS(void (*)(cp_process_t *, void *, const Pingpong__Stats *, cp_future_t *, void *), \
+                 (cb)), (arg), (arg_free))
 
 /* ---- actor pingpong.Ponger ---- */
 

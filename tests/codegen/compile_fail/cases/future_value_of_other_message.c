@@ -1,6 +1,6 @@
 /* Reading a future's value names its message type.
- * expect-gcc: incompatible type for argument 1 of 'cf__req__future_value'
- * expect-clang: passing 'Cf__Res_Future' .* to parameter of incompatible type 'Cf__Req_Future'
+ * expect-gcc: '_Generic' selector of type '(struct )?Cf__Res_Future' is not compatible with any association
+ * expect-clang: controlling expression type 'Cf__Res_Future'.* not compatible with any generic association type
  */
 #include "cf.actor.h"
 

@@ -496,6 +496,25 @@ void cp__call_on_reply(const cp__callmeta_t *meta, const cp_upid_t *from, const 
     cp__call_unref(c);
 }
 
+void cp__call_reply_too_large(const cp__callmeta_t *meta, const cp_upid_t *from, uint64_t len,
+                              uint64_t max)
+{
+    if (meta == NULL || meta->kind != CP__CALL_REPLY)
+        return;
+    struct cp__call *c = table_take(meta->id);
+    if (c == NULL)
+        return;
+    if (from != NULL && strcmp(from->id, c->server.id) == 0) {
+        char server[CP_UPID_STRLEN];
+        format_pid(&c->server, server, sizeof server);
+        fail(c,
+             "rpc %s to %s: reply of %" PRIu64 " bytes exceeds CPROC_MAX_BODY_SIZE (%" PRIu64
+             ") on this node",
+             c->def->method, server, len, max);
+    }
+    cp__call_unref(c);
+}
+
 /* A reply by type name, from a libprocess server: the oldest pending call
  * to that server expecting that type takes it. */
 static void legacy_reply(cp_process_t *self, const cp_message_t *msg, void *arg)

@@ -67,6 +67,13 @@ int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t 
                      const cp_upid_t *from, void *body, size_t len,
                      const struct cp__callmeta *meta);
 
+/* A message of `len` bytes was refused for exceeding this node's body
+ * limit `max` (CPROC_MAX_BODY_SIZE) after its headers were read: when they
+ * carry a reply (`meta`, from `from`) to a pending call, that call fails at
+ * once naming the sizes. Anything else is ignored. Any thread. */
+void cp__call_reply_too_large(const struct cp__callmeta *meta, const cp_upid_t *from,
+                              uint64_t len, uint64_t max);
+
 /* Reports that the connection to the node at ip:port broke or could not be
  * made: every local process linked to a pid at that address gets an exited
  * event, as libprocess does. Call on the loop thread. */

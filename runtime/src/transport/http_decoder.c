@@ -132,6 +132,35 @@ static int on_header_value_complete(llhttp_t *p)
     return end_field(d);
 }
 
+static void split_url(cp__http_request_t *r);
+
+/* The headers of the request being read, for on_too_large. The url is
+ * split in place: nothing reads it again, as the request is refused. */
+static void tell_too_large(cp__http_decoder_t *d, uint64_t len)
+{
+    if (d->on_too_large == NULL)
+        return;
+    cp__http_request_t r;
+    memset(&r, 0, sizeof r);
+    r.method = d->parser.method;
+    r.method_name = llhttp_method_name((llhttp_method_t)d->parser.method);
+    r.url = d->head.data;
+    r.url_len = d->url_len;
+    r.nheaders = d->nspans;
+    for (size_t i = 0; i < d->nspans; i++) {
+        const cp__http_span_t *s = &d->spans[i];
+        d->headers[i] = (cp__http_header_t){d->head.data + s->name_off, s->name_len,
+                                            d->head.data + s->value_off, s->value_len};
+    }
+    r.headers = d->headers;
+    if (r.url == NULL || r.url_len == 0)
+        return;
+    split_url(&r);
+    void (*fn)(void *, const cp__http_request_t *, uint64_t) = d->on_too_large;
+    d->on_too_large = NULL; /* once: the decoder is failed from here on */
+    fn(d->arg, &r, len);
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
@@ -143,8 +172,10 @@ static int on_headers_complete(llhttp_t *p)
         return fail(d, 400, "CONNECT is not supported");
     if (p->upgrade || (p->flags & F_UPGRADE))
         return fail(d, 400, "protocol upgrade is not supported");
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body)
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body) {
+        tell_too_large(d, p->content_length);
         return fail(d, 413, "request body too large");
+    }
     if (p->flags & F_CHUNKED) {
         d->chunk_line = true;
         return HPE_PAUSED;
@@ -172,8 +203,10 @@ static int on_chunk_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     cp__http_decoder_t *d = decoder_of(p);
-    if (len > d->limits.max_body - d->body.len)
+    if (len > d->limits.max_body - d->body.len) {
+        tell_too_large(d, (uint64_t)d->body.len + len);
         return fail(d, 413, "request body too large");
+    }
     if (cp__buf_append(&d->body, at, len))
         return fail(d, 500, "out of memory");
     return 0;

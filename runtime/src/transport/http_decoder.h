@@ -83,6 +83,10 @@ typedef struct cp__http_decoder {
     bool chunk_line; /* llhttp is paused where a chunk-size line starts */
     bool last_chunk; /* the chunk being read has size 0 */
     cp__buf_t line;  /* a chunk-size line read so far */
+    /* Told, once, of a request refused for its body size, with its headers
+     * (no body) and the size known so far (Content-Length, or the de-chunked
+     * bytes that passed the limit). NULL: nobody is told. */
+    void (*on_too_large)(void *arg, const cp__http_request_t *req, uint64_t len);
 } cp__http_decoder_t;
 
 /* Prepares *d. `limits` may be NULL for the defaults. Never fails. */

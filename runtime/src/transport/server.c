@@ -255,6 +255,22 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     }
 }
 
+/* A message refused for its size: if it is a reply to one of this node's
+ * calls, that call fails now rather than at its deadline. */
+static void on_too_large(void *arg, const cp__http_request_t *req, uint64_t len)
+{
+    cp__inconn_t *c = arg;
+    cp__http_request_t r = *req;
+    const char *id, *name;
+    size_t id_len, name_len;
+    cp_upid_t from;
+    cp__callmeta_t meta;
+    if (cp__wire_is_message(&r) &&
+        cp__wire_parse_message_cached(&r, &c->sender, &id, &id_len, &name, &name_len, &from) == 0 &&
+        cp__wire_parse_call(&r, &meta) > 0)
+        cp__call_reply_too_large(&meta, &from, len, T.cfg.limits.max_body);
+}
+
 static int on_request(void *arg, cp__http_request_t *req)
 {
     cp__inconn_t *c = arg;
@@ -365,6 +381,7 @@ static void on_connection(uv_stream_t *server, int status)
     c->st.on_closed = conn_closed;
     cp__buf_init(&c->out);
     cp__http_decoder_init(&c->dec, &T.cfg.limits, on_request, c);
+    c->dec.on_too_large = on_too_large;
     cp__conn_clock_init(&c->clock, uv_now(cp__loop()));
     c->next = T.conns;
     if (T.conns)

@@ -54,10 +54,22 @@ static Calls__Pong_Future echo(cp_process_t *self, void *state, const cp_upid_t 
     return calls__pong__future_ready(pong, calls__pong__free);
 }
 
+/* The body limit of every node in this test (CPROC_MAX_BODY_SIZE), and a
+ * reply text longer than it, for the key "big". */
+#define BODY_LIMIT 65536
+#define BIG_TEXT (BODY_LIMIT + 1000)
+
 static Calls__Reply_Future first(cp_process_t *self, void *state, const cp_upid_t *caller,
                                  const Calls__Key *request)
 {
-    return calls__reply__future_ready(reply_new("first"), calls__reply__free);
+    Calls__Reply *r = reply_new("first");
+    if (strcmp(request->key, "big") == 0) {
+        free(r->text);
+        r->text = malloc(BIG_TEXT + 1);
+        memset(r->text, 'x', BIG_TEXT);
+        r->text[BIG_TEXT] = '\0';
+    }
+    return calls__reply__future_ready(r, calls__reply__free);
 }
 
 static Calls__Reply_Future second(cp_process_t *self, void *state, const cp_upid_t *caller,
@@ -644,6 +656,33 @@ static void test_watch_follows_a_peer_down_and_up(void **state)
 
 /* Remote only. */
 
+static void test_oversize_reply_fails_at_once(void **state)
+{
+    target_t *t = *state;
+    Calls__Key big = CALLS__KEY__INIT;
+    big.key = "big";
+    /* A deadline far beyond the test's timeout: only the refusal ends it. */
+    cp_call_opts_t opts = {.timeout_ns = 3600ull * 1000000000ull};
+    Calls__Reply_Future f = calls__server__first(t->pid, &big, NULL, &opts);
+    /* The size is the reply's body: the packed Reply the server sent. */
+    Calls__Reply_Future model = first(NULL, NULL, NULL, &big);
+    size_t size = calls__reply__get_packed_size(calls__reply__future_value(model));
+    calls__reply__future_unref(model);
+    char want[160];
+    snprintf(want, sizeof want,
+             ": reply of %zu bytes exceeds CPROC_MAX_BODY_SIZE (%d) on this node", size,
+             BODY_LIMIT);
+    await_failure(f.future, "rpc First to server@");
+    await_failure(f.future, want);
+    calls__reply__future_unref(f);
+    assert_int_equal(cp_call_pending(), 0);
+    /* The server's node reconnects: the next call goes through. */
+    Calls__Reply_Future g = calls__server__first(t->pid, &key, NULL, NULL);
+    CP_AWAIT_READY(g.future);
+    assert_string_equal(calls__reply__future_value(g)->text, "first");
+    calls__reply__future_unref(g);
+}
+
 static void test_node_unreachable_fails_the_call(void **state)
 {
     target_t *t = *state;
@@ -671,6 +710,9 @@ static void test_node_killed_fails_running_calls(void **state)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    /* Every node here (this one and --serve children) refuses bodies over
+     * BODY_LIMIT, so an oversize reply is refused by the caller's node. */
+    setenv("CPROC_MAX_BODY_SIZE", "65536", 1);
     if (argc > 1 && strcmp(argv[1], "--serve") == 0)
         return serve();
     self_exe = argv[0];
@@ -695,6 +737,8 @@ int main(int argc, char **argv)
         BOTH(test_typed_then_maps_a_response),
         BOTH(test_typed_defer_runs_inside_with_state),
         BOTH(test_watch_follows_a_peer_down_and_up),
+        cmocka_unit_test_prestate_setup_teardown(test_oversize_reply_fails_at_once, setup,
+                                                 teardown, &remote_target),
         cmocka_unit_test_prestate_setup_teardown(test_node_unreachable_fails_the_call, setup,
                                                  teardown, &remote_target),
         cmocka_unit_test_prestate_setup_teardown(test_node_killed_fails_running_calls, setup,

@@ -222,8 +222,12 @@ static void on_deadline(void *arg)
         return;
     char server[CP_UPID_STRLEN];
     format_pid(&c->server, server, sizeof server);
-    cp_promise_fail(c->promise, "rpc %s to %s: deadline of %" PRIu64 " ms exceeded",
-                    c->def->method, server, c->timeout_ns / 1000000u);
+    /* In ms when whole, else in the largest unit that is exact. */
+    uint64_t ns = c->timeout_ns;
+    const char *unit = ns % 1000000u == 0 ? "ms" : ns % 1000u == 0 ? "us" : "ns";
+    uint64_t n = ns % 1000000u == 0 ? ns / 1000000u : ns % 1000u == 0 ? ns / 1000u : ns;
+    cp_promise_fail(c->promise, "rpc %s to %s: deadline of %" PRIu64 " %s exceeded",
+                    c->def->method, server, n, unit);
     tell_server(c);
 }
 

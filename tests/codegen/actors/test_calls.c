@@ -432,7 +432,7 @@ static void test_deadline_shorter_than_the_send_leaves_nothing(void **state)
     cp_call_opts_t opts = {.timeout_ns = 1};
     for (int i = 0; i < 50; i++) {
         Calls__Reply_Future f = calls__server__hang(t->pid, &key, NULL, &opts);
-        CP_AWAIT_FAILED(f.future);
+        await_failure(f.future, ": deadline of 1 ns exceeded"); /* not "0 ms" */
         calls__reply__future_unref(f);
     }
     assert_int_equal(cp_call_pending(), 0);
@@ -459,6 +459,14 @@ static void test_typed_after_fails_a_slow_call(void **state)
     Calls__Reply_Future f = calls__server__hang(t->pid, &key, NULL, NULL);
     Calls__Reply_Future timed = calls__reply__future_after(f, 10 * 1000000u);
     await_failure(timed.future, "timed out after 10 ms");
+    /* A timeout that is not whole milliseconds is printed exactly. */
+    cp_promise_t *never = cp_promise_new(calls__reply__free);
+    Calls__Reply_Future g = calls__reply__future_wrap(cp_promise_future(never));
+    Calls__Reply_Future short_timed = calls__reply__future_after(g, 1500 * 1000u);
+    await_failure(short_timed.future, "timed out after 1500 us");
+    calls__reply__future_unref(short_timed);
+    calls__reply__future_unref(g);
+    cp_promise_free(never);
     /* after() discarded the call: it ended at once. */
     CP_AWAIT_DISCARDED(f.future);
     calls__reply__future_unref(timed);

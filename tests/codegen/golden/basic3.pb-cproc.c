@@ -105,15 +105,23 @@ bool (golden__basic3__httprequest__future_wait)(Golden__Basic3__HTTPRequest_Futu
 
 static cp_future_t *golden__basic3__httprequest__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_after)(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
 {
-    Golden__Basic3__HTTPRequest_Future t = {cp_future_after(f.future, timeout_ns, golden__basic3__httprequest__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Golden__Basic3__HTTPRequest_Future t = {cp_future_after(f.future, timeout_ns, golden__basic3__httprequest__timed_out, ns, free)};
     return t;
 }
 

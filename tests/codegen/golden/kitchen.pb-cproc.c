@@ -136,15 +136,23 @@ bool (golden__kitchen__sink__future_wait)(Golden__Kitchen__Sink_Future f, uint64
 
 static cp_future_t *golden__kitchen__sink__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_after)(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
 {
-    Golden__Kitchen__Sink_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Golden__Kitchen__Sink_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__timed_out, ns, free)};
     return t;
 }
 
@@ -343,15 +351,23 @@ bool (golden__kitchen__sink__tap__future_wait)(Golden__Kitchen__Sink__Tap_Future
 
 static cp_future_t *golden__kitchen__sink__tap__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_after)(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
 {
-    Golden__Kitchen__Sink__Tap_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__tap__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Golden__Kitchen__Sink__Tap_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__tap__timed_out, ns, free)};
     return t;
 }
 
@@ -550,15 +566,23 @@ bool (golden__kitchen__empty__future_wait)(Golden__Kitchen__Empty_Future f, uint
 
 static cp_future_t *golden__kitchen__empty__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_after)(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
 {
-    Golden__Kitchen__Empty_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__empty__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Golden__Kitchen__Empty_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__empty__timed_out, ns, free)};
     return t;
 }
 

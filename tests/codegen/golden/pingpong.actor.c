@@ -428,15 +428,23 @@ bool (pingpong__ping__future_wait)(Pingpong__Ping_Future f, uint64_t timeout_ns)
 
 static cp_future_t *pingpong__ping__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Pingpong__Ping_Future (pingpong__ping__future_after)(Pingpong__Ping_Future f, uint64_t timeout_ns)
 {
-    Pingpong__Ping_Future t = {cp_future_after(f.future, timeout_ns, pingpong__ping__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Pingpong__Ping_Future t = {cp_future_after(f.future, timeout_ns, pingpong__ping__timed_out, ns, free)};
     return t;
 }
 
@@ -635,15 +643,23 @@ bool (pingpong__pong__future_wait)(Pingpong__Pong_Future f, uint64_t timeout_ns)
 
 static cp_future_t *pingpong__pong__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Pingpong__Pong_Future (pingpong__pong__future_after)(Pingpong__Pong_Future f, uint64_t timeout_ns)
 {
-    Pingpong__Pong_Future t = {cp_future_after(f.future, timeout_ns, pingpong__pong__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Pingpong__Pong_Future t = {cp_future_after(f.future, timeout_ns, pingpong__pong__timed_out, ns, free)};
     return t;
 }
 
@@ -842,15 +858,23 @@ bool (pingpong__stats_request__future_wait)(Pingpong__StatsRequest_Future f, uin
 
 static cp_future_t *pingpong__stats_request__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Pingpong__StatsRequest_Future (pingpong__stats_request__future_after)(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
 {
-    Pingpong__StatsRequest_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats_request__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Pingpong__StatsRequest_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats_request__timed_out, ns, free)};
     return t;
 }
 
@@ -1049,15 +1073,23 @@ bool (pingpong__stats__future_wait)(Pingpong__Stats_Future f, uint64_t timeout_n
 
 static cp_future_t *pingpong__stats__timed_out(cp_future_t *f, void *arg)
 {
-    uint64_t ms = (uint64_t)(uintptr_t)arg;
     cp_future_discard(f);
-    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+    if (arg == NULL)
+        return cp_future_failed("timed out");
+    unsigned long long ns = *(const unsigned long long *)arg;
+    if (ns % 1000000u == 0)
+        return cp_future_failed("timed out after %llu ms", ns / 1000000u);
+    if (ns % 1000u == 0)
+        return cp_future_failed("timed out after %llu us", ns / 1000u);
+    return cp_future_failed("timed out after %llu ns", ns);
 }
 
 Pingpong__Stats_Future (pingpong__stats__future_after)(Pingpong__Stats_Future f, uint64_t timeout_ns)
 {
-    Pingpong__Stats_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats__timed_out,
-                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    unsigned long long *ns = malloc(sizeof(*ns));
+    if (ns != NULL)
+        *ns = timeout_ns;
+    Pingpong__Stats_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats__timed_out, ns, free)};
     return t;
 }
 

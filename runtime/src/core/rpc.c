@@ -161,9 +161,17 @@ static void answer(srv_call_t *sc)
         send_value(sc, cp_future_value(f));
         return;
     }
+    /* The same text as a local call's (call.c). */
+    char abandoned[512];
+    if (st != CP_FUTURE_FAILED && st != CP_FUTURE_DISCARDED) {
+        char self[CP_UPID_STRLEN];
+        cp_upid_format(&sc->srv->self, self, sizeof self);
+        snprintf(abandoned, sizeof abandoned, "rpc %s: the handler's future in %s was abandoned",
+                 sc->def->method, self);
+    }
     const char *why = st == CP_FUTURE_FAILED      ? cp_future_failure(f)
                       : st == CP_FUTURE_DISCARDED ? "discarded"
-                                                  : "the handler's future was abandoned";
+                                                  : abandoned;
     if (sc->kind == SRV_LEGACY) {
         /* libprocess's Protocol has no failure message: the caller learns
          * only through its deadline or a broken link. */

@@ -75,6 +75,12 @@ static Calls__Reply_Future first(cp_process_t *self, void *state, const cp_upid_
 static Calls__Reply_Future second(cp_process_t *self, void *state, const cp_upid_t *caller,
                                   const Calls__Key *request)
 {
+    if (strcmp(request->key, "abandon") == 0) { /* a promise freed unset */
+        cp_promise_t *p = cp_promise_new(calls__reply__free);
+        Calls__Reply_Future f = calls__reply__future_wrap(cp_promise_future(p));
+        cp_promise_free(p);
+        return f;
+    }
     return calls__reply__future_ready(reply_new("second"), calls__reply__free);
 }
 
@@ -664,6 +670,21 @@ static void test_watch_follows_a_peer_down_and_up(void **state)
 
 /* Remote only. */
 
+static void test_abandoned_handler_future_fails_the_call(void **state)
+{
+    target_t *t = *state;
+    Calls__Key abandon = CALLS__KEY__INIT;
+    abandon.key = "abandon";
+    Calls__Reply_Future f = calls__server__second(t->pid, &abandon, NULL, NULL);
+    char want[64 + CP_UPID_STRLEN];
+    char server[CP_UPID_STRLEN];
+    cp_upid_format(&t->pid.upid, server, sizeof server);
+    snprintf(want, sizeof want, "rpc Second: the handler's future in %s was abandoned", server);
+    CP_AWAIT_FAILED(f.future);
+    assert_string_equal(calls__reply__future_failure(f), want);
+    calls__reply__future_unref(f);
+}
+
 static void test_oversize_reply_fails_at_once(void **state)
 {
     target_t *t = *state;
@@ -739,6 +760,7 @@ int main(int argc, char **argv)
         BOTH(test_discard_ends_the_call_and_tells_the_server),
         BOTH(test_typed_after_fails_a_slow_call),
         BOTH(test_timed_out_calls_leave_nothing_behind),
+        BOTH(test_abandoned_handler_future_fails_the_call),
         BOTH(test_typed_recover_replaces_a_failure),
         cmocka_unit_test_prestate_setup_teardown(test_typed_failed_formats_like_printf, setup,
                                                  teardown, &local_target),

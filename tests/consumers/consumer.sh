@@ -74,7 +74,8 @@ EOF
 
 copy_demo() {
   mkdir -p "$1"
-  cp "$demo"/hello.proto "$demo"/app.c "$demo"/messages_only.c "$1"/
+  cp "$demo"/hello.proto "$demo"/app.c "$demo"/messages_only.c "$demo"/greeter.actor \
+     "$demo"/greeter_app.c "$1"/
 }
 
 expect_ok() {
@@ -137,6 +138,10 @@ installed)
   cp "$src/tests/consumers/make/Makefile" "$work/make/"
   make -s -C "$work/make" >"$work/make.log" 2>&1 || { cat "$work/make.log" >&2; fail "make failed"; }
   expect_ok "$work/make/app"
+  # No make warning either (a `.actor` input without its empty rule gets
+  # "Circular greeter.actor <- greeter.actor.c dependency dropped").
+  [ ! -s "$work/make.log" ] || { cat "$work/make.log" >&2; fail "make printed warnings"; }
+  expect_ok "$work/make/greeter_app"
   # The messages-only program must not need libcproc at all.
   if ldd "$work/make/messages_only" | grep -q libcproc; then fail "messages_only links libcproc"; fi
   expect_ok "$work/make/messages_only"

@@ -2,9 +2,25 @@
  *
  * A call sends a request to a process, local or remote, and returns a
  * future of its response. Every call ends: READY with the response, FAILED
- * with the reason (the server handler's own failure text, "no handler for
- * rpc M", "no process P at node N", "server process P terminated", "node N
- * unreachable", "deadline of T ms exceeded"), or DISCARDED. At its deadline
+ * with the reason, or DISCARDED. The reason is the server handler's own
+ * failure text or one of (M method, ID process id, P = ID@ip:port, N =
+ * ip:port, T/U type names, D the deadline as "N ms", "N us" or "N ns",
+ * whichever is exact first, E cp_strerror()'s text):
+ *   "no handler for rpc M in ID"            "no process ID at node N"
+ *   "server process P terminated"           "node N unreachable"
+ *   "rpc M to P: deadline of D exceeded"
+ *   "rpc M to P: reply of S bytes exceeds CPROC_MAX_BODY_SIZE (L) on this node"
+ *   "rpc M: the handler's future in P was abandoned"
+ *   "rpc M: the handler returned no future"
+ *   "rpc M of ID takes T, not U"            "rpc M of ID: malformed T"
+ *   "rpc M: malformed T in the reply"       "rpc M to P: cannot send: E"
+ *   "rpc M to P: E"                         "rpc M: no server pid"
+ *   "rpc M: no request"                     "rpc: invalid rpc definition"
+ *   "rpc M: the runtime is not running"
+ *   "rpc M: the runtime stopped before the call ended"
+ *   "rpc M: out of memory"  "rpc M: cannot copy the request (out of memory)"
+ *   "rpc M: cannot spawn the calls process: E"
+ * (docs/actors.md says when each happens.) At its deadline
  * or on discard, everything the call holds on the caller's side is
  * released at once (its entry on a deadline list, its entry in the table
  * of remote calls), and the server is told: a local server's handler

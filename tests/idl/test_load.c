@@ -196,15 +196,17 @@ static void test_load_prints_compiler_style_diagnostics_with_caret_and_count(voi
         "syntax = \"proto3\";\nmessage A {\n\tint32 x = 1;\n\tint32 y = 1;\n}\noption speed = 1;\n";
     assert_int_equal(cpidl_load_buffer(&o, "t.actor", src, strlen(src), &p), CPIDL_EFAIL);
     fclose(out);
-    assert_string_equal(buf, "t.actor:6:8: warning: unknown file option 'speed' is ignored\n"
-                             " option speed = 1;\n"
-                             "        ^\n"
-                             "t.actor:4:12: error: field number 1 is already used by 'x'\n"
+    /* Sorted by position (the warning was found first), each note after
+     * the diagnostic it belongs to. */
+    assert_string_equal(buf, "t.actor:4:12: error: field number 1 is already used by 'x'\n"
                              " \tint32 y = 1;\n"
                              " \t          ^\n"
                              "t.actor:3:12: note: 'x' is declared here\n"
                              " \tint32 x = 1;\n"
                              " \t          ^\n"
+                             "t.actor:6:8: warning: unknown file option 'speed' is ignored\n"
+                             " option speed = 1;\n"
+                             "        ^\n"
                              "1 error and 1 warning generated.\n");
     free(buf);
 }

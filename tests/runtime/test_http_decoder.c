@@ -180,6 +180,66 @@ static void test_decoder_refuses_chunked_body_over_limit_with_413(void **state)
     assert_int_equal(s.count, 0);
 }
 
+/* on_too_large: the refused request's headers, and its size. */
+typedef struct too_large {
+    int calls;
+    uint64_t len;
+    char path[64];
+    char reply[32];
+} too_large_t;
+
+typedef struct seen_and_too_large {
+    seen_t seen;
+    too_large_t *tl;
+} seen_and_too_large_t;
+
+static void record_too_large(void *arg, const cp__http_request_t *req, uint64_t len)
+{
+    too_large_t *tl = ((seen_and_too_large_t *)arg)->tl;
+    tl->calls++;
+    tl->len = len;
+    snprintf(tl->path, sizeof tl->path, "%.*s", (int)req->path_len, req->path);
+    size_t n = 0;
+    const char *v = cp__http_request_header(req, "Cproc-Reply", &n);
+    snprintf(tl->reply, sizeof tl->reply, "%.*s", (int)n, v != NULL ? v : "");
+}
+
+static int feed_too_large(const char *text, size_t max_body, too_large_t *tl)
+{
+    cp__http_limits_t lim = {.max_header = 1024, .max_body = max_body};
+    seen_and_too_large_t st = {.tl = tl};
+    cp__http_decoder_t d;
+    cp__http_decoder_init(&d, &lim, record, &st);
+    d.on_too_large = record_too_large;
+    int rc = cp__http_decoder_feed(&d, text, strlen(text));
+    /* More bytes after the refusal tell nobody again. */
+    cp__http_decoder_feed(&d, "xx", 2);
+    cp__http_decoder_close(&d);
+    return rc;
+}
+
+static void test_decoder_tells_the_headers_of_an_oversized_request(void **state)
+{
+    too_large_t tl = {0};
+    assert_int_equal(feed_too_large("POST /__calls__/cproc.Failed HTTP/1.1\r\n"
+                                    "Cproc-Reply: 42\r\nContent-Length: 11\r\n\r\n",
+                                    10, &tl),
+                     CP_ETOOBIG);
+    assert_int_equal(tl.calls, 1);
+    assert_int_equal(tl.len, 11);
+    assert_string_equal(tl.path, "/__calls__/cproc.Failed");
+    assert_string_equal(tl.reply, "42");
+
+    too_large_t chunked = {0};
+    assert_int_equal(feed_too_large("POST /a/b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                                    "Cproc-Reply: 7\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n",
+                                    4, &chunked),
+                     CP_ETOOBIG);
+    assert_int_equal(chunked.calls, 1);
+    assert_int_equal(chunked.len, 6); /* the de-chunked bytes that passed the limit */
+    assert_string_equal(chunked.reply, "7");
+}
+
 static void test_decoder_rejects_garbage_with_400(void **state)
 {
     seen_t s = {0};
@@ -557,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_decoder_refuses_oversized_header_with_431),
         cmocka_unit_test(test_decoder_refuses_declared_oversized_body_with_413),
         cmocka_unit_test(test_decoder_refuses_chunked_body_over_limit_with_413),
+        cmocka_unit_test(test_decoder_tells_the_headers_of_an_oversized_request),
         cmocka_unit_test(test_decoder_rejects_garbage_with_400),
         cmocka_unit_test(test_decoder_keeps_failing_after_an_error),
         cmocka_unit_test(test_decoder_stops_when_callback_asks),

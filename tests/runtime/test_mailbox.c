@@ -65,7 +65,8 @@ static cp_future_t *done(cp_process_t *self, void *args)
 }
 
 /* Waits until `pid` has started the busy handler (nothing queued). */
-static void wait_busy(const cp_upid_t *pid)
+/* Polls (bounded) until nothing is queued for pid. */
+static void wait_drained(const cp_upid_t *pid, const char *what)
 {
     cp_mailbox_stats_t st;
     for (int i = 0; i < 15000; i++) {
@@ -74,7 +75,12 @@ static void wait_busy(const cp_upid_t *pid)
             return;
         usleep(1000);
     }
-    fail_msg("the process never started its first event");
+    fail_msg("%s", what);
+}
+
+static void wait_busy(const cp_upid_t *pid)
+{
+    wait_drained(pid, "the process never started its first event");
 }
 
 static void test_reject_refuses_beyond_the_bound(void **state)
@@ -145,6 +151,9 @@ static void test_drop_oldest_keeps_the_newest(void **state)
     assert_int_equal(st.queued, 5);
     cp_promise_set(gate, NULL);
     CP_AWAIT_ABANDONED(first); /* dropped: its future is abandoned */
+    /* Drop-oldest drops as the process dequeues: let it take all five
+     * before `last` comes, or `last` would push a newer one out too. */
+    wait_drained(&pid, "the queued events were never taken");
     cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     CP_AWAIT_READY(last);
     cp_future_unref(last);

@@ -54,9 +54,13 @@ stress() {
       echo "stress: round $round under $sanitize FAILED"
       grep -E '^ *[0-9]+/[0-9]+ ' "$log" || true
       echo "--- the failing tests' logs ---"
-      sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' "$dir/meson-logs/testlog.txt" \
-        | grep -B2 -A60 -E 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|runtime error:|\[  FAILED  \]|exit status' \
-        | head -200 || true
+      # Each failing test's own section of meson's log, from its "test:"
+      # line to the rule that ends it.
+      grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT) ' "$log" | awk '{print $4}' | sort -u |
+        while read -r name; do
+          awk -v t="$name" '$1 == "test:" { on = ($NF == t) } on { print } on && /^=+$/ { on = 0 }' \
+            "$dir/meson-logs/testlog.txt" | head -150
+        done || true
       rm -f "$log"
       exit 1
     fi

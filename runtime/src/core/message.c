@@ -158,6 +158,7 @@ int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size
         free(body);
         return CP_ENOMEM;
     }
+    cp__inbound_count(ev); /* uncounted when the event is freed */
     int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
     return rc;

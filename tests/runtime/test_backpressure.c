@@ -600,6 +600,19 @@ static void test_sending_failures_are_logged(void **state)
     snprintf(want, sizeof want, "sending to 127.0.0.1:%u: the peer closed the connection",
              (unsigned)port);
     assert_true(eventually(log_has, &f));
+    /* A peer over its connection cap answers 503 and closes. */
+    assert_int_equal(cp_send(NULL, &to, "hello", NULL, 0), 0);
+    pf = (struct pollfd){.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
+    c = accept(lfd, NULL, NULL);
+    assert_true(c >= 0);
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n";
+    send_all(c, busy, sizeof busy - 1);
+    snprintf(want, sizeof want,
+             "sending to 127.0.0.1:%u: the peer answered 503 Service Unavailable", (unsigned)port);
+    assert_true(eventually(log_has, &f));
+    close(c);
     close(lfd);
     cp_runtime_stop();
     restore_stderr();

@@ -413,6 +413,12 @@ static void test_malformed_requests_give_a_bounded_number_of_warnings(void **sta
                                  sizeof summary),
                      1);
     assert_non_null(strstr(summary, "295 more warnings"));
+    /* Written at stop: the time since the interval began, not the
+     * configured day. */
+    char *at = strstr(summary, "in the last ");
+    assert_non_null(at);
+    assert_true(strtod(at + 12, NULL) < 86400.0);
+    assert_null(strstr(summary, "in the last 86400"));
     unlink(path);
 }
 

@@ -1,219 +1,60 @@
 /*
- * Actor stubs: for every message, typed futures and send/reply helpers; for
- * every actor, its handler table, spawn, typed local dispatch (no
- * serialization), typed remote rpc (libprocess Protocol style through
- * cp_request()), the installs of its `on` handlers and rpc servers, and its
- * routes. docs/codegen.md shows the output for the pingpong example.
+ * Actor stubs: for every actor, its typed pid, handler table, spawn, one
+ * location-transparent function per rpc (cp_call(): local calls never
+ * serialize, remote ones use cproc's call protocol, docs/wire.md), one
+ * typed send per `on` (the pointer handed over locally, serialized
+ * remotely), and the installs of its `on` handlers, rpc handlers and
+ * routes. The message helpers (typed futures) are emit_future.c's.
+ * docs/codegen.md shows the output for the pingpong example.
  *
- * Naming (on top of protoc-c's): for message pkg.Msg, the future type is
- * `Pkg__Msg_Future` and the helpers `pkg__msg__future_*`, `pkg__msg__send`,
- * `pkg__msg__reply`; for actor pkg.Act, `Pkg__Act_Pid`, `Pkg__Act_Handlers`
- * and `pkg__act__*` functions. The single underscore before the cproc part
- * keeps clear of protoc-c's double-underscore names.
- *
- * The C is written as templates with ${name} placeholders, filled from a
- * small table of names, so the emitted text reads as the code it becomes.
+ * Naming (on top of protoc-c's): for actor pkg.Act, `Pkg__Act_Pid`,
+ * `Pkg__Act_Handlers` and `pkg__act__*` functions; the single underscore
+ * before the cproc part keeps clear of protoc-c's double-underscore names.
  */
 #include <assert.h>
 #include <string.h>
 
 #include "emit.h"
+#include "template.h"
 
-typedef struct var {
-    const char *name;
-    const char *value;
-} var_t;
+typedef cpgen_var_t var_t;
 
-/* Appends `tmpl` with every ${name} replaced by its value in `vars`
- * (terminated by a NULL name). An unknown name is a bug in this file. */
 static void emit(cpgen_out_t *out, const char *tmpl, const var_t *vars)
 {
-    const char *p = tmpl;
-    while (*p != '\0') {
-        const char *open = strstr(p, "${");
-        if (open == NULL) {
-            cpgen_out_puts(out, p);
-            return;
-        }
-        cpgen_out_printf(out, "%.*s", (int)(open - p), p);
-        const char *close = strchr(open, '}');
-        size_t len = (size_t)(close - open - 2);
-        const var_t *v = vars;
-        while (v->name != NULL && (strlen(v->name) != len || memcmp(v->name, open + 2, len) != 0))
-            v++;
-        cpgen_out_puts(out, v->name != NULL ? v->value : "<unknown placeholder>");
-        p = close + 1;
-    }
+    cpgen_template(out, tmpl, vars);
 }
 
-/* ---- per message ---------------------------------------------------- */
-
-static const char message_h[] =
-    "/* ---- cproc helpers for ${full} ---- */\n"
-    "\n"
-    "/* The message's full proto name: the name it travels under. */\n"
-    "#define ${U}__NAME \"${full}\"\n"
-    "\n"
-    "/* A future of a ${full}: its own type, so passing a future of another\n"
-    " * message is a compile error. A reference-counted cp_future_t inside; the\n"
-    " * message belongs to the future. */\n"
-    "typedef struct ${C}_Future {\n"
-    "    cp_future_t *future;\n"
-    "} ${C}_Future;\n"
-    "\n"
-    "/* The message of a READY future (borrowed while the future is held), else NULL. */\n"
-    "const ${C} *${l}__future_value(${C}_Future f);\n"
-    "/* Drops the caller's reference. */\n"
-    "void ${l}__future_unref(${C}_Future f);\n"
-    "/* A READY future holding msg. Takes ownership: msg is freed with free_msg\n"
-    " * (${l}__free for unpacked or wholly heap-built messages; NULL leaves it). */\n"
-    "${C}_Future ${l}__future_ready(${C} *msg, cp_free_fn free_msg);\n"
-    "/* A FAILED future with the message `why` (copied). */\n"
-    "${C}_Future ${l}__future_failed(const char *why);\n"
-    "/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f\n"
-    " * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */\n"
-    "int ${l}__future_defer(${C}_Future f, const cp_upid_t *pid,\n"
-    "    void (*cb)(cp_process_t *self, const ${C} *value, cp_future_t *f, void *arg),\n"
-    "    void *arg, cp_free_fn arg_free);\n"
-    "/* Frees a message unpacked by protobuf-c (or built wholly with malloc). */\n"
-    "void ${l}__free(void *msg);\n"
-    "/* Serializes msg and sends it as \"${full}\" from process `self` to `to`\n"
-    " * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */\n"
-    "int ${l}__send(cp_process_t *self, const cp_upid_t *to, const ${C} *msg);\n"
-    "/* Like ${l}__send, from any thread, naming the sender `from`. */\n"
-    "int ${l}__send_from(const cp_upid_t *from, const cp_upid_t *to, const ${C} *msg);\n"
-    "/* Answers the sender `from` of the message being handled. */\n"
-    "int ${l}__reply(cp_process_t *self, const cp_upid_t *from, const ${C} *msg);\n"
+/* The pointer-argument guard, once per header: x if it points to a (const)
+ * T, else a compile error even without -Werror. */
+static const char arg_guard_h[] =
+    "#ifndef CPGEN_ARG\n"
+    "/* x if it points to a (const) T, else a compile error. */\n"
+    "#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))\n"
+    "#endif\n"
     "\n";
-
-static const char message_c[] =
-    "/* ---- cproc helpers for ${full} ---- */\n"
-    "\n"
-    "const ${C} *${l}__future_value(${C}_Future f)\n"
-    "{\n"
-    "    return (const ${C} *)cp_future_value(f.future);\n"
-    "}\n"
-    "\n"
-    "void ${l}__future_unref(${C}_Future f)\n"
-    "{\n"
-    "    cp_future_unref(f.future);\n"
-    "}\n"
-    "\n"
-    "${C}_Future ${l}__future_ready(${C} *msg, cp_free_fn free_msg)\n"
-    "{\n"
-    "    ${C}_Future f = {cp_future_ready(msg, free_msg)};\n"
-    "    return f;\n"
-    "}\n"
-    "\n"
-    "${C}_Future ${l}__future_failed(const char *why)\n"
-    "{\n"
-    "    ${C}_Future f = {cp_future_failed(\"%s\", why)};\n"
-    "    return f;\n"
-    "}\n"
-    "\n"
-    "typedef struct ${l}__deferred {\n"
-    "    void (*cb)(cp_process_t *self, const ${C} *value, cp_future_t *f, void *arg);\n"
-    "    void *arg;\n"
-    "    cp_free_fn arg_free;\n"
-    "} ${l}__deferred_t;\n"
-    "\n"
-    "static void ${l}__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)\n"
-    "{\n"
-    "    ${l}__deferred_t *d = arg;\n"
-    "    d->cb(self, (const ${C} *)cp_future_value(f), f, d->arg);\n"
-    "}\n"
-    "\n"
-    "static void ${l}__deferred_free(void *arg)\n"
-    "{\n"
-    "    ${l}__deferred_t *d = arg;\n"
-    "    if (d->arg_free != NULL)\n"
-    "        d->arg_free(d->arg);\n"
-    "    free(d);\n"
-    "}\n"
-    "\n"
-    "int ${l}__future_defer(${C}_Future f, const cp_upid_t *pid,\n"
-    "    void (*cb)(cp_process_t *self, const ${C} *value, cp_future_t *f, void *arg),\n"
-    "    void *arg, cp_free_fn arg_free)\n"
-    "{\n"
-    "    ${l}__deferred_t *d = malloc(sizeof(*d));\n"
-    "    if (d == NULL) {\n"
-    "        if (arg_free != NULL)\n"
-    "            arg_free(arg);\n"
-    "        return CP_ENOMEM;\n"
-    "    }\n"
-    "    d->cb = cb;\n"
-    "    d->arg = arg;\n"
-    "    d->arg_free = arg_free;\n"
-    "    return cp_future_on_any_defer(f.future, pid, ${l}__deferred_run, d, ${l}__deferred_free);\n"
-    "}\n"
-    "\n"
-    "void ${l}__free(void *msg)\n"
-    "{\n"
-    "    if (msg != NULL)\n"
-    "        protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);\n"
-    "}\n"
-    "\n"
-    "void *${l}__decode(const void *body, size_t len)\n"
-    "{\n"
-    "    return ${l}__unpack(NULL, len, (const uint8_t *)body);\n"
-    "}\n"
-    "\n"
-    "int ${l}__send_from(const cp_upid_t *from, const cp_upid_t *to, const ${C} *msg)\n"
-    "{\n"
-    "    uint8_t small[256], *heap = NULL, *bytes = small;\n"
-    "    size_t len = ${l}__get_packed_size(msg);\n"
-    "    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)\n"
-    "        return CP_ENOMEM;\n"
-    "    ${l}__pack(msg, bytes);\n"
-    "    int rc = cp_send(from, to, ${U}__NAME, bytes, len);\n"
-    "    free(heap);\n"
-    "    return rc;\n"
-    "}\n"
-    "\n"
-    "int ${l}__send(cp_process_t *self, const cp_upid_t *to, const ${C} *msg)\n"
-    "{\n"
-    "    cp_upid_t from = cp_process_pid(self);\n"
-    "    return ${l}__send_from(&from, to, msg);\n"
-    "}\n"
-    "\n"
-    "int ${l}__reply(cp_process_t *self, const cp_upid_t *from, const ${C} *msg)\n"
-    "{\n"
-    "    return ${l}__send(self, from, msg);\n"
-    "}\n"
-    "\n";
-
-/* A decoder usable with cp_request(); declared for the actor stubs of any
- * file that imports this one. */
-static const char message_decode_h[] =
-    "/* Unpacks a ${full} (NULL if malformed); cp_decode_fn for cp_request(). */\n"
-    "void *${l}__decode(const void *body, size_t len);\n"
-    "\n";
-
-static void emit_message(const cpgen_message_t *m, cpgen_out_t *h, cpgen_out_t *c)
-{
-    const var_t vars[] = {
-        {"full", m->names.full}, {"C", m->names.c}, {"l", m->names.lower},
-        {"U", m->names.upper},   {NULL, NULL},
-    };
-    emit(h, message_h, vars);
-    emit(h, message_decode_h, vars);
-    emit(c, message_c, vars);
-}
 
 /* ---- per actor: header ---------------------------------------------- */
 
 static const char actor_h_open[] =
     "/* ---- actor ${full} ---- */\n"
     "\n"
-    "/* The pid of a ${full} process: a cp_upid_t with the actor's type. */\n"
+    "/* The pid of a ${full} process: a cp_upid_t with the actor's type, passed\n"
+    " * by value, so that a pid of another actor is a compile error. */\n"
     "typedef struct ${C}_Pid {\n"
     "    cp_upid_t upid;\n"
     "} ${C}_Pid;\n"
     "\n"
+    "/* Views a UPID as a ${full} pid (the caller vouches for the type). */\n"
+    "static inline ${C}_Pid ${l}__pid(cp_upid_t upid)\n"
+    "{\n"
+    "    ${C}_Pid pid = {upid};\n"
+    "    return pid;\n"
+    "}\n"
+    "\n"
     "/* What a ${full} does, filled in by you; any entry may be NULL. Each runs\n"
-    " * inside the process, one at a time, with the `state` given to spawn.\n"
-    " * Messages are borrowed for the call (an rpc request: until the returned\n"
-    " * future completes). */\n"
+    " * inside the process, one at a time, with the `state` given to spawn\n"
+    " * (also cp_process_data(self)). Messages are borrowed for the call (an\n"
+    " * rpc request: until the returned future completes). */\n"
     "typedef struct ${C}_Handlers {\n"
     "    void (*initialize)(cp_process_t *self, void *state);\n"
     "    void (*finalize)(cp_process_t *self, void *state);\n"
@@ -226,9 +67,11 @@ static const char actor_h_on[] =
     "        const ${mC} *msg);\n";
 
 static const char actor_h_rpc[] =
-    "    /* rpc ${rpc}(${qfull}) returns (${sfull}): `from` is the remote caller,\n"
-    "     * NULL for a local dispatch. Return e.g. ${sl}__future_ready(msg, ${sl}__free). */\n"
-    "    ${sC}_Future (*${member})(cp_process_t *self, void *state, const cp_upid_t *from,\n"
+    "    /* rpc ${rpc}(${qfull}) returns (${sfull}): `caller` is the calling\n"
+    "     * process, local or remote (NULL when called from outside any process).\n"
+    "     * Return e.g. ${sl}__future_ready(msg, ${sl}__free); a failed future's\n"
+    "     * text reaches the caller; a discard of the call discards the future. */\n"
+    "    ${sC}_Future (*${member})(cp_process_t *self, void *state, const cp_upid_t *caller,\n"
     "        const ${qC} *request);\n";
 
 static const char actor_h_route[] =
@@ -240,53 +83,68 @@ static const char actor_h_close[] =
     "} ${C}_Handlers;\n"
     "\n"
     "/* Spawns a ${full} named `id` (NULL: generated). `handlers` is borrowed for\n"
-    " * the process's life; `state` goes to every handler and, at the end, to\n"
-    " * state_free (may be NULL). Its `on` handlers, rpc servers and routes are\n"
-    " * installed before any message arrives. Returns 0 or a CP_E* code (state\n"
-    " * stays yours on error). */\n"
+    " * the process's life; `state` goes to every handler, is what\n"
+    " * cp_process_data(self) returns, and at the end goes to state_free (may be\n"
+    " * NULL). Its `on` handlers, rpcs and routes are installed before any\n"
+    " * message arrives. Returns 0 or a CP_E* code (state stays yours on error). */\n"
     "int ${l}__spawn(const char *id, const ${C}_Handlers *handlers, void *state,\n"
     "    cp_free_fn state_free, ${C}_Pid *pid);\n"
-    "\n"
-    "/* Views any UPID (say, parsed from text) as a ${full} pid. */\n"
-    "${C}_Pid ${l}__pid(const cp_upid_t *upid);\n"
+    "#define ${l}__spawn(id, handlers, state, state_free, pid) \\\n"
+    "    ${l}__spawn((id), CPGEN_ARG(${C}_Handlers, (handlers)), (state), (state_free), (pid))\n"
     "\n"
     "/* Messages ${full} processes dropped because they did not unpack. */\n"
     "uint64_t ${l}__malformed_count(void);\n"
     "\n";
 
-static const char actor_h_on_dispatch[] =
-    "/* Hands msg to a local process's ${member} handler without serializing.\n"
-    " * With msg_free, takes ownership of msg (freed after the handler, or at\n"
-    " * once on error); without, msg must outlive the handler's call. Returns\n"
-    " * 0, CP_ENOENT (no such local process) or another CP_E* code. */\n"
-    "int ${l}__${member}(const ${C}_Pid *pid, const cp_upid_t *from, ${mC} *msg,\n"
-    "    cp_free_fn msg_free);\n"
+static const char actor_h_send[] =
+    "/* Sends msg to the ${full} process `to`, for its ${member} handler, from the\n"
+    " * calling process (the null UPID outside any process). Local: with\n"
+    " * msg_free the handler gets this very msg, freed with msg_free after it\n"
+    " * (also on error); without, msg is borrowed for this call and copied.\n"
+    " * Remote: msg is serialized at once (then msg_free runs). Returns 0,\n"
+    " * CP_ENOENT (no such local process) or another CP_E* code. */\n"
+    "int ${l}__send_${x}(${C}_Pid to, const ${mC} *msg, cp_free_fn msg_free);\n"
+    "#define ${l}__send_${x}(to, msg, msg_free) \\\n"
+    "    ${l}__send_${x}((to), CPGEN_ARG(${mC}, (msg)), (msg_free))\n"
     "\n";
 
-static const char actor_h_rpc_calls[] =
-    "/* Calls rpc ${rpc} on a local process, passing the request by pointer:\n"
-    " * it must stay valid until the returned future completes. The future is\n"
-    " * abandoned if the process is gone. */\n"
-    "${sC}_Future ${l}__${member}(const ${C}_Pid *pid, const ${qC} *request);\n"
-    "\n"
-    "/* Calls rpc ${rpc} on a process anywhere: sends \"${qfull}\" from a\n"
-    " * temporary process and completes with the \"${sfull}\" sent back. Fails\n"
-    " * when the server terminates or the connection to its node breaks; add a\n"
-    " * timeout with cp_future_after(). The request is serialized in the call. */\n"
-    "${sC}_Future ${l}__${member}_remote(const ${C}_Pid *pid, const ${qC} *request);\n"
+static const char actor_h_rpc_call[] =
+    "/* Calls rpc ${rpc} on the ${full} process `pid`, local or remote, and\n"
+    " * returns a future of its ${sfull}. The call always ends: READY, FAILED\n"
+    " * (the handler's failure, no handler, no such process, its termination,\n"
+    " * node unreachable, deadline) or DISCARDED (discarding it tells the\n"
+    " * server). opts may be NULL: deadline cp_call_default_timeout_ns().\n"
+    " * Request ownership as cp_call(): with request_free the call takes it\n"
+    " * (a local handler gets this very pointer); without, it is borrowed for\n"
+    " * this call only. */\n"
+    "${sC}_Future ${l}__${member}(${C}_Pid pid, const ${qC} *request, cp_free_fn request_free,\n"
+    "    const cp_call_opts_t *opts);\n"
+    "#define ${l}__${member}(pid, request, request_free, opts) \\\n"
+    "    ${l}__${member}((pid), CPGEN_ARG(${qC}, (request)), (request_free), (opts))\n"
     "\n";
+
+static const char actor_h_selector_open[] =
+    "/* Sends msg to `pid` with the ${l}__send_* function of msg's type: a message\n"
+    " * the actor has no `on` for is a compile error. */\n"
+    "#define ${l}__send(pid, msg, msg_free) _Generic((msg)";
+static const char actor_h_selector_case[] =
+    ", \\\n    ${mC} *: ${l}__send_${x}, const ${mC} *: ${l}__send_${x}";
+static const char actor_h_selector_close[] = ")((pid), (msg), (msg_free))\n\n";
 
 /* ---- per actor: source ---------------------------------------------- */
 
 static const char actor_c_open[] =
     "/* ---- actor ${full} ---- */\n"
     "\n"
+    "/* The process's ctx (cp_process_spawn_ctx); `data` is the user's state. */\n"
     "typedef struct ${l}__self {\n"
+    "    const void *kind; /* &${l}__ops: a ${full} */\n"
     "    const ${C}_Handlers *handlers;\n"
     "    void *state;\n"
     "    cp_free_fn state_free;\n"
     "} ${l}__self_t;\n"
     "\n"
+    "static const cp_process_ops_t ${l}__ops;\n"
     "static _Atomic uint64_t ${l}__malformed;\n"
     "\n"
     "uint64_t ${l}__malformed_count(void)\n"
@@ -294,6 +152,18 @@ static const char actor_c_open[] =
     "    return ${l}__malformed;\n"
     "}\n"
     "\n"
+
+    "/* The ${full} wrapper of self, or NULL when self is another kind of process\n"
+    " * (a pid forged from a UPID). */\n"
+    "static ${l}__self_t *${l}__self(cp_process_t *self)\n"
+    "{\n"
+    "    ${l}__self_t *s = cp_process_ctx(self);\n"
+    "    return s != NULL && s->kind == &${l}__ops ? s : NULL;\n"
+    "}\n"
+    "\n";
+
+/* Only for actors with an `on`: nothing else unpacks in the stubs. */
+static const char actor_c_drop_malformed[] =
     "static void ${l}__drop_malformed(const cp_message_t *msg)\n"
     "{\n"
     "    char from[CP_UPID_STRLEN];\n"
@@ -302,25 +172,19 @@ static const char actor_c_open[] =
     "    cp_log(CP_LOG_WARN, \"${full}: dropped a malformed %s from %s (%zu bytes)\", msg->name,\n"
     "           from, msg->len);\n"
     "}\n"
-    "\n"
-    "${C}_Pid ${l}__pid(const cp_upid_t *upid)\n"
-    "{\n"
-    "    ${C}_Pid pid = {*upid};\n"
-    "    return pid;\n"
-    "}\n"
     "\n";
 
 static const char actor_c_on[] =
     "static void ${l}__receive_${member}(cp_process_t *self, const cp_message_t *msg, void *arg)\n"
     "{\n"
     "    (void)arg;\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
     "    ${mC} *decoded = ${ml}__unpack(NULL, msg->len, (const uint8_t *)msg->body);\n"
     "    if (decoded == NULL) {\n"
     "        ${l}__drop_malformed(msg);\n"
     "        return;\n"
     "    }\n"
-    "    if (s->handlers->${member} != NULL)\n"
+    "    if (s != NULL && s->handlers->${member} != NULL)\n"
     "        s->handlers->${member}(self, s->state, msg->from, decoded);\n"
     "    ${ml}__free_unpacked(decoded, NULL);\n"
     "}\n"
@@ -333,9 +197,12 @@ static const char actor_c_on[] =
     "\n"
     "static void ${l}__dispatch_${member}(cp_process_t *self, void *args)\n"
     "{\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
     "    ${l}__${member}_args_t *a = args;\n"
-    "    if (s->handlers->${member} != NULL)\n"
+    "    if (s == NULL)\n"
+    "        cp_log(CP_LOG_WARN, \"${full}: %s is not a ${full}; ${mfull} dropped\",\n"
+    "               cp_process_id(self));\n"
+    "    else if (s->handlers->${member} != NULL)\n"
     "        s->handlers->${member}(self, s->state, &a->from, a->msg);\n"
     "}\n"
     "\n"
@@ -346,97 +213,42 @@ static const char actor_c_on[] =
     "        a->msg_free(a->msg);\n"
     "}\n"
     "\n"
-    "int ${l}__${member}(const ${C}_Pid *pid, const cp_upid_t *from, ${mC} *msg,\n"
-    "    cp_free_fn msg_free)\n"
+    "int (${l}__send_${x})(${C}_Pid to, const ${mC} *msg, cp_free_fn msg_free)\n"
     "{\n"
-    "    ${l}__${member}_args_t a = {from != NULL ? *from : CP_UPID_NULL, msg, msg_free};\n"
-    "    return cp_dispatch(&pid->upid, ${l}__dispatch_${member}, &a, sizeof(a),\n"
-    "                       ${l}__${member}_args_free);\n"
+    "    cp_process_t *me = cp_process_current();\n"
+    "    cp_upid_t from = me != NULL ? cp_process_pid(me) : CP_UPID_NULL;\n"
+    "    if (msg_free != NULL && cp_process_exists(&to.upid)) {\n"
+    "        ${l}__${member}_args_t a = {from, (${mC} *)msg, msg_free};\n"
+    "        return cp_dispatch(&to.upid, ${l}__dispatch_${member}, &a, sizeof(a),\n"
+    "                           ${l}__${member}_args_free);\n"
+    "    }\n"
+    "    int rc = ${ml}__send_from(&from, &to.upid, msg);\n"
+    "    if (msg_free != NULL)\n"
+    "        msg_free((void *)msg);\n"
+    "    return rc;\n"
     "}\n"
     "\n";
 
-/* The server side of an rpc called remotely: unpack, call the handler,
- * send its response back to the caller's temporary process. */
-static const char actor_c_rpc_server[] =
-    "typedef struct ${l}__${member}_call {\n"
-    "    cp_upid_t self;\n"
-    "    cp_upid_t from;\n"
-    "    ${qC} *request;\n"
-    "} ${l}__${member}_call_t;\n"
+static const char actor_c_rpc[] =
+    "static const cp_rpc_def_t ${l}__rpc_${member} = {\n"
+    "    \"${rpc}\", &${ql}__cproc_type, &${sl}__cproc_type,\n"
+    "};\n"
     "\n"
-    "static void ${l}__${member}_answer(cp_future_t *f, void *arg)\n"
-    "{\n"
-    "    ${l}__${member}_call_t *call = arg;\n"
-    "    const ${sC} *response = cp_future_value(f);\n"
-    "    if (response != NULL)\n"
-    "        ${sl}__send_from(&call->self, &call->from, response);\n"
-    "    else\n"
-    "        cp_log(CP_LOG_WARN, \"${full}.${rpc}: no response sent: %s\",\n"
-    "               cp_future_is_failed(f) ? cp_future_failure(f) : \"discarded\");\n"
-    "}\n"
-    "\n"
-    "static void ${l}__${member}_call_free(void *arg)\n"
-    "{\n"
-    "    ${l}__${member}_call_t *call = arg;\n"
-    "    ${ql}__free_unpacked(call->request, NULL);\n"
-    "    free(call);\n"
-    "}\n"
-    "\n"
-    "static void ${l}__serve_${member}(cp_process_t *self, const cp_message_t *msg, void *arg)\n"
+    "static cp_future_t *${l}__serve_${member}(cp_process_t *self, const cp_upid_t *caller,\n"
+    "    const void *request, void *arg)\n"
     "{\n"
     "    (void)arg;\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
-    "    ${qC} *request = ${ql}__unpack(NULL, msg->len, (const uint8_t *)msg->body);\n"
-    "    if (request == NULL) {\n"
-    "        ${l}__drop_malformed(msg);\n"
-    "        return;\n"
-    "    }\n"
-    "    ${l}__${member}_call_t *call = malloc(sizeof(*call));\n"
-    "    if (call == NULL || s->handlers->${member} == NULL) {\n"
-    "        free(call);\n"
-    "        ${ql}__free_unpacked(request, NULL);\n"
-    "        return;\n"
-    "    }\n"
-    "    call->self = cp_process_pid(self);\n"
-    "    call->from = *msg->from;\n"
-    "    call->request = request;\n"
-    "    ${sC}_Future f = s->handlers->${member}(self, s->state, msg->from, request);\n"
-    "    if (f.future == NULL) {\n"
-    "        ${l}__${member}_call_free(call);\n"
-    "        return;\n"
-    "    }\n"
-    "    cp_future_on_any(f.future, ${l}__${member}_answer, call, ${l}__${member}_call_free);\n"
-    "    cp_future_unref(f.future);\n"
-    "}\n"
-    "\n";
-
-static const char actor_c_rpc_calls[] =
-    "static cp_future_t *${l}__dispatch_${member}(cp_process_t *self, void *args)\n"
-    "{\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
-    "    const ${qC} *request = *(const ${qC} **)args;\n"
-    "    if (s->handlers->${member} == NULL)\n"
-    "        return cp_future_failed(\"${full} has no handler for rpc ${rpc}\");\n"
-    "    return s->handlers->${member}(self, s->state, NULL, request).future;\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
+    "    if (s == NULL || s->handlers->${member} == NULL)\n"
+    "        return cp_future_failed(\"no handler for rpc ${rpc} in %s\", cp_process_id(self));\n"
+    "    return s->handlers->${member}(self, s->state, caller, (const ${qC} *)request).future;\n"
     "}\n"
     "\n"
-    "${sC}_Future ${l}__${member}(const ${C}_Pid *pid, const ${qC} *request)\n"
+    "${sC}_Future (${l}__${member})(${C}_Pid pid, const ${qC} *request, cp_free_fn request_free,\n"
+    "    const cp_call_opts_t *opts)\n"
     "{\n"
     "    ${sC}_Future f = {\n"
-    "        cp_dispatch_future(&pid->upid, ${l}__dispatch_${member}, &request, sizeof(request), NULL)};\n"
-    "    return f;\n"
-    "}\n"
-    "\n"
-    "${sC}_Future ${l}__${member}_remote(const ${C}_Pid *pid, const ${qC} *request)\n"
-    "{\n"
-    "    uint8_t small[256], *heap = NULL, *bytes = small;\n"
-    "    size_t len = ${ql}__get_packed_size(request);\n"
-    "    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)\n"
-    "        return ${sl}__future_failed(\"out of memory\");\n"
-    "    ${ql}__pack(request, bytes);\n"
-    "    ${sC}_Future f = {cp_request(&pid->upid, ${qU}__NAME, bytes, len, ${sU}__NAME,\n"
-    "                                 ${sl}__decode, ${sl}__free)};\n"
-    "    free(heap);\n"
+    "        cp_call(&pid.upid, &${l}__rpc_${member}, (void *)request, request_free, opts)};\n"
     "    return f;\n"
     "}\n"
     "\n";
@@ -446,7 +258,7 @@ static const char actor_c_route[] =
     "    void *arg)\n"
     "{\n"
     "    (void)arg;\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
     "    return s->handlers->${member}(self, s->state, req);\n"
     "}\n"
     "\n";
@@ -454,10 +266,14 @@ static const char actor_c_route[] =
 static const char actor_c_init_open[] =
     "static void ${l}__initialize(cp_process_t *self)\n"
     "{\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n";
+    "    ${l}__self_t *s = ${l}__self(self);\n";
 
 static const char actor_c_install[] =
-    "    cp_process_install(self, ${mU}__NAME, ${l}__${fn}_${member}, NULL, NULL);\n";
+    "    cp_process_install(self, ${mU}__NAME, ${l}__receive_${member}, NULL, NULL);\n";
+
+static const char actor_c_install_rpc[] =
+    "    cp_process_install_rpc(self, &${l}__rpc_${member}, ${flags}, ${l}__serve_${member},\n"
+    "                           NULL, NULL);\n";
 
 static const char actor_c_install_route[] =
     "    if (s->handlers->${member} != NULL)\n"
@@ -470,21 +286,21 @@ static const char actor_c_close[] =
     "\n"
     "static void ${l}__finalize(cp_process_t *self)\n"
     "{\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
     "    if (s->handlers->finalize != NULL)\n"
     "        s->handlers->finalize(self, s->state);\n"
     "}\n"
     "\n"
     "static void ${l}__exited(cp_process_t *self, const cp_upid_t *pid)\n"
     "{\n"
-    "    ${l}__self_t *s = cp_process_data(self);\n"
+    "    ${l}__self_t *s = ${l}__self(self);\n"
     "    if (s->handlers->exited != NULL)\n"
     "        s->handlers->exited(self, s->state, pid);\n"
     "}\n"
     "\n"
-    "static void ${l}__destroy(void *data)\n"
+    "static void ${l}__ctx_free(void *ctx)\n"
     "{\n"
-    "    ${l}__self_t *s = data;\n"
+    "    ${l}__self_t *s = ctx;\n"
     "    if (s->state_free != NULL)\n"
     "        s->state_free(s->state);\n"
     "    free(s);\n"
@@ -494,10 +310,9 @@ static const char actor_c_close[] =
     "    .initialize = ${l}__initialize,\n"
     "    .finalize = ${l}__finalize,\n"
     "    .exited = ${l}__exited,\n"
-    "    .destroy = ${l}__destroy,\n"
     "};\n"
     "\n"
-    "int ${l}__spawn(const char *id, const ${C}_Handlers *handlers, void *state,\n"
+    "int (${l}__spawn)(const char *id, const ${C}_Handlers *handlers, void *state,\n"
     "    cp_free_fn state_free, ${C}_Pid *pid)\n"
     "{\n"
     "    if (handlers == NULL)\n"
@@ -505,11 +320,12 @@ static const char actor_c_close[] =
     "    ${l}__self_t *s = malloc(sizeof(*s));\n"
     "    if (s == NULL)\n"
     "        return CP_ENOMEM;\n"
+    "    s->kind = &${l}__ops;\n"
     "    s->handlers = handlers;\n"
     "    s->state = state;\n"
     "    s->state_free = state_free;\n"
     "    cp_upid_t upid;\n"
-    "    int rc = cp_process_spawn(id, &${l}__ops, s, &upid);\n"
+    "    int rc = cp_process_spawn_ctx(id, &${l}__ops, state, s, ${l}__ctx_free, &upid);\n"
     "    if (rc != 0) {\n"
     "        free(s);\n"
     "        return rc;\n"
@@ -520,8 +336,8 @@ static const char actor_c_close[] =
     "}\n"
     "\n";
 
-/* True when the rpc's request is also an `on` message of the actor: the
- * `on` handler then receives it and no rpc server is installed for it. */
+/* True when the rpc's request is also an `on` message of the actor: a
+ * plain message of that type (no call id) then goes to the `on` handler. */
 static bool request_shadowed(const cpgen_actor_t *a, const cpgen_rpc_t *r)
 {
     for (size_t i = 0; i < a->n_on; i++)
@@ -559,6 +375,7 @@ static void set(actor_vars_t *av, const char *name, const char *value)
 static void set_on(actor_vars_t *av, const cpgen_actor_msg_t *m)
 {
     set(av, "member", m->member);
+    set(av, "x", m->member + 3); /* "on_ping" -> "ping" */
     set(av, "mfull", m->names.full);
     set(av, "mC", m->names.c);
     set(av, "ml", m->names.lower);
@@ -577,6 +394,16 @@ static void set_rpc(actor_vars_t *av, const cpgen_rpc_t *r)
     set(av, "sC", r->response.names.c);
     set(av, "sl", r->response.names.lower);
     set(av, "sU", r->response.names.upper);
+}
+
+/* True when an earlier rpc of the actor takes the same request type: the
+ * type name then routes a libprocess client's request to the first. */
+static bool request_taken(const cpgen_actor_t *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a->rpcs[i].request.names.full, a->rpcs[n].request.names.full) == 0)
+            return true;
+    return false;
 }
 
 static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
@@ -599,23 +426,31 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     emit(h, actor_h_close, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
-        emit(h, actor_h_on_dispatch, av.v);
+        emit(h, actor_h_send, av.v);
     }
     for (size_t i = 0; i < a->n_rpcs; i++) {
         set_rpc(&av, &a->rpcs[i]);
-        emit(h, actor_h_rpc_calls, av.v);
+        emit(h, actor_h_rpc_call, av.v);
+    }
+    if (a->n_on > 0) {
+        emit(h, actor_h_selector_open, av.v);
+        for (size_t i = 0; i < a->n_on; i++) {
+            set_on(&av, &a->on[i]);
+            emit(h, actor_h_selector_case, av.v);
+        }
+        emit(h, actor_h_selector_close, av.v);
     }
 
     emit(c, actor_c_open, av.v);
+    if (a->n_on > 0)
+        emit(c, actor_c_drop_malformed, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(c, actor_c_on, av.v);
     }
     for (size_t i = 0; i < a->n_rpcs; i++) {
         set_rpc(&av, &a->rpcs[i]);
-        if (!request_shadowed(a, &a->rpcs[i]))
-            emit(c, actor_c_rpc_server, av.v);
-        emit(c, actor_c_rpc_calls, av.v);
+        emit(c, actor_c_rpc, av.v);
     }
     for (size_t i = 0; i < a->n_routes; i++) {
         set(&av, "member", a->routes[i].member);
@@ -623,18 +458,17 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     }
 
     emit(c, actor_c_init_open, av.v);
-    set(&av, "fn", "receive");
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(c, actor_c_install, av.v);
     }
-    set(&av, "fn", "serve");
     for (size_t i = 0; i < a->n_rpcs; i++) {
-        if (request_shadowed(a, &a->rpcs[i]))
-            continue;
         set_rpc(&av, &a->rpcs[i]);
-        set(&av, "mU", a->rpcs[i].request.names.upper);
-        emit(c, actor_c_install, av.v);
+        /* A libprocess client names only the request type: it reaches the
+         * `on` handler of that type if any, else the first rpc taking it. */
+        bool by_name = !request_shadowed(a, &a->rpcs[i]) && !request_taken(a, i);
+        set(&av, "flags", by_name ? "CP_RPC_BY_TYPE_NAME" : "0");
+        emit(c, actor_c_install_rpc, av.v);
     }
     for (size_t i = 0; i < a->n_routes; i++) {
         /* The path goes into a string literal: escape it. */
@@ -658,10 +492,11 @@ void cpgen_emit_actors(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c)
     if (!any)
         return;
     cpgen_out_puts(h, "#include <cproc/cproc.h>\n\n");
+    cpgen_out_puts(h, arg_guard_h);
     cpgen_out_puts(c, "#include <stdlib.h>\n\n");
     for (size_t i = 0; i < file->n_messages; i++)
         if (!file->messages[i]->map_entry)
-            emit_message(file->messages[i], h, c);
+            cpgen_emit_message_helpers(file->messages[i], h, c);
     for (size_t i = 0; i < file->n_actors; i++)
         emit_actor(&file->actors[i], h, c);
 }

@@ -37,7 +37,7 @@ static void send_next(cp_process_t *self, ping_state_t *s)
     ping.payload.len = s->size;
     s->sent_at[s->sent] = now_ns();
     s->sent++;
-    int rc = pingpong__ping__send(self, &s->pong.upid, &ping);
+    int rc = pingpong__ponger__send_ping(s->pong, &ping, NULL);
     if (rc != 0)
         cp_promise_fail(s->done, "send failed: %s", cp_strerror(rc));
 }
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     }
 
     ping_state_t *s = calloc(1, sizeof(*s));
-    s->pong = pingpong__ponger__pid(&pong);
+    s->pong = pingpong__ponger__pid(pong);
     s->count = count;
     s->window = window;
     s->size = size;
@@ -171,10 +171,12 @@ int main(int argc, char **argv)
     int status = 0;
     if (cp_future_is_ready(done)) {
         qsort(s->rtt, count, sizeof(uint64_t), cmp_u64);
-        /* Ask pong how many pings it has seen, through the typed rpc. */
+        /* Ask pong how many pings it has seen, through the typed rpc; the
+         * call ends by itself at its deadline (10 s here). */
         Pingpong__StatsRequest request = PINGPONG__STATS_REQUEST__INIT;
-        Pingpong__Stats_Future stats = pingpong__ponger__get_stats_remote(&s->pong, &request);
-        cp_future_wait(stats.future, 10 * CP_NS_PER_SEC);
+        cp_call_opts_t opts = {.timeout_ns = 10 * CP_NS_PER_SEC};
+        Pingpong__Stats_Future stats = pingpong__ponger__get_stats(s->pong, &request, NULL, &opts);
+        pingpong__stats__future_wait(stats, CP_WAIT_FOREVER);
         const Pingpong__Stats *st = pingpong__stats__future_value(stats);
         printf("{\"count\": %llu, \"size\": %llu, \"window\": %llu, \"seconds\": %.3f, "
                "\"round_trips_per_s\": %.0f, \"p50_us\": %.1f, \"p99_us\": %.1f, "

@@ -26,7 +26,7 @@ static void on_ping(cp_process_t *self, void *state, const cp_upid_t *from,
     Pingpong__Pong pong = PINGPONG__PONG__INIT;
     pong.seq = ping->seq;
     pong.payload = ping->payload;
-    pingpong__pong__reply(self, from, &pong);
+    pingpong__pinger__send_pong(pingpong__pinger__pid(*from), &pong, NULL);
 }
 
 static Pingpong__Stats_Future get_stats(cp_process_t *self, void *state, const cp_upid_t *from,

@@ -72,7 +72,7 @@ meson)
   fi
   meson setup "$work/b" "$proj" --force-fallback-for=cproc -Dbuildtype=plain >/dev/null \
     || fail "meson setup failed"
-  ninja -C "$work/b" -j2 app >/dev/null || fail "ninja failed"
+  ninja -C "$work/b" -j2 app >"$work/ninja.log" 2>&1 || { tail -30 "$work/ninja.log"; fail "ninja failed"; }
   # The app runs with its own (unsanitized) libcproc from the subproject,
   # never the one a test harness may put on LD_LIBRARY_PATH.
   expect_ok env -u LD_LIBRARY_PATH "$work/b/app"

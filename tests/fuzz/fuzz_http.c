@@ -18,6 +18,8 @@ static int on_request(void *arg, cp__http_request_t *req)
         size_t il, nl;
         cp_upid_t from;
         cp__wire_parse_message(req, &id, &il, &name, &nl, &from);
+        cp__callmeta_t meta;
+        cp__wire_parse_call(req, &meta);
     }
     size_t n;
     cp__http_request_header(req, "Content-Type", &n);

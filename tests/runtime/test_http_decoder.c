@@ -26,6 +26,9 @@ typedef struct seen {
     char id[8][300];
     char name[8][300];
     char from[8][300];
+    int call_rc[8];
+    cp__callmeta_t call[8];
+    char call_method[8][140];
     int stop_after;
 } seen_t;
 
@@ -54,6 +57,11 @@ static int record(void *arg, cp__http_request_t *req)
                      from.ip >> 16 & 255, from.ip >> 8 & 255, from.ip & 255, from.port);
         }
     }
+    s->call_rc[i] = cp__wire_parse_call(req, &s->call[i]);
+    if (s->call_rc[i] == 1 && s->call[i].method != NULL)
+        snprintf(s->call_method[i], sizeof s->call_method[i], "%.*s", (int)s->call[i].method_len,
+                 s->call[i].method);
+    s->call[i].method = NULL; /* borrowed from the request */
     return s->stop_after && s->count >= s->stop_after;
 }
 
@@ -441,10 +449,108 @@ static void test_decoder_accepts_chunk_extensions_arriving_byte_by_byte(void **s
     assert_memory_equal(s.body[0], "abc", 3);
 }
 
+/* ---- cproc's call headers (docs/wire.md) ---- */
+
+static int call_of(const char *headers, seen_t *s)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "POST /pong/pingpong.StatsRequest HTTP/1.1\r\nLibprocess-From: p@1.2.3.4:5\r\n%s"
+             "Content-Length: 0\r\n\r\n",
+             headers);
+    memset(s, 0, sizeof *s);
+    assert_int_equal(feed_all(text, s, NULL, NULL), 0);
+    assert_int_equal(s->count, 1);
+    return s->call_rc[0];
+}
+
+static void test_decoder_reads_call_request_headers(void **state)
+{
+    seen_t s;
+    assert_int_equal(call_of("Cproc-Call: 18446744073709551615\r\ncproc-method:  GetStats \r\n"
+                             "Cproc-Caller: ping@10.0.0.1:7\r\n",
+                             &s),
+                     1);
+    assert_int_equal(s.call[0].kind, CP__CALL_REQUEST);
+    assert_true(s.call[0].id == UINT64_MAX);
+    assert_string_equal(s.call_method[0], "GetStats");
+    assert_true(s.call[0].has_caller);
+    assert_string_equal(s.call[0].caller.id, "ping");
+    assert_int_equal(s.call[0].caller.port, 7);
+}
+
+static void test_decoder_reads_call_reply_and_cancel_headers(void **state)
+{
+    seen_t s;
+    assert_int_equal(call_of("Cproc-Reply: 7\r\nCproc-Status: failed\r\n", &s), 1);
+    assert_int_equal(s.call[0].kind, CP__CALL_REPLY);
+    assert_int_equal(s.call[0].status, CP__CALL_FAILED);
+    assert_int_equal(s.call[0].id, 7);
+    assert_int_equal(call_of("Cproc-Reply: 8\r\nCproc-Status: discarded\r\n", &s), 1);
+    assert_int_equal(s.call[0].status, CP__CALL_DISCARDED);
+    assert_int_equal(call_of("Cproc-Cancel: 9\r\n", &s), 1);
+    assert_int_equal(s.call[0].kind, CP__CALL_CANCEL);
+    assert_int_equal(s.call[0].id, 9);
+    assert_int_equal(call_of("", &s), 0); /* a plain libprocess message */
+}
+
+static void test_decoder_refuses_malformed_call_headers(void **state)
+{
+    seen_t s;
+    const char *bad[] = {
+        "Cproc-Call: 0\r\nCproc-Method: M\r\n",                      /* id 0 */
+        "Cproc-Call: 18446744073709551616\r\nCproc-Method: M\r\n",   /* overflow */
+        "Cproc-Call: 12a\r\nCproc-Method: M\r\n",                    /* not a number */
+        "Cproc-Call: 1\r\n",                                          /* no method */
+        "Cproc-Call: 1\r\nCproc-Method: \r\n",                        /* empty method */
+        "Cproc-Call: 1\r\nCproc-Method: M\r\nCproc-Caller: nobody\r\n", /* not a UPID */
+        "Cproc-Reply: 1\r\n",                                         /* no status */
+        "Cproc-Reply: 1\r\nCproc-Status: maybe\r\n",                  /* unknown status */
+        "Cproc-Cancel: -1\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (call_of(bad[i], &s) != CP_EINVAL)
+            fail_msg("accepted: %s", bad[i]);
+}
+
+static void test_wire_call_headers_round_trip_through_the_encoder(void **state)
+{
+    cp__buf_t out = {0};
+    cp_upid_t from, to;
+    memset(&from, 0, sizeof from);
+    memset(&to, 0, sizeof to);
+    strcpy(from.id, "__calls__");
+    from.ip = 0x7f000001u;
+    from.port = 1;
+    strcpy(to.id, "pong");
+    to.ip = 0x7f000001u;
+    to.port = 2;
+    const char hdrs[] = "Cproc-Call: 42\r\nCproc-Method: GetStats\r\n";
+    assert_int_equal(cp__wire_encode_message_headers(&out, &from, &to, "pingpong.StatsRequest",
+                                                     "x", 1, hdrs, sizeof hdrs - 1),
+                     0);
+    assert_non_null(strstr(out.data, "Host: 127.0.0.1:2\r\nCproc-Call: 42\r\n"));
+    char *text = malloc(out.len + 1);
+    memcpy(text, out.data, out.len);
+    text[out.len] = '\0';
+    seen_t s = {0};
+    assert_int_equal(feed_all(text, &s, NULL, NULL), 0);
+    assert_int_equal(s.call_rc[0], 1);
+    assert_int_equal(s.call[0].id, 42);
+    assert_string_equal(s.call_method[0], "GetStats");
+    assert_string_equal(s.name[0], "pingpong.StatsRequest");
+    free(text);
+    cp__buf_close(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decoder_reads_content_length_message_from_user_agent_only),
+        cmocka_unit_test(test_decoder_reads_call_request_headers),
+        cmocka_unit_test(test_decoder_reads_call_reply_and_cancel_headers),
+        cmocka_unit_test(test_decoder_refuses_malformed_call_headers),
+        cmocka_unit_test(test_wire_call_headers_round_trip_through_the_encoder),
         cmocka_unit_test(test_decoder_reads_chunked_message_from_libprocess_from_only),
         cmocka_unit_test(test_decoder_reads_pipelined_requests_in_order),
         cmocka_unit_test(test_decoder_handles_bytes_arriving_one_at_a_time),

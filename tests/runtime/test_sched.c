@@ -62,9 +62,9 @@ static void finish(const cp_upid_t *pid)
 
 /* ---- one thread inside, FIFO per sender ----------------------------------- */
 
-#define SENDERS 8  /* processes, each sending SEQ messages */
-#define THREADS 3  /* plain threads, each sending SEQ dispatches */
-#define SEQ 4000
+#define SENDERS 8 /* processes, each sending SEQ messages */
+#define THREADS 3 /* plain threads, each sending SEQ dispatches */
+#define SEQ     4000
 
 typedef struct sink {
     _Atomic int inside;

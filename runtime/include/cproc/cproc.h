@@ -24,5 +24,6 @@
 #include "cproc/sequence.h"
 #include "cproc/subprocess.h"
 #include "cproc/testing.h"
+#include "cproc/watch.h"
 
 #endif

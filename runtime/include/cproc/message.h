@@ -48,7 +48,8 @@ int cp_process_install(cp_process_t *self, const char *name, cp_message_handler 
  * bounded mailbox is full, see mailbox.h), CP_ENOMEM, or the transport's
  * error: CP_EFULL when the bytes queued for that peer address reached
  * CPROC_MAX_PEER_QUEUE_BYTES (the message is dropped and counted; see
- * docs/wire.md). Thread-safe; `from` may be the null UPID. */
+ * docs/wire.md). Thread-safe; `from` may be NULL or the null UPID (a remote
+ * peer then sees the node's "__calls__" process as the sender). */
 int cp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const void *body,
             size_t len);
 

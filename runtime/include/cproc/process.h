@@ -58,6 +58,14 @@ typedef struct cp_process_ops {
  * Thread-safe. */
 int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp_upid_t *pid);
 
+/* cp_process_spawn() plus `ctx`, a second pointer for wrappers (the typed
+ * actors cproc-gen emits keep their handler table there, so that `data`
+ * stays the user's own state): read it with cp_process_ctx(self).
+ * ctx_free(ctx) (may be NULL) runs once the process ends, after finalize
+ * and before ops->destroy(data); on error ctx stays the caller's. */
+int cp_process_spawn_ctx(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                         void (*ctx_free)(void *ctx), cp_upid_t *pid);
+
 /* Writes a fresh id "prefix(N)" into buf (N counts per runtime from 1, as
  * libprocess's ID::generate). Returns its length or CP_ETOOBIG / CP_EINVAL. */
 int cp_process_id_generate(const char *prefix, char *buf, size_t size);
@@ -90,6 +98,9 @@ const char *cp_process_id(const cp_process_t *self);
 
 /* The user data given to cp_process_spawn(). */
 void *cp_process_data(const cp_process_t *self);
+
+/* The `ctx` given to cp_process_spawn_ctx() (NULL otherwise). */
+void *cp_process_ctx(const cp_process_t *self);
 
 /* The process's state (from inside it: BOTTOM in initialize, TERMINATING in
  * finalize, READY otherwise). */

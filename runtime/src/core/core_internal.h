@@ -50,6 +50,9 @@ typedef struct cp__event {
             size_t len;
             bool body_owned;
             cp_upid_t *from; /* into the block */
+            /* Call metadata (core/call.h), NULL for a plain message: into
+             * the block, with its method and the receiver's id. */
+            struct cp__callmeta *call;
         } m;
         struct {
             cp_upid_t *pid; /* into the block */
@@ -69,6 +72,12 @@ void cp__event_cache_flush(void);
  * the network; cp__event_free uncounts it (any thread). */
 void cp__inbound_count(cp__event_t *ev);
 void cp__inbound_release(cp__event_t *ev);
+/* cp__deliver_call() for a call between local processes: the same, but
+ * not counted as inbound from the network. */
+struct cp__callmeta;
+int cp__deliver_call_local(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                           const cp_upid_t *from, void *body, size_t len,
+                           const struct cp__callmeta *meta);
 /* Frees the shared pool of event blocks (runtime stop). */
 void cp__event_pool_free(void);
 
@@ -85,6 +94,15 @@ typedef struct cp__link {
     struct cp__link *next;
     cp_upid_t pid;
 } cp__link_t;
+
+/* What few processes need, kept out of struct cp_process to keep it at
+ * two cache lines (core/rpc.c, cp_process_spawn_ctx()). Inside the
+ * process only, freed when it ends (cp__handlers_free). */
+struct cp__process_ext {
+    struct cp__rpc_server *rpc;
+    void *ctx;
+    cp_free_fn ctx_free;
+};
 
 struct cp_process {
     /* First cache line: what senders touch (the mailbox head of Vyukov's
@@ -119,6 +137,9 @@ struct cp_process {
     atomic_flag links_lock;
     bool links_closed;
     _Atomic uint8_t pstate;
+    /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s
+     * ctx: allocated only for processes that use them */
+    struct cp__process_ext *ext;
     uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
@@ -286,6 +307,9 @@ bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev);
 /* ---- messages / links ------------------------------------------------- */
 void cp__message_run(struct cp_process *p, cp__event_t *ev);
 void cp__handlers_free(struct cp_process *p);
+/* Installs a handler for messages no named handler takes (the calls
+ * process's: libprocess replies come by type name). Inside self. */
+int cp__process_install_fallback(cp_process_t *self, cp_message_handler handler, void *arg);
 void cp__links_notify(struct cp_process *p);
 void cp__rlinks_free(void);
 int cp__send_exited(const cp_upid_t *to, const cp_upid_t *exited);

@@ -16,14 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/core_internal.h"
 
 #define HEADER_SIZE ((sizeof(cp__event_t) + 15u) & ~(size_t)15u)
-#define CLASS1 128u
-#define CLASS2 512u
-#define NCLASS 3
-#define MAG 126u
-#define PREFETCH 4u
+#define CLASS1      128u
+#define CLASS2      512u
+#define NCLASS      3
+#define MAG         126u
+#define PREFETCH    4u
 
 typedef struct mag {
     struct mag *next; /* in the depot */
@@ -247,6 +248,10 @@ void cp__event_drop(cp__event_t *ev)
             cp_promise_free(ev->u.d.promise); /* abandons the future */
         break;
     case CP__EV_MESSAGE:
+        /* A call request dropped unrun still gets its answer. */
+        if (ev->u.m.call != NULL && ev->u.m.call->kind == CP__CALL_REQUEST)
+            cp__rpc_refuse(ev->u.m.call, ev->u.m.from, ev->u.m.call->to_id,
+                           ev->u.m.call->to_id_len, true);
         if (ev->u.m.body_owned)
             free(ev->u.m.body);
         break;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/core_internal.h"
 #include "core/node.h"
 #include "cproc/error.h"
@@ -165,6 +166,7 @@ void cp__links_notify(struct cp_process *p)
 
 void cp__node_lost(uint32_t ip, uint16_t port)
 {
+    cp__calls_node_lost(ip, port);
     struct cp__rlink *lost = NULL;
     pthread_mutex_lock(&cp__rt.rlink_mu);
     for (struct cp__rlink **l = &cp__rt.rlinks; *l;) {

@@ -46,6 +46,41 @@ bool cp__node_inbound_watch(uint64_t low, void (*fn)(void *arg), void *arg);
 /* Disarms the watch (the transport stopping). Loop thread. */
 void cp__node_inbound_unwatch(void);
 
+/* What a message carries besides name, sender and body (wire headers
+ * Cproc-Call, Cproc-Reply, Cproc-Cancel; docs/wire.md). */
+enum cp__call_kind {
+    CP__CALL_NONE = 0,
+    CP__CALL_REQUEST, /* Cproc-Call: id, Cproc-Method, optional Cproc-Caller */
+    CP__CALL_REPLY,   /* Cproc-Reply: id, Cproc-Status */
+    CP__CALL_CANCEL,  /* Cproc-Cancel: id */
+};
+
+enum cp__call_status {
+    CP__CALL_OK = 0,
+    CP__CALL_FAILED,
+    CP__CALL_DISCARDED,
+};
+
+struct cp__callmeta {
+    uint8_t kind;   /* enum cp__call_kind */
+    uint8_t status; /* enum cp__call_status, replies */
+    uint64_t id;
+    const char *method; /* requests; borrowed */
+    size_t method_len;
+    bool has_caller;
+    cp_upid_t caller;
+    const char *to_id; /* the receiver's id, in queued requests */
+    size_t to_id_len;
+};
+typedef struct cp__callmeta cp__callmeta_t;
+
+/* cp__deliver_message() for a message with call metadata (may be NULL): a reply completes its call at once, in the calling thread;
+ * a request for a process that does not exist is answered FAILED ("no
+ * process P at node N") before CP_ENOENT is returned. `meta` is borrowed. */
+int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                     const cp_upid_t *from, void *body, size_t len,
+                     const struct cp__callmeta *meta);
+
 /* Reports that the connection to the node at ip:port broke or could not be
  * made: every local process linked to a pid at that address gets an exited
  * event, as libprocess does. Call on the loop thread. */

@@ -393,7 +393,22 @@ int cp_process_id_generate(const char *prefix, char *buf, size_t size)
     return (int)w;
 }
 
+static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                 cp_free_fn ctx_free, cp_upid_t *pid);
+
 int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp_upid_t *pid)
+{
+    return spawn(id, ops, data, NULL, NULL, pid);
+}
+
+int cp_process_spawn_ctx(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                         cp_free_fn ctx_free, cp_upid_t *pid)
+{
+    return spawn(id, ops, data, ctx, ctx_free, pid);
+}
+
+static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                 cp_free_fn ctx_free, cp_upid_t *pid)
 {
     char gen_id[64];
     if (!atomic_load(&cp__rt.running) || atomic_load(&cp__rt.stopping))
@@ -410,6 +425,17 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     if (copy == NULL)
         return CP_ENOMEM;
     memcpy(copy, id, len + 1);
+    /* The extension only for processes that use it: most do not. */
+    struct cp__process_ext *ext = NULL;
+    if (ctx != NULL || ctx_free != NULL) {
+        ext = calloc(1, sizeof *ext);
+        if (ext == NULL) {
+            free(copy);
+            return CP_ENOMEM;
+        }
+        ext->ctx = ctx;
+        ext->ctx_free = ctx_free;
+    }
 
     uint64_t hash = hash_id(id, len);
     pthread_mutex_lock(&cp__rt.tab_mu);
@@ -449,6 +475,7 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
     p->slot = slot;
     p->ops = ops;
     p->data = data;
+    p->ext = ext;
     atomic_store(&p->stub.next, NULL);
     atomic_store(&p->head, CP__MB_STUB(p));
     p->tail = CP__MB_STUB(p);
@@ -488,6 +515,7 @@ int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp
 fail:
     pthread_mutex_unlock(&cp__rt.tab_mu);
     free(copy);
+    free(ext);
     return rc;
 }
 
@@ -529,12 +557,13 @@ int cp_process_terminate(const cp_upid_t *pid, bool inject)
 
 bool cp_process_exists(const cp_upid_t *pid)
 {
+    /* In the table means not yet retired; `dead` is the worker's own
+     * field and is not read here (a data race from another thread). */
     struct cp_process *p = pid ? cp__process_lookup(pid) : NULL;
     if (p == NULL)
         return false;
-    bool alive = !p->dead;
     cp__process_unref(p);
-    return alive;
+    return true;
 }
 
 int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
@@ -635,6 +664,11 @@ const char *cp_process_id(const cp_process_t *self)
 void *cp_process_data(const cp_process_t *self)
 {
     return self->data;
+}
+
+void *cp_process_ctx(const cp_process_t *self)
+{
+    return self->ext != NULL ? self->ext->ctx : NULL;
 }
 
 cp_process_state_t cp_process_state(const cp_process_t *self)

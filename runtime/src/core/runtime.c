@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "async/async_internal.h"
+#include "core/call.h"
 #include "core/core_internal.h"
 #include "core/env.h"
 #include "core/node.h"
@@ -307,6 +308,12 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
     }
     if (n == 0 && (rc = workers_from_env(&n)) != 0)
         goto fail;
+    /* The calls' default deadline, parsed as every variable (core/env.h). */
+    uint64_t call_ms = 0;
+    const char *call_env = getenv("CPROC_CALL_TIMEOUT_MS");
+    if (call_env != NULL && (rc = cp__env_parse_u64("CPROC_CALL_TIMEOUT_MS", call_env, 1,
+                                                    86400000u, &call_ms, start_error)) != 0)
+        goto fail;
     cp__rt.num_workers = n;
     atomic_store(&cp__rt.stopping, false);
     pthread_mutex_init(&cp__rt.post_mu, NULL);
@@ -355,6 +362,7 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
         pthread_join(cp__rt.loop_thread, NULL);
         goto fail_tables;
     }
+    cp__calls_start(call_ms);
     atomic_store(&cp__rt.running, true);
     pthread_mutex_unlock(&cp__rt.life_mu);
     cp_log(CP_LOG_INFO, "runtime started: %u workers", n);
@@ -402,7 +410,8 @@ void cp_runtime_stop(void)
     /* From here lookups find nothing, so what the freeing below triggers
      * (abandoned futures, their callbacks) cannot reach a process. */
     atomic_store(&cp__rt.running, false);
-    cp__timers_free();
+    cp__timers_free(); /* calls still pending end here */
+    cp__calls_stop();
     cp__rlinks_free();
     cp__table_free();
     cp__event_cache_flush();

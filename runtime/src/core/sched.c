@@ -9,7 +9,7 @@
  * event loop) go to a shared injection queue. An idle worker takes from
  * the injection queue and steals from the other workers' rings, and, only
  * just before it would sleep, from their slots. A sleeping worker is woken
- * only when work appears and no other worker is already searching. */
+ * only when work appears in a ring or the injection queue. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +41,7 @@ _Thread_local bool cp__is_worker;
 typedef struct worker {
     cp__runq_t ring;
     struct cp_process *_Atomic slot; /* the next process to run here */
+    _Atomic uint64_t turns;          /* turns started here (owner writes) */
     unsigned index;
     unsigned tick;
     unsigned slot_run;
@@ -57,8 +58,9 @@ static struct {
     pthread_mutex_t inj_mu;
     struct cp_process *inj_head, *inj_tail;
     _Atomic size_t inj_len;
-    /* Sleeping. `sleepers` and `spinners` are read without the lock by
-     * producers; `wakes` counts signals not yet consumed. */
+    /* Sleeping. `sleepers` is read without the lock by producers,
+     * `spinners` (workers searching) by searchers; `wakes` counts signals
+     * not yet consumed. */
     pthread_mutex_t sleep_mu;
     pthread_cond_t sleep_cv;
     _Atomic unsigned sleepers;
@@ -163,35 +165,35 @@ static struct cp_process *inject_pop(void)
 
 /* ---- waking --------------------------------------------------------------- */
 
-/* Called after work became visible to other workers. Wakes one sleeping
- * worker unless one is already searching (it will find the work). The
- * woken worker starts out counted as searching, so a burst of work wakes
- * one worker at a time. */
+/* Called after work became visible to other workers: wakes one sleeping
+ * worker, if any sleeps and has not been signalled already. (Not skipped
+ * while another worker searches: a searcher yields the CPU every few
+ * rounds, and on a loaded machine it may not run again for milliseconds,
+ * while a woken thread is scheduled at once. Skipping doubled the p50 of
+ * a remote round trip.) The woken worker starts out counted as
+ * searching. */
 static void wake_one(void)
 {
     if (atomic_load_explicit(&S.sleepers, memory_order_seq_cst) == 0)
         return;
-    unsigned zero = 0;
-    if (!atomic_compare_exchange_strong_explicit(&S.spinners, &zero, 1, memory_order_seq_cst,
-                                                 memory_order_seq_cst))
-        return;
     pthread_mutex_lock(&S.sleep_mu);
     if (atomic_load_explicit(&S.sleepers, memory_order_relaxed) > S.wakes) {
         S.wakes++;
+        atomic_fetch_add_explicit(&S.spinners, 1, memory_order_seq_cst);
         pthread_cond_signal(&S.sleep_cv);
-    } else {
-        atomic_fetch_sub_explicit(&S.spinners, 1, memory_order_seq_cst);
     }
     pthread_mutex_unlock(&S.sleep_mu);
 }
 
+/* Work that a sleeping worker would have to be woken for. Slots are left
+ * out: filling one wakes nobody, because its owner is awake and runs it
+ * next. */
 static bool work_visible(void)
 {
     if (atomic_load_explicit(&S.inj_len, memory_order_seq_cst) > 0)
         return true;
     for (unsigned i = 0; i < S.n; i++)
-        if (!cp__runq_empty(&S.w[i].ring) ||
-            atomic_load_explicit(&S.w[i].slot, memory_order_seq_cst) != NULL)
+        if (!cp__runq_empty(&S.w[i].ring))
             return true;
     return false;
 }
@@ -354,6 +356,8 @@ static void count_resume(worker_t *w)
 
 static void resume(worker_t *w, struct cp_process *p)
 {
+    atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     cp__current = p;
     if (!p->initialized) {
         p->initialized = true;
@@ -434,22 +438,31 @@ static uint64_t next_rand(worker_t *w)
     return w->seed;
 }
 
+/* Workers whose slot a search may take: those still in the turn they were
+ * in when the search began (a handler running long). */
+#define SEEN_MAX 64u
+
 /* One pass over the other workers, starting at a random one. Slots are
- * only taken on the last pass before sleeping: their owner is about to run
- * them, and taking them would move a ping away from its pong. */
-static struct cp_process *steal(worker_t *w, bool slots)
+ * only taken on the last pass before sleeping, and only from a worker
+ * that has not started a new turn during the whole search: an owner that
+ * is making progress runs its slot next, and taking it would move a ping
+ * away from its pong. */
+static struct cp_process *steal(worker_t *w, const uint64_t *seen)
 {
     struct cp_process *p = inject_pop();
     if (p)
         return p;
     unsigned start = (unsigned)(next_rand(w) % S.n);
     for (unsigned k = 0; k < S.n; k++) {
-        worker_t *v = &S.w[(start + k) % S.n];
+        unsigned j = (start + k) % S.n;
+        worker_t *v = &S.w[j];
         if (v == w)
             continue;
         if ((p = cp__runq_pop(&v->ring)) != NULL)
             return p;
-        if (slots && (p = take_slot(v)) != NULL)
+        if (seen &&
+            (j >= SEEN_MAX || atomic_load_explicit(&v->turns, memory_order_relaxed) == seen[j]) &&
+            (p = take_slot(v)) != NULL)
             return p;
     }
     return NULL;
@@ -472,8 +485,11 @@ static struct cp_process *search(worker_t *w)
         w->spinning = true;
         atomic_fetch_add_explicit(&S.spinners, 1, memory_order_seq_cst);
     }
+    uint64_t seen[SEEN_MAX];
+    for (unsigned j = 0; j < S.n && j < SEEN_MAX; j++)
+        seen[j] = atomic_load_explicit(&S.w[j].turns, memory_order_relaxed);
     for (int i = 0; i < SPIN; i++) {
-        struct cp_process *p = steal(w, i == SPIN - 1);
+        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL);
         if (p)
             return p;
         if (atomic_load_explicit(&S.quit, memory_order_relaxed))

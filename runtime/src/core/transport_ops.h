@@ -64,6 +64,12 @@ typedef struct cp__transport_ops {
     int (*send)(const cp_upid_t *from, const cp_upid_t *to, const char *name, const void *body,
                 size_t len);
 
+    /* send, plus `hlen` bytes of extra header lines ("Name: value\r\n"
+     * each, copied) after the libprocess ones: cproc's call protocol
+     * (docs/wire.md, core/call.c). Same contract as send. */
+    int (*send_headers)(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                        const void *body, size_t len, const char *headers, size_t hlen);
+
     /* Keeps a connection to `to`'s node open so that its loss is reported
      * with cp__node_lost(); `relink` forces a fresh connection. Returns 0
      * or a CP_E* code (then the core reports the link broken at once). Any

@@ -87,11 +87,13 @@ bool cp__peer_known_ip(uint32_t ip);
 
 /* Queues a message for p within CPROC_MAX_PEER_QUEUE_BYTES: the bytes of
  * `enc` when the sender encoded it already (outside the lock), else the
- * message encoded in place. Returns 0, CP_EFULL (nothing queued, counted)
+ * message encoded in place, with `hlen` bytes of extra header lines (the
+ * call headers; may be 0). Returns 0, CP_EFULL (nothing queued, counted)
  * or the encoder's error. Call with cp__transport.mu held. */
 struct cp__peer;
 int cp__peer_encode(struct cp__peer *p, const cp__buf_t *enc, const cp_upid_t *from,
-                    const cp_upid_t *to, const char *name, const void *body, size_t len);
+                    const cp_upid_t *to, const char *name, const void *body, size_t len,
+                    const char *headers, size_t hlen);
 
 /* The sweep's two halves (loop thread): `now` is uv_now() in ms. */
 void cp__peer_sweep(uint64_t now);

@@ -39,7 +39,8 @@ bool cp__peer_known_ip(uint32_t ip)
 }
 
 int cp__peer_encode(cp__peer_t *p, const cp__buf_t *enc, const cp_upid_t *from,
-                    const cp_upid_t *to, const char *name, const void *body, size_t len)
+                    const cp_upid_t *to, const char *name, const void *body, size_t len,
+                    const char *headers, size_t hlen)
 {
     size_t queued = p->pending.len + p->inflight;
     size_t max = cp__limits.peer_queue_bytes;
@@ -49,7 +50,8 @@ int cp__peer_encode(cp__peer_t *p, const cp__buf_t *enc, const cp_upid_t *from,
     else if (enc)
         rc = cp__buf_append(&p->pending, enc->data, enc->len);
     else
-        rc = cp__wire_encode_message(&p->pending, from, to, name, body, len);
+        rc = cp__wire_encode_message_headers(&p->pending, from, to, name, body, len, headers,
+                                             hlen);
     /* One message always fits an empty queue, whatever its size. */
     if (rc == 0 && queued && p->pending.len + p->inflight > max) {
         p->pending.len = queued - p->inflight;

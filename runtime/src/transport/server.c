@@ -272,9 +272,17 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
         conn_answer(c, 400, NULL, NULL, 0, close);
         return;
     }
+    cp__callmeta_t meta;
+    int has_call = cp__wire_parse_call(req, &meta);
+    if (has_call < 0) {
+        atomic_fetch_add(&T.messages_refused, 1);
+        conn_answer(c, 400, NULL, NULL, 0, close);
+        return;
+    }
     size_t len;
     void *body = cp__http_request_take_body(req, &len);
-    int rc = cp__deliver_message(id, id_len, name, name_len, &from, body, len);
+    int rc = cp__deliver_call(id, id_len, name, name_len, &from, body, len,
+                              has_call ? &meta : NULL);
     if (rc == 0) {
         c->clock.carried_message = true;
         atomic_fetch_add(&T.messages_received, 1);

@@ -571,12 +571,13 @@ static void wake_loop(void)
     pthread_mutex_unlock(&wake_mu);
 }
 
-static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
-                    const void *body, size_t len)
+static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                            const void *body, size_t len, const char *headers, size_t hlen)
 {
     cp__buf_t *enc = scratch_get();
     int rc = 0;
-    if (enc && (rc = cp__wire_encode_message(enc, from, to, name, body, len)) != 0) {
+    if (enc && (rc = cp__wire_encode_message_headers(enc, from, to, name, body, len, headers,
+                                                     hlen)) != 0) {
         scratch_done(enc);
         return rc;
     }
@@ -590,7 +591,7 @@ static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name
     if (!p)
         rc = CP_ENOMEM;
     else
-        rc = cp__peer_encode(p, enc, from, to, name, body, len);
+        rc = cp__peer_encode(p, enc, from, to, name, body, len, headers, hlen);
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;
@@ -601,6 +602,12 @@ static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name
     if (wake)
         wake_loop();
     return rc;
+}
+
+static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
+                    const void *body, size_t len)
+{
+    return tcp_send_headers(from, to, name, body, len, NULL, 0);
 }
 
 static int tcp_link(const cp_upid_t *to, int relink)
@@ -630,5 +637,6 @@ const cp__transport_ops_t cp__tcp_transport = {
     .quiesce = tcp_quiesce,
     .fini = tcp_fini,
     .send = tcp_send,
+    .send_headers = tcp_send_headers,
     .link = tcp_link,
 };

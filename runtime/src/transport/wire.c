@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/node.h"
 #include "cproc/error.h"
 
 size_t cp__wire_format_ip(char *buf, uint32_t ip)
@@ -79,6 +80,13 @@ static bool name_ok(const char *name, size_t n)
 int cp__wire_encode_message(cp__buf_t *out, const cp_upid_t *from, const cp_upid_t *to,
                             const char *name, const void *body, size_t len)
 {
+    return cp__wire_encode_message_headers(out, from, to, name, body, len, NULL, 0);
+}
+
+int cp__wire_encode_message_headers(cp__buf_t *out, const cp_upid_t *from, const cp_upid_t *to,
+                                    const char *name, const void *body, size_t len,
+                                    const char *headers, size_t hlen)
+{
     size_t name_len = name ? strlen(name) : 0;
     if (!name_ok(name, name_len))
         return CP_EINVAL;
@@ -86,7 +94,7 @@ int cp__wire_encode_message(cp__buf_t *out, const cp_upid_t *from, const cp_upid
     char fromtxt[CP_UPID_STRLEN];
     size_t from_len = format_upid(fromtxt, from);
     /* Worst case: every id byte escaped; fixed text is well under 200. */
-    size_t need = 200 + 3 * id_len + name_len + 2 * from_len + 24 + len;
+    size_t need = 200 + 3 * id_len + name_len + 2 * from_len + 24 + len + hlen;
     if (cp__buf_reserve(out, need))
         return CP_ENOMEM;
     char *p = out->data + out->len;
@@ -126,6 +134,10 @@ int cp__wire_encode_message(cp__buf_t *out, const cp_upid_t *from, const cp_upid
     *p++ = ':';
     p += format_uint(p, to->port, 10);
     PUT("\r\n");
+    if (hlen) {
+        memcpy(p, headers, hlen);
+        p += hlen;
+    }
     if (len) {
         PUT("Transfer-Encoding: chunked\r\n\r\n");
         p += format_uint(p, (unsigned long)len, 16);
@@ -377,5 +389,74 @@ int cp__wire_parse_message_cached(cp__http_request_t *req, cp__wire_sender_cache
     *id_len = (size_t)il;
     *name = nm;
     *name_len = (size_t)nl;
+    return 0;
+}
+
+static bool parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    trim(&s, &n);
+    if (n == 0 || n > 20)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return v != 0;
+}
+
+int cp__wire_parse_call(const cp__http_request_t *req, struct cp__callmeta *meta)
+{
+    size_t n;
+    const char *v;
+    memset(meta, 0, sizeof *meta);
+    if ((v = cp__http_request_header(req, "Cproc-Call", &n)) != NULL) {
+        meta->kind = CP__CALL_REQUEST;
+        if (!parse_u64(v, n, &meta->id))
+            return CP_EINVAL;
+        const char *m = cp__http_request_header(req, "Cproc-Method", &n);
+        if (m == NULL)
+            return CP_EINVAL;
+        trim(&m, &n);
+        if (n == 0 || n > 128)
+            return CP_EINVAL;
+        meta->method = m;
+        meta->method_len = n;
+        const char *c = cp__http_request_header(req, "Cproc-Caller", &n);
+        if (c != NULL) {
+            trim(&c, &n);
+            if (cp__wire_parse_upid(c, n, &meta->caller))
+                return CP_EINVAL;
+            meta->has_caller = true;
+        }
+        return 1;
+    }
+    if ((v = cp__http_request_header(req, "Cproc-Reply", &n)) != NULL) {
+        meta->kind = CP__CALL_REPLY;
+        if (!parse_u64(v, n, &meta->id))
+            return CP_EINVAL;
+        const char *st = cp__http_request_header(req, "Cproc-Status", &n);
+        if (st == NULL)
+            return CP_EINVAL;
+        trim(&st, &n);
+        if (n == 2 && memcmp(st, "ok", 2) == 0)
+            meta->status = CP__CALL_OK;
+        else if (n == 6 && memcmp(st, "failed", 6) == 0)
+            meta->status = CP__CALL_FAILED;
+        else if (n == 9 && memcmp(st, "discarded", 9) == 0)
+            meta->status = CP__CALL_DISCARDED;
+        else
+            return CP_EINVAL;
+        return 1;
+    }
+    if ((v = cp__http_request_header(req, "Cproc-Cancel", &n)) != NULL) {
+        meta->kind = CP__CALL_CANCEL;
+        return parse_u64(v, n, &meta->id) ? 1 : CP_EINVAL;
+    }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/node.h"
 #include "cproc/pid.h"
 #include "transport/buf.h"
 #include "transport/http_decoder.h"
@@ -21,6 +22,12 @@
  * CP_ENOMEM (out is unchanged then). */
 int cp__wire_encode_message(cp__buf_t *out, const cp_upid_t *from, const cp_upid_t *to,
                             const char *name, const void *body, size_t len);
+
+/* cp__wire_encode_message() plus `hlen` bytes of extra header lines
+ * ("Name: value\r\n" each) after Host. */
+int cp__wire_encode_message_headers(cp__buf_t *out, const cp_upid_t *from, const cp_upid_t *to,
+                                    const char *name, const void *body, size_t len,
+                                    const char *headers, size_t hlen);
 
 /* Writes "a.b.c.d" for a host-order IPv4 address; returns the length.
  * `buf` needs 16 bytes. */
@@ -46,6 +53,12 @@ bool cp__wire_is_message(const cp__http_request_t *req);
  * parse (answer 400). */
 int cp__wire_parse_message(cp__http_request_t *req, const char **id, size_t *id_len,
                            const char **name, size_t *name_len, cp_upid_t *from);
+
+/* Call metadata (Cproc-Call / Cproc-Reply / Cproc-Cancel, Cproc-Method,
+ * Cproc-Status, Cproc-Caller; docs/wire.md) read from a message request.
+ * Returns 1 when there is some (*meta filled, method borrowed from req),
+ * 0 when none, CP_EINVAL when present but malformed (answer 400). */
+int cp__wire_parse_call(const cp__http_request_t *req, struct cp__callmeta *meta);
 
 /* The last sender seen on a connection: a peer sends from few UPIDs, so
  * comparing the header's text saves parsing it for every message. */

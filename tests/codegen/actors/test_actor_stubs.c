@@ -1,6 +1,6 @@
-/* The generated actor stubs against the real runtime: typed dispatch, the
- * `on` install path with unpacking, typed rpc (local and request/response),
- * malformed bodies, and rpc failure when the server is gone. */
+/* The generated actor stubs against the real runtime: typed sends (handed
+ * over or copied), the `on` install path with unpacking, malformed bodies,
+ * and the user's state as process data. Calls are test_calls.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@ typedef struct counter {
     uint64_t pings;
     uint64_t last_seq;
     size_t last_len;
+    void *data_seen;
 } counter_t;
 
 static void on_ping(cp_process_t *self, void *state, const cp_upid_t *from,
@@ -31,6 +32,7 @@ static Stubs__Count_Future get_count(cp_process_t *self, void *state, const cp_u
                                      const Stubs__CountRequest *request)
 {
     counter_t *c = state;
+    c->data_seen = cp_process_data(self);
     Stubs__Count *count = malloc(sizeof(*count));
     stubs__count__init(count);
     count->pings = c->pings;
@@ -67,6 +69,12 @@ static void stop(Stubs__Counter_Pid *pid)
     cp_process_wait(&pid->upid, CP_WAIT_FOREVER);
 }
 
+static Stubs__Count_Future get_count_of(Stubs__Counter_Pid pid)
+{
+    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
+    return stubs__counter__get_count(pid, &req, NULL, NULL);
+}
+
 static uint64_t count_of(Stubs__Count_Future f, const char *note)
 {
     CP_AWAIT_READY(f.future);
@@ -84,9 +92,8 @@ static void test_stubs_typed_dispatch_reaches_on_handler_without_serializing(voi
     Stubs__Ping *ping = malloc(sizeof(*ping));
     stubs__ping__init(ping);
     ping->seq = 7;
-    assert_int_equal(stubs__counter__on_ping(&pid, NULL, ping, free), 0);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    assert_int_equal(count_of(stubs__counter__get_count(&pid, &req), "local"), 1);
+    assert_int_equal(stubs__counter__send_ping(pid, ping, free), 0);
+    assert_int_equal(count_of(get_count_of(pid), "local"), 1);
     assert_int_equal(c.last_seq, 7);
     stop(&pid);
 }
@@ -101,8 +108,7 @@ static void test_stubs_send_is_unpacked_by_installed_handler(void **state)
     ping.payload.data = payload;
     ping.payload.len = sizeof(payload);
     assert_int_equal(stubs__ping__send_from(&CP_UPID_NULL, &pid.upid, &ping), 0);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    assert_int_equal(count_of(stubs__counter__get_count(&pid, &req), "local"), 1);
+    assert_int_equal(count_of(get_count_of(pid), "local"), 1);
     assert_int_equal(c.last_seq, 42);
     assert_int_equal(c.last_len, sizeof(payload));
     stop(&pid);
@@ -116,54 +122,43 @@ static void test_stubs_malformed_body_is_dropped_and_counted(void **state)
     const uint8_t garbage[] = {0x0a, 0xff, 0xff};
     cp_upid_t nobody = CP_UPID_NULL;
     assert_int_equal(cp_send(&nobody, &pid.upid, STUBS__PING__NAME, garbage, sizeof(garbage)), 0);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    assert_int_equal(count_of(stubs__counter__get_count(&pid, &req), "local"), 0);
+    assert_int_equal(count_of(get_count_of(pid), "local"), 0);
     assert_int_equal(stubs__counter__malformed_count(), before + 1);
     stop(&pid);
 }
 
-static void test_stubs_rpc_request_response_round_trip(void **state)
+static void test_stubs_send_copies_a_borrowed_message(void **state)
 {
     counter_t c = {0};
     Stubs__Counter_Pid pid = spawn_counter(&c);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    assert_int_equal(count_of(stubs__counter__get_count_remote(&pid, &req), "remote"), 0);
+    Stubs__Ping ping = STUBS__PING__INIT;
+    ping.seq = 9;
+    assert_int_equal(stubs__counter__send(pid, &ping, NULL), 0);
+    ping.seq = 10; /* borrowed for the call only */
+    assert_int_equal(count_of(get_count_of(pid), "local"), 1);
+    assert_int_equal(c.last_seq, 9);
     stop(&pid);
 }
 
-static void test_stubs_rpc_fails_when_server_is_gone(void **state)
-{
-    counter_t c = {0};
-    Stubs__Counter_Pid pid = spawn_counter(&c);
-    stop(&pid);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    Stubs__Count_Future f = stubs__counter__get_count_remote(&pid, &req);
-    CP_AWAIT_FAILED(f.future);
-    stubs__count__future_unref(f);
-}
-
-static void test_stubs_local_rpc_to_missing_process_is_abandoned(void **state)
+static void test_stubs_typed_send_to_missing_process_fails(void **state)
 {
     counter_t c = {0};
     Stubs__Counter_Pid pid = spawn_counter(&c);
     stop(&pid);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    Stubs__Count_Future f = stubs__counter__get_count(&pid, &req);
-    CP_AWAIT_ABANDONED(f.future);
-    stubs__count__future_unref(f);
+    Stubs__Ping *ping = malloc(sizeof(*ping));
+    stubs__ping__init(ping);
+    assert_int_equal(stubs__counter__send_ping(pid, ping, free), CP_ENOENT);
 }
 
-static void test_stubs_discarding_a_remote_rpc_discards_it(void **state)
+static void test_stubs_state_is_process_data(void **state)
 {
-    /* A process that never answers: the request waits until discarded. */
-    cp_upid_t silent;
-    assert_int_equal(cp_process_spawn(NULL, NULL, NULL, &silent), 0);
-    Stubs__Counter_Pid pid = stubs__counter__pid(&silent);
-    Stubs__CountRequest req = STUBS__COUNT_REQUEST__INIT;
-    Stubs__Count_Future f = stubs__counter__get_count_remote(&pid, &req);
-    cp_future_discard(f.future);
-    CP_AWAIT_DISCARDED(f.future);
+    counter_t c = {0};
+    Stubs__Counter_Pid pid = spawn_counter(&c);
+    /* cp_process_data(self) inside a typed actor is the user's state. */
+    Stubs__Count_Future f = get_count_of(pid);
+    CP_AWAIT_READY(f.future);
     stubs__count__future_unref(f);
+    assert_ptr_equal(c.data_seen, &c);
     stop(&pid);
 }
 
@@ -173,10 +168,9 @@ int main(void)
         cmocka_unit_test(test_stubs_typed_dispatch_reaches_on_handler_without_serializing),
         cmocka_unit_test(test_stubs_send_is_unpacked_by_installed_handler),
         cmocka_unit_test(test_stubs_malformed_body_is_dropped_and_counted),
-        cmocka_unit_test(test_stubs_rpc_request_response_round_trip),
-        cmocka_unit_test(test_stubs_rpc_fails_when_server_is_gone),
-        cmocka_unit_test(test_stubs_local_rpc_to_missing_process_is_abandoned),
-        cmocka_unit_test(test_stubs_discarding_a_remote_rpc_discards_it),
+        cmocka_unit_test(test_stubs_send_copies_a_borrowed_message),
+        cmocka_unit_test(test_stubs_typed_send_to_missing_process_fails),
+        cmocka_unit_test(test_stubs_state_is_process_data),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

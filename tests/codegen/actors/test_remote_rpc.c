@@ -46,7 +46,7 @@ static void pong_start(pong_node_t *node)
     line[strcspn(line, "\n")] = '\0';
     cp_upid_t upid;
     assert_int_equal(cp_upid_parse(line, &upid), 0);
-    node->upid = pingpong__ponger__pid(&upid);
+    node->upid = pingpong__ponger__pid(upid);
 }
 
 static void pong_kill(pong_node_t *node)
@@ -71,7 +71,7 @@ static int teardown(void **state)
 static uint64_t stats_pings(const Pingpong__Ponger_Pid *pong)
 {
     Pingpong__StatsRequest req = PINGPONG__STATS_REQUEST__INIT;
-    Pingpong__Stats_Future f = pingpong__ponger__get_stats_remote(pong, &req);
+    Pingpong__Stats_Future f = pingpong__ponger__get_stats(*pong, &req, NULL, NULL);
     CP_AWAIT_READY(f.future);
     uint64_t pings = pingpong__stats__future_value(f)->pings;
     pingpong__stats__future_unref(f);
@@ -99,8 +99,9 @@ static void test_remote_rpc_fails_when_peer_was_killed(void **state)
     pong_start(&node);
     pong_kill(&node);
     Pingpong__StatsRequest req = PINGPONG__STATS_REQUEST__INIT;
-    Pingpong__Stats_Future f = pingpong__ponger__get_stats_remote(&node.upid, &req);
+    Pingpong__Stats_Future f = pingpong__ponger__get_stats(node.upid, &req, NULL, NULL);
     CP_AWAIT_FAILED(f.future);
+    assert_non_null(strstr(pingpong__stats__future_failure(f), "unreachable"));
     pingpong__stats__future_unref(f);
 }
 
@@ -111,10 +112,12 @@ static void test_remote_rpc_pending_fails_when_peer_dies(void **state)
     assert_int_equal(stats_pings(&node.upid), 0);
     kill(node.pid, SIGSTOP); /* the request will get no answer */
     Pingpong__StatsRequest req = PINGPONG__STATS_REQUEST__INIT;
-    Pingpong__Stats_Future f = pingpong__ponger__get_stats_remote(&node.upid, &req);
+    Pingpong__Stats_Future f = pingpong__ponger__get_stats(node.upid, &req, NULL, NULL);
     assert_true(cp_future_is_pending(f.future));
     pong_kill(&node);
     CP_AWAIT_FAILED(f.future);
+    assert_non_null(strstr(pingpong__stats__future_failure(f), "unreachable"));
+    assert_int_equal(cp_call_pending(), 0);
     pingpong__stats__future_unref(f);
 }
 

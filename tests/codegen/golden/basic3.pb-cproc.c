@@ -13,64 +13,6 @@
 
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
 
-const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f)
-{
-    return (const Golden__Basic3__HTTPRequest *)cp_future_value(f.future);
-}
-
-void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
-{
-    Golden__Basic3__HTTPRequest_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why)
-{
-    Golden__Basic3__HTTPRequest_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct golden__basic3__httprequest__deferred {
-    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} golden__basic3__httprequest__deferred_t;
-
-static void golden__basic3__httprequest__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    golden__basic3__httprequest__deferred_t *d = arg;
-    d->cb(self, (const Golden__Basic3__HTTPRequest *)cp_future_value(f), f, d->arg);
-}
-
-static void golden__basic3__httprequest__deferred_free(void *arg)
-{
-    golden__basic3__httprequest__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    golden__basic3__httprequest__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, golden__basic3__httprequest__deferred_run, d, golden__basic3__httprequest__deferred_free);
-}
-
 void golden__basic3__httprequest__free(void *msg)
 {
     if (msg != NULL)
@@ -82,7 +24,163 @@ void *golden__basic3__httprequest__decode(const void *body, size_t len)
     return golden__basic3__httprequest__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+static size_t golden__basic3__httprequest__cproc_size(const void *msg)
+{
+    return golden__basic3__httprequest__get_packed_size((const Golden__Basic3__HTTPRequest *)msg);
+}
+
+static size_t golden__basic3__httprequest__cproc_pack(const void *msg, uint8_t *out)
+{
+    return golden__basic3__httprequest__pack((const Golden__Basic3__HTTPRequest *)msg, out);
+}
+
+const cp_msgtype_t golden__basic3__httprequest__cproc_type = {
+    "golden.basic3.HTTPRequest", golden__basic3__httprequest__cproc_size, golden__basic3__httprequest__cproc_pack, golden__basic3__httprequest__decode, golden__basic3__httprequest__free,
+};
+
+const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f)
+{
+    return (const Golden__Basic3__HTTPRequest *)cp_future_value(f.future);
+}
+
+const char *golden__basic3__httprequest__future_failure(Golden__Basic3__HTTPRequest_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ref(Golden__Basic3__HTTPRequest_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_wrap(cp_future_t *f)
+{
+    Golden__Basic3__HTTPRequest_Future t = {f};
+    return t;
+}
+
+Golden__Basic3__HTTPRequest_Future (golden__basic3__httprequest__future_ready)(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg)
+{
+    Golden__Basic3__HTTPRequest_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why)
+{
+    Golden__Basic3__HTTPRequest_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void golden__basic3__httprequest__future_discard(Golden__Basic3__HTTPRequest_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool golden__basic3__httprequest__future_wait(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *golden__basic3__httprequest__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_after(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns)
+{
+    Golden__Basic3__HTTPRequest_Future t = {cp_future_after(f.future, timeout_ns, golden__basic3__httprequest__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct golden__basic3__httprequest__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__basic3__httprequest__step_t;
+
+static golden__basic3__httprequest__step_t *golden__basic3__httprequest__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    golden__basic3__httprequest__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void golden__basic3__httprequest__step_free(void *arg)
+{
+    golden__basic3__httprequest__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *golden__basic3__httprequest__recover_run(cp_future_t *f, void *arg)
+{
+    golden__basic3__httprequest__step_t *s = arg;
+    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *, void *) = (Golden__Basic3__HTTPRequest_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_recover(Golden__Basic3__HTTPRequest_Future f,
+    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__basic3__httprequest__step_t *s = golden__basic3__httprequest__step_new((void (*)(void))fn, arg, arg_free);
+    Golden__Basic3__HTTPRequest_Future t = {s != NULL
+        ? cp_future_recover(f.future, golden__basic3__httprequest__recover_run, s, golden__basic3__httprequest__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *golden__basic3__httprequest__then_run(void *value, void *arg)
+{
+    golden__basic3__httprequest__step_t *s = arg;
+    cp_future_t *(*fn)(const Golden__Basic3__HTTPRequest *, void *) = (cp_future_t *(*)(const Golden__Basic3__HTTPRequest *, void *))s->fn;
+    return fn((const Golden__Basic3__HTTPRequest *)value, s->arg);
+}
+
+cp_future_t *golden__basic3__httprequest__future_then(Golden__Basic3__HTTPRequest_Future f,
+    cp_future_t *(*fn)(const Golden__Basic3__HTTPRequest *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__basic3__httprequest__step_t *s = golden__basic3__httprequest__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, golden__basic3__httprequest__then_run, s, golden__basic3__httprequest__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void golden__basic3__httprequest__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__basic3__httprequest__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Golden__Basic3__HTTPRequest *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Golden__Basic3__HTTPRequest *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Golden__Basic3__HTTPRequest *)cp_future_value(f), f, s->arg);
+}
+
+int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Basic3__HTTPRequest *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__basic3__httprequest__step_t *s = golden__basic3__httprequest__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, golden__basic3__httprequest__deferred_run, s, golden__basic3__httprequest__step_free);
+}
+
+int (golden__basic3__httprequest__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__basic3__httprequest__get_packed_size(msg);
@@ -94,13 +192,13 @@ int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_
     return rc;
 }
 
-int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__basic3__httprequest__send_from(&from, to, msg);
 }
 
-int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
+int (golden__basic3__httprequest__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg)
 {
     return golden__basic3__httprequest__send(self, from, msg);
 }

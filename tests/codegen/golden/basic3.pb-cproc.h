@@ -11,10 +11,18 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include <cproc/cproc.h>
 
+#ifndef CPGEN_ARG
+/* x if it points to a (const) T, else a compile error. */
+#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define GOLDEN__BASIC3__HTTPREQUEST__NAME "golden.basic3.HTTPRequest"
+
+/* How calls serialize, read and free a golden.basic3.HTTPRequest. */
+extern const cp_msgtype_t golden__basic3__httprequest__cproc_type;
 
 /* A future of a golden.basic3.HTTPRequest: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -25,30 +33,56 @@ typedef struct Golden__Basic3__HTTPRequest_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Golden__Basic3__HTTPRequest *golden__basic3__httprequest__future_value(Golden__Basic3__HTTPRequest_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *golden__basic3__httprequest__future_failure(Golden__Basic3__HTTPRequest_Future f);
 /* Drops the caller's reference. */
 void golden__basic3__httprequest__future_unref(Golden__Basic3__HTTPRequest_Future f);
+/* Adds a reference and returns f. */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ref(Golden__Basic3__HTTPRequest_Future f);
+/* Views an untyped future (whose value is a golden.basic3.HTTPRequest) as typed; takes
+ * over the caller's reference. */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__basic3__httprequest__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_ready(Golden__Basic3__HTTPRequest *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Basic3__HTTPRequest *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void golden__basic3__httprequest__future_discard(Golden__Basic3__HTTPRequest_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool golden__basic3__httprequest__future_wait(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_after(Golden__Basic3__HTTPRequest_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Golden__Basic3__HTTPRequest_Future golden__basic3__httprequest__future_recover(Golden__Basic3__HTTPRequest_Future f,
+    Golden__Basic3__HTTPRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *golden__basic3__httprequest__future_then(Golden__Basic3__HTTPRequest_Future f,
+    cp_future_t *(*fn)(const Golden__Basic3__HTTPRequest *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__basic3__httprequest__future_defer(Golden__Basic3__HTTPRequest_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Basic3__HTTPRequest *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void golden__basic3__httprequest__free(void *msg);
-/* Serializes msg and sends it as "golden.basic3.HTTPRequest" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a golden.basic3.HTTPRequest (NULL if malformed). */
+void *golden__basic3__httprequest__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "golden.basic3.HTTPRequest" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
 /* Like golden__basic3__httprequest__send, from any thread, naming the sender `from`. */
 int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg);
-
-/* Unpacks a golden.basic3.HTTPRequest (NULL if malformed); cp_decode_fn for cp_request(). */
-void *golden__basic3__httprequest__decode(const void *body, size_t len);
 
 PROTOBUF_C__END_DECLS
 

@@ -44,64 +44,6 @@ static inline void golden__kitchen__sink__tap__free_unpacked(Golden__Kitchen__Si
 
 /* ---- cproc helpers for golden.kitchen.Sink ---- */
 
-const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f)
-{
-    return (const Golden__Kitchen__Sink *)cp_future_value(f.future);
-}
-
-void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
-{
-    Golden__Kitchen__Sink_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why)
-{
-    Golden__Kitchen__Sink_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct golden__kitchen__sink__deferred {
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} golden__kitchen__sink__deferred_t;
-
-static void golden__kitchen__sink__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    golden__kitchen__sink__deferred_t *d = arg;
-    d->cb(self, (const Golden__Kitchen__Sink *)cp_future_value(f), f, d->arg);
-}
-
-static void golden__kitchen__sink__deferred_free(void *arg)
-{
-    golden__kitchen__sink__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    golden__kitchen__sink__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, golden__kitchen__sink__deferred_run, d, golden__kitchen__sink__deferred_free);
-}
-
 void golden__kitchen__sink__free(void *msg)
 {
     if (msg != NULL)
@@ -113,7 +55,163 @@ void *golden__kitchen__sink__decode(const void *body, size_t len)
     return golden__kitchen__sink__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+static size_t golden__kitchen__sink__cproc_size(const void *msg)
+{
+    return golden__kitchen__sink__get_packed_size((const Golden__Kitchen__Sink *)msg);
+}
+
+static size_t golden__kitchen__sink__cproc_pack(const void *msg, uint8_t *out)
+{
+    return golden__kitchen__sink__pack((const Golden__Kitchen__Sink *)msg, out);
+}
+
+const cp_msgtype_t golden__kitchen__sink__cproc_type = {
+    "golden.kitchen.Sink", golden__kitchen__sink__cproc_size, golden__kitchen__sink__cproc_pack, golden__kitchen__sink__decode, golden__kitchen__sink__free,
+};
+
+const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f)
+{
+    return (const Golden__Kitchen__Sink *)cp_future_value(f.future);
+}
+
+const char *golden__kitchen__sink__future_failure(Golden__Kitchen__Sink_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ref(Golden__Kitchen__Sink_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_wrap(cp_future_t *f)
+{
+    Golden__Kitchen__Sink_Future t = {f};
+    return t;
+}
+
+Golden__Kitchen__Sink_Future (golden__kitchen__sink__future_ready)(Golden__Kitchen__Sink *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Sink_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why)
+{
+    Golden__Kitchen__Sink_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void golden__kitchen__sink__future_discard(Golden__Kitchen__Sink_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool golden__kitchen__sink__future_wait(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *golden__kitchen__sink__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_after(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns)
+{
+    Golden__Kitchen__Sink_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct golden__kitchen__sink__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__sink__step_t;
+
+static golden__kitchen__sink__step_t *golden__kitchen__sink__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void golden__kitchen__sink__step_free(void *arg)
+{
+    golden__kitchen__sink__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *golden__kitchen__sink__recover_run(cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__step_t *s = arg;
+    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Sink_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_recover(Golden__Kitchen__Sink_Future f,
+    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__step_t *s = golden__kitchen__sink__step_new((void (*)(void))fn, arg, arg_free);
+    Golden__Kitchen__Sink_Future t = {s != NULL
+        ? cp_future_recover(f.future, golden__kitchen__sink__recover_run, s, golden__kitchen__sink__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *golden__kitchen__sink__then_run(void *value, void *arg)
+{
+    golden__kitchen__sink__step_t *s = arg;
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink *, void *) = (cp_future_t *(*)(const Golden__Kitchen__Sink *, void *))s->fn;
+    return fn((const Golden__Kitchen__Sink *)value, s->arg);
+}
+
+cp_future_t *golden__kitchen__sink__future_then(Golden__Kitchen__Sink_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__step_t *s = golden__kitchen__sink__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, golden__kitchen__sink__then_run, s, golden__kitchen__sink__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void golden__kitchen__sink__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Golden__Kitchen__Sink *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Golden__Kitchen__Sink *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Golden__Kitchen__Sink *)cp_future_value(f), f, s->arg);
+}
+
+int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__step_t *s = golden__kitchen__sink__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, golden__kitchen__sink__deferred_run, s, golden__kitchen__sink__step_free);
+}
+
+int (golden__kitchen__sink__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__get_packed_size(msg);
@@ -125,76 +223,18 @@ int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to,
     return rc;
 }
 
-int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
+int (golden__kitchen__sink__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg)
 {
     return golden__kitchen__sink__send(self, from, msg);
 }
 
 /* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
-
-const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f)
-{
-    return (const Golden__Kitchen__Sink__Tap *)cp_future_value(f.future);
-}
-
-void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
-{
-    Golden__Kitchen__Sink__Tap_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why)
-{
-    Golden__Kitchen__Sink__Tap_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct golden__kitchen__sink__tap__deferred {
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} golden__kitchen__sink__tap__deferred_t;
-
-static void golden__kitchen__sink__tap__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    golden__kitchen__sink__tap__deferred_t *d = arg;
-    d->cb(self, (const Golden__Kitchen__Sink__Tap *)cp_future_value(f), f, d->arg);
-}
-
-static void golden__kitchen__sink__tap__deferred_free(void *arg)
-{
-    golden__kitchen__sink__tap__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    golden__kitchen__sink__tap__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, golden__kitchen__sink__tap__deferred_run, d, golden__kitchen__sink__tap__deferred_free);
-}
 
 void golden__kitchen__sink__tap__free(void *msg)
 {
@@ -207,7 +247,163 @@ void *golden__kitchen__sink__tap__decode(const void *body, size_t len)
     return golden__kitchen__sink__tap__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+static size_t golden__kitchen__sink__tap__cproc_size(const void *msg)
+{
+    return golden__kitchen__sink__tap__get_packed_size((const Golden__Kitchen__Sink__Tap *)msg);
+}
+
+static size_t golden__kitchen__sink__tap__cproc_pack(const void *msg, uint8_t *out)
+{
+    return golden__kitchen__sink__tap__pack((const Golden__Kitchen__Sink__Tap *)msg, out);
+}
+
+const cp_msgtype_t golden__kitchen__sink__tap__cproc_type = {
+    "golden.kitchen.Sink.Tap", golden__kitchen__sink__tap__cproc_size, golden__kitchen__sink__tap__cproc_pack, golden__kitchen__sink__tap__decode, golden__kitchen__sink__tap__free,
+};
+
+const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f)
+{
+    return (const Golden__Kitchen__Sink__Tap *)cp_future_value(f.future);
+}
+
+const char *golden__kitchen__sink__tap__future_failure(Golden__Kitchen__Sink__Tap_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ref(Golden__Kitchen__Sink__Tap_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_wrap(cp_future_t *f)
+{
+    Golden__Kitchen__Sink__Tap_Future t = {f};
+    return t;
+}
+
+Golden__Kitchen__Sink__Tap_Future (golden__kitchen__sink__tap__future_ready)(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Sink__Tap_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why)
+{
+    Golden__Kitchen__Sink__Tap_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void golden__kitchen__sink__tap__future_discard(Golden__Kitchen__Sink__Tap_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool golden__kitchen__sink__tap__future_wait(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *golden__kitchen__sink__tap__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_after(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns)
+{
+    Golden__Kitchen__Sink__Tap_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__sink__tap__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct golden__kitchen__sink__tap__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__sink__tap__step_t;
+
+static golden__kitchen__sink__tap__step_t *golden__kitchen__sink__tap__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__tap__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void golden__kitchen__sink__tap__step_free(void *arg)
+{
+    golden__kitchen__sink__tap__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *golden__kitchen__sink__tap__recover_run(cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__tap__step_t *s = arg;
+    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Sink__Tap_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_recover(Golden__Kitchen__Sink__Tap_Future f,
+    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__tap__step_t *s = golden__kitchen__sink__tap__step_new((void (*)(void))fn, arg, arg_free);
+    Golden__Kitchen__Sink__Tap_Future t = {s != NULL
+        ? cp_future_recover(f.future, golden__kitchen__sink__tap__recover_run, s, golden__kitchen__sink__tap__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *golden__kitchen__sink__tap__then_run(void *value, void *arg)
+{
+    golden__kitchen__sink__tap__step_t *s = arg;
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink__Tap *, void *) = (cp_future_t *(*)(const Golden__Kitchen__Sink__Tap *, void *))s->fn;
+    return fn((const Golden__Kitchen__Sink__Tap *)value, s->arg);
+}
+
+cp_future_t *golden__kitchen__sink__tap__future_then(Golden__Kitchen__Sink__Tap_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink__Tap *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__tap__step_t *s = golden__kitchen__sink__tap__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, golden__kitchen__sink__tap__then_run, s, golden__kitchen__sink__tap__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void golden__kitchen__sink__tap__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__sink__tap__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Golden__Kitchen__Sink__Tap *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Golden__Kitchen__Sink__Tap *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Golden__Kitchen__Sink__Tap *)cp_future_value(f), f, s->arg);
+}
+
+int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__sink__tap__step_t *s = golden__kitchen__sink__tap__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, golden__kitchen__sink__tap__deferred_run, s, golden__kitchen__sink__tap__step_free);
+}
+
+int (golden__kitchen__sink__tap__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__sink__tap__get_packed_size(msg);
@@ -219,76 +415,18 @@ int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t
     return rc;
 }
 
-int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__sink__tap__send_from(&from, to, msg);
 }
 
-int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
+int (golden__kitchen__sink__tap__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg)
 {
     return golden__kitchen__sink__tap__send(self, from, msg);
 }
 
 /* ---- cproc helpers for golden.kitchen.Empty ---- */
-
-const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f)
-{
-    return (const Golden__Kitchen__Empty *)cp_future_value(f.future);
-}
-
-void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
-{
-    Golden__Kitchen__Empty_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why)
-{
-    Golden__Kitchen__Empty_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct golden__kitchen__empty__deferred {
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} golden__kitchen__empty__deferred_t;
-
-static void golden__kitchen__empty__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    golden__kitchen__empty__deferred_t *d = arg;
-    d->cb(self, (const Golden__Kitchen__Empty *)cp_future_value(f), f, d->arg);
-}
-
-static void golden__kitchen__empty__deferred_free(void *arg)
-{
-    golden__kitchen__empty__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    golden__kitchen__empty__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, golden__kitchen__empty__deferred_run, d, golden__kitchen__empty__deferred_free);
-}
 
 void golden__kitchen__empty__free(void *msg)
 {
@@ -301,7 +439,163 @@ void *golden__kitchen__empty__decode(const void *body, size_t len)
     return golden__kitchen__empty__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+static size_t golden__kitchen__empty__cproc_size(const void *msg)
+{
+    return golden__kitchen__empty__get_packed_size((const Golden__Kitchen__Empty *)msg);
+}
+
+static size_t golden__kitchen__empty__cproc_pack(const void *msg, uint8_t *out)
+{
+    return golden__kitchen__empty__pack((const Golden__Kitchen__Empty *)msg, out);
+}
+
+const cp_msgtype_t golden__kitchen__empty__cproc_type = {
+    "golden.kitchen.Empty", golden__kitchen__empty__cproc_size, golden__kitchen__empty__cproc_pack, golden__kitchen__empty__decode, golden__kitchen__empty__free,
+};
+
+const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f)
+{
+    return (const Golden__Kitchen__Empty *)cp_future_value(f.future);
+}
+
+const char *golden__kitchen__empty__future_failure(Golden__Kitchen__Empty_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ref(Golden__Kitchen__Empty_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_wrap(cp_future_t *f)
+{
+    Golden__Kitchen__Empty_Future t = {f};
+    return t;
+}
+
+Golden__Kitchen__Empty_Future (golden__kitchen__empty__future_ready)(Golden__Kitchen__Empty *msg, cp_free_fn free_msg)
+{
+    Golden__Kitchen__Empty_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why)
+{
+    Golden__Kitchen__Empty_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void golden__kitchen__empty__future_discard(Golden__Kitchen__Empty_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool golden__kitchen__empty__future_wait(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *golden__kitchen__empty__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_after(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns)
+{
+    Golden__Kitchen__Empty_Future t = {cp_future_after(f.future, timeout_ns, golden__kitchen__empty__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct golden__kitchen__empty__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} golden__kitchen__empty__step_t;
+
+static golden__kitchen__empty__step_t *golden__kitchen__empty__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__empty__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void golden__kitchen__empty__step_free(void *arg)
+{
+    golden__kitchen__empty__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *golden__kitchen__empty__recover_run(cp_future_t *f, void *arg)
+{
+    golden__kitchen__empty__step_t *s = arg;
+    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *, void *) = (Golden__Kitchen__Empty_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_recover(Golden__Kitchen__Empty_Future f,
+    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__empty__step_t *s = golden__kitchen__empty__step_new((void (*)(void))fn, arg, arg_free);
+    Golden__Kitchen__Empty_Future t = {s != NULL
+        ? cp_future_recover(f.future, golden__kitchen__empty__recover_run, s, golden__kitchen__empty__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *golden__kitchen__empty__then_run(void *value, void *arg)
+{
+    golden__kitchen__empty__step_t *s = arg;
+    cp_future_t *(*fn)(const Golden__Kitchen__Empty *, void *) = (cp_future_t *(*)(const Golden__Kitchen__Empty *, void *))s->fn;
+    return fn((const Golden__Kitchen__Empty *)value, s->arg);
+}
+
+cp_future_t *golden__kitchen__empty__future_then(Golden__Kitchen__Empty_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Empty *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__empty__step_t *s = golden__kitchen__empty__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, golden__kitchen__empty__then_run, s, golden__kitchen__empty__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void golden__kitchen__empty__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    golden__kitchen__empty__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Golden__Kitchen__Empty *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Golden__Kitchen__Empty *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Golden__Kitchen__Empty *)cp_future_value(f), f, s->arg);
+}
+
+int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Empty *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    golden__kitchen__empty__step_t *s = golden__kitchen__empty__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, golden__kitchen__empty__deferred_run, s, golden__kitchen__empty__step_free);
+}
+
+int (golden__kitchen__empty__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = golden__kitchen__empty__get_packed_size(msg);
@@ -313,13 +607,13 @@ int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to
     return rc;
 }
 
-int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__send)(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return golden__kitchen__empty__send_from(&from, to, msg);
 }
 
-int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
+int (golden__kitchen__empty__reply)(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg)
 {
     return golden__kitchen__empty__send(self, from, msg);
 }

@@ -12,10 +12,18 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include <cproc/cproc.h>
 
+#ifndef CPGEN_ARG
+/* x if it points to a (const) T, else a compile error. */
+#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+
 /* ---- cproc helpers for golden.kitchen.Sink ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define GOLDEN__KITCHEN__SINK__NAME "golden.kitchen.Sink"
+
+/* How calls serialize, read and free a golden.kitchen.Sink. */
+extern const cp_msgtype_t golden__kitchen__sink__cproc_type;
 
 /* A future of a golden.kitchen.Sink: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -26,35 +34,64 @@ typedef struct Golden__Kitchen__Sink_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Golden__Kitchen__Sink *golden__kitchen__sink__future_value(Golden__Kitchen__Sink_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *golden__kitchen__sink__future_failure(Golden__Kitchen__Sink_Future f);
 /* Drops the caller's reference. */
 void golden__kitchen__sink__future_unref(Golden__Kitchen__Sink_Future f);
+/* Adds a reference and returns f. */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ref(Golden__Kitchen__Sink_Future f);
+/* Views an untyped future (whose value is a golden.kitchen.Sink) as typed; takes
+ * over the caller's reference. */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__sink__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Sink_Future golden__kitchen__sink__future_ready(Golden__Kitchen__Sink *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Golden__Kitchen__Sink_Future golden__kitchen__sink__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void golden__kitchen__sink__future_discard(Golden__Kitchen__Sink_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool golden__kitchen__sink__future_wait(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_after(Golden__Kitchen__Sink_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Golden__Kitchen__Sink_Future golden__kitchen__sink__future_recover(Golden__Kitchen__Sink_Future f,
+    Golden__Kitchen__Sink_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *golden__kitchen__sink__future_then(Golden__Kitchen__Sink_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__future_defer(Golden__Kitchen__Sink_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void golden__kitchen__sink__free(void *msg);
-/* Serializes msg and sends it as "golden.kitchen.Sink" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a golden.kitchen.Sink (NULL if malformed). */
+void *golden__kitchen__sink__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "golden.kitchen.Sink" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int golden__kitchen__sink__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink *msg);
 /* Like golden__kitchen__sink__send, from any thread, naming the sender `from`. */
 int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg);
 
-/* Unpacks a golden.kitchen.Sink (NULL if malformed); cp_decode_fn for cp_request(). */
-void *golden__kitchen__sink__decode(const void *body, size_t len);
-
 /* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define GOLDEN__KITCHEN__SINK__TAP__NAME "golden.kitchen.Sink.Tap"
+
+/* How calls serialize, read and free a golden.kitchen.Sink.Tap. */
+extern const cp_msgtype_t golden__kitchen__sink__tap__cproc_type;
 
 /* A future of a golden.kitchen.Sink.Tap: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -65,35 +102,64 @@ typedef struct Golden__Kitchen__Sink__Tap_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__future_value(Golden__Kitchen__Sink__Tap_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *golden__kitchen__sink__tap__future_failure(Golden__Kitchen__Sink__Tap_Future f);
 /* Drops the caller's reference. */
 void golden__kitchen__sink__tap__future_unref(Golden__Kitchen__Sink__Tap_Future f);
+/* Adds a reference and returns f. */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ref(Golden__Kitchen__Sink__Tap_Future f);
+/* Views an untyped future (whose value is a golden.kitchen.Sink.Tap) as typed; takes
+ * over the caller's reference. */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__sink__tap__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_ready(Golden__Kitchen__Sink__Tap *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void golden__kitchen__sink__tap__future_discard(Golden__Kitchen__Sink__Tap_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool golden__kitchen__sink__tap__future_wait(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_after(Golden__Kitchen__Sink__Tap_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Golden__Kitchen__Sink__Tap_Future golden__kitchen__sink__tap__future_recover(Golden__Kitchen__Sink__Tap_Future f,
+    Golden__Kitchen__Sink__Tap_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *golden__kitchen__sink__tap__future_then(Golden__Kitchen__Sink__Tap_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Sink__Tap *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__sink__tap__future_defer(Golden__Kitchen__Sink__Tap_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Sink__Tap *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void golden__kitchen__sink__tap__free(void *msg);
-/* Serializes msg and sends it as "golden.kitchen.Sink.Tap" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a golden.kitchen.Sink.Tap (NULL if malformed). */
+void *golden__kitchen__sink__tap__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "golden.kitchen.Sink.Tap" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int golden__kitchen__sink__tap__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg);
 /* Like golden__kitchen__sink__tap__send, from any thread, naming the sender `from`. */
 int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Sink__Tap *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg);
 
-/* Unpacks a golden.kitchen.Sink.Tap (NULL if malformed); cp_decode_fn for cp_request(). */
-void *golden__kitchen__sink__tap__decode(const void *body, size_t len);
-
 /* ---- cproc helpers for golden.kitchen.Empty ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define GOLDEN__KITCHEN__EMPTY__NAME "golden.kitchen.Empty"
+
+/* How calls serialize, read and free a golden.kitchen.Empty. */
+extern const cp_msgtype_t golden__kitchen__empty__cproc_type;
 
 /* A future of a golden.kitchen.Empty: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -104,30 +170,56 @@ typedef struct Golden__Kitchen__Empty_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Golden__Kitchen__Empty *golden__kitchen__empty__future_value(Golden__Kitchen__Empty_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *golden__kitchen__empty__future_failure(Golden__Kitchen__Empty_Future f);
 /* Drops the caller's reference. */
 void golden__kitchen__empty__future_unref(Golden__Kitchen__Empty_Future f);
+/* Adds a reference and returns f. */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ref(Golden__Kitchen__Empty_Future f);
+/* Views an untyped future (whose value is a golden.kitchen.Empty) as typed; takes
+ * over the caller's reference. */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (golden__kitchen__empty__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Golden__Kitchen__Empty_Future golden__kitchen__empty__future_ready(Golden__Kitchen__Empty *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Golden__Kitchen__Empty_Future golden__kitchen__empty__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Golden__Kitchen__Empty *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void golden__kitchen__empty__future_discard(Golden__Kitchen__Empty_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool golden__kitchen__empty__future_wait(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_after(Golden__Kitchen__Empty_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Golden__Kitchen__Empty_Future golden__kitchen__empty__future_recover(Golden__Kitchen__Empty_Future f,
+    Golden__Kitchen__Empty_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *golden__kitchen__empty__future_then(Golden__Kitchen__Empty_Future f,
+    cp_future_t *(*fn)(const Golden__Kitchen__Empty *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int golden__kitchen__empty__future_defer(Golden__Kitchen__Empty_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Golden__Kitchen__Empty *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void golden__kitchen__empty__free(void *msg);
-/* Serializes msg and sends it as "golden.kitchen.Empty" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a golden.kitchen.Empty (NULL if malformed). */
+void *golden__kitchen__empty__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "golden.kitchen.Empty" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const Golden__Kitchen__Empty *msg);
 /* Like golden__kitchen__empty__send, from any thread, naming the sender `from`. */
 int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg);
-
-/* Unpacks a golden.kitchen.Empty (NULL if malformed); cp_decode_fn for cp_request(). */
-void *golden__kitchen__empty__decode(const void *body, size_t len);
 
 PROTOBUF_C__END_DECLS
 

@@ -336,64 +336,6 @@ const ProtobufCMessageDescriptor pingpong__stats__descriptor = {
 
 /* ---- cproc helpers for pingpong.Ping ---- */
 
-const Pingpong__Ping *pingpong__ping__future_value(Pingpong__Ping_Future f)
-{
-    return (const Pingpong__Ping *)cp_future_value(f.future);
-}
-
-void pingpong__ping__future_unref(Pingpong__Ping_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Pingpong__Ping_Future pingpong__ping__future_ready(Pingpong__Ping *msg, cp_free_fn free_msg)
-{
-    Pingpong__Ping_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Pingpong__Ping_Future pingpong__ping__future_failed(const char *why)
-{
-    Pingpong__Ping_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct pingpong__ping__deferred {
-    void (*cb)(cp_process_t *self, const Pingpong__Ping *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} pingpong__ping__deferred_t;
-
-static void pingpong__ping__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    pingpong__ping__deferred_t *d = arg;
-    d->cb(self, (const Pingpong__Ping *)cp_future_value(f), f, d->arg);
-}
-
-static void pingpong__ping__deferred_free(void *arg)
-{
-    pingpong__ping__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int pingpong__ping__future_defer(Pingpong__Ping_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Ping *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    pingpong__ping__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, pingpong__ping__deferred_run, d, pingpong__ping__deferred_free);
-}
-
 void pingpong__ping__free(void *msg)
 {
     if (msg != NULL)
@@ -405,7 +347,163 @@ void *pingpong__ping__decode(const void *body, size_t len)
     return pingpong__ping__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
+static size_t pingpong__ping__cproc_size(const void *msg)
+{
+    return pingpong__ping__get_packed_size((const Pingpong__Ping *)msg);
+}
+
+static size_t pingpong__ping__cproc_pack(const void *msg, uint8_t *out)
+{
+    return pingpong__ping__pack((const Pingpong__Ping *)msg, out);
+}
+
+const cp_msgtype_t pingpong__ping__cproc_type = {
+    "pingpong.Ping", pingpong__ping__cproc_size, pingpong__ping__cproc_pack, pingpong__ping__decode, pingpong__ping__free,
+};
+
+const Pingpong__Ping *pingpong__ping__future_value(Pingpong__Ping_Future f)
+{
+    return (const Pingpong__Ping *)cp_future_value(f.future);
+}
+
+const char *pingpong__ping__future_failure(Pingpong__Ping_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void pingpong__ping__future_unref(Pingpong__Ping_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Pingpong__Ping_Future pingpong__ping__future_ref(Pingpong__Ping_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Pingpong__Ping_Future pingpong__ping__future_wrap(cp_future_t *f)
+{
+    Pingpong__Ping_Future t = {f};
+    return t;
+}
+
+Pingpong__Ping_Future (pingpong__ping__future_ready)(Pingpong__Ping *msg, cp_free_fn free_msg)
+{
+    Pingpong__Ping_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Pingpong__Ping_Future pingpong__ping__future_failed(const char *why)
+{
+    Pingpong__Ping_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void pingpong__ping__future_discard(Pingpong__Ping_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool pingpong__ping__future_wait(Pingpong__Ping_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *pingpong__ping__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Pingpong__Ping_Future pingpong__ping__future_after(Pingpong__Ping_Future f, uint64_t timeout_ns)
+{
+    Pingpong__Ping_Future t = {cp_future_after(f.future, timeout_ns, pingpong__ping__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct pingpong__ping__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} pingpong__ping__step_t;
+
+static pingpong__ping__step_t *pingpong__ping__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    pingpong__ping__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void pingpong__ping__step_free(void *arg)
+{
+    pingpong__ping__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *pingpong__ping__recover_run(cp_future_t *f, void *arg)
+{
+    pingpong__ping__step_t *s = arg;
+    Pingpong__Ping_Future (*fn)(cp_future_t *, void *) = (Pingpong__Ping_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Pingpong__Ping_Future pingpong__ping__future_recover(Pingpong__Ping_Future f,
+    Pingpong__Ping_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__ping__step_t *s = pingpong__ping__step_new((void (*)(void))fn, arg, arg_free);
+    Pingpong__Ping_Future t = {s != NULL
+        ? cp_future_recover(f.future, pingpong__ping__recover_run, s, pingpong__ping__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *pingpong__ping__then_run(void *value, void *arg)
+{
+    pingpong__ping__step_t *s = arg;
+    cp_future_t *(*fn)(const Pingpong__Ping *, void *) = (cp_future_t *(*)(const Pingpong__Ping *, void *))s->fn;
+    return fn((const Pingpong__Ping *)value, s->arg);
+}
+
+cp_future_t *pingpong__ping__future_then(Pingpong__Ping_Future f,
+    cp_future_t *(*fn)(const Pingpong__Ping *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__ping__step_t *s = pingpong__ping__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, pingpong__ping__then_run, s, pingpong__ping__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void pingpong__ping__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    pingpong__ping__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Pingpong__Ping *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Pingpong__Ping *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Pingpong__Ping *)cp_future_value(f), f, s->arg);
+}
+
+int pingpong__ping__future_defer(Pingpong__Ping_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Ping *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    pingpong__ping__step_t *s = pingpong__ping__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, pingpong__ping__deferred_run, s, pingpong__ping__step_free);
+}
+
+int (pingpong__ping__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__ping__get_packed_size(msg);
@@ -417,76 +515,18 @@ int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__ping__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
+int (pingpong__ping__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__ping__send_from(&from, to, msg);
 }
 
-int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
+int (pingpong__ping__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg)
 {
     return pingpong__ping__send(self, from, msg);
 }
 
 /* ---- cproc helpers for pingpong.Pong ---- */
-
-const Pingpong__Pong *pingpong__pong__future_value(Pingpong__Pong_Future f)
-{
-    return (const Pingpong__Pong *)cp_future_value(f.future);
-}
-
-void pingpong__pong__future_unref(Pingpong__Pong_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Pingpong__Pong_Future pingpong__pong__future_ready(Pingpong__Pong *msg, cp_free_fn free_msg)
-{
-    Pingpong__Pong_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Pingpong__Pong_Future pingpong__pong__future_failed(const char *why)
-{
-    Pingpong__Pong_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct pingpong__pong__deferred {
-    void (*cb)(cp_process_t *self, const Pingpong__Pong *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} pingpong__pong__deferred_t;
-
-static void pingpong__pong__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    pingpong__pong__deferred_t *d = arg;
-    d->cb(self, (const Pingpong__Pong *)cp_future_value(f), f, d->arg);
-}
-
-static void pingpong__pong__deferred_free(void *arg)
-{
-    pingpong__pong__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int pingpong__pong__future_defer(Pingpong__Pong_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Pong *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    pingpong__pong__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, pingpong__pong__deferred_run, d, pingpong__pong__deferred_free);
-}
 
 void pingpong__pong__free(void *msg)
 {
@@ -499,7 +539,163 @@ void *pingpong__pong__decode(const void *body, size_t len)
     return pingpong__pong__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
+static size_t pingpong__pong__cproc_size(const void *msg)
+{
+    return pingpong__pong__get_packed_size((const Pingpong__Pong *)msg);
+}
+
+static size_t pingpong__pong__cproc_pack(const void *msg, uint8_t *out)
+{
+    return pingpong__pong__pack((const Pingpong__Pong *)msg, out);
+}
+
+const cp_msgtype_t pingpong__pong__cproc_type = {
+    "pingpong.Pong", pingpong__pong__cproc_size, pingpong__pong__cproc_pack, pingpong__pong__decode, pingpong__pong__free,
+};
+
+const Pingpong__Pong *pingpong__pong__future_value(Pingpong__Pong_Future f)
+{
+    return (const Pingpong__Pong *)cp_future_value(f.future);
+}
+
+const char *pingpong__pong__future_failure(Pingpong__Pong_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void pingpong__pong__future_unref(Pingpong__Pong_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Pingpong__Pong_Future pingpong__pong__future_ref(Pingpong__Pong_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Pingpong__Pong_Future pingpong__pong__future_wrap(cp_future_t *f)
+{
+    Pingpong__Pong_Future t = {f};
+    return t;
+}
+
+Pingpong__Pong_Future (pingpong__pong__future_ready)(Pingpong__Pong *msg, cp_free_fn free_msg)
+{
+    Pingpong__Pong_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Pingpong__Pong_Future pingpong__pong__future_failed(const char *why)
+{
+    Pingpong__Pong_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void pingpong__pong__future_discard(Pingpong__Pong_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool pingpong__pong__future_wait(Pingpong__Pong_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *pingpong__pong__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Pingpong__Pong_Future pingpong__pong__future_after(Pingpong__Pong_Future f, uint64_t timeout_ns)
+{
+    Pingpong__Pong_Future t = {cp_future_after(f.future, timeout_ns, pingpong__pong__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct pingpong__pong__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} pingpong__pong__step_t;
+
+static pingpong__pong__step_t *pingpong__pong__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    pingpong__pong__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void pingpong__pong__step_free(void *arg)
+{
+    pingpong__pong__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *pingpong__pong__recover_run(cp_future_t *f, void *arg)
+{
+    pingpong__pong__step_t *s = arg;
+    Pingpong__Pong_Future (*fn)(cp_future_t *, void *) = (Pingpong__Pong_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Pingpong__Pong_Future pingpong__pong__future_recover(Pingpong__Pong_Future f,
+    Pingpong__Pong_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__pong__step_t *s = pingpong__pong__step_new((void (*)(void))fn, arg, arg_free);
+    Pingpong__Pong_Future t = {s != NULL
+        ? cp_future_recover(f.future, pingpong__pong__recover_run, s, pingpong__pong__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *pingpong__pong__then_run(void *value, void *arg)
+{
+    pingpong__pong__step_t *s = arg;
+    cp_future_t *(*fn)(const Pingpong__Pong *, void *) = (cp_future_t *(*)(const Pingpong__Pong *, void *))s->fn;
+    return fn((const Pingpong__Pong *)value, s->arg);
+}
+
+cp_future_t *pingpong__pong__future_then(Pingpong__Pong_Future f,
+    cp_future_t *(*fn)(const Pingpong__Pong *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__pong__step_t *s = pingpong__pong__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, pingpong__pong__then_run, s, pingpong__pong__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void pingpong__pong__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    pingpong__pong__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Pingpong__Pong *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Pingpong__Pong *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Pingpong__Pong *)cp_future_value(f), f, s->arg);
+}
+
+int pingpong__pong__future_defer(Pingpong__Pong_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Pong *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    pingpong__pong__step_t *s = pingpong__pong__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, pingpong__pong__deferred_run, s, pingpong__pong__step_free);
+}
+
+int (pingpong__pong__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__pong__get_packed_size(msg);
@@ -511,76 +707,18 @@ int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
     return rc;
 }
 
-int pingpong__pong__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
+int (pingpong__pong__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__pong__send_from(&from, to, msg);
 }
 
-int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
+int (pingpong__pong__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg)
 {
     return pingpong__pong__send(self, from, msg);
 }
 
 /* ---- cproc helpers for pingpong.StatsRequest ---- */
-
-const Pingpong__StatsRequest *pingpong__stats_request__future_value(Pingpong__StatsRequest_Future f)
-{
-    return (const Pingpong__StatsRequest *)cp_future_value(f.future);
-}
-
-void pingpong__stats_request__future_unref(Pingpong__StatsRequest_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Pingpong__StatsRequest_Future pingpong__stats_request__future_ready(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
-{
-    Pingpong__StatsRequest_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *why)
-{
-    Pingpong__StatsRequest_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct pingpong__stats_request__deferred {
-    void (*cb)(cp_process_t *self, const Pingpong__StatsRequest *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} pingpong__stats_request__deferred_t;
-
-static void pingpong__stats_request__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    pingpong__stats_request__deferred_t *d = arg;
-    d->cb(self, (const Pingpong__StatsRequest *)cp_future_value(f), f, d->arg);
-}
-
-static void pingpong__stats_request__deferred_free(void *arg)
-{
-    pingpong__stats_request__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__StatsRequest *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    pingpong__stats_request__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, pingpong__stats_request__deferred_run, d, pingpong__stats_request__deferred_free);
-}
 
 void pingpong__stats_request__free(void *msg)
 {
@@ -593,7 +731,163 @@ void *pingpong__stats_request__decode(const void *body, size_t len)
     return pingpong__stats_request__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+static size_t pingpong__stats_request__cproc_size(const void *msg)
+{
+    return pingpong__stats_request__get_packed_size((const Pingpong__StatsRequest *)msg);
+}
+
+static size_t pingpong__stats_request__cproc_pack(const void *msg, uint8_t *out)
+{
+    return pingpong__stats_request__pack((const Pingpong__StatsRequest *)msg, out);
+}
+
+const cp_msgtype_t pingpong__stats_request__cproc_type = {
+    "pingpong.StatsRequest", pingpong__stats_request__cproc_size, pingpong__stats_request__cproc_pack, pingpong__stats_request__decode, pingpong__stats_request__free,
+};
+
+const Pingpong__StatsRequest *pingpong__stats_request__future_value(Pingpong__StatsRequest_Future f)
+{
+    return (const Pingpong__StatsRequest *)cp_future_value(f.future);
+}
+
+const char *pingpong__stats_request__future_failure(Pingpong__StatsRequest_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void pingpong__stats_request__future_unref(Pingpong__StatsRequest_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Pingpong__StatsRequest_Future pingpong__stats_request__future_ref(Pingpong__StatsRequest_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Pingpong__StatsRequest_Future pingpong__stats_request__future_wrap(cp_future_t *f)
+{
+    Pingpong__StatsRequest_Future t = {f};
+    return t;
+}
+
+Pingpong__StatsRequest_Future (pingpong__stats_request__future_ready)(Pingpong__StatsRequest *msg, cp_free_fn free_msg)
+{
+    Pingpong__StatsRequest_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *why)
+{
+    Pingpong__StatsRequest_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void pingpong__stats_request__future_discard(Pingpong__StatsRequest_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool pingpong__stats_request__future_wait(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *pingpong__stats_request__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Pingpong__StatsRequest_Future pingpong__stats_request__future_after(Pingpong__StatsRequest_Future f, uint64_t timeout_ns)
+{
+    Pingpong__StatsRequest_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats_request__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct pingpong__stats_request__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} pingpong__stats_request__step_t;
+
+static pingpong__stats_request__step_t *pingpong__stats_request__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats_request__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void pingpong__stats_request__step_free(void *arg)
+{
+    pingpong__stats_request__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *pingpong__stats_request__recover_run(cp_future_t *f, void *arg)
+{
+    pingpong__stats_request__step_t *s = arg;
+    Pingpong__StatsRequest_Future (*fn)(cp_future_t *, void *) = (Pingpong__StatsRequest_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Pingpong__StatsRequest_Future pingpong__stats_request__future_recover(Pingpong__StatsRequest_Future f,
+    Pingpong__StatsRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats_request__step_t *s = pingpong__stats_request__step_new((void (*)(void))fn, arg, arg_free);
+    Pingpong__StatsRequest_Future t = {s != NULL
+        ? cp_future_recover(f.future, pingpong__stats_request__recover_run, s, pingpong__stats_request__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *pingpong__stats_request__then_run(void *value, void *arg)
+{
+    pingpong__stats_request__step_t *s = arg;
+    cp_future_t *(*fn)(const Pingpong__StatsRequest *, void *) = (cp_future_t *(*)(const Pingpong__StatsRequest *, void *))s->fn;
+    return fn((const Pingpong__StatsRequest *)value, s->arg);
+}
+
+cp_future_t *pingpong__stats_request__future_then(Pingpong__StatsRequest_Future f,
+    cp_future_t *(*fn)(const Pingpong__StatsRequest *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats_request__step_t *s = pingpong__stats_request__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, pingpong__stats_request__then_run, s, pingpong__stats_request__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void pingpong__stats_request__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    pingpong__stats_request__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Pingpong__StatsRequest *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Pingpong__StatsRequest *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Pingpong__StatsRequest *)cp_future_value(f), f, s->arg);
+}
+
+int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__StatsRequest *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats_request__step_t *s = pingpong__stats_request__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, pingpong__stats_request__deferred_run, s, pingpong__stats_request__step_free);
+}
+
+int (pingpong__stats_request__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats_request__get_packed_size(msg);
@@ -605,76 +899,18 @@ int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *t
     return rc;
 }
 
-int pingpong__stats_request__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats_request__send_from(&from, to, msg);
 }
 
-int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
+int (pingpong__stats_request__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg)
 {
     return pingpong__stats_request__send(self, from, msg);
 }
 
 /* ---- cproc helpers for pingpong.Stats ---- */
-
-const Pingpong__Stats *pingpong__stats__future_value(Pingpong__Stats_Future f)
-{
-    return (const Pingpong__Stats *)cp_future_value(f.future);
-}
-
-void pingpong__stats__future_unref(Pingpong__Stats_Future f)
-{
-    cp_future_unref(f.future);
-}
-
-Pingpong__Stats_Future pingpong__stats__future_ready(Pingpong__Stats *msg, cp_free_fn free_msg)
-{
-    Pingpong__Stats_Future f = {cp_future_ready(msg, free_msg)};
-    return f;
-}
-
-Pingpong__Stats_Future pingpong__stats__future_failed(const char *why)
-{
-    Pingpong__Stats_Future f = {cp_future_failed("%s", why)};
-    return f;
-}
-
-typedef struct pingpong__stats__deferred {
-    void (*cb)(cp_process_t *self, const Pingpong__Stats *value, cp_future_t *f, void *arg);
-    void *arg;
-    cp_free_fn arg_free;
-} pingpong__stats__deferred_t;
-
-static void pingpong__stats__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
-{
-    pingpong__stats__deferred_t *d = arg;
-    d->cb(self, (const Pingpong__Stats *)cp_future_value(f), f, d->arg);
-}
-
-static void pingpong__stats__deferred_free(void *arg)
-{
-    pingpong__stats__deferred_t *d = arg;
-    if (d->arg_free != NULL)
-        d->arg_free(d->arg);
-    free(d);
-}
-
-int pingpong__stats__future_defer(Pingpong__Stats_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Stats *value, cp_future_t *f, void *arg),
-    void *arg, cp_free_fn arg_free)
-{
-    pingpong__stats__deferred_t *d = malloc(sizeof(*d));
-    if (d == NULL) {
-        if (arg_free != NULL)
-            arg_free(arg);
-        return CP_ENOMEM;
-    }
-    d->cb = cb;
-    d->arg = arg;
-    d->arg_free = arg_free;
-    return cp_future_on_any_defer(f.future, pid, pingpong__stats__deferred_run, d, pingpong__stats__deferred_free);
-}
 
 void pingpong__stats__free(void *msg)
 {
@@ -687,7 +923,163 @@ void *pingpong__stats__decode(const void *body, size_t len)
     return pingpong__stats__unpack(NULL, len, (const uint8_t *)body);
 }
 
-int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
+static size_t pingpong__stats__cproc_size(const void *msg)
+{
+    return pingpong__stats__get_packed_size((const Pingpong__Stats *)msg);
+}
+
+static size_t pingpong__stats__cproc_pack(const void *msg, uint8_t *out)
+{
+    return pingpong__stats__pack((const Pingpong__Stats *)msg, out);
+}
+
+const cp_msgtype_t pingpong__stats__cproc_type = {
+    "pingpong.Stats", pingpong__stats__cproc_size, pingpong__stats__cproc_pack, pingpong__stats__decode, pingpong__stats__free,
+};
+
+const Pingpong__Stats *pingpong__stats__future_value(Pingpong__Stats_Future f)
+{
+    return (const Pingpong__Stats *)cp_future_value(f.future);
+}
+
+const char *pingpong__stats__future_failure(Pingpong__Stats_Future f)
+{
+    return cp_future_failure(f.future);
+}
+
+void pingpong__stats__future_unref(Pingpong__Stats_Future f)
+{
+    cp_future_unref(f.future);
+}
+
+Pingpong__Stats_Future pingpong__stats__future_ref(Pingpong__Stats_Future f)
+{
+    cp_future_ref(f.future);
+    return f;
+}
+
+Pingpong__Stats_Future pingpong__stats__future_wrap(cp_future_t *f)
+{
+    Pingpong__Stats_Future t = {f};
+    return t;
+}
+
+Pingpong__Stats_Future (pingpong__stats__future_ready)(Pingpong__Stats *msg, cp_free_fn free_msg)
+{
+    Pingpong__Stats_Future f = {cp_future_ready(msg, free_msg)};
+    return f;
+}
+
+Pingpong__Stats_Future pingpong__stats__future_failed(const char *why)
+{
+    Pingpong__Stats_Future f = {cp_future_failed("%s", why)};
+    return f;
+}
+
+void pingpong__stats__future_discard(Pingpong__Stats_Future f)
+{
+    cp_future_discard(f.future);
+}
+
+bool pingpong__stats__future_wait(Pingpong__Stats_Future f, uint64_t timeout_ns)
+{
+    return cp_future_wait(f.future, timeout_ns);
+}
+
+static cp_future_t *pingpong__stats__timed_out(cp_future_t *f, void *arg)
+{
+    uint64_t ms = (uint64_t)(uintptr_t)arg;
+    cp_future_discard(f);
+    return cp_future_failed("timed out after %llu ms", (unsigned long long)ms);
+}
+
+Pingpong__Stats_Future pingpong__stats__future_after(Pingpong__Stats_Future f, uint64_t timeout_ns)
+{
+    Pingpong__Stats_Future t = {cp_future_after(f.future, timeout_ns, pingpong__stats__timed_out,
+                                     (void *)(uintptr_t)(timeout_ns / 1000000u), NULL)};
+    return t;
+}
+
+typedef struct pingpong__stats__step {
+    void (*fn)(void);
+    void *arg;
+    cp_free_fn arg_free;
+} pingpong__stats__step_t;
+
+static pingpong__stats__step_t *pingpong__stats__step_new(void (*fn)(void), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats__step_t *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        if (arg_free != NULL)
+            arg_free(arg);
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->arg_free = arg_free;
+    return s;
+}
+
+static void pingpong__stats__step_free(void *arg)
+{
+    pingpong__stats__step_t *s = arg;
+    if (s->arg_free != NULL)
+        s->arg_free(s->arg);
+    free(s);
+}
+
+static cp_future_t *pingpong__stats__recover_run(cp_future_t *f, void *arg)
+{
+    pingpong__stats__step_t *s = arg;
+    Pingpong__Stats_Future (*fn)(cp_future_t *, void *) = (Pingpong__Stats_Future (*)(cp_future_t *, void *))s->fn;
+    return fn(f, s->arg).future;
+}
+
+Pingpong__Stats_Future pingpong__stats__future_recover(Pingpong__Stats_Future f,
+    Pingpong__Stats_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats__step_t *s = pingpong__stats__step_new((void (*)(void))fn, arg, arg_free);
+    Pingpong__Stats_Future t = {s != NULL
+        ? cp_future_recover(f.future, pingpong__stats__recover_run, s, pingpong__stats__step_free)
+        : cp_future_failed("out of memory")};
+    return t;
+}
+
+static cp_future_t *pingpong__stats__then_run(void *value, void *arg)
+{
+    pingpong__stats__step_t *s = arg;
+    cp_future_t *(*fn)(const Pingpong__Stats *, void *) = (cp_future_t *(*)(const Pingpong__Stats *, void *))s->fn;
+    return fn((const Pingpong__Stats *)value, s->arg);
+}
+
+cp_future_t *pingpong__stats__future_then(Pingpong__Stats_Future f,
+    cp_future_t *(*fn)(const Pingpong__Stats *value, void *arg), void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats__step_t *s = pingpong__stats__step_new((void (*)(void))fn, arg, arg_free);
+    return s != NULL ? cp_future_then(f.future, pingpong__stats__then_run, s, pingpong__stats__step_free)
+                     : cp_future_failed("out of memory");
+}
+
+static void pingpong__stats__deferred_run(cp_process_t *self, cp_future_t *f, void *arg)
+{
+    pingpong__stats__step_t *s = arg;
+    void (*cb)(cp_process_t *, void *, const Pingpong__Stats *, cp_future_t *, void *) =
+        (void (*)(cp_process_t *, void *, const Pingpong__Stats *, cp_future_t *, void *))s->fn;
+    cb(self, cp_process_data(self), (const Pingpong__Stats *)cp_future_value(f), f, s->arg);
+}
+
+int pingpong__stats__future_defer(Pingpong__Stats_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Stats *value, cp_future_t *f,
+               void *arg),
+    void *arg, cp_free_fn arg_free)
+{
+    pingpong__stats__step_t *s = pingpong__stats__step_new((void (*)(void))cb, arg, arg_free);
+    if (s == NULL)
+        return CP_ENOMEM;
+    return cp_future_on_any_defer(f.future, &pid, pingpong__stats__deferred_run, s, pingpong__stats__step_free);
+}
+
+int (pingpong__stats__send_from)(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     uint8_t small[256], *heap = NULL, *bytes = small;
     size_t len = pingpong__stats__get_packed_size(msg);
@@ -699,30 +1091,41 @@ int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const
     return rc;
 }
 
-int pingpong__stats__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
+int (pingpong__stats__send)(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg)
 {
     cp_upid_t from = cp_process_pid(self);
     return pingpong__stats__send_from(&from, to, msg);
 }
 
-int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
+int (pingpong__stats__reply)(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg)
 {
     return pingpong__stats__send(self, from, msg);
 }
 
 /* ---- actor pingpong.Ponger ---- */
 
+/* The process's ctx (cp_process_spawn_ctx); `data` is the user's state. */
 typedef struct pingpong__ponger__self {
+    const void *kind; /* &pingpong__ponger__ops: a pingpong.Ponger */
     const Pingpong__Ponger_Handlers *handlers;
     void *state;
     cp_free_fn state_free;
 } pingpong__ponger__self_t;
 
+static const cp_process_ops_t pingpong__ponger__ops;
 static _Atomic uint64_t pingpong__ponger__malformed;
 
 uint64_t pingpong__ponger__malformed_count(void)
 {
     return pingpong__ponger__malformed;
+}
+
+/* The pingpong.Ponger wrapper of self, or NULL when self is another kind of process
+ * (a pid forged from a UPID). */
+static pingpong__ponger__self_t *pingpong__ponger__self(cp_process_t *self)
+{
+    pingpong__ponger__self_t *s = cp_process_ctx(self);
+    return s != NULL && s->kind == &pingpong__ponger__ops ? s : NULL;
 }
 
 static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
@@ -734,22 +1137,16 @@ static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
            from, msg->len);
 }
 
-Pingpong__Ponger_Pid pingpong__ponger__pid(const cp_upid_t *upid)
-{
-    Pingpong__Ponger_Pid pid = {*upid};
-    return pid;
-}
-
 static void pingpong__ponger__receive_on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
     (void)arg;
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     Pingpong__Ping *decoded = pingpong__ping__unpack(NULL, msg->len, (const uint8_t *)msg->body);
     if (decoded == NULL) {
         pingpong__ponger__drop_malformed(msg);
         return;
     }
-    if (s->handlers->on_ping != NULL)
+    if (s != NULL && s->handlers->on_ping != NULL)
         s->handlers->on_ping(self, s->state, msg->from, decoded);
     pingpong__ping__free_unpacked(decoded, NULL);
 }
@@ -762,9 +1159,12 @@ typedef struct pingpong__ponger__on_ping_args {
 
 static void pingpong__ponger__dispatch_on_ping(cp_process_t *self, void *args)
 {
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     pingpong__ponger__on_ping_args_t *a = args;
-    if (s->handlers->on_ping != NULL)
+    if (s == NULL)
+        cp_log(CP_LOG_WARN, "pingpong.Ponger: %s is not a pingpong.Ponger; pingpong.Ping dropped",
+               cp_process_id(self));
+    else if (s->handlers->on_ping != NULL)
         s->handlers->on_ping(self, s->state, &a->from, a->msg);
 }
 
@@ -775,91 +1175,40 @@ static void pingpong__ponger__on_ping_args_free(void *args)
         a->msg_free(a->msg);
 }
 
-int pingpong__ponger__on_ping(const Pingpong__Ponger_Pid *pid, const cp_upid_t *from, Pingpong__Ping *msg,
-    cp_free_fn msg_free)
+int (pingpong__ponger__send_ping)(Pingpong__Ponger_Pid to, const Pingpong__Ping *msg, cp_free_fn msg_free)
 {
-    pingpong__ponger__on_ping_args_t a = {from != NULL ? *from : CP_UPID_NULL, msg, msg_free};
-    return cp_dispatch(&pid->upid, pingpong__ponger__dispatch_on_ping, &a, sizeof(a),
-                       pingpong__ponger__on_ping_args_free);
+    cp_process_t *me = cp_process_current();
+    cp_upid_t from = me != NULL ? cp_process_pid(me) : CP_UPID_NULL;
+    if (msg_free != NULL && cp_process_exists(&to.upid)) {
+        pingpong__ponger__on_ping_args_t a = {from, (Pingpong__Ping *)msg, msg_free};
+        return cp_dispatch(&to.upid, pingpong__ponger__dispatch_on_ping, &a, sizeof(a),
+                           pingpong__ponger__on_ping_args_free);
+    }
+    int rc = pingpong__ping__send_from(&from, &to.upid, msg);
+    if (msg_free != NULL)
+        msg_free((void *)msg);
+    return rc;
 }
 
-typedef struct pingpong__ponger__get_stats_call {
-    cp_upid_t self;
-    cp_upid_t from;
-    Pingpong__StatsRequest *request;
-} pingpong__ponger__get_stats_call_t;
+static const cp_rpc_def_t pingpong__ponger__rpc_get_stats = {
+    "GetStats", &pingpong__stats_request__cproc_type, &pingpong__stats__cproc_type,
+};
 
-static void pingpong__ponger__get_stats_answer(cp_future_t *f, void *arg)
-{
-    pingpong__ponger__get_stats_call_t *call = arg;
-    const Pingpong__Stats *response = cp_future_value(f);
-    if (response != NULL)
-        pingpong__stats__send_from(&call->self, &call->from, response);
-    else
-        cp_log(CP_LOG_WARN, "pingpong.Ponger.GetStats: no response sent: %s",
-               cp_future_is_failed(f) ? cp_future_failure(f) : "discarded");
-}
-
-static void pingpong__ponger__get_stats_call_free(void *arg)
-{
-    pingpong__ponger__get_stats_call_t *call = arg;
-    pingpong__stats_request__free_unpacked(call->request, NULL);
-    free(call);
-}
-
-static void pingpong__ponger__serve_get_stats(cp_process_t *self, const cp_message_t *msg, void *arg)
+static cp_future_t *pingpong__ponger__serve_get_stats(cp_process_t *self, const cp_upid_t *caller,
+    const void *request, void *arg)
 {
     (void)arg;
-    pingpong__ponger__self_t *s = cp_process_data(self);
-    Pingpong__StatsRequest *request = pingpong__stats_request__unpack(NULL, msg->len, (const uint8_t *)msg->body);
-    if (request == NULL) {
-        pingpong__ponger__drop_malformed(msg);
-        return;
-    }
-    pingpong__ponger__get_stats_call_t *call = malloc(sizeof(*call));
-    if (call == NULL || s->handlers->get_stats == NULL) {
-        free(call);
-        pingpong__stats_request__free_unpacked(request, NULL);
-        return;
-    }
-    call->self = cp_process_pid(self);
-    call->from = *msg->from;
-    call->request = request;
-    Pingpong__Stats_Future f = s->handlers->get_stats(self, s->state, msg->from, request);
-    if (f.future == NULL) {
-        pingpong__ponger__get_stats_call_free(call);
-        return;
-    }
-    cp_future_on_any(f.future, pingpong__ponger__get_stats_answer, call, pingpong__ponger__get_stats_call_free);
-    cp_future_unref(f.future);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
+    if (s == NULL || s->handlers->get_stats == NULL)
+        return cp_future_failed("no handler for rpc GetStats in %s", cp_process_id(self));
+    return s->handlers->get_stats(self, s->state, caller, (const Pingpong__StatsRequest *)request).future;
 }
 
-static cp_future_t *pingpong__ponger__dispatch_get_stats(cp_process_t *self, void *args)
-{
-    pingpong__ponger__self_t *s = cp_process_data(self);
-    const Pingpong__StatsRequest *request = *(const Pingpong__StatsRequest **)args;
-    if (s->handlers->get_stats == NULL)
-        return cp_future_failed("pingpong.Ponger has no handler for rpc GetStats");
-    return s->handlers->get_stats(self, s->state, NULL, request).future;
-}
-
-Pingpong__Stats_Future pingpong__ponger__get_stats(const Pingpong__Ponger_Pid *pid, const Pingpong__StatsRequest *request)
+Pingpong__Stats_Future (pingpong__ponger__get_stats)(Pingpong__Ponger_Pid pid, const Pingpong__StatsRequest *request, cp_free_fn request_free,
+    const cp_call_opts_t *opts)
 {
     Pingpong__Stats_Future f = {
-        cp_dispatch_future(&pid->upid, pingpong__ponger__dispatch_get_stats, &request, sizeof(request), NULL)};
-    return f;
-}
-
-Pingpong__Stats_Future pingpong__ponger__get_stats_remote(const Pingpong__Ponger_Pid *pid, const Pingpong__StatsRequest *request)
-{
-    uint8_t small[256], *heap = NULL, *bytes = small;
-    size_t len = pingpong__stats_request__get_packed_size(request);
-    if (len > sizeof(small) && (bytes = heap = malloc(len)) == NULL)
-        return pingpong__stats__future_failed("out of memory");
-    pingpong__stats_request__pack(request, bytes);
-    Pingpong__Stats_Future f = {cp_request(&pid->upid, PINGPONG__STATS_REQUEST__NAME, bytes, len, PINGPONG__STATS__NAME,
-                                 pingpong__stats__decode, pingpong__stats__free)};
-    free(heap);
+        cp_call(&pid.upid, &pingpong__ponger__rpc_get_stats, (void *)request, request_free, opts)};
     return f;
 }
 
@@ -867,15 +1216,16 @@ static cp_future_t *pingpong__ponger__route_stats(cp_process_t *self, const cp_h
     void *arg)
 {
     (void)arg;
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     return s->handlers->route_stats(self, s->state, req);
 }
 
 static void pingpong__ponger__initialize(cp_process_t *self)
 {
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     cp_process_install(self, PINGPONG__PING__NAME, pingpong__ponger__receive_on_ping, NULL, NULL);
-    cp_process_install(self, PINGPONG__STATS_REQUEST__NAME, pingpong__ponger__serve_get_stats, NULL, NULL);
+    cp_process_install_rpc(self, &pingpong__ponger__rpc_get_stats, CP_RPC_BY_TYPE_NAME, pingpong__ponger__serve_get_stats,
+                           NULL, NULL);
     if (s->handlers->route_stats != NULL)
         cp_http_route(self, "/stats", pingpong__ponger__route_stats, NULL, NULL);
     if (s->handlers->initialize != NULL)
@@ -884,21 +1234,21 @@ static void pingpong__ponger__initialize(cp_process_t *self)
 
 static void pingpong__ponger__finalize(cp_process_t *self)
 {
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     if (s->handlers->finalize != NULL)
         s->handlers->finalize(self, s->state);
 }
 
 static void pingpong__ponger__exited(cp_process_t *self, const cp_upid_t *pid)
 {
-    pingpong__ponger__self_t *s = cp_process_data(self);
+    pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     if (s->handlers->exited != NULL)
         s->handlers->exited(self, s->state, pid);
 }
 
-static void pingpong__ponger__destroy(void *data)
+static void pingpong__ponger__ctx_free(void *ctx)
 {
-    pingpong__ponger__self_t *s = data;
+    pingpong__ponger__self_t *s = ctx;
     if (s->state_free != NULL)
         s->state_free(s->state);
     free(s);
@@ -908,10 +1258,9 @@ static const cp_process_ops_t pingpong__ponger__ops = {
     .initialize = pingpong__ponger__initialize,
     .finalize = pingpong__ponger__finalize,
     .exited = pingpong__ponger__exited,
-    .destroy = pingpong__ponger__destroy,
 };
 
-int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
+int (pingpong__ponger__spawn)(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
     cp_free_fn state_free, Pingpong__Ponger_Pid *pid)
 {
     if (handlers == NULL)
@@ -919,11 +1268,12 @@ int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *han
     pingpong__ponger__self_t *s = malloc(sizeof(*s));
     if (s == NULL)
         return CP_ENOMEM;
+    s->kind = &pingpong__ponger__ops;
     s->handlers = handlers;
     s->state = state;
     s->state_free = state_free;
     cp_upid_t upid;
-    int rc = cp_process_spawn(id, &pingpong__ponger__ops, s, &upid);
+    int rc = cp_process_spawn_ctx(id, &pingpong__ponger__ops, state, s, pingpong__ponger__ctx_free, &upid);
     if (rc != 0) {
         free(s);
         return rc;

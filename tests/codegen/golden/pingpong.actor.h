@@ -155,10 +155,18 @@ extern const ProtobufCMessageDescriptor pingpong__stats__descriptor;
 
 #include <cproc/cproc.h>
 
+#ifndef CPGEN_ARG
+/* x if it points to a (const) T, else a compile error. */
+#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+
 /* ---- cproc helpers for pingpong.Ping ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define PINGPONG__PING__NAME "pingpong.Ping"
+
+/* How calls serialize, read and free a pingpong.Ping. */
+extern const cp_msgtype_t pingpong__ping__cproc_type;
 
 /* A future of a pingpong.Ping: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -169,35 +177,64 @@ typedef struct Pingpong__Ping_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Pingpong__Ping *pingpong__ping__future_value(Pingpong__Ping_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *pingpong__ping__future_failure(Pingpong__Ping_Future f);
 /* Drops the caller's reference. */
 void pingpong__ping__future_unref(Pingpong__Ping_Future f);
+/* Adds a reference and returns f. */
+Pingpong__Ping_Future pingpong__ping__future_ref(Pingpong__Ping_Future f);
+/* Views an untyped future (whose value is a pingpong.Ping) as typed; takes
+ * over the caller's reference. */
+Pingpong__Ping_Future pingpong__ping__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__ping__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Ping_Future pingpong__ping__future_ready(Pingpong__Ping *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Pingpong__Ping_Future pingpong__ping__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int pingpong__ping__future_defer(Pingpong__Ping_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Ping *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void pingpong__ping__future_discard(Pingpong__Ping_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool pingpong__ping__future_wait(Pingpong__Ping_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Pingpong__Ping_Future pingpong__ping__future_after(Pingpong__Ping_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Pingpong__Ping_Future pingpong__ping__future_recover(Pingpong__Ping_Future f,
+    Pingpong__Ping_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *pingpong__ping__future_then(Pingpong__Ping_Future f,
+    cp_future_t *(*fn)(const Pingpong__Ping *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int pingpong__ping__future_defer(Pingpong__Ping_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Ping *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void pingpong__ping__free(void *msg);
-/* Serializes msg and sends it as "pingpong.Ping" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a pingpong.Ping (NULL if malformed). */
+void *pingpong__ping__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "pingpong.Ping" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int pingpong__ping__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Ping *msg);
 /* Like pingpong__ping__send, from any thread, naming the sender `from`. */
 int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Ping *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg);
 
-/* Unpacks a pingpong.Ping (NULL if malformed); cp_decode_fn for cp_request(). */
-void *pingpong__ping__decode(const void *body, size_t len);
-
 /* ---- cproc helpers for pingpong.Pong ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define PINGPONG__PONG__NAME "pingpong.Pong"
+
+/* How calls serialize, read and free a pingpong.Pong. */
+extern const cp_msgtype_t pingpong__pong__cproc_type;
 
 /* A future of a pingpong.Pong: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -208,35 +245,64 @@ typedef struct Pingpong__Pong_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Pingpong__Pong *pingpong__pong__future_value(Pingpong__Pong_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *pingpong__pong__future_failure(Pingpong__Pong_Future f);
 /* Drops the caller's reference. */
 void pingpong__pong__future_unref(Pingpong__Pong_Future f);
+/* Adds a reference and returns f. */
+Pingpong__Pong_Future pingpong__pong__future_ref(Pingpong__Pong_Future f);
+/* Views an untyped future (whose value is a pingpong.Pong) as typed; takes
+ * over the caller's reference. */
+Pingpong__Pong_Future pingpong__pong__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__pong__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Pong_Future pingpong__pong__future_ready(Pingpong__Pong *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Pingpong__Pong_Future pingpong__pong__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int pingpong__pong__future_defer(Pingpong__Pong_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Pong *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void pingpong__pong__future_discard(Pingpong__Pong_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool pingpong__pong__future_wait(Pingpong__Pong_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Pingpong__Pong_Future pingpong__pong__future_after(Pingpong__Pong_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Pingpong__Pong_Future pingpong__pong__future_recover(Pingpong__Pong_Future f,
+    Pingpong__Pong_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *pingpong__pong__future_then(Pingpong__Pong_Future f,
+    cp_future_t *(*fn)(const Pingpong__Pong *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int pingpong__pong__future_defer(Pingpong__Pong_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Pong *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void pingpong__pong__free(void *msg);
-/* Serializes msg and sends it as "pingpong.Pong" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a pingpong.Pong (NULL if malformed). */
+void *pingpong__pong__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "pingpong.Pong" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int pingpong__pong__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Pong *msg);
 /* Like pingpong__pong__send, from any thread, naming the sender `from`. */
 int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg);
 
-/* Unpacks a pingpong.Pong (NULL if malformed); cp_decode_fn for cp_request(). */
-void *pingpong__pong__decode(const void *body, size_t len);
-
 /* ---- cproc helpers for pingpong.StatsRequest ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define PINGPONG__STATS_REQUEST__NAME "pingpong.StatsRequest"
+
+/* How calls serialize, read and free a pingpong.StatsRequest. */
+extern const cp_msgtype_t pingpong__stats_request__cproc_type;
 
 /* A future of a pingpong.StatsRequest: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -247,35 +313,64 @@ typedef struct Pingpong__StatsRequest_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Pingpong__StatsRequest *pingpong__stats_request__future_value(Pingpong__StatsRequest_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *pingpong__stats_request__future_failure(Pingpong__StatsRequest_Future f);
 /* Drops the caller's reference. */
 void pingpong__stats_request__future_unref(Pingpong__StatsRequest_Future f);
+/* Adds a reference and returns f. */
+Pingpong__StatsRequest_Future pingpong__stats_request__future_ref(Pingpong__StatsRequest_Future f);
+/* Views an untyped future (whose value is a pingpong.StatsRequest) as typed; takes
+ * over the caller's reference. */
+Pingpong__StatsRequest_Future pingpong__stats_request__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__stats_request__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__StatsRequest_Future pingpong__stats_request__future_ready(Pingpong__StatsRequest *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Pingpong__StatsRequest_Future pingpong__stats_request__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__StatsRequest *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void pingpong__stats_request__future_discard(Pingpong__StatsRequest_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool pingpong__stats_request__future_wait(Pingpong__StatsRequest_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Pingpong__StatsRequest_Future pingpong__stats_request__future_after(Pingpong__StatsRequest_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Pingpong__StatsRequest_Future pingpong__stats_request__future_recover(Pingpong__StatsRequest_Future f,
+    Pingpong__StatsRequest_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *pingpong__stats_request__future_then(Pingpong__StatsRequest_Future f,
+    cp_future_t *(*fn)(const Pingpong__StatsRequest *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int pingpong__stats_request__future_defer(Pingpong__StatsRequest_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__StatsRequest *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void pingpong__stats_request__free(void *msg);
-/* Serializes msg and sends it as "pingpong.StatsRequest" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a pingpong.StatsRequest (NULL if malformed). */
+void *pingpong__stats_request__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "pingpong.StatsRequest" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int pingpong__stats_request__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__StatsRequest *msg);
 /* Like pingpong__stats_request__send, from any thread, naming the sender `from`. */
 int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__StatsRequest *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg);
 
-/* Unpacks a pingpong.StatsRequest (NULL if malformed); cp_decode_fn for cp_request(). */
-void *pingpong__stats_request__decode(const void *body, size_t len);
-
 /* ---- cproc helpers for pingpong.Stats ---- */
 
 /* The message's full proto name: the name it travels under. */
 #define PINGPONG__STATS__NAME "pingpong.Stats"
+
+/* How calls serialize, read and free a pingpong.Stats. */
+extern const cp_msgtype_t pingpong__stats__cproc_type;
 
 /* A future of a pingpong.Stats: its own type, so passing a future of another
  * message is a compile error. A reference-counted cp_future_t inside; the
@@ -286,42 +381,76 @@ typedef struct Pingpong__Stats_Future {
 
 /* The message of a READY future (borrowed while the future is held), else NULL. */
 const Pingpong__Stats *pingpong__stats__future_value(Pingpong__Stats_Future f);
+/* The failure text of a FAILED future (borrowed likewise), else NULL. */
+const char *pingpong__stats__future_failure(Pingpong__Stats_Future f);
 /* Drops the caller's reference. */
 void pingpong__stats__future_unref(Pingpong__Stats_Future f);
+/* Adds a reference and returns f. */
+Pingpong__Stats_Future pingpong__stats__future_ref(Pingpong__Stats_Future f);
+/* Views an untyped future (whose value is a pingpong.Stats) as typed; takes
+ * over the caller's reference. */
+Pingpong__Stats_Future pingpong__stats__future_wrap(cp_future_t *f);
 /* A READY future holding msg. Takes ownership: msg is freed with free_msg
  * (pingpong__stats__free for unpacked or wholly heap-built messages; NULL leaves it). */
 Pingpong__Stats_Future pingpong__stats__future_ready(Pingpong__Stats *msg, cp_free_fn free_msg);
 /* A FAILED future with the message `why` (copied). */
 Pingpong__Stats_Future pingpong__stats__future_failed(const char *why);
-/* Runs cb(self, value or NULL, f, arg) inside process `pid` once f
- * completes; arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
-int pingpong__stats__future_defer(Pingpong__Stats_Future f, const cp_upid_t *pid,
-    void (*cb)(cp_process_t *self, const Pingpong__Stats *value, cp_future_t *f, void *arg),
+/* Asks the producer to discard f (a call: ends it and tells the server). */
+void pingpong__stats__future_discard(Pingpong__Stats_Future f);
+/* Blocks until f completes or timeout_ns of real time passed; true if it
+ * completed. For threads outside the runtime (main, tests). */
+bool pingpong__stats__future_wait(Pingpong__Stats_Future f, uint64_t timeout_ns);
+/* A new future that follows f, or FAILS with "timed out after N ms" (and
+ * discards f) if f is still pending after timeout_ns on the runtime clock. */
+Pingpong__Stats_Future pingpong__stats__future_after(Pingpong__Stats_Future f, uint64_t timeout_ns);
+/* A new future: f when READY, else what fn(f, arg) returns (f failed,
+ * discarded or abandoned; borrowed). arg_free(arg) runs once. */
+Pingpong__Stats_Future pingpong__stats__future_recover(Pingpong__Stats_Future f,
+    Pingpong__Stats_Future (*fn)(cp_future_t *f, void *arg), void *arg, cp_free_fn arg_free);
+/* When f is READY, the result follows fn(value, arg) (a new future of any
+ * type: wrap it with that type's __future_wrap); failure and discard pass
+ * through. arg_free(arg) runs once. */
+cp_future_t *pingpong__stats__future_then(Pingpong__Stats_Future f,
+    cp_future_t *(*fn)(const Pingpong__Stats *value, void *arg), void *arg, cp_free_fn arg_free);
+/* Runs cb(self, state, value or NULL, f, arg) inside process `pid` once f
+ * completes, `state` being cp_process_data(self) (a typed actor's state);
+ * arg_free(arg) runs once afterwards. Returns 0 or a CP_E* code. */
+int pingpong__stats__future_defer(Pingpong__Stats_Future f, cp_upid_t pid,
+    void (*cb)(cp_process_t *self, void *state, const Pingpong__Stats *value, cp_future_t *f,
+               void *arg),
     void *arg, cp_free_fn arg_free);
 /* Frees a message unpacked by protobuf-c (or built wholly with malloc). */
 void pingpong__stats__free(void *msg);
-/* Serializes msg and sends it as "pingpong.Stats" from process `self` to `to`
- * (local or remote). msg is borrowed for the call. Returns 0 or a CP_E* code. */
+/* Unpacks a pingpong.Stats (NULL if malformed). */
+void *pingpong__stats__decode(const void *body, size_t len);
+/* Serializes msg and sends it as "pingpong.Stats" from process `self` to any
+ * UPID `to` (local or remote, libprocess style). msg is borrowed for the
+ * call. Returns 0 or a CP_E* code. Typed actors: prefer <actor>__send_*. */
 int pingpong__stats__send(cp_process_t *self, const cp_upid_t *to, const Pingpong__Stats *msg);
 /* Like pingpong__stats__send, from any thread, naming the sender `from`. */
 int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Stats *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg);
 
-/* Unpacks a pingpong.Stats (NULL if malformed); cp_decode_fn for cp_request(). */
-void *pingpong__stats__decode(const void *body, size_t len);
-
 /* ---- actor pingpong.Ponger ---- */
 
-/* The pid of a pingpong.Ponger process: a cp_upid_t with the actor's type. */
+/* The pid of a pingpong.Ponger process: a cp_upid_t with the actor's type, passed
+ * by value, so that a pid of another actor is a compile error. */
 typedef struct Pingpong__Ponger_Pid {
     cp_upid_t upid;
 } Pingpong__Ponger_Pid;
 
+/* Views a UPID as a pingpong.Ponger pid (the caller vouches for the type). */
+static inline Pingpong__Ponger_Pid pingpong__ponger__pid(cp_upid_t upid)
+{
+    Pingpong__Ponger_Pid pid = {upid};
+    return pid;
+}
+
 /* What a pingpong.Ponger does, filled in by you; any entry may be NULL. Each runs
- * inside the process, one at a time, with the `state` given to spawn.
- * Messages are borrowed for the call (an rpc request: until the returned
- * future completes). */
+ * inside the process, one at a time, with the `state` given to spawn
+ * (also cp_process_data(self)). Messages are borrowed for the call (an
+ * rpc request: until the returned future completes). */
 typedef struct Pingpong__Ponger_Handlers {
     void (*initialize)(cp_process_t *self, void *state);
     void (*finalize)(cp_process_t *self, void *state);
@@ -330,9 +459,11 @@ typedef struct Pingpong__Ponger_Handlers {
     /* on pingpong.Ping: `from` is the sender (answer with <message>__reply). */
     void (*on_ping)(cp_process_t *self, void *state, const cp_upid_t *from,
         const Pingpong__Ping *msg);
-    /* rpc GetStats(pingpong.StatsRequest) returns (pingpong.Stats): `from` is the remote caller,
-     * NULL for a local dispatch. Return e.g. pingpong__stats__future_ready(msg, pingpong__stats__free). */
-    Pingpong__Stats_Future (*get_stats)(cp_process_t *self, void *state, const cp_upid_t *from,
+    /* rpc GetStats(pingpong.StatsRequest) returns (pingpong.Stats): `caller` is the calling
+     * process, local or remote (NULL when called from outside any process).
+     * Return e.g. pingpong__stats__future_ready(msg, pingpong__stats__free); a failed future's
+     * text reaches the caller; a discard of the call discards the future. */
+    Pingpong__Stats_Future (*get_stats)(cp_process_t *self, void *state, const cp_upid_t *caller,
         const Pingpong__StatsRequest *request);
     /* a route (see the actor's .actor file): return a future of a
      * cp_http_response_t. */
@@ -340,36 +471,45 @@ typedef struct Pingpong__Ponger_Handlers {
 } Pingpong__Ponger_Handlers;
 
 /* Spawns a pingpong.Ponger named `id` (NULL: generated). `handlers` is borrowed for
- * the process's life; `state` goes to every handler and, at the end, to
- * state_free (may be NULL). Its `on` handlers, rpc servers and routes are
- * installed before any message arrives. Returns 0 or a CP_E* code (state
- * stays yours on error). */
+ * the process's life; `state` goes to every handler, is what
+ * cp_process_data(self) returns, and at the end goes to state_free (may be
+ * NULL). Its `on` handlers, rpcs and routes are installed before any
+ * message arrives. Returns 0 or a CP_E* code (state stays yours on error). */
 int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
     cp_free_fn state_free, Pingpong__Ponger_Pid *pid);
-
-/* Views any UPID (say, parsed from text) as a pingpong.Ponger pid. */
-Pingpong__Ponger_Pid pingpong__ponger__pid(const cp_upid_t *upid);
+#define pingpong__ponger__spawn(id, handlers, state, state_free, pid) \
+    pingpong__ponger__spawn((id), CPGEN_ARG(Pingpong__Ponger_Handlers, (handlers)), (state), (state_free), (pid))
 
 /* Messages pingpong.Ponger processes dropped because they did not unpack. */
 uint64_t pingpong__ponger__malformed_count(void);
 
-/* Hands msg to a local process's on_ping handler without serializing.
- * With msg_free, takes ownership of msg (freed after the handler, or at
- * once on error); without, msg must outlive the handler's call. Returns
- * 0, CP_ENOENT (no such local process) or another CP_E* code. */
-int pingpong__ponger__on_ping(const Pingpong__Ponger_Pid *pid, const cp_upid_t *from, Pingpong__Ping *msg,
-    cp_free_fn msg_free);
+/* Sends msg to the pingpong.Ponger process `to`, for its on_ping handler, from the
+ * calling process (the null UPID outside any process). Local: with
+ * msg_free the handler gets this very msg, freed with msg_free after it
+ * (also on error); without, msg is borrowed for this call and copied.
+ * Remote: msg is serialized at once (then msg_free runs). Returns 0,
+ * CP_ENOENT (no such local process) or another CP_E* code. */
+int pingpong__ponger__send_ping(Pingpong__Ponger_Pid to, const Pingpong__Ping *msg, cp_free_fn msg_free);
+#define pingpong__ponger__send_ping(to, msg, msg_free) \
+    pingpong__ponger__send_ping((to), CPGEN_ARG(Pingpong__Ping, (msg)), (msg_free))
 
-/* Calls rpc GetStats on a local process, passing the request by pointer:
- * it must stay valid until the returned future completes. The future is
- * abandoned if the process is gone. */
-Pingpong__Stats_Future pingpong__ponger__get_stats(const Pingpong__Ponger_Pid *pid, const Pingpong__StatsRequest *request);
+/* Calls rpc GetStats on the pingpong.Ponger process `pid`, local or remote, and
+ * returns a future of its pingpong.Stats. The call always ends: READY, FAILED
+ * (the handler's failure, no handler, no such process, its termination,
+ * node unreachable, deadline) or DISCARDED (discarding it tells the
+ * server). opts may be NULL: deadline cp_call_default_timeout_ns().
+ * Request ownership as cp_call(): with request_free the call takes it
+ * (a local handler gets this very pointer); without, it is borrowed for
+ * this call only. */
+Pingpong__Stats_Future pingpong__ponger__get_stats(Pingpong__Ponger_Pid pid, const Pingpong__StatsRequest *request, cp_free_fn request_free,
+    const cp_call_opts_t *opts);
+#define pingpong__ponger__get_stats(pid, request, request_free, opts) \
+    pingpong__ponger__get_stats((pid), CPGEN_ARG(Pingpong__StatsRequest, (request)), (request_free), (opts))
 
-/* Calls rpc GetStats on a process anywhere: sends "pingpong.StatsRequest" from a
- * temporary process and completes with the "pingpong.Stats" sent back. Fails
- * when the server terminates or the connection to its node breaks; add a
- * timeout with cp_future_after(). The request is serialized in the call. */
-Pingpong__Stats_Future pingpong__ponger__get_stats_remote(const Pingpong__Ponger_Pid *pid, const Pingpong__StatsRequest *request);
+/* Sends msg to `pid` with the pingpong__ponger__send_* function of msg's type: a message
+ * the actor has no `on` for is a compile error. */
+#define pingpong__ponger__send(pid, msg, msg_free) _Generic((msg), \
+    Pingpong__Ping *: pingpong__ponger__send_ping, const Pingpong__Ping *: pingpong__ponger__send_ping)((pid), (msg), (msg_free))
 
 PROTOBUF_C__END_DECLS
 

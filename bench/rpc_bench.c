@@ -1,0 +1,226 @@
+/* cproc-bench-rpc: typed calls (the stubs cproc-gen emits) per second.
+ * Prints one JSON object per line:
+ *   rpc_local    calls to actors in this runtime, no serialization
+ *                (BENCH_CALLS, default 2,000,000; BENCH_IN_FLIGHT, 256;
+ *                BENCH_SERVERS, 2)
+ *   rpc_remote   calls to an actor in a forked node over 127.0.0.1, with 1
+ *                and with 64 in flight (BENCH_REMOTE_CALLS, 500,000 at 64;
+ *                a tenth of it, at least 20,000, one at a time)
+ * Usage: cproc-bench-rpc [rpc_local] [rpc_remote]
+ *
+ * The driver keeps N calls in flight: each completion (a callback on the
+ * thread that completes the call) starts the next call. Every call has the
+ * default deadline and is measured from cp_call to completion.
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "rpc.actor.h"
+
+/* ---- the server ------------------------------------------------------ */
+
+static Bench__Res response = BENCH__RES__INIT;
+
+static Bench__Res_Future echo_call(cp_process_t *self, void *state, const cp_upid_t *caller,
+                                   const Bench__Req *request)
+{
+    /* A shared, read-only response: nothing to allocate or free. */
+    return bench__res__future_ready(&response, NULL);
+}
+
+static const Bench__Echo_Handlers handlers = {.call = echo_call};
+
+/* ---- the driver ------------------------------------------------------ */
+
+#define MAX_SERVERS 8
+
+typedef struct driver {
+    Bench__Echo_Pid server[MAX_SERVERS];
+    unsigned servers;
+    uint64_t total;
+    _Atomic uint64_t issued, completed, failed;
+    uint64_t *sent_at, *rtt;
+    cp_promise_t *finished;
+} driver_t;
+
+static driver_t *D;
+static Bench__Req request = BENCH__REQ__INIT;
+
+static void keep(void *request_unused)
+{
+    (void)request_unused; /* the request is static: handed over, never freed */
+}
+
+static void issue(unsigned server);
+
+/* arg: the call's sequence number times MAX_SERVERS plus its server. */
+static void completed(cp_future_t *f, void *arg)
+{
+    uint64_t seq = (uint64_t)(uintptr_t)arg / MAX_SERVERS;
+    unsigned server = (unsigned)((uintptr_t)arg % MAX_SERVERS);
+    if (!cp_future_is_ready(f))
+        atomic_fetch_add(&D->failed, 1);
+    D->rtt[seq] = bench_now_ns() - D->sent_at[seq];
+    if (atomic_fetch_add(&D->completed, 1) + 1 == D->total)
+        cp_promise_set(D->finished, NULL);
+    else
+        issue(server);
+}
+
+/* Starts the next call to server `server`; its completion starts another,
+ * so each server keeps its share of the calls in flight. */
+static void issue(unsigned server)
+{
+    uint64_t seq = atomic_fetch_add(&D->issued, 1);
+    if (seq >= D->total)
+        return;
+    D->sent_at[seq] = bench_now_ns();
+    Bench__Res_Future f = bench__echo__call(D->server[server], &request, keep, NULL);
+    cp_future_on_any(f.future, completed, (void *)(uintptr_t)(seq * MAX_SERVERS + server), NULL);
+    bench__res__future_unref(f);
+}
+
+static void run(const char *name, const Bench__Echo_Pid *servers, unsigned n, uint64_t total,
+                uint64_t in_flight)
+{
+    driver_t d = {.servers = n, .total = total};
+    for (unsigned i = 0; i < n; i++)
+        d.server[i] = servers[i];
+    d.sent_at = calloc(total, sizeof(uint64_t));
+    d.rtt = calloc(total, sizeof(uint64_t));
+    d.finished = cp_promise_new(NULL);
+    cp_future_t *done = cp_promise_future(d.finished);
+    D = &d;
+    uint64_t start = bench_now_ns();
+    for (uint64_t i = 0; i < in_flight && i < total; i++)
+        issue((unsigned)(i % n));
+    if (!cp_future_wait(done, 120 * CP_NS_PER_SEC)) {
+        fprintf(stderr, "%s: did not finish\n", name);
+        exit(1);
+    }
+    double secs = (double)(bench_now_ns() - start) / 1e9;
+    qsort(d.rtt, total, sizeof(uint64_t), bench_cmp_u64);
+    printf("{\"bench\": \"%s\", \"value\": %.0f, \"unit\": \"calls/s\", \"calls\": %llu, "
+           "\"servers\": %u, \"in_flight\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+           "\"failed\": %llu}\n",
+           name, (double)total / secs, (unsigned long long)total, n,
+           (unsigned long long)in_flight, (double)d.rtt[total / 2] / 1e3,
+           (double)d.rtt[total * 99 / 100] / 1e3, (unsigned long long)d.failed);
+    fflush(stdout);
+    cp_future_unref(done);
+    cp_promise_free(d.finished);
+    free(d.sent_at);
+    free(d.rtt);
+}
+
+/* BENCH_SERVERS servers (default 2: one per worker, as libprocess's
+ * ThroughputPerformance runs one pair per core), each with its share of
+ * the calls in flight. */
+static void bench_rpc_local(void)
+{
+    Bench__Echo_Pid servers[MAX_SERVERS];
+    long n = bench_env_long("BENCH_SERVERS", 2);
+    unsigned count = n < 1 ? 1 : n > MAX_SERVERS ? MAX_SERVERS : (unsigned)n;
+    for (unsigned i = 0; i < count; i++)
+        if (bench__echo__spawn(NULL, &handlers, NULL, NULL, &servers[i]) != 0)
+            exit(1);
+    run("rpc_local", servers, count, (uint64_t)bench_env_long("BENCH_CALLS", 2000000),
+        (uint64_t)bench_env_long("BENCH_IN_FLIGHT", 256));
+    for (unsigned i = 0; i < count; i++) {
+        cp_process_terminate(&servers[i].upid, false);
+        cp_process_wait(&servers[i].upid, CP_WAIT_FOREVER);
+    }
+}
+
+/* The server node: runs until the parent closes the pipe. */
+static int server_main(int report_fd, int quit_fd)
+{
+    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    setenv("LIBPROCESS_PORT", "0", 1);
+    if (cp_runtime_start(NULL) != 0)
+        return 1;
+    Bench__Echo_Pid server;
+    if (bench__echo__spawn("echo", &handlers, NULL, NULL, &server) != 0)
+        return 1;
+    if (write(report_fd, &server, sizeof(server)) != sizeof(server))
+        return 1;
+    char c;
+    while (read(quit_fd, &c, 1) > 0)
+        ;
+    cp_runtime_stop();
+    return 0;
+}
+
+typedef struct node {
+    pid_t child;
+    int quit_fd;
+    Bench__Echo_Pid server;
+} node_t;
+
+/* Forks the server node; before the parent starts any thread. */
+static void node_fork(node_t *n)
+{
+    int report[2], quit[2];
+    if (pipe(report) != 0 || pipe(quit) != 0)
+        exit(1);
+    n->child = fork();
+    if (n->child == 0) {
+        close(report[0]);
+        close(quit[1]);
+        _exit(server_main(report[1], quit[0]));
+    }
+    close(report[1]);
+    close(quit[0]);
+    n->quit_fd = quit[1];
+    if (read(report[0], &n->server, sizeof(n->server)) != sizeof(n->server)) {
+        fprintf(stderr, "rpc_remote: the server node did not start\n");
+        exit(1);
+    }
+    close(report[0]);
+}
+
+static void bench_rpc_remote(node_t *n)
+{
+    uint64_t total = (uint64_t)bench_env_long("BENCH_REMOTE_CALLS", 500000);
+    uint64_t one = total / 10 > 20000 ? total / 10 : 20000;
+    run("rpc_remote", &n->server, 1, one, 1);
+    run("rpc_remote", &n->server, 1, total, 64);
+    close(n->quit_fd);
+    waitpid(n->child, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    bool all = argc < 2;
+    bool remote = all, local = all;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "rpc_local") == 0) {
+            local = true;
+        } else if (strcmp(argv[i], "rpc_remote") == 0) {
+            remote = true;
+        } else {
+            fprintf(stderr, "usage: cproc-bench-rpc [rpc_local] [rpc_remote]\n");
+            return 2;
+        }
+    }
+    node_t node;
+    if (remote)
+        node_fork(&node);
+    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    setenv("LIBPROCESS_PORT", "0", 1);
+    if (cp_runtime_start(NULL) != 0)
+        return 1;
+    if (local)
+        bench_rpc_local();
+    if (remote)
+        bench_rpc_remote(&node);
+    cp_runtime_stop();
+    return 0;
+}

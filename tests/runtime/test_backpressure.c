@@ -386,7 +386,8 @@ static void test_stop_under_flood_runs_only_what_was_running(void **state)
     pthread_join(flood, NULL);
     close(f.fd);
     assert_false(cp_runtime_running());
-    printf("received %llu messages, ran %llu\n", (unsigned long long)atomic_load(&T.messages_received),
+    printf("received %llu messages, ran %llu\n",
+           (unsigned long long)atomic_load(&T.messages_received),
            (unsigned long long)atomic_load(&slow_runs));
     assert_int_equal(atomic_load(&slow_runs), 1);
     assert_int_equal(cp__node_inbound_bytes(), 0);

@@ -279,7 +279,8 @@ static int log_level_from_env(int *level)
         low[n] = (char)tolower((unsigned char)v[n]);
     low[n] = '\0';
     if (v[n] != '\0' || cp_log_parse_level(low, &lvl) != 0)
-        return cp__env_bad(start_error, "CPROC_LOG", v, "not a log level (off, error, warn, info or debug)");
+        return cp__env_bad(start_error, "CPROC_LOG", v,
+                           "not a log level (off, error, warn, info or debug)");
     *level = (int)lvl;
     return 0;
 }

@@ -124,7 +124,8 @@ static void inbound_resume(void *arg)
         if (!c->net_paused)
             continue;
         c->net_paused = false;
-        cp__conn_clock_activity(&c->clock, uv_now(cp__loop()), cp__http_decoder_mid_request(&c->dec));
+        cp__conn_clock_activity(&c->clock, uv_now(cp__loop()),
+                                cp__http_decoder_mid_request(&c->dec));
         if (!c->closing && !c->clock.paused && !c->close_when_flushed && cp__stream_resume(&c->st))
             conn_close(c);
     }

@@ -170,7 +170,8 @@ static void outconn_data(cp__stream_t *st, const char *data, size_t len)
      * the connection next). */
     cp__outconn_t *c = (cp__outconn_t *)st;
     atomic_fetch_add(&T.bytes_received, (uint64_t)len);
-    if (c->peer && (memmem(data, len, "HTTP/1.1 503", 12) || memmem(data, len, "HTTP/1.0 503", 12))) {
+    if (c->peer &&
+        (memmem(data, len, "HTTP/1.1 503", 12) || memmem(data, len, "HTTP/1.0 503", 12))) {
         char ip[16];
         cp__wire_format_ip(ip, c->peer->ip);
         cp__transport_warn("sending to %s:%u: the peer answered 503 Service Unavailable "
@@ -268,7 +269,8 @@ static void peer_connect(cp__peer_t *p)
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(p->ip);
     sa.sin_port = htons(p->port);
-    int rc = uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa, outconn_connected);
+    int rc = uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa,
+                            outconn_connected);
     if (rc < 0) {
         atomic_fetch_add(&T.connects_failed, 1);
         peer_lost(p, "cannot connect", rc);

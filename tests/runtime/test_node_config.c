@@ -289,6 +289,31 @@ static void test_log_level_is_checked_like_every_variable(void **state)
     cp_runtime_stop();
 }
 
+/* The examples print a start error once: the runtime logs it at error
+ * level, and the program prints it only when that log is off. */
+static size_t start_error_lines(const char *log_level)
+{
+    const char *bin = getenv("PONG_BIN");
+    assert_non_null(bin);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CPROC_LOG=%s LIBPROCESS_PORT=x '%s' 2>&1", log_level, bin);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    char line[512];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, "LIBPROCESS_PORT=\"x\" is not a whole number from 0 to 65535"))
+            n++;
+    assert_int_not_equal(pclose(f), 0);
+    return n;
+}
+
+static void test_example_prints_a_start_error_once(void **state)
+{
+    assert_int_equal(start_error_lines("error"), 1);
+    assert_int_equal(start_error_lines("off"), 1);
+}
+
 /* A second start says why it fails. */
 static void test_second_start_says_the_runtime_is_running(void **state)
 {
@@ -451,6 +476,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_header_and_body_sizes_have_minimums, clear_env,
                                         stop_and_clear),
         cmocka_unit_test_setup_teardown(test_log_level_is_checked_like_every_variable, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_example_prints_a_start_error_once, clear_env,
                                         stop_and_clear),
         cmocka_unit_test_setup_teardown(test_second_start_says_the_runtime_is_running, clear_env,
                                         stop_and_clear),

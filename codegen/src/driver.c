@@ -12,6 +12,8 @@
 #include "driver.h"
 #include "emit.h"
 #include "emit_file.h"
+#include "gen_names.h"
+#include "names.h"
 
 typedef struct output_names {
     char *base;   /* "ping" */
@@ -38,14 +40,6 @@ static int split_input(const char *path, output_names_t *out)
     out->base = cpgen_xasprintf("%.*s", (int)(len - ext), name);
     out->suffix = cpgen_xstrdup(suffix);
     return 0;
-}
-
-static char *make_guard(const char *header_name)
-{
-    char *g = cpgen_xasprintf("CPGEN_%s", header_name);
-    for (char *p = g; *p; p++)
-        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
-    return g;
 }
 
 static void deps_add(cpgen_deps_t *deps, char *path)
@@ -157,13 +151,15 @@ int cpgen_generate(const cpgen_options_t *opts, const char *input, const char *o
     file->base = names.base;
     file->suffix = names.suffix;
     file->header_name = cpgen_xasprintf("%s%s.h", file->base, file->suffix);
-    file->guard = make_guard(file->header_name);
+    file->guard = cpgen_name_guard(file->header_name);
 
     const char *slash = strrchr(input, '/');
     const char *source_name = slash ? slash + 1 : input;
     int rc = 0;
     cpgen_out_t h, c;
     if (!is_proto) {
+        if (opts->print_names)
+            cpgen_names_print(file, stdout);
         cpgen_out_init(&h);
         cpgen_out_init(&c);
         cpgen_emit_file(file, source_name, &h, &c);
@@ -185,9 +181,11 @@ int cpgen_generate(const cpgen_options_t *opts, const char *input, const char *o
         free(file->header_name);
         free(file->guard);
         file->header_name = cpgen_xasprintf("%s.h", cproc_stem);
-        file->guard = make_guard(file->header_name);
+        file->guard = cpgen_name_guard(file->header_name);
         if (paths)
             source_name = name;
+        if (opts->print_names)
+            cpgen_names_print(file, stdout);
 
         cpgen_out_init(&h);
         cpgen_out_init(&c);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "emit_pid.h"
 #include "template.h"
 
 typedef cpgen_var_t var_t;
@@ -24,33 +25,14 @@ static void emit(cpgen_out_t *out, const char *tmpl, const var_t *vars)
     cpgen_template(out, tmpl, vars);
 }
 
-/* The pointer-argument guard, once per header: x if it points to a (const)
- * T, else a compile error even without -Werror. */
-static const char arg_guard_h[] =
-    "#ifndef CPGEN_ARG\n"
-    "/* x if it points to a (const) T, else a compile error. */\n"
-    "#define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))\n"
-    "#endif\n"
-    "\n";
-
 /* ---- per actor: header ---------------------------------------------- */
 
 static const char actor_h_open[] =
     "/* ---- actor ${full} ---- */\n"
-    "\n"
-    "/* The pid of a ${full} process: a cp_upid_t with the actor's type, passed\n"
-    " * by value, so that a pid of another actor is a compile error. */\n"
-    "typedef struct ${C}_Pid {\n"
-    "    cp_upid_t upid;\n"
-    "} ${C}_Pid;\n"
-    "\n"
-    "/* Views a UPID as a ${full} pid (the caller vouches for the type). */\n"
-    "static inline ${C}_Pid ${l}__pid(cp_upid_t upid)\n"
-    "{\n"
-    "    ${C}_Pid pid = {upid};\n"
-    "    return pid;\n"
-    "}\n"
-    "\n"
+    "\n";
+
+/* After the typed pid (emit_pid.c). */
+static const char actor_h_handlers[] =
     "/* What a ${full} does, filled in by you; any entry may be NULL. Each runs\n"
     " * inside the process, one at a time, with the `state` given to spawn\n"
     " * (also cp_process_data(self)). Messages are borrowed for the call (an\n"
@@ -89,8 +71,6 @@ static const char actor_h_close[] =
     " * message arrives. Returns 0 or a CP_E* code (state stays yours on error). */\n"
     "int ${l}__spawn(const char *id, const ${C}_Handlers *handlers, void *state,\n"
     "    cp_free_fn state_free, ${C}_Pid *pid);\n"
-    "#define ${l}__spawn(id, handlers, state, state_free, pid) \\\n"
-    "    ${l}__spawn((id), CPGEN_ARG(${C}_Handlers, (handlers)), (state), (state_free), (pid))\n"
     "\n"
     "/* Messages ${full} processes dropped because they did not unpack. */\n"
     "uint64_t ${l}__malformed_count(void);\n"
@@ -122,14 +102,6 @@ static const char actor_h_rpc_call[] =
     "#define ${l}__${member}(pid, request, request_free, opts) \\\n"
     "    ${l}__${member}((pid), CPGEN_ARG(${qC}, (request)), (request_free), (opts))\n"
     "\n";
-
-static const char actor_h_selector_open[] =
-    "/* Sends msg to `pid` with the ${l}__send_* function of msg's type: a message\n"
-    " * the actor has no `on` for is a compile error. */\n"
-    "#define ${l}__send(pid, msg, msg_free) _Generic((msg)";
-static const char actor_h_selector_case[] =
-    ", \\\n    ${mC} *: ${l}__send_${x}, const ${mC} *: ${l}__send_${x}";
-static const char actor_h_selector_close[] = ")((pid), (msg), (msg_free))\n\n";
 
 /* ---- per actor: source ---------------------------------------------- */
 
@@ -411,6 +383,8 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     actor_vars_t av = actor_vars(a);
 
     emit(h, actor_h_open, av.v);
+    cpgen_emit_pid_h(a, h);
+    emit(h, actor_h_handlers, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(h, actor_h_on, av.v);
@@ -424,6 +398,7 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         emit(h, actor_h_route, av.v);
     }
     emit(h, actor_h_close, av.v);
+    cpgen_emit_spawn_guard(a, h);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
         emit(h, actor_h_send, av.v);
@@ -432,14 +407,7 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         set_rpc(&av, &a->rpcs[i]);
         emit(h, actor_h_rpc_call, av.v);
     }
-    if (a->n_on > 0) {
-        emit(h, actor_h_selector_open, av.v);
-        for (size_t i = 0; i < a->n_on; i++) {
-            set_on(&av, &a->on[i]);
-            emit(h, actor_h_selector_case, av.v);
-        }
-        emit(h, actor_h_selector_close, av.v);
-    }
+    cpgen_emit_send_selector(a, h);
 
     emit(c, actor_c_open, av.v);
     if (a->n_on > 0)
@@ -492,7 +460,7 @@ void cpgen_emit_actors(const cpgen_file_t *file, cpgen_out_t *h, cpgen_out_t *c)
     if (!any)
         return;
     cpgen_out_puts(h, "#include <cproc/cproc.h>\n\n");
-    cpgen_out_puts(h, arg_guard_h);
+    cpgen_emit_arg_guard(h);
     cpgen_out_puts(c, "#include <stdlib.h>\n\n");
     for (size_t i = 0; i < file->n_messages; i++)
         if (!file->messages[i]->map_entry)

@@ -95,15 +95,17 @@ static void close_header(const char *guard, cpgen_out_t *h)
 /* static inline pack helpers, in a file with cproc helpers, for messages
  * whose own generated code has none (protoc-c's gen_pack_helpers rules):
  * the cproc helpers and stubs call them by name. Map entries never get
- * cproc helpers and no actor can name one. */
+ * cproc helpers and no actor can name one. Marked unused: a file uses
+ * only those its stubs need, and clang warns about the others. */
 static void pack_fallbacks(const cpgen_file_t *file, cpgen_out_t *c)
 {
+    static const char prefix[] = "static inline __attribute__((unused)) ";
     for (size_t i = 0; i < file->n_messages; i++)
         if (file->messages[i]->skip_pack && !file->messages[i]->map_entry)
-            cpgen_emit_pack_functions(file->messages[i], "static inline ", c);
+            cpgen_emit_pack_functions(file->messages[i], prefix, c);
     for (size_t i = 0; i < file->n_extern_messages; i++)
         if (file->extern_messages[i]->skip_pack && !file->extern_messages[i]->map_entry)
-            cpgen_emit_pack_functions(file->extern_messages[i], "static inline ", c);
+            cpgen_emit_pack_functions(file->extern_messages[i], prefix, c);
 }
 
 void cpgen_emit_file(const cpgen_file_t *file, const char *source_name, cpgen_out_t *h,

@@ -5,6 +5,7 @@
  * with its state), its `cp_msgtype_t` (how calls move it), and the
  * untyped-pid send/reply helpers that libprocess-style code uses.
  */
+#include "emit_pid.h"
 #include "template.h"
 
 static const char message_h[] =
@@ -288,6 +289,7 @@ void cpgen_emit_message_helpers(const cpgen_message_t *m, cpgen_out_t *h, cpgen_
     };
     cpgen_template(h, message_h, vars);
     cpgen_template(h, message_h2, vars);
+    cpgen_emit_message_guards(m, h);
     cpgen_template(c, message_c, vars);
     cpgen_template(c, message_c2, vars);
     cpgen_template(c, message_c3, vars);

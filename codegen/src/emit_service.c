@@ -41,11 +41,16 @@ static void emit_service_header(const cpgen_actor_t *a, cpgen_out_t *h)
                         "    ProtobufCService base;\n", C, C, C);
     for (size_t i = 0; i < s->n_rpcs; i++) {
         const cpgen_rpc_t *r = &s->rpcs[i];
-        char *method = cpgen_name_lower(r->name);
+        /* protoc-c names the member after the method as it is; a method
+         * whose lower-case name is a C keyword (`rpc Static`) gets a "_"
+         * here, where protoc-c would write C that does not compile. */
+        char *lower = cpgen_name_lower(r->name);
+        char *method = cpgen_name_escape(lower);
         cpgen_out_printf(h, "    void (*%s)(%s_Service *service, const %s *input,\n"
                             "        %s_Closure closure, void *closure_data);\n",
                          method, C, r->request.names.c, r->response.names.c);
         free(method);
+        free(lower);
     }
     cpgen_out_puts(h, "};\n");
     cpgen_out_printf(h, "typedef void (*%s_ServiceDestroy)(%s_Service *);\n", C, C);

@@ -11,6 +11,7 @@
 
 #include "emit.h"
 #include "frontend.h"
+#include "gen_names.h"
 #include "names.h"
 
 /* Pointer -> model map, so fields find the model of the type they name. */
@@ -81,6 +82,12 @@ typedef struct builder {
     cpgen_file_t *file;
     ptr_map_t types; /* cpidl_message_t / cpidl_enum_t -> model */
 } builder_t;
+
+static cpgen_pos_t pos_of(cpidl_pos_t p)
+{
+    cpgen_pos_t rv = {p.path, p.line, p.col};
+    return rv;
+}
 
 /* ".pkg.Outer.Inner" in package "pkg" -> "Outer.Inner". */
 static const char *scoped_name(const char *full, const char *package)
@@ -200,12 +207,14 @@ static cpgen_enum_t *enum_model(const cpidl_enum_t *ast)
     e->package = cpgen_xstrdup(package);
     e->code_size = code_size(ast->file);
     e->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
+    e->pos = pos_of(ast->pos);
     e->n_values = ast->n_values;
     e->values = cpgen_xcalloc(ast->n_values, sizeof *e->values);
     for (size_t i = 0; i < ast->n_values; i++) {
         e->values[i].name = cpgen_xstrdup(ast->values[i]->name);
         e->values[i].c_name = cpgen_xasprintf("%s__%s", e->names.upper, ast->values[i]->name);
         e->values[i].number = ast->values[i]->number;
+        e->values[i].pos = pos_of(ast->values[i]->pos);
     }
     return e;
 }
@@ -233,6 +242,7 @@ static void fill_actor(builder_t *b, cpgen_actor_t *model, const cpidl_actor_t *
         cpgen_actor_add_on(model, c_package(m->file), scoped_name(m->full_name, m->file->package));
         fix_msg_names(&model->on[model->n_on - 1], m);
         message_ref(b, m); /* its pack rules, for the stubs (emit_file.c) */
+        model->on[model->n_on - 1].pos = pos_of(a->handlers[i]->pos);
     }
     for (size_t i = 0; i < a->n_methods; i++) {
         const cpidl_method_t *r = a->methods[i];
@@ -240,13 +250,19 @@ static void fill_actor(builder_t *b, cpgen_actor_t *model, const cpidl_actor_t *
         cpgen_actor_add_rpc(model, r->name, c_package(r->input->file),
                             scoped_name(r->input->full_name, qp), c_package(r->output->file),
                             scoped_name(r->output->full_name, sp));
-        fix_msg_names(&model->rpcs[model->n_rpcs - 1].request, r->input);
-        fix_msg_names(&model->rpcs[model->n_rpcs - 1].response, r->output);
+        cpgen_rpc_t *rpc = &model->rpcs[model->n_rpcs - 1];
+        rpc->pos = pos_of(r->pos);
+        rpc->request.pos = pos_of(r->input_pos);
+        rpc->response.pos = pos_of(r->output_pos);
+        fix_msg_names(&rpc->request, r->input);
+        fix_msg_names(&rpc->response, r->output);
         message_ref(b, r->input);
         message_ref(b, r->output);
     }
-    for (size_t i = 0; i < a->n_routes; i++)
+    for (size_t i = 0; i < a->n_routes; i++) {
         cpgen_actor_add_route(model, a->routes[i]->path);
+        model->routes[model->n_routes - 1].pos = pos_of(a->routes[i]->pos);
+    }
 }
 
 static cpgen_message_t *message_shell(const cpidl_message_t *ast)
@@ -271,6 +287,7 @@ static cpgen_message_t *message_shell(const cpidl_message_t *ast)
     m->map_entry = ast->map_entry;
     m->proto3 = f->syntax == CPIDL_SYNTAX_PROTO3;
     m->comment = ast->leading_comment ? cpgen_xstrdup(ast->leading_comment) : NULL;
+    m->pos = pos_of(ast->pos);
     return m;
 }
 
@@ -444,6 +461,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         f->packed = af->packed && f->label == CPGEN_LABEL_REPEATED;
         f->deprecated = af->deprecated;
         f->comment = af->leading_comment ? cpgen_xstrdup(af->leading_comment) : NULL;
+        f->pos = pos_of(af->pos);
         f->oneof = af->oneof ? af->oneof_index : -1;
         f->desc_name = oneof_names && af->oneof ? af->oneof->name : af->name;
         if (af->has_default && f->label != CPGEN_LABEL_REPEATED)
@@ -461,6 +479,7 @@ static void fill_message(builder_t *b, cpgen_message_t *m, const cpidl_message_t
         o->case_member = cpgen_xasprintf("%s_case", lower);
         o->case_type = cpgen_xasprintf("%s__%sCase", m->names.c, camel);
         o->case_upper = cpgen_xasprintf("%s__%s", m->names.upper, upper);
+        o->pos = pos_of(ast->oneofs[k]->pos);
         free(camel);
         free(upper);
         free(lower);
@@ -509,6 +528,7 @@ static cpgen_file_t *build(const cpidl_file_t *ast)
         const char *scoped = scoped_name(a->full_name, ast->package);
         cpgen_actor_t *model = &file->actors[i];
         model->ast = a;
+        model->pos = pos_of(a->pos);
         model->service = a->kind == CPIDL_SERVICE && is_proto_file(ast);
         fill_names(&model->names, ast, scoped);
         if (model->service) {
@@ -531,6 +551,133 @@ static void program_free(void *program)
     cpidl_program_free(program);
 }
 
+static void report_name(void *ctx, bool note, cpgen_pos_t pos, const char *fmt, va_list ap)
+{
+    cpidl_pos_t p = {pos.path, pos.line, pos.col};
+    cpidl_program_vdiag(ctx, stderr, note ? CPIDL_SEV_NOTE : CPIDL_SEV_ERROR, p, fmt, ap);
+}
+
+/* Where `f` is imported in the program (the first import statement naming
+ * it); the null position for the main file. */
+static cpidl_pos_t import_pos(const cpidl_program_t *program, const cpidl_file_t *f)
+{
+    for (size_t i = 0; i < program->n_files; i++)
+        for (size_t j = 0; j < program->files[i]->n_imports; j++)
+            if (program->files[i]->imports[j]->file == f)
+                return program->files[i]->imports[j]->pos;
+    cpidl_pos_t none = {0};
+    return none;
+}
+
+/* The header cproc-gen's default (flat) layout gives an input: its base
+ * name with the generated suffix (emit_file.c's put_include includes it
+ * so). With --protoc-c, .proto outputs keep their import paths, so two
+ * inputs can share a base name there; the check below is stricter than
+ * that layout needs. */
+static char *import_header(const char *import_name)
+{
+    const char *slash = strrchr(import_name, '/');
+    const char *base = slash ? slash + 1 : import_name;
+    size_t len = strlen(base);
+    if (len > 6 && strcmp(base + len - 6, ".actor") == 0)
+        return cpgen_xasprintf("%.*s.actor.h", (int)(len - 6), base);
+    if (len > 6 && strcmp(base + len - 6, ".proto") == 0)
+        return cpgen_xasprintf("%.*s.pb-cproc.h", (int)(len - 6), base);
+    return cpgen_xasprintf("%s.h", base);
+}
+
+/* Generated headers are named by base name, included as "NAME", and
+ * guarded by a macro made from the name: every file of the program must
+ * get a header of its own, with a guard of its own, that an #include can
+ * name. Returns the number of errors printed. */
+static unsigned check_headers(const cpidl_program_t *program)
+{
+    unsigned errors = 0;
+    char **headers = cpgen_xcalloc(program->n_files, sizeof *headers);
+    char **guards = cpgen_xcalloc(program->n_files, sizeof *guards);
+    for (size_t i = 0; i < program->n_files; i++) {
+        const cpidl_file_t *f = program->files[i];
+        headers[i] = import_header(f->name);
+        guards[i] = cpgen_name_guard(headers[i]);
+        cpidl_pos_t pos = import_pos(program, f);
+        size_t len = strlen(f->name);
+        bool generated = len > 6 && (strcmp(f->name + len - 6, ".actor") == 0 ||
+                                     strcmp(f->name + len - 6, ".proto") == 0);
+        const char *bad = headers[i];
+        while (*bad != '\0' && *bad != '"' && *bad != '\\' && (unsigned char)*bad >= 0x20 &&
+               (unsigned char)*bad < 0x7f)
+            bad++;
+        if (f != program->main && !generated) {
+            cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, pos,
+                               "cproc-gen generates C only for .actor and .proto files; '%s' "
+                               "would have no generated header to include",
+                               f->name);
+            errors++;
+            continue;
+        }
+        if (*bad != '\0') {
+            cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, pos,
+                               "the generated header of '%s' cannot be named in an #include: "
+                               "its name has a '\"', a '\\' or a byte that is not printable ASCII",
+                               f->name);
+            errors++;
+            continue;
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(guards[k], guards[i]) != 0)
+                continue;
+            const cpidl_file_t *first = program->files[k];
+            /* The main file comes last: blame the import that clashes. */
+            bool main_clash = f == program->main;
+            cpidl_pos_t at = main_clash ? import_pos(program, first) : pos;
+            const cpidl_file_t *blamed = main_clash ? first : f, *other = main_clash ? f : first;
+            const char *bh = main_clash ? headers[k] : headers[i];
+            const char *oh = main_clash ? headers[i] : headers[k];
+            if (strcmp(bh, oh) == 0)
+                cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, at,
+                                   "'%s' would generate the header '%s', which '%s' also "
+                                   "generates (generated headers are named by base name)",
+                                   blamed->name, bh, other->name);
+            else
+                cpidl_program_diag(program, stderr, CPIDL_SEV_ERROR, at,
+                                   "the header '%s' of '%s' would have the include guard '%s', "
+                                   "which the header '%s' of '%s' also has",
+                                   bh, blamed->name, guards[i], oh, other->name);
+            errors++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < program->n_files; i++) {
+        free(headers[i]);
+        free(guards[i]);
+    }
+    free(headers);
+    free(guards);
+    return errors;
+}
+
+/* Refuse an input whose generated C names would collide (gen_names.h):
+ * the main file's names against each other and against those of every
+ * header it includes, i.e. every file of the program. Returns the number
+ * of errors, after printing them and a count. */
+static unsigned check_names(const cpidl_program_t *program, const cpgen_file_t *main)
+{
+    size_t n = 0;
+    cpgen_file_t **imports = cpgen_xcalloc(program->n_files, sizeof *imports);
+    for (size_t i = 0; i < program->n_files; i++)
+        if (program->files[i] != program->main)
+            imports[n++] = build(program->files[i]);
+    unsigned errors = check_headers(program);
+    errors += cpgen_check_names(main, (const cpgen_file_t *const *)imports, n, report_name,
+                                (void *)program);
+    if (errors > 0)
+        fprintf(stderr, "%u error%s generated.\n", errors, errors == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++)
+        cpgen_file_free(imports[i]);
+    free(imports);
+    return errors;
+}
+
 static void deps_add(cpgen_deps_t *deps, const char *path)
 {
     for (size_t i = 0; i < deps->n; i++)
@@ -545,14 +692,24 @@ int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_fil
 {
     cpidl_options_t o;
     memset(&o, 0, sizeof o);
-    o.include_dirs = opts->include_dirs;
-    o.n_include_dirs = opts->n_include_dirs;
+    /* The -I directories, then, as protoc's built-in include path, the
+     * directory holding the system's google/protobuf/ files (found when
+     * cproc-gen was built; empty if there was none). */
+    const char **dirs = cpgen_xrealloc(NULL, (opts->n_include_dirs + 1) * sizeof *dirs);
+    size_t n = 0;
+    for (size_t i = 0; i < opts->n_include_dirs; i++)
+        dirs[n++] = opts->include_dirs[i];
+    if (CPGEN_PROTOBUF_INCLUDE[0] != '\0')
+        dirs[n++] = CPGEN_PROTOBUF_INCLUDE;
+    o.include_dirs = dirs;
+    o.n_include_dirs = n;
     o.werror = opts->werror;
     o.diag_out = stderr;
 
     *out = NULL;
     cpidl_program_t *program = NULL;
     int rc = cpidl_load(&o, path, &program);
+    free(dirs);
     if (rc != CPIDL_OK) {
         if (rc != CPIDL_EFAIL)
             fprintf(stderr, "cproc-gen: %s: %s\n", path, cpidl_strerror(rc));
@@ -561,7 +718,13 @@ int cpgen_frontend_load(const cpgen_options_t *opts, const char *path, cpgen_fil
     deps_add(deps, program->main->path);
     for (size_t i = 0; i < program->n_files; i++)
         deps_add(deps, program->files[i]->path);
-    *out = build(program->main);
+    cpgen_file_t *file = build(program->main);
+    if (check_names(program, file) != 0) {
+        cpgen_file_free(file);
+        cpidl_program_free(program);
+        return -1;
+    }
+    *out = file;
     /* The model keeps the actor nodes for emit_actor.c, so the program must
      * outlive it: the driver frees both through cpgen_file_free(). */
     (*out)->owner = program;

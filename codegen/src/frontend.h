@@ -15,6 +15,7 @@ typedef struct cpgen_options {
     const char **include_dirs; /* -I, in command-line order */
     size_t n_include_dirs;
     bool werror;
+    bool print_names; /* --print-names (main.c only) */
 } cpgen_options_t;
 
 /* A list of file paths (the depfile's prerequisites). */

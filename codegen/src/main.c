@@ -2,10 +2,13 @@
  * cproc-gen: turn .actor / .proto files into protobuf-c messages and typed
  * cproc actor stubs. See docs/codegen.md.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "driver.h"
@@ -23,19 +26,23 @@ static const char help_text[] =
     "writes it) and NAME.pb-cproc.h and NAME.pb-cproc.c (cproc's helpers).\n"
     "\n"
     "options:\n"
-    "  -I DIR, --include DIR  search DIR for imported files (repeatable, in order)\n"
-    "  -o DIR, --output DIR   write the generated files into DIR (default: .)\n"
+    "  -I DIR, --include DIR  search DIR for imported files (repeatable, in order;\n"
+    "                         then, as protoc, the system's protobuf include dir)\n"
+    "  -o DIR, --output DIR   write the generated files into DIR (default: .), which\n"
+    "                         must exist (as with protoc)\n"
     "  --protoc-c             for .proto inputs write only NAME.pb-c.h/.c, named and\n"
     "                         placed as protoc-c --c_out does (OUTDIR/DIR/NAME.pb-c.h\n"
     "                         for an input DIR/NAME.proto found under an -I dir)\n"
     "  --werror               treat warnings as errors\n"
     "  --depfile FILE         write a Makefile-style depfile listing every file read\n"
+    "  --print-names          also print, to stdout, every C name the input's own\n"
+    "                         declarations get (\"global|static NAME\", \"member STRUCT NAME\")\n"
     "  -h, --help             show this help and exit\n"
     "  --version              show the version and exit\n"
     "\n"
     "exit status: 0 on success, 1 on any error.\n";
 
-enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PROTOC_C };
+enum { OPT_WERROR = 256, OPT_DEPFILE, OPT_VERSION, OPT_PROTOC_C, OPT_PRINT_NAMES };
 
 static void put_escaped(FILE *f, const char *path)
 {
@@ -83,9 +90,10 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { "protoc-c", no_argument, NULL, OPT_PROTOC_C },
+        { "print-names", no_argument, NULL, OPT_PRINT_NAMES },
         { NULL, 0, NULL, 0 },
     };
-    cpgen_options_t opts = { NULL, 0, false };
+    cpgen_options_t opts = { NULL, 0, false, false };
     const char *outdir = ".";
     const char *depfile = NULL;
     cpgen_layout_t layout = { false, true };
@@ -112,6 +120,9 @@ int main(int argc, char **argv)
             layout.proto_paths = true;
             layout.cproc_files = false;
             break;
+        case OPT_PRINT_NAMES:
+            opts.print_names = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(help_text, stdout);
@@ -134,6 +145,20 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         fputs("cproc-gen: no input files\n", stderr);
         fputs(usage_text, stderr);
+        free((void *)opts.include_dirs);
+        return 1;
+    }
+
+    /* As protoc's --c_out: the output directory must exist (subdirectories
+     * of the --protoc-c layout below it are made); say so before any work. */
+    struct stat st;
+    const char *why = NULL;
+    if (stat(outdir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = strerror(ENOTDIR);
+    if (why != NULL) {
+        fprintf(stderr, "cproc-gen: output directory '%s': %s\n", outdir, why);
         free((void *)opts.include_dirs);
         return 1;
     }

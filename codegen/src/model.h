@@ -43,6 +43,14 @@ typedef enum cpgen_label {
     CPGEN_LABEL_REPEATED,
 } cpgen_label_t;
 
+/* Where a declaration is in its source file, for diagnostics: `path` is
+ * borrowed from the cpidl program (NULL in hand-built models). */
+typedef struct cpgen_pos {
+    const char *path;
+    uint32_t line;
+    uint32_t col;
+} cpgen_pos_t;
+
 /* C names of a named type, computed once by cpgen_names_fill(). */
 typedef struct cpgen_names {
     char *full;  /* "pkg.Outer.Inner" */
@@ -56,6 +64,7 @@ typedef struct cpgen_enum_value {
     char *name;   /* as written: "RED" */
     char *c_name; /* "PKG__COLOR__RED" */
     int32_t number;
+    cpgen_pos_t pos;
 } cpgen_enum_value_t;
 
 typedef struct cpgen_enum {
@@ -65,6 +74,7 @@ typedef struct cpgen_enum {
     size_t n_values;
     char *comment; /* the source's leading comment, or NULL */
     bool code_size; /* optimize_for = CODE_SIZE: no names in the descriptor */
+    cpgen_pos_t pos;
 } cpgen_enum_t;
 
 typedef struct cpgen_message cpgen_message_t;
@@ -89,6 +99,7 @@ typedef struct cpgen_field {
     unsigned char *default_bytes; /* decoded string/bytes default */
     size_t default_len;
     char *comment; /* the source's leading comment, or NULL */
+    cpgen_pos_t pos;
 } cpgen_field_t;
 
 typedef struct cpgen_oneof {
@@ -96,6 +107,7 @@ typedef struct cpgen_oneof {
     char *case_member; /* "choice_case" */
     char *case_type;   /* "Pkg__Msg__ChoiceCase" */
     char *case_upper;  /* "PKG__MSG__CHOICE" (values are this + "_" + FIELD) */
+    cpgen_pos_t pos;
 } cpgen_oneof_t;
 
 struct cpgen_message {
@@ -115,6 +127,7 @@ struct cpgen_message {
     bool const_strings; /* string members are `const char *` */
     bool code_size;     /* optimize_for = CODE_SIZE: no names in descriptors */
     char *base;         /* the ProtobufCMessage member when not "base" (base_field_name) */
+    cpgen_pos_t pos;
 };
 
 /* A message an actor names (`on Msg`, an rpc's request or response); it
@@ -122,17 +135,20 @@ struct cpgen_message {
 typedef struct cpgen_actor_msg {
     cpgen_names_t names;
     char *member; /* handler member for `on`: "on_ping" */
+    cpgen_pos_t pos; /* of the `on` (or of the rpc's type name) */
 } cpgen_actor_msg_t;
 
 typedef struct cpgen_rpc {
     char *name;   /* as written: "GetStats" */
     char *member; /* "get_stats" */
     cpgen_actor_msg_t request, response;
+    cpgen_pos_t pos;
 } cpgen_rpc_t;
 
 typedef struct cpgen_route {
     char *path;   /* "/stats" */
     char *member; /* "route_stats" */
+    cpgen_pos_t pos;
 } cpgen_route_t;
 
 /* An actor (or a .proto service, which has rpcs only), for emit_actor.c. */
@@ -151,6 +167,7 @@ typedef struct cpgen_actor {
     size_t n_rpcs;
     cpgen_route_t *routes;
     size_t n_routes;
+    cpgen_pos_t pos;
 } cpgen_actor_t;
 
 /* Fill an actor's `on`, rpc and route entries (model_actor.c). The names of

@@ -11,6 +11,7 @@
 static void msg_fill(cpgen_actor_msg_t *m, const char *package, const char *scoped,
                      const char *prefix)
 {
+    memset(m, 0, sizeof *m);
     cpgen_names_fill(&m->names, package, scoped);
     char *lower = cpgen_name_lower(m->names.short_name);
     m->member = cpgen_xasprintf("%s%s", prefix, lower);
@@ -34,8 +35,11 @@ void cpgen_actor_add_rpc(cpgen_actor_t *a, const char *name, const char *req_pac
 {
     a->rpcs = cpgen_xrealloc(a->rpcs, (a->n_rpcs + 1) * sizeof(*a->rpcs));
     cpgen_rpc_t *r = &a->rpcs[a->n_rpcs++];
+    memset(r, 0, sizeof *r); /* positions stay zero unless the front end sets them */
     r->name = cpgen_xstrdup(name);
-    r->member = cpgen_name_lower(name);
+    char *lower = cpgen_name_lower(name);
+    r->member = cpgen_name_handler(lower); /* rpc Int: member `int_` */
+    free(lower);
     msg_fill(&r->request, req_package, req_scoped, "");
     msg_fill(&r->response, res_package, res_scoped, "");
 }
@@ -68,6 +72,7 @@ void cpgen_actor_add_route(cpgen_actor_t *a, const char *path)
 {
     a->routes = cpgen_xrealloc(a->routes, (a->n_routes + 1) * sizeof(*a->routes));
     cpgen_route_t *r = &a->routes[a->n_routes++];
+    memset(r, 0, sizeof *r);
     r->path = cpgen_xstrdup(path);
     r->member = route_member(path);
 }

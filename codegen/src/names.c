@@ -1,6 +1,7 @@
 #include "names.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,32 +54,77 @@ char *cpgen_name_lower(const char *name)
     return case_split(name, tolower);
 }
 
+/* Identifiers a generated member or handler name may not be: every C
+ * keyword up to C23 and the GNU ones, and the lower-case macros that the
+ * headers generated code includes (or the compiler in GNU mode) define,
+ * which would rewrite the member. Member names are lower case, so only
+ * lower-case entries can match; the others are kept for completeness. */
 static const char *const c_keywords[] = {
-    "auto", "bool", "break", "case", "char", "const", "continue", "default",
-    "do", "double", "else", "enum", "extern", "false", "float", "for", "goto",
-    "if", "inline", "int", "long", "register", "restrict", "return", "short",
-    "signed", "sizeof", "static", "struct", "switch", "true", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
-    "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-    "_Static_assert", "_Thread_local", "asm", "typeof", "NULL",
+    /* C11 */
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof", "_Atomic", "_Bool",
+    "_Complex", "_Generic", "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
+    "_Pragma",
+    /* C23 */
+    "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert",
+    "thread_local", "true", "typeof", "typeof_unqual", "_BitInt", "_Decimal32", "_Decimal64",
+    "_Decimal128",
+    /* GNU */
+    "asm", "fortran",
+    /* object-like macros: <stddef.h>, <assert.h>, <errno.h>, gcc -std=gnu* */
+    "NULL", "errno", "linux", "unix", "i386",
     /* the ProtobufCMessage member every generated struct starts with */
     "base",
 };
 
+bool cpgen_name_is_keyword(const char *name)
+{
+    for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++)
+        if (strcmp(name, c_keywords[i]) == 0)
+            return true;
+    return false;
+}
+
+char *cpgen_name_escape(const char *name)
+{
+    return cpgen_name_is_keyword(name) ? cpgen_xasprintf("%s_", name) : cpgen_xstrdup(name);
+}
+
+/* Function-like macros of the headers generated code includes (<assert.h>,
+ * <stddef.h>, <math.h>): harmless as a struct member, but a handler is
+ * called as `handlers->name(...)`, which such a macro would rewrite. */
+static const char *const c_function_macros[] = {
+    "assert", "offsetof", "isnan", "isinf", "isfinite", "isnormal", "signbit", "fpclassify",
+    "isgreater", "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
+};
+
+char *cpgen_name_handler(const char *lower)
+{
+    for (size_t i = 0; i < sizeof c_function_macros / sizeof c_function_macros[0]; i++)
+        if (strcmp(lower, c_function_macros[i]) == 0)
+            return cpgen_xasprintf("%s_", lower);
+    return cpgen_name_escape(lower);
+}
+
 char *cpgen_name_member(const char *field_name)
 {
     size_t len = strlen(field_name);
-    char *rv = cpgen_xmalloc(len + 2);
+    char *lower = cpgen_xmalloc(len + 1);
     for (size_t i = 0; i <= len; i++)
-        rv[i] = (char)tolower((unsigned char)field_name[i]);
-    for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++) {
-        if (strcmp(rv, c_keywords[i]) == 0) {
-            rv[len] = '_';
-            rv[len + 1] = '\0';
-            break;
-        }
-    }
+        lower[i] = (char)tolower((unsigned char)field_name[i]);
+    char *rv = cpgen_name_escape(lower);
+    free(lower);
     return rv;
+}
+
+char *cpgen_name_guard(const char *header_name)
+{
+    char *g = cpgen_xasprintf("CPGEN_%s", header_name);
+    for (char *p = g; *p; p++)
+        *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    return g;
 }
 
 char *cpgen_name_map_entry(const char *field_name)

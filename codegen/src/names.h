@@ -6,6 +6,8 @@
 #ifndef CPGEN_NAMES_H
 #define CPGEN_NAMES_H
 
+#include <stdbool.h>
+
 #include "model.h"
 
 /* "foo_bar" -> "FooBar": drop underscores, capitalise what follows them
@@ -15,8 +17,20 @@ char *cpgen_name_camel(const char *name);
 char *cpgen_name_upper(const char *name);
 /* "FooBar" -> "foo_bar". */
 char *cpgen_name_lower(const char *name);
+/* True when `name` is a C keyword (C11, C23, GNU) or a lower-case macro of
+ * the headers generated code includes: it cannot be a member name. */
+bool cpgen_name_is_keyword(const char *name);
+/* `name`, with "_" appended when cpgen_name_is_keyword(name). */
+char *cpgen_name_escape(const char *name);
+/* A handler member (an rpc's "get_stats"): escaped like cpgen_name_escape()
+ * and also when it is a function-like macro such as `assert`, since the
+ * stubs call it. */
+char *cpgen_name_handler(const char *lower);
 /* A field's C member: lower case, with "_" appended to C keywords. */
 char *cpgen_name_member(const char *field_name);
+/* The include guard of a generated header: "ping.actor.h" ->
+ * "CPGEN_PING_ACTOR_H" (every byte but letters and digits becomes '_'). */
+char *cpgen_name_guard(const char *header_name);
 /* The synthetic message name of a map field: "my_map" -> "MyMapEntry". */
 char *cpgen_name_map_entry(const char *field_name);
 

@@ -113,7 +113,7 @@ static int run(const request_t *req, const char *tmp, response_t *res, cpgen_out
     }
 
     const char *inc[1] = { src };
-    cpgen_options_t opts = { inc, 1, false };
+    cpgen_options_t opts = { inc, 1, false, false };
     bool messages_only = req->parameter && strstr(req->parameter, "protoc-c") != NULL;
     cpgen_layout_t layout = { true, !messages_only };
     cpgen_deps_t deps = { NULL, 0 }, outputs = { NULL, 0 };

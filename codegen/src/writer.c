@@ -169,7 +169,8 @@ int cpgen_out_write_file(const cpgen_out_t *out, const char *path)
     char *tmp = cpgen_xasprintf("%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        fprintf(stderr, "cproc-gen: %s: %s\n", tmp, strerror(errno));
+        /* Name the file the user asked for, not the temporary beside it. */
+        fprintf(stderr, "cproc-gen: cannot write %s: %s\n", path, strerror(errno));
         free(tmp);
         return -1;
     }

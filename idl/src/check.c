@@ -595,8 +595,36 @@ static const cpidl_message_t *want_message(checker_t *c, const cpidl_file_t *fil
         cpidl_error(c->ctx, pos, "%s must be a message type; '%s' is an enum", what, s->name + 1);
         return NULL;
     }
+    const cpidl_message_t *m = s->node;
+    if (m->map_entry) {
+        /* The synthetic entry of a map field is no message of its own: it
+         * has no name on the wire that a peer would send. */
+        cpidl_error(c->ctx, pos, "%s must be a message type; '%s' is the entry of a map field",
+                    what, s->name + 1);
+        return NULL;
+    }
     *full = (char *)s->name;
     return s->node;
+}
+
+/* The first byte of a route path that cannot be routed, or NULL. */
+static const char *route_bad_char(const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++)
+        if (*p == '?' || *p == '#' || (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return p;
+    return NULL;
+}
+
+/* The runtime routes "/a/" as "/a". */
+static bool same_route(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 1 && a[la - 1] == '/')
+        la--;
+    if (lb > 1 && b[lb - 1] == '/')
+        lb--;
+    return la == lb && memcmp(a, b, la) == 0;
 }
 
 static void check_actor(checker_t *c, cpidl_actor_t *a)
@@ -636,10 +664,28 @@ static void check_actor(checker_t *c, cpidl_actor_t *a)
     }
     for (size_t i = 0; i < a->n_routes; i++) {
         const cpidl_route_t *r = a->routes[i];
+        const char *bad = route_bad_char(r->path);
+        if (bad != NULL) {
+            /* The runtime refuses such a path (or no request can name it). */
+            if (*bad == '?' || *bad == '#')
+                cpidl_error(c->ctx, r->pos, "route path must not contain '%c'", *bad);
+            else
+                cpidl_error(c->ctx, r->pos,
+                            "route path must be printable ASCII without spaces; byte 0x%02x is not",
+                            (unsigned char)*bad);
+            continue;
+        }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(a->routes[j]->path, r->path) == 0) {
                 cpidl_error(c->ctx, r->pos, "route '%s' is already declared in actor '%s'", r->path,
                             a->name);
+                cpidl_note(c->ctx, a->routes[j]->pos, "the first declaration is here");
+                break;
+            }
+            if (same_route(a->routes[j]->path, r->path)) {
+                cpidl_error(c->ctx, r->pos,
+                            "route '%s' is the same endpoint as '%s' (a trailing '/' is ignored)",
+                            r->path, a->routes[j]->path);
                 cpidl_note(c->ctx, a->routes[j]->pos, "the first declaration is here");
                 break;
             }

@@ -118,6 +118,34 @@ void cpidl_diag(cpidl_ctx_t *ctx, cpidl_severity_t sev, cpidl_pos_t pos, const c
     d->items[d->n++] = (cpidl_diag_t){sev, path, pos.line, pos.col, msg};
 }
 
+void cpidl_program_vdiag(const cpidl_program_t *program, FILE *out, cpidl_severity_t sev,
+                         cpidl_pos_t pos, const char *fmt, va_list ap)
+{
+    static const char *const names[] = {"error", "warning", "note"};
+    if (out == NULL || fmt == NULL || (unsigned)sev > CPIDL_SEV_NOTE)
+        return;
+    if (pos.path != NULL)
+        fprintf(out, "%s:%u:%u: %s: ", pos.path, pos.line, pos.col, names[sev]);
+    else
+        fprintf(out, "%s: ", names[sev]);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+    const cpidl_file_t *f = NULL;
+    for (size_t i = 0; program != NULL && pos.path != NULL && i < program->n_files; i++)
+        if (strcmp(program->files[i]->path, pos.path) == 0)
+            f = program->files[i];
+    diag_print_line(out, f, pos);
+}
+
+void cpidl_program_diag(const cpidl_program_t *program, FILE *out, cpidl_severity_t sev,
+                        cpidl_pos_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cpidl_program_vdiag(program, out, sev, pos, fmt, ap);
+    va_end(ap);
+}
+
 void cpidl_diags_close(cpidl_diags_t *diags)
 {
     if (diags == NULL)

@@ -112,6 +112,59 @@ def test_protoc_c_mode_finds_the_proto_path_through_dot_slash(tmp):
     assert sorted(os.listdir(os.path.join(tmp, "out", "sub"))) == ["ping.pb-c.c", "ping.pb-c.h"]
 
 
+def test_missing_output_dir_is_an_error_naming_it_in_both_modes(tmp):
+    path = os.path.join(tmp, "ping.proto")
+    write(path, GOOD)
+    for mode in ([], ["--protoc-c"]):
+        r = run(*mode, "-I", tmp, "-o", os.path.join(tmp, "nodir"), path)
+        assert r.returncode == 1, (mode, r)
+        assert r.stderr == "cproc-gen: output directory '%s': No such file or directory\n" % (
+            os.path.join(tmp, "nodir")), (mode, r.stderr)
+        assert sorted(os.listdir(tmp)) == ["ping.proto"], (mode, os.listdir(tmp))
+    r = run("-o", path, path)
+    assert r.returncode == 1, r
+    assert "output directory '%s': Not a directory" % path in r.stderr, r.stderr
+    # A directory that cannot be written (even by root): the error names the
+    # file asked for, never the temporary file written first.
+    r = run("-o", "/proc", path)
+    assert r.returncode == 1, r
+    assert r.stderr.startswith("cproc-gen: cannot write /proc/ping.pb-c.h: "), r.stderr
+    assert ".tmp" not in r.stderr, r.stderr
+
+
+def test_google_protobuf_imports_need_no_include_dir(tmp):
+    # As protoc's built-in include path: the system's google/protobuf/*.proto
+    # are found after the -I directories.
+    os.makedirs(os.path.join(tmp, "src", "sub"))
+    main = os.path.join(tmp, "src", "sub", "when.proto")
+    write(main, 'syntax = "proto3";\npackage demo;\nimport "google/protobuf/timestamp.proto";\n'
+                'message When { google.protobuf.Timestamp at = 1; }\n')
+    os.mkdir(os.path.join(tmp, "out"))
+    dep = os.path.join(tmp, "when.d")
+    r = run("--protoc-c", "-I", os.path.join(tmp, "src"), "-o", os.path.join(tmp, "out"),
+            "--depfile", dep, main)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(tmp, "out", "sub", "when.pb-c.h")) as f:
+        assert '#include "google/protobuf/timestamp.pb-c.h"' in f.read()
+    with open(dep) as f:
+        assert "/google/protobuf/timestamp.proto" in f.read()
+    r = run("-o", os.path.join(tmp, "out"), main)
+    assert r.returncode == 0, r.stderr
+    # A -I directory comes first: its own copy of the file is the one read.
+    os.makedirs(os.path.join(tmp, "mine", "google", "protobuf"))
+    write(os.path.join(tmp, "mine", "google", "protobuf", "timestamp.proto"),
+          'syntax = "proto3";\npackage google.protobuf;\nmessage Timestamp { int64 mine = 1; }\n')
+    r = run("-I", os.path.join(tmp, "mine"), "-o", os.path.join(tmp, "out"), "--depfile", dep, main)
+    assert r.returncode == 0, r.stderr
+    with open(dep) as f:
+        assert os.path.join(tmp, "mine", "google", "protobuf", "timestamp.proto") in f.read()
+    # An import found in none of them is still an error.
+    write(main, 'syntax = "proto3";\nimport "no/such.proto";\nmessage M { int32 a = 1; }\n')
+    r = run("-I", os.path.join(tmp, "src"), "-o", os.path.join(tmp, "out"), main)
+    assert r.returncode == 1, r
+    assert "cannot find import 'no/such.proto'" in r.stderr, r.stderr
+
+
 def test_no_generate_option_writes_nothing(tmp):
     path = os.path.join(tmp, "quiet.proto")
     write(path, 'syntax = "proto2";\nimport "protobuf-c/protobuf-c.proto";\n'

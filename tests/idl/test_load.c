@@ -209,6 +209,32 @@ static void test_load_prints_compiler_style_diagnostics_with_caret_and_count(voi
     free(buf);
 }
 
+static void test_program_diag_prints_a_back_end_diagnostic_like_the_loader(void **state)
+{
+    cpidl_options_t o = {.no_disk = true};
+    cpidl_program_t *p = NULL;
+    const char *src = "syntax = \"proto3\";\nactor Store {\n\trpc Spawn(A) returns (A);\n}\n"
+                      "message A {}\n";
+    assert_int_equal(cpidl_load_buffer(&o, "t.actor", src, strlen(src), &p), CPIDL_OK);
+    const cpidl_method_t *m = p->main->actors[0]->methods[0];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    cpidl_program_diag(p, out, CPIDL_SEV_ERROR, m->pos, "rpc '%s' collides", m->name);
+    cpidl_program_diag(p, out, CPIDL_SEV_NOTE, p->main->actors[0]->pos, "declared here");
+    cpidl_program_diag(p, out, CPIDL_SEV_WARNING, (cpidl_pos_t){0}, "nowhere");
+    fclose(out);
+    assert_string_equal(buf, "t.actor:3:6: error: rpc 'Spawn' collides\n"
+                             " \trpc Spawn(A) returns (A);\n"
+                             " \t    ^\n"
+                             "t.actor:2:7: note: declared here\n"
+                             " actor Store {\n"
+                             "       ^\n"
+                             "warning: nowhere\n");
+    free(buf);
+    cpidl_program_free(p);
+}
+
 static void test_load_refuses_buffers_over_64_mib_before_reading_them(void **state)
 {
     cpidl_diags_t d = {0};
@@ -280,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_load_rejects_null_arguments),
         cmocka_unit_test(test_load_message_named_like_a_package_of_another_file),
         cmocka_unit_test(test_load_prints_compiler_style_diagnostics_with_caret_and_count),
+        cmocka_unit_test(test_program_diag_prints_a_back_end_diagnostic_like_the_loader),
         cmocka_unit_test(test_load_refuses_buffers_over_64_mib_before_reading_them),
         cmocka_unit_test(test_load_binary_garbage_fails_cleanly),
         cmocka_unit_test(test_load_large_generated_file),

@@ -8,6 +8,7 @@
 #ifndef CPIDL_CPIDL_H
 #define CPIDL_CPIDL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -110,6 +111,18 @@ void cpidl_program_free(cpidl_program_t *program);
 const cpidl_message_t *cpidl_program_find_message(const cpidl_program_t *program,
                                                   const char *full_name);
 const cpidl_enum_t *cpidl_program_find_enum(const cpidl_program_t *program, const char *full_name);
+
+/* Print one diagnostic about a place in a loaded program's sources to
+ * `out`, in the form cpidl_load() prints its own (path:line:col:
+ * severity: message, then the source line and a caret under the column),
+ * for a back end that checks more than the IDL does (cproc-gen's
+ * generated-name check). `pos` comes from the program's AST (pos.path NULL:
+ * no place). Prints no count line. Borrowed arguments only. */
+void cpidl_program_diag(const cpidl_program_t *program, FILE *out, cpidl_severity_t sev,
+                        cpidl_pos_t pos, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void cpidl_program_vdiag(const cpidl_program_t *program, FILE *out, cpidl_severity_t sev,
+                         cpidl_pos_t pos, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* Release the diagnostics in `diags` and reset it to empty. */
 void cpidl_diags_close(cpidl_diags_t *diags);

@@ -424,7 +424,7 @@ static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
     T.tls = NULL;
     rc = cp__tls_context_new_from_env(&T.tls, tls_err);
     if (rc) {
-        snprintf(err, CP__START_ERRLEN, "%s", tls_err);
+        snprintf(err, CP__START_ERRLEN, "%.*s", CP__START_ERRLEN - 1, tls_err); /* tls_err may be longer */
         return rc;
     }
     if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {

@@ -12,8 +12,14 @@ PROTOBUF_C__BEGIN_DECLS
 #include <cproc/cproc.h>
 
 #ifndef CPGEN_ARG
-/* x if it points to a (const) T, else a compile error. */
+/* Evaluates to x when x points to a T (const or not); anything else,
+ * NULL included, is a compile error. Guards the pointer arguments of the
+ * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+#ifndef CPGEN_OUT
+/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
+#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif
 
 /* ---- cproc helpers for golden.basic3.HTTPRequest ---- */
@@ -83,6 +89,14 @@ int golden__basic3__httprequest__send(cp_process_t *self, const cp_upid_t *to, c
 int golden__basic3__httprequest__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Basic3__HTTPRequest *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__basic3__httprequest__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Basic3__HTTPRequest *msg);
+
+/* The same functions, with msg checked to be a Golden__Basic3__HTTPRequest at compile time. */
+#define golden__basic3__httprequest__future_ready(msg, free_msg) \
+    golden__basic3__httprequest__future_ready(CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)), (free_msg))
+#define golden__basic3__httprequest__send(self, to, msg) golden__basic3__httprequest__send((self), (to), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
+#define golden__basic3__httprequest__send_from(from, to, msg) \
+    golden__basic3__httprequest__send_from((from), (to), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
+#define golden__basic3__httprequest__reply(self, from, msg) golden__basic3__httprequest__reply((self), (from), CPGEN_ARG(Golden__Basic3__HTTPRequest, (msg)))
 
 PROTOBUF_C__END_DECLS
 

@@ -9,30 +9,30 @@
 
 #include "kitchen.pb-cproc.h"
 
-static inline size_t golden__kitchen__sink__tap__get_packed_size(const Golden__Kitchen__Sink__Tap *message)
+static inline __attribute__((unused)) size_t golden__kitchen__sink__tap__get_packed_size(const Golden__Kitchen__Sink__Tap *message)
 {
     assert(message->base.descriptor == &golden__kitchen__sink__tap__descriptor);
     return protobuf_c_message_get_packed_size((const ProtobufCMessage *)message);
 }
 
-static inline size_t golden__kitchen__sink__tap__pack(const Golden__Kitchen__Sink__Tap *message, uint8_t *out)
+static inline __attribute__((unused)) size_t golden__kitchen__sink__tap__pack(const Golden__Kitchen__Sink__Tap *message, uint8_t *out)
 {
     assert(message->base.descriptor == &golden__kitchen__sink__tap__descriptor);
     return protobuf_c_message_pack((const ProtobufCMessage *)message, out);
 }
 
-static inline size_t golden__kitchen__sink__tap__pack_to_buffer(const Golden__Kitchen__Sink__Tap *message, ProtobufCBuffer *buffer)
+static inline __attribute__((unused)) size_t golden__kitchen__sink__tap__pack_to_buffer(const Golden__Kitchen__Sink__Tap *message, ProtobufCBuffer *buffer)
 {
     assert(message->base.descriptor == &golden__kitchen__sink__tap__descriptor);
     return protobuf_c_message_pack_to_buffer((const ProtobufCMessage *)message, buffer);
 }
 
-static inline Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)
+static inline __attribute__((unused)) Golden__Kitchen__Sink__Tap *golden__kitchen__sink__tap__unpack(ProtobufCAllocator *allocator, size_t len, const uint8_t *data)
 {
     return (Golden__Kitchen__Sink__Tap *)protobuf_c_message_unpack(&golden__kitchen__sink__tap__descriptor, allocator, len, data);
 }
 
-static inline void golden__kitchen__sink__tap__free_unpacked(Golden__Kitchen__Sink__Tap *message, ProtobufCAllocator *allocator)
+static inline __attribute__((unused)) void golden__kitchen__sink__tap__free_unpacked(Golden__Kitchen__Sink__Tap *message, ProtobufCAllocator *allocator)
 {
     if (!message)
         return;

@@ -13,8 +13,14 @@ PROTOBUF_C__BEGIN_DECLS
 #include <cproc/cproc.h>
 
 #ifndef CPGEN_ARG
-/* x if it points to a (const) T, else a compile error. */
+/* Evaluates to x when x points to a T (const or not); anything else,
+ * NULL included, is a compile error. Guards the pointer arguments of the
+ * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+#ifndef CPGEN_OUT
+/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
+#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif
 
 /* ---- cproc helpers for golden.kitchen.Sink ---- */
@@ -85,6 +91,14 @@ int golden__kitchen__sink__send_from(const cp_upid_t *from, const cp_upid_t *to,
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__sink__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink *msg);
 
+/* The same functions, with msg checked to be a Golden__Kitchen__Sink at compile time. */
+#define golden__kitchen__sink__future_ready(msg, free_msg) \
+    golden__kitchen__sink__future_ready(CPGEN_ARG(Golden__Kitchen__Sink, (msg)), (free_msg))
+#define golden__kitchen__sink__send(self, to, msg) golden__kitchen__sink__send((self), (to), CPGEN_ARG(Golden__Kitchen__Sink, (msg)))
+#define golden__kitchen__sink__send_from(from, to, msg) \
+    golden__kitchen__sink__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Sink, (msg)))
+#define golden__kitchen__sink__reply(self, from, msg) golden__kitchen__sink__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Sink, (msg)))
+
 /* ---- cproc helpers for golden.kitchen.Sink.Tap ---- */
 
 /* The message's full proto name: the name it travels under. */
@@ -153,6 +167,14 @@ int golden__kitchen__sink__tap__send_from(const cp_upid_t *from, const cp_upid_t
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__sink__tap__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Sink__Tap *msg);
 
+/* The same functions, with msg checked to be a Golden__Kitchen__Sink__Tap at compile time. */
+#define golden__kitchen__sink__tap__future_ready(msg, free_msg) \
+    golden__kitchen__sink__tap__future_ready(CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)), (free_msg))
+#define golden__kitchen__sink__tap__send(self, to, msg) golden__kitchen__sink__tap__send((self), (to), CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)))
+#define golden__kitchen__sink__tap__send_from(from, to, msg) \
+    golden__kitchen__sink__tap__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)))
+#define golden__kitchen__sink__tap__reply(self, from, msg) golden__kitchen__sink__tap__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Sink__Tap, (msg)))
+
 /* ---- cproc helpers for golden.kitchen.Empty ---- */
 
 /* The message's full proto name: the name it travels under. */
@@ -220,6 +242,14 @@ int golden__kitchen__empty__send(cp_process_t *self, const cp_upid_t *to, const 
 int golden__kitchen__empty__send_from(const cp_upid_t *from, const cp_upid_t *to, const Golden__Kitchen__Empty *msg);
 /* Answers the sender `from` of the message being handled. */
 int golden__kitchen__empty__reply(cp_process_t *self, const cp_upid_t *from, const Golden__Kitchen__Empty *msg);
+
+/* The same functions, with msg checked to be a Golden__Kitchen__Empty at compile time. */
+#define golden__kitchen__empty__future_ready(msg, free_msg) \
+    golden__kitchen__empty__future_ready(CPGEN_ARG(Golden__Kitchen__Empty, (msg)), (free_msg))
+#define golden__kitchen__empty__send(self, to, msg) golden__kitchen__empty__send((self), (to), CPGEN_ARG(Golden__Kitchen__Empty, (msg)))
+#define golden__kitchen__empty__send_from(from, to, msg) \
+    golden__kitchen__empty__send_from((from), (to), CPGEN_ARG(Golden__Kitchen__Empty, (msg)))
+#define golden__kitchen__empty__reply(self, from, msg) golden__kitchen__empty__reply((self), (from), CPGEN_ARG(Golden__Kitchen__Empty, (msg)))
 
 PROTOBUF_C__END_DECLS
 

@@ -156,8 +156,14 @@ extern const ProtobufCMessageDescriptor pingpong__stats__descriptor;
 #include <cproc/cproc.h>
 
 #ifndef CPGEN_ARG
-/* x if it points to a (const) T, else a compile error. */
+/* Evaluates to x when x points to a T (const or not); anything else,
+ * NULL included, is a compile error. Guards the pointer arguments of the
+ * generated functions, since a mismatched pointer is only a warning. */
 #define CPGEN_ARG(T, x) _Generic((x), T *: (x), const T *: (x))
+#endif
+#ifndef CPGEN_OUT
+/* Evaluates to x when x is a T * or NULL (a void *): an out-parameter. */
+#define CPGEN_OUT(T, x) _Generic((x), T *: (x), void *: (x))
 #endif
 
 /* ---- cproc helpers for pingpong.Ping ---- */
@@ -228,6 +234,14 @@ int pingpong__ping__send_from(const cp_upid_t *from, const cp_upid_t *to, const 
 /* Answers the sender `from` of the message being handled. */
 int pingpong__ping__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Ping *msg);
 
+/* The same functions, with msg checked to be a Pingpong__Ping at compile time. */
+#define pingpong__ping__future_ready(msg, free_msg) \
+    pingpong__ping__future_ready(CPGEN_ARG(Pingpong__Ping, (msg)), (free_msg))
+#define pingpong__ping__send(self, to, msg) pingpong__ping__send((self), (to), CPGEN_ARG(Pingpong__Ping, (msg)))
+#define pingpong__ping__send_from(from, to, msg) \
+    pingpong__ping__send_from((from), (to), CPGEN_ARG(Pingpong__Ping, (msg)))
+#define pingpong__ping__reply(self, from, msg) pingpong__ping__reply((self), (from), CPGEN_ARG(Pingpong__Ping, (msg)))
+
 /* ---- cproc helpers for pingpong.Pong ---- */
 
 /* The message's full proto name: the name it travels under. */
@@ -295,6 +309,14 @@ int pingpong__pong__send(cp_process_t *self, const cp_upid_t *to, const Pingpong
 int pingpong__pong__send_from(const cp_upid_t *from, const cp_upid_t *to, const Pingpong__Pong *msg);
 /* Answers the sender `from` of the message being handled. */
 int pingpong__pong__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Pong *msg);
+
+/* The same functions, with msg checked to be a Pingpong__Pong at compile time. */
+#define pingpong__pong__future_ready(msg, free_msg) \
+    pingpong__pong__future_ready(CPGEN_ARG(Pingpong__Pong, (msg)), (free_msg))
+#define pingpong__pong__send(self, to, msg) pingpong__pong__send((self), (to), CPGEN_ARG(Pingpong__Pong, (msg)))
+#define pingpong__pong__send_from(from, to, msg) \
+    pingpong__pong__send_from((from), (to), CPGEN_ARG(Pingpong__Pong, (msg)))
+#define pingpong__pong__reply(self, from, msg) pingpong__pong__reply((self), (from), CPGEN_ARG(Pingpong__Pong, (msg)))
 
 /* ---- cproc helpers for pingpong.StatsRequest ---- */
 
@@ -364,6 +386,14 @@ int pingpong__stats_request__send_from(const cp_upid_t *from, const cp_upid_t *t
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats_request__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__StatsRequest *msg);
 
+/* The same functions, with msg checked to be a Pingpong__StatsRequest at compile time. */
+#define pingpong__stats_request__future_ready(msg, free_msg) \
+    pingpong__stats_request__future_ready(CPGEN_ARG(Pingpong__StatsRequest, (msg)), (free_msg))
+#define pingpong__stats_request__send(self, to, msg) pingpong__stats_request__send((self), (to), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+#define pingpong__stats_request__send_from(from, to, msg) \
+    pingpong__stats_request__send_from((from), (to), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+#define pingpong__stats_request__reply(self, from, msg) pingpong__stats_request__reply((self), (from), CPGEN_ARG(Pingpong__StatsRequest, (msg)))
+
 /* ---- cproc helpers for pingpong.Stats ---- */
 
 /* The message's full proto name: the name it travels under. */
@@ -432,15 +462,25 @@ int pingpong__stats__send_from(const cp_upid_t *from, const cp_upid_t *to, const
 /* Answers the sender `from` of the message being handled. */
 int pingpong__stats__reply(cp_process_t *self, const cp_upid_t *from, const Pingpong__Stats *msg);
 
+/* The same functions, with msg checked to be a Pingpong__Stats at compile time. */
+#define pingpong__stats__future_ready(msg, free_msg) \
+    pingpong__stats__future_ready(CPGEN_ARG(Pingpong__Stats, (msg)), (free_msg))
+#define pingpong__stats__send(self, to, msg) pingpong__stats__send((self), (to), CPGEN_ARG(Pingpong__Stats, (msg)))
+#define pingpong__stats__send_from(from, to, msg) \
+    pingpong__stats__send_from((from), (to), CPGEN_ARG(Pingpong__Stats, (msg)))
+#define pingpong__stats__reply(self, from, msg) pingpong__stats__reply((self), (from), CPGEN_ARG(Pingpong__Stats, (msg)))
+
 /* ---- actor pingpong.Ponger ---- */
 
 /* The pid of a pingpong.Ponger process: a cp_upid_t with the actor's type, passed
- * by value, so that a pid of another actor is a compile error. */
+ * by value, so handing it to another actor's functions is a compile error.
+ * The UPID itself is the member `upid`. */
 typedef struct Pingpong__Ponger_Pid {
     cp_upid_t upid;
 } Pingpong__Ponger_Pid;
 
-/* Views a UPID as a pingpong.Ponger pid (the caller vouches for the type). */
+/* Views a UPID (say, parsed from text or received in a message) as a
+ * pingpong.Ponger pid. Nothing is checked: the caller vouches for the type. */
 static inline Pingpong__Ponger_Pid pingpong__ponger__pid(cp_upid_t upid)
 {
     Pingpong__Ponger_Pid pid = {upid};
@@ -477,11 +517,14 @@ typedef struct Pingpong__Ponger_Handlers {
  * message arrives. Returns 0 or a CP_E* code (state stays yours on error). */
 int pingpong__ponger__spawn(const char *id, const Pingpong__Ponger_Handlers *handlers, void *state,
     cp_free_fn state_free, Pingpong__Ponger_Pid *pid);
-#define pingpong__ponger__spawn(id, handlers, state, state_free, pid) \
-    pingpong__ponger__spawn((id), CPGEN_ARG(Pingpong__Ponger_Handlers, (handlers)), (state), (state_free), (pid))
 
 /* Messages pingpong.Ponger processes dropped because they did not unpack. */
 uint64_t pingpong__ponger__malformed_count(void);
+
+/* The same, with handlers and pid checked to be pingpong.Ponger's at compile time. */
+#define pingpong__ponger__spawn(id, handlers, state, state_free, pid) \
+    pingpong__ponger__spawn((id), CPGEN_ARG(Pingpong__Ponger_Handlers, (handlers)), (state), (state_free), \
+                CPGEN_OUT(Pingpong__Ponger_Pid, (pid)))
 
 /* Sends msg to the pingpong.Ponger process `to`, for its on_ping handler, from the
  * calling process (the null UPID outside any process). Local: with
@@ -506,8 +549,9 @@ Pingpong__Stats_Future pingpong__ponger__get_stats(Pingpong__Ponger_Pid pid, con
 #define pingpong__ponger__get_stats(pid, request, request_free, opts) \
     pingpong__ponger__get_stats((pid), CPGEN_ARG(Pingpong__StatsRequest, (request)), (request_free), (opts))
 
-/* Sends msg to `pid` with the pingpong__ponger__send_* function of msg's type: a message
- * the actor has no `on` for is a compile error. */
+/* Sends msg to a pingpong.Ponger process, local or remote, through the
+ * pingpong__ponger__send_<message> function of msg's type. A message the actor has
+ * no `on` for, or a pid of another actor, is a compile error. */
 #define pingpong__ponger__send(pid, msg, msg_free) _Generic((msg), \
     Pingpong__Ping *: pingpong__ponger__send_ping, const Pingpong__Ping *: pingpong__ponger__send_ping)((pid), (msg), (msg_free))
 

@@ -53,7 +53,9 @@ int main(void)
 {
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "counter: cannot start the runtime: %s\n", cp_runtime_start_error());
+        /* The runtime logged the sentence already, unless its log is off. */
+        if (!cp_log_enabled(CP_LOG_ERROR))
+            fprintf(stderr, "counter: cannot start the runtime: %s\n", cp_runtime_start_error());
         return 1;
     }
 

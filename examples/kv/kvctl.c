@@ -95,7 +95,9 @@ int main(int argc, char **argv)
         setenv("LIBPROCESS_PORT", "0", 1);
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "kvctl: cannot start: %s\n", cp_strerror(rc));
+        /* The runtime logged the sentence already, unless its log is off. */
+        if (!cp_log_enabled(CP_LOG_ERROR))
+            fprintf(stderr, "kvctl: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
     Kv__Store_Pid node = kv__store__pid(upid);

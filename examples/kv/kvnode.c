@@ -319,7 +319,9 @@ int main(int argc, char **argv)
 
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "kvnode: cannot start: %s\n", cp_strerror(rc));
+        /* The runtime logged the sentence already, unless its log is off. */
+        if (!cp_log_enabled(CP_LOG_ERROR))
+            fprintf(stderr, "kvnode: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
     Kv__Store_Pid pid;

@@ -83,7 +83,9 @@ int main(int argc, char **argv)
 
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
-        fprintf(stderr, "pong: cannot start: %s\n", cp_runtime_start_error());
+        /* The runtime logged the sentence already, unless its log is off. */
+        if (!cp_log_enabled(CP_LOG_ERROR))
+            fprintf(stderr, "pong: cannot start: %s\n", cp_runtime_start_error());
         return 1;
     }
     pong_state_t *state = calloc(1, sizeof(*state));

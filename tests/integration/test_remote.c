@@ -549,11 +549,11 @@ static void test_connections_over_the_limit_get_503_and_close(void **state)
 static void test_body_over_the_limit_gets_413_and_close(void **state)
 {
     node_t n;
-    next_env = "CPROC_MAX_BODY_SIZE=16";
+    next_env = "CPROC_MAX_BODY_SIZE=1024"; /* the smallest allowed */
     node_serve(&n);
     int fd = tcp_connect(n.port);
     send_all(fd, "POST /echo/seq HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
-                 "Content-Length: 17\r\n\r\n");
+                 "Content-Length: 1025\r\n\r\n");
     int codes[1], closed;
     assert_int_equal(read_statuses(fd, codes, 1, &closed), 1);
     assert_int_equal(codes[0], 413);

@@ -34,6 +34,9 @@ static const char *const vars[] = {
     "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "LIBPROCESS_NUM_WORKER_THREADS",
     "LIBPROCESS_SSL_ENABLED", "LIBPROCESS_SSL_CERT_FILE", "LIBPROCESS_SSL_KEY_FILE",
     "CPROC_PEER_WARNINGS", "CPROC_PEER_WARNINGS_INTERVAL", "CPROC_LOG",
+    "LIBPROCESS_SSL_VERIFY_CERT", "LIBPROCESS_SSL_VERIFICATION_DEPTH", "CPROC_IDLE_TIMEOUT_MS",
+    "CPROC_SEND_TIMEOUT_MS", "CPROC_MAX_INBOUND_BYTES", "CPROC_MAX_HEADER_SIZE",
+    "CPROC_MAX_BODY_SIZE",
 };
 
 static int clear_env(void **state)
@@ -182,7 +185,7 @@ static void test_bad_limits_and_flags_name_variable_and_value(void **state)
     unsetenv("CPROC_MAX_CONNECTIONS");
     setenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "maybe", 1);
     expect_start_error(CP_EINVAL, "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH=\"maybe\" is not a "
-                                  "boolean (true/false, yes/no, 1/0)");
+                                  "boolean (true/false, yes/no, on/off, 1/0)");
     unsetenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH");
     setenv("LIBPROCESS_ADVERTISE_PORT", "0", 1);
     expect_start_error(CP_EINVAL,
@@ -196,8 +199,129 @@ static void test_bad_limits_and_flags_name_variable_and_value(void **state)
 static void test_bad_worker_count_names_variable_and_value(void **state)
 {
     setenv("LIBPROCESS_NUM_WORKER_THREADS", "lots", 1);
-    expect_start_error(CP_EINVAL, "LIBPROCESS_NUM_WORKER_THREADS=\"lots\" is not a worker count "
-                                  "(a whole number from 1 to 1024)");
+    expect_start_error(CP_EINVAL, "LIBPROCESS_NUM_WORKER_THREADS=\"lots\" is not a whole number "
+                                  "from 1 to 1024");
+    setenv("LIBPROCESS_NUM_WORKER_THREADS", " 3", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_NUM_WORKER_THREADS=\" 3\" is not a whole number "
+                                  "from 1 to 1024");
+}
+
+/* One number parser for every variable: digits only, no sign or space. */
+static void test_numbers_parse_the_same_everywhere(void **state)
+{
+    static const struct {
+        const char *var, *value, *want;
+    } cases[] = {
+        {"LIBPROCESS_PORT", " 5", "LIBPROCESS_PORT=\" 5\" is not a whole number from 0 to 65535"},
+        {"LIBPROCESS_PORT", "+45301",
+         "LIBPROCESS_PORT=\"+45301\" is not a whole number from 0 to 65535"},
+        {"LIBPROCESS_PORT", "5 ", "LIBPROCESS_PORT=\"5 \" is not a whole number from 0 to 65535"},
+        {"LIBPROCESS_PORT", "", "LIBPROCESS_PORT=\"\" is not a whole number from 0 to 65535"},
+        {"CPROC_MAX_CONNECTIONS", "0x10",
+         "CPROC_MAX_CONNECTIONS=\"0x10\" is not a whole number from 1 to 1000000"},
+        {"CPROC_IDLE_TIMEOUT_MS", "-1",
+         "CPROC_IDLE_TIMEOUT_MS=\"-1\" is not a whole number from 0 to 86400000"},
+        {"CPROC_SEND_TIMEOUT_MS", " 1",
+         "CPROC_SEND_TIMEOUT_MS=\" 1\" is not a whole number from 0 to 86400000"},
+        {"CPROC_MAX_INBOUND_BYTES", "99999999999999999999999",
+         "CPROC_MAX_INBOUND_BYTES=\"99999999999999999999999\" is not a whole number from 1 "
+         "to 1099511627776"},
+        {"LIBPROCESS_SSL_VERIFICATION_DEPTH", "+2",
+         "LIBPROCESS_SSL_VERIFICATION_DEPTH=\"+2\" is not a whole number from 0 to 2147483647"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setenv(cases[i].var, cases[i].value, 1);
+        expect_start_error(CP_EINVAL, cases[i].want);
+        unsetenv(cases[i].var);
+    }
+}
+
+/* One boolean parser: 1/true/yes/on, 0/false/no/off, any case; TLS's
+ * variables the same as the others. */
+static void test_booleans_parse_the_same_everywhere(void **state)
+{
+    static const char *const ok[] = {"1", "true", "YES", "On", "0", "False", "no", "OFF"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        setenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", ok[i], 1);
+        setenv("LIBPROCESS_SSL_VERIFY_CERT", ok[i], 1);
+        assert_int_equal(cp_runtime_start(NULL), 0);
+        cp_runtime_stop();
+    }
+    setenv("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "1", 1);
+    setenv("LIBPROCESS_SSL_ENABLED", "y", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_SSL_ENABLED=\"y\" is not a boolean (true/false, "
+                                  "yes/no, on/off, 1/0)");
+    unsetenv("LIBPROCESS_SSL_ENABLED");
+    setenv("LIBPROCESS_SSL_VERIFY_CERT", "", 1);
+    expect_start_error(CP_EINVAL, "LIBPROCESS_SSL_VERIFY_CERT=\"\" is not a boolean (true/false, "
+                                  "yes/no, on/off, 1/0)");
+}
+
+/* Header and body bounds have minimums: below them every ordinary
+ * message would be refused. */
+static void test_header_and_body_sizes_have_minimums(void **state)
+{
+    setenv("CPROC_MAX_HEADER_SIZE", "10", 1);
+    expect_start_error(CP_EINVAL,
+                       "CPROC_MAX_HEADER_SIZE=\"10\" is not a whole number from 1024 to 1073741824");
+    setenv("CPROC_MAX_HEADER_SIZE", "1024", 1);
+    setenv("CPROC_MAX_BODY_SIZE", "1023", 1);
+    expect_start_error(CP_EINVAL, "CPROC_MAX_BODY_SIZE=\"1023\" is not a whole number from 1024 "
+                                  "to 1099511627776");
+    setenv("CPROC_MAX_BODY_SIZE", "1024", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    cp_runtime_stop();
+}
+
+/* CPROC_LOG: any case; a bad value stops the start with a sentence. */
+static void test_log_level_is_checked_like_every_variable(void **state)
+{
+    setenv("CPROC_LOG", "verbose", 1);
+    expect_start_error(CP_EINVAL,
+                       "CPROC_LOG=\"verbose\" is not a log level (off, error, warn, info or debug)");
+    setenv("CPROC_LOG", "WARN", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(cp_log_get_level(), CP_LOG_WARN);
+    cp_runtime_stop();
+    setenv("CPROC_LOG", "Off", 1);
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(cp_log_get_level(), CP_LOG_OFF);
+    cp_runtime_stop();
+}
+
+/* The examples print a start error once: the runtime logs it at error
+ * level, and the program prints it only when that log is off. */
+static size_t start_error_lines(const char *log_level)
+{
+    const char *bin = getenv("PONG_BIN");
+    assert_non_null(bin);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CPROC_LOG=%s LIBPROCESS_PORT=x '%s' 2>&1", log_level, bin);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    char line[512];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, "LIBPROCESS_PORT=\"x\" is not a whole number from 0 to 65535"))
+            n++;
+    assert_int_not_equal(pclose(f), 0);
+    return n;
+}
+
+static void test_example_prints_a_start_error_once(void **state)
+{
+    assert_int_equal(start_error_lines("error"), 1);
+    assert_int_equal(start_error_lines("off"), 1);
+}
+
+/* A second start says why it fails. */
+static void test_second_start_says_the_runtime_is_running(void **state)
+{
+    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(cp_runtime_start(NULL), CP_ESTATE);
+    assert_string_equal(cp_runtime_start_error(), "the runtime is already running");
+    assert_true(cp_runtime_running());
+    cp_runtime_stop();
 }
 
 static void test_missing_certificate_names_the_file(void **state)
@@ -314,6 +438,12 @@ static void test_malformed_requests_give_a_bounded_number_of_warnings(void **sta
                                  sizeof summary),
                      1);
     assert_non_null(strstr(summary, "295 more warnings"));
+    /* Written at stop: the time since the interval began, not the
+     * configured day. */
+    char *at = strstr(summary, "in the last ");
+    assert_non_null(at);
+    assert_true(strtod(at + 12, NULL) < 86400.0);
+    assert_null(strstr(summary, "in the last 86400"));
     unlink(path);
 }
 
@@ -338,6 +468,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_limits_and_flags_name_variable_and_value,
                                         clear_env, stop_and_clear),
         cmocka_unit_test_setup_teardown(test_bad_worker_count_names_variable_and_value, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_numbers_parse_the_same_everywhere, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_booleans_parse_the_same_everywhere, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_header_and_body_sizes_have_minimums, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_log_level_is_checked_like_every_variable, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_example_prints_a_start_error_once, clear_env,
+                                        stop_and_clear),
+        cmocka_unit_test_setup_teardown(test_second_start_says_the_runtime_is_running, clear_env,
                                         stop_and_clear),
         cmocka_unit_test_setup_teardown(test_missing_certificate_names_the_file, clear_env,
                                         stop_and_clear),

@@ -77,19 +77,9 @@ uint64_t cp_call_pending(void)
     return atomic_load(&C.pending);
 }
 
-void cp__calls_start(void)
+void cp__calls_start(uint64_t default_ms)
 {
-    uint64_t ns = (uint64_t)CP_CALL_DEFAULT_TIMEOUT_MS * 1000000u;
-    const char *env = getenv("CPROC_CALL_TIMEOUT_MS");
-    if (env != NULL && *env != '\0') {
-        char *end;
-        unsigned long long ms = strtoull(env, &end, 10);
-        if (*end == '\0' && ms > 0 && ms < UINT64_MAX / 1000000u)
-            ns = (uint64_t)ms * 1000000u;
-        else
-            cp_log(CP_LOG_WARN, "CPROC_CALL_TIMEOUT_MS=%s is not a positive integer; using %d",
-                   env, CP_CALL_DEFAULT_TIMEOUT_MS);
-    }
+    uint64_t ns = (default_ms ? default_ms : (uint64_t)CP_CALL_DEFAULT_TIMEOUT_MS) * 1000000u;
     atomic_store(&C.default_ns, ns);
     pthread_mutex_lock(&C.mu);
     C.spawned = false;
@@ -440,7 +430,8 @@ int cp__call_send_meta(const cp_upid_t *from, const cp_upid_t *to, const char *n
         return CP_ENOMEM;
     if (len > 0)
         memcpy(copy, body, len);
-    return cp__deliver_call(to->id, strlen(to->id), name, strlen(name), from, copy, len, meta);
+    return cp__deliver_call_local(to->id, strlen(to->id), name, strlen(name), from, copy, len,
+                                  meta);
 }
 
 static struct cp__call *table_take(uint64_t id)

@@ -39,7 +39,8 @@ void cp__calls_node_lost(uint32_t ip, uint16_t port);
 int cp__calls_sender(cp_upid_t *out);
 
 /* Runtime start / stop. */
-void cp__calls_start(void);
+/* default_ms: CPROC_CALL_TIMEOUT_MS as runtime.c read it (0: the default). */
+void cp__calls_start(uint64_t default_ms);
 void cp__calls_stop(void);
 
 /* Sends a reply or cancel for call `id` from `from` to `to` (local or

@@ -34,6 +34,7 @@ typedef struct cp__event {
     struct cp__event *_Atomic next;
     uint8_t kind;
     uint8_t size_class; /* allocation class, see event.c */
+    uint8_t net;        /* a message from the network, counted (inbound.c) */
     union {
         struct {
             cp_dispatch_fn fn;
@@ -67,6 +68,16 @@ void cp__event_free(cp__event_t *ev);
 /* Drops an event without running it: frees args, abandons promises. */
 void cp__event_drop(cp__event_t *ev);
 void cp__event_cache_flush(void);
+/* Inbound backpressure (inbound.c): counts a message event delivered from
+ * the network; cp__event_free uncounts it (any thread). */
+void cp__inbound_count(cp__event_t *ev);
+void cp__inbound_release(cp__event_t *ev);
+/* cp__deliver_call() for a call between local processes: the same, but
+ * not counted as inbound from the network. */
+struct cp__callmeta;
+int cp__deliver_call_local(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                           const cp_upid_t *from, void *body, size_t len,
+                           const struct cp__callmeta *meta);
 /* Frees the shared pool of event blocks (runtime stop). */
 void cp__event_pool_free(void);
 
@@ -269,6 +280,10 @@ void cp__process_fill_upid(const struct cp_process *p, cp_upid_t *out);
 /* Removes p from the table after finalize; wakes waiters. */
 void cp__process_retire(struct cp_process *p);
 /* Terminates every process and waits for them (runtime stop). */
+/* Asks every live process to terminate ahead of its queue (the event it
+ * is running finishes; nothing more of its mailbox runs) without waiting:
+ * the first step of cp_runtime_stop(). */
+void cp__process_terminate_all_ahead(void);
 void cp__process_terminate_all(void);
 
 /* ---- scheduling (sched.c) -------------------------------------------- */

@@ -175,11 +175,14 @@ cp__event_t *cp__event_alloc(size_t payload)
     }
     atomic_store_explicit(&ev->next, NULL, memory_order_relaxed);
     ev->size_class = cls;
+    ev->net = 0;
     return ev;
 }
 
 void cp__event_free(cp__event_t *ev)
 {
+    if (ev->net)
+        cp__inbound_release(ev);
     uint8_t cls = ev->size_class;
     if (cls == 0) {
         free(ev);

@@ -216,8 +216,26 @@ int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size
     return cp__deliver_call(to_id, id_len, name, name_len, from, body, len, NULL);
 }
 
+static int deliver(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                   const cp_upid_t *from, void *body, size_t len, const cp__callmeta_t *meta,
+                   bool from_network);
+
 int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t name_len,
                      const cp_upid_t *from, void *body, size_t len, const cp__callmeta_t *meta)
+{
+    return deliver(to_id, id_len, name, name_len, from, body, len, meta, true);
+}
+
+int cp__deliver_call_local(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                           const cp_upid_t *from, void *body, size_t len,
+                           const cp__callmeta_t *meta)
+{
+    return deliver(to_id, id_len, name, name_len, from, body, len, meta, false);
+}
+
+static int deliver(const char *to_id, size_t id_len, const char *name, size_t name_len,
+                   const cp_upid_t *from, void *body, size_t len, const cp__callmeta_t *meta,
+                   bool from_network)
 {
     if (meta != NULL && meta->kind == CP__CALL_REPLY) {
         /* Replies complete their call here: no process runs them. */
@@ -238,6 +256,8 @@ int cp__deliver_call(const char *to_id, size_t id_len, const char *name, size_t 
         free(body);
         return CP_ENOMEM;
     }
+    if (from_network)
+        cp__inbound_count(ev); /* uncounted when the event is freed */
     int rc = cp__enqueue(p, ev); /* CP_EFULL: a bounded mailbox is full */
     cp__process_unref(p);
     return rc;

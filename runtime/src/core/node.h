@@ -32,6 +32,20 @@ int cp__loop_post(void (*fn)(void *arg), void *arg);
 int cp__deliver_message(const char *to_id, size_t id_len, const char *name, size_t name_len,
                         const cp_upid_t *from, void *body, size_t len);
 
+/* Inbound backpressure. The bytes of messages delivered from the network
+ * (cp__deliver_message) whose events are not freed yet: queued, running,
+ * or dropped but not yet freed. Any thread. */
+uint64_t cp__node_inbound_bytes(void);
+
+/* Arms the one watch: fn(arg) is posted to the loop thread once the
+ * inbound bytes fall to `low` or below. Returns true, without arming,
+ * when they already are (the caller acts now). Re-arming replaces the
+ * previous watch. Loop thread. */
+bool cp__node_inbound_watch(uint64_t low, void (*fn)(void *arg), void *arg);
+
+/* Disarms the watch (the transport stopping). Loop thread. */
+void cp__node_inbound_unwatch(void);
+
 /* What a message carries besides name, sender and body (wire headers
  * Cproc-Call, Cproc-Reply, Cproc-Cancel; docs/wire.md). */
 enum cp__call_kind {

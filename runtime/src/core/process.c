@@ -603,6 +603,23 @@ int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
     return rc;
 }
 
+void cp__process_terminate_all_ahead(void)
+{
+    pthread_mutex_lock(&cp__rt.tab_mu);
+    size_t n = 0;
+    cp_upid_t *pids = cp__rt.live > 0 ? malloc(cp__rt.live * sizeof *pids) : NULL;
+    for (uint32_t s = 0; pids && s < cp__rt.next_slot && n < cp__rt.live; s++) {
+        struct cp_process *p = atomic_load((struct cp_process *_Atomic *)slot_ref(s));
+        if (p)
+            cp__process_fill_upid(p, &pids[n++]);
+    }
+    pthread_mutex_unlock(&cp__rt.tab_mu);
+    /* Without memory the wait in cp__process_terminate_all does it. */
+    for (size_t i = 0; i < n; i++)
+        cp_process_terminate(&pids[i], true);
+    free(pids);
+}
+
 void cp__process_terminate_all(void)
 {
     for (;;) {

@@ -1,4 +1,5 @@
 /* The runtime context: start/stop, the event-loop thread and its posts. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "async/async_internal.h"
 #include "core/call.h"
 #include "core/core_internal.h"
+#include "core/env.h"
 #include "core/node.h"
 #include "cproc/error.h"
 #include "cproc/runtime.h"
@@ -54,17 +56,13 @@ int cp_runtime_parse_workers(const char *text, unsigned *out)
 
 static int workers_from_env(unsigned *out)
 {
-    static const char *const vars[] = {"LIBPROCESS_NUM_WORKER_THREADS",
-                                       "CPROC_NUM_WORKER_THREADS"};
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = getenv(vars[i]);
-        if (v == NULL)
-            continue;
-        if (cp_runtime_parse_workers(v, out) != 0) {
-            snprintf(start_error, sizeof start_error,
-                     "%s=\"%s\" is not a worker count (a whole number from 1 to 1024)", vars[i], v);
-            return CP_EINVAL;
-        }
+    uint64_t v = 0;
+    bool set = false;
+    int rc = cp__env_u64("NUM_WORKER_THREADS", 1, 1024, &v, &set, start_error);
+    if (rc != 0)
+        return rc;
+    if (set) {
+        *out = (unsigned)v;
         return 0;
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -266,34 +264,56 @@ const char *cp_runtime_start_error(void)
     return start_error;
 }
 
-static int log_level_from_env(void)
+/* CPROC_LOG, in any case; a bad value stops the start like any other
+ * variable's (the level stays at warn so the sentence is logged). */
+static int log_level_from_env(int *level)
 {
     const char *v = getenv("CPROC_LOG");
     cp_log_level_t lvl = CP_LOG_WARN;
-    if (v && cp_log_parse_level(v, &lvl) != 0)
-        fprintf(stderr, "cproc: CPROC_LOG=\"%s\" is not off|error|warn|info|debug\n", v);
-    return (int)lvl;
+    *level = (int)lvl;
+    if (!v)
+        return 0;
+    char low[8];
+    size_t n = 0;
+    for (; v[n] && n < sizeof low - 1; n++)
+        low[n] = (char)tolower((unsigned char)v[n]);
+    low[n] = '\0';
+    if (v[n] != '\0' || cp_log_parse_level(low, &lvl) != 0)
+        return cp__env_bad(start_error, "CPROC_LOG", v,
+                           "not a log level (off, error, warn, info or debug)");
+    *level = (int)lvl;
+    return 0;
 }
 
 int cp_runtime_start(const cp_runtime_options_t *opts)
 {
     pthread_mutex_lock(&cp__rt.life_mu);
     if (atomic_load(&cp__rt.running)) {
+        snprintf(start_error, sizeof start_error, "the runtime is already running");
         pthread_mutex_unlock(&cp__rt.life_mu);
         return CP_ESTATE;
     }
-    atomic_store(&cp__rt.log_level, log_level_from_env());
     start_error[0] = '\0';
+    int level;
+    int rc = log_level_from_env(&level);
+    atomic_store(&cp__rt.log_level, level);
+    if (rc != 0)
+        goto fail;
     cp__rt.transport = &cp__tcp_transport;
     unsigned n = opts ? opts->num_workers : 0;
-    int rc;
     if (n > 1024) {
         snprintf(start_error, sizeof start_error,
-                 "num_workers=%u is not a worker count (a whole number from 1 to 1024)", n);
+                 "num_workers=%u is not a whole number from 1 to 1024", n);
         rc = CP_EINVAL;
         goto fail;
     }
     if (n == 0 && (rc = workers_from_env(&n)) != 0)
+        goto fail;
+    /* The calls' default deadline, parsed as every variable (core/env.h). */
+    uint64_t call_ms = 0;
+    const char *call_env = getenv("CPROC_CALL_TIMEOUT_MS");
+    if (call_env != NULL && (rc = cp__env_parse_u64("CPROC_CALL_TIMEOUT_MS", call_env, 1,
+                                                    86400000u, &call_ms, start_error)) != 0)
         goto fail;
     cp__rt.num_workers = n;
     atomic_store(&cp__rt.stopping, false);
@@ -343,7 +363,7 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
         pthread_join(cp__rt.loop_thread, NULL);
         goto fail_tables;
     }
-    cp__calls_start();
+    cp__calls_start(call_ms);
     atomic_store(&cp__rt.running, true);
     pthread_mutex_unlock(&cp__rt.life_mu);
     cp_log(CP_LOG_INFO, "runtime started: %u workers", n);
@@ -373,10 +393,14 @@ void cp_runtime_stop(void)
         return;
     }
     atomic_store(&cp__rt.stopping, true);
-    /* One order, each step quiet before the next: the network first (no
-     * more deliveries), then the processes, then the loop (no more timers
-     * or posts), then the workers, whose run queue everything above pushes
+    /* Stop is prompt: every process is told to terminate ahead of its
+     * queue first, so what is queued (a flood from the network, say) is
+     * dropped, not run, while the steps below proceed. Then one order,
+     * each step quiet before the next: the network (no more deliveries),
+     * then the processes (waited for), then the loop (no more timers or
+     * posts), then the workers, whose run queue everything above pushes
      * into. */
+    cp__process_terminate_all_ahead();
     quiesce_transport_sync();
     cp__testing_reset();
     cp__filters_free();

@@ -12,78 +12,35 @@
 
 #include <uv.h>
 
+#include "core/env.h"
 #include "core/transport_ops.h"
 #include "cproc/error.h"
 #include "transport/transport_internal.h"
 
-/* The value of LIBPROCESS_<suffix>, else CPROC_<suffix>; *name gets the
- * variable's full name (for error messages). */
-static const char *env(const char *suffix, char name[96])
-{
-    snprintf(name, 96, "LIBPROCESS_%s", suffix);
-    const char *v = getenv(name);
-    if (v)
-        return v;
-    snprintf(name, 96, "CPROC_%s", suffix);
-    return getenv(name);
-}
-
-/* One sentence naming the variable, its value and what it should be. */
-static int bad(char *err, const char *name, const char *value, const char *want)
-{
-    snprintf(err, CP__START_ERRLEN, "%s=\"%s\" is not %s", name, value, want);
-    return CP_EINVAL;
-}
-
 static int read_ip(const char *suffix, uint32_t *out, bool *set, char *err)
 {
     char name[96];
-    const char *v = env(suffix, name);
+    const char *v = cp__env_get(suffix, name, sizeof name);
     if (set)
         *set = v != NULL;
     if (!v)
         return 0;
     struct in_addr a;
     if (inet_pton(AF_INET, v, &a) != 1)
-        return bad(err, name, v, "an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)");
+        return cp__env_bad(err, name, v, "not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)");
     *out = ntohl(a.s_addr);
     return 0;
 }
 
+/* Numbers go through the runtime's one parser (core/env.h). */
 static int read_uint(const char *suffix, unsigned long long min, unsigned long long max,
                      unsigned long long *out, bool *set, char *err)
 {
-    char name[96];
-    const char *v = env(suffix, name);
-    if (set)
-        *set = v != NULL;
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v || *end || v[0] == '-' || v[0] == '+' || x < min || x > max) {
-        char want[96];
-        snprintf(want, sizeof want, "a whole number from %llu to %llu", min, max);
-        return bad(err, name, v, want);
-    }
-    *out = x;
-    return 0;
-}
-
-static int read_bool(const char *suffix, bool *out, char *err)
-{
-    char name[96];
-    const char *v = env(suffix, name);
-    if (!v)
-        return 0;
-    if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"))
-        *out = true;
-    else if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") || !*v)
-        *out = false;
-    else
-        return bad(err, name, v, "a boolean (true/false, yes/no, 1/0)");
-    return 0;
+    uint64_t v = *out;
+    int rc = cp__env_u64(suffix, min, max, &v, set, err);
+    if (rc == 0)
+        *out = v;
+    return rc;
 }
 
 /* libprocess's rule for a wildcard address: the first IPv4 address the
@@ -141,18 +98,18 @@ int cp__transport_config_read(cp__transport_config_t *cfg, char *err)
         return rc;
     if (set)
         cfg->advertise_port = (int)v;
-    if ((rc = read_bool("REQUIRE_PEER_ADDRESS_IP_MATCH", &cfg->require_ip_match, err)))
+    if ((rc = cp__env_bool("REQUIRE_PEER_ADDRESS_IP_MATCH", &cfg->require_ip_match, err)))
         return rc;
     v = cfg->max_connections;
     if ((rc = read_uint("MAX_CONNECTIONS", 1, 1000000, &v, NULL, err)))
         return rc;
     cfg->max_connections = (size_t)v;
     v = cfg->limits.max_header;
-    if ((rc = read_uint("MAX_HEADER_SIZE", 0, (size_t)1 << 30, &v, NULL, err)))
+    if ((rc = read_uint("MAX_HEADER_SIZE", CP__MIN_HEADER_SIZE, (size_t)1 << 30, &v, NULL, err)))
         return rc;
     cfg->limits.max_header = (size_t)v;
     v = cfg->limits.max_body;
-    if ((rc = read_uint("MAX_BODY_SIZE", 0, (size_t)1 << 40, &v, NULL, err)))
+    if ((rc = read_uint("MAX_BODY_SIZE", CP__MIN_BODY_SIZE, (size_t)1 << 40, &v, NULL, err)))
         return rc;
     cfg->limits.max_body = (size_t)v;
     v = cfg->warn_burst;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/node.h"
 #include "cproc/error.h"
 #include "metrics/metrics_http.h"
 #include "transport/endpoints.h"
@@ -51,6 +52,7 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/connects_failed", atomic_load(&T.connects_failed)},
         {"transport/http_errors", atomic_load(&T.http_errors)},
         {"transport/http_requests", atomic_load(&T.http_requests)},
+        {"transport/inbound_bytes", cp__node_inbound_bytes()},
         {"transport/messages_dropped", atomic_load(&T.messages_dropped)},
         {"transport/messages_dropped_full", atomic_load(&L.messages_full)},
         {"transport/messages_from_mismatch", atomic_load(&T.messages_from_mismatch)},
@@ -60,9 +62,11 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/peers", atomic_load(&cp__peers_live)},
         {"transport/peers_expired", atomic_load(&L.peers_expired)},
         {"transport/reads_paused", atomic_load(&L.reads_paused)},
+        {"transport/reads_paused_inbound", atomic_load(&L.reads_paused_inbound)},
         {"transport/timeouts_body", atomic_load(&L.timeouts_body)},
         {"transport/timeouts_header", atomic_load(&L.timeouts_header)},
         {"transport/timeouts_idle", atomic_load(&L.timeouts_idle)},
+        {"transport/timeouts_send", atomic_load(&L.timeouts_send)},
         {"transport/timeouts_tls", atomic_load(&L.timeouts_tls)},
     };
     bool first = true;

@@ -9,9 +9,11 @@
 
 #include <uv.h>
 
+#include "core/env.h"
 #include "core/node.h"
 #include "core/transport_ops.h"
 #include "cproc/error.h"
+#include "transport/transport_internal.h"
 
 cp__limits_t cp__limits;
 cp__limits_stats_t cp__limits_stats;
@@ -20,45 +22,22 @@ static uv_timer_t sweep_timer;
 static bool sweep_running;
 static uint64_t tick_ms = 1000;
 
-/* CPROC_X, or LIBPROCESS_X which wins, as the transport's other variables. */
-static const char *env(const char *suffix, char *name, size_t cap)
+/* Numbers go through the runtime's one parser (core/env.h). */
+static int read_u64(const char *suffix, uint64_t min, uint64_t max, uint64_t *out, char *err)
 {
-    snprintf(name, cap, "LIBPROCESS_%s", suffix);
-    const char *v = getenv(name);
-    if (v)
-        return v;
-    snprintf(name, cap, "CPROC_%s", suffix);
-    return getenv(name);
-}
-
-static int read_u64(const char *suffix, uint64_t max, uint64_t *out, char *err)
-{
-    char name[96];
-    const char *v = env(suffix, name, sizeof name);
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v || *end || v[0] == '-' || x > max) {
-        snprintf(err, CP__START_ERRLEN, "%s=\"%s\" is not a whole number from 0 to %llu", name,
-                 v, (unsigned long long)max);
-        return CP_EINVAL;
-    }
-    *out = x;
-    return 0;
+    return cp__env_u64(suffix, min, max, out, NULL, err);
 }
 
 static int read_ms(const char *suffix, uint64_t *out, char *err)
 {
     /* A day is more than any of these timeouts needs. */
-    return read_u64(suffix, 86400000u, out, err);
+    return read_u64(suffix, 0, 86400000u, out, err);
 }
 
 static int read_size(const char *suffix, size_t *out, char *err)
 {
     uint64_t v = *out;
-    int rc = read_u64(suffix, (uint64_t)1 << 40, &v, err);
+    int rc = read_u64(suffix, 1, (uint64_t)1 << 40, &v, err);
     *out = (size_t)v;
     return rc;
 }
@@ -73,7 +52,7 @@ uint64_t cp__limits_tick_ms(void)
 static void choose_tick(void)
 {
     uint64_t t[] = {cp__limits.peer_idle_ms, cp__limits.idle_ms, cp__limits.header_ms,
-                    cp__limits.body_ms, cp__limits.tls_ms};
+                    cp__limits.body_ms, cp__limits.tls_ms, cp__limits.send_ms};
     uint64_t min = 0;
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i] && (!min || t[i] < min))
@@ -93,6 +72,8 @@ int cp__limits_read(size_t max_connections, char *err)
     l->header_ms = CP__LIMITS_DEFAULT_HEADER_MS;
     l->body_ms = CP__LIMITS_DEFAULT_BODY_MS;
     l->tls_ms = CP__LIMITS_DEFAULT_TLS_MS;
+    l->send_ms = CP__LIMITS_DEFAULT_SEND_MS;
+    l->inbound_bytes = CP__LIMITS_DEFAULT_INBOUND_BYTES;
     l->peer_queue_bytes = CP__LIMITS_DEFAULT_PEER_QUEUE_BYTES;
     l->answer_bytes = CP__LIMITS_DEFAULT_ANSWER_BYTES;
     l->reserved_connections = max_connections / 8;
@@ -102,19 +83,16 @@ int cp__limits_read(size_t max_connections, char *err)
         (rc = read_ms("HEADER_TIMEOUT_MS", &l->header_ms, err)) ||
         (rc = read_ms("BODY_TIMEOUT_MS", &l->body_ms, err)) ||
         (rc = read_ms("TLS_HANDSHAKE_TIMEOUT_MS", &l->tls_ms, err)) ||
+        (rc = read_ms("SEND_TIMEOUT_MS", &l->send_ms, err)) ||
+        (rc = read_size("MAX_INBOUND_BYTES", &l->inbound_bytes, err)) ||
         (rc = read_size("MAX_PEER_QUEUE_BYTES", &l->peer_queue_bytes, err)) ||
         (rc = read_size("MAX_ANSWER_BYTES", &l->answer_bytes, err)))
         return rc;
     uint64_t reserved = l->reserved_connections;
-    if ((rc = read_u64("RESERVED_CONNECTIONS", max_connections ? max_connections - 1 : 0,
+    if ((rc = read_u64("RESERVED_CONNECTIONS", 0, max_connections ? max_connections - 1 : 0,
                        &reserved, err)))
         return rc;
     l->reserved_connections = (size_t)reserved;
-    if (l->peer_queue_bytes == 0 || l->answer_bytes == 0) {
-        snprintf(err, CP__START_ERRLEN, "CPROC_%s=\"0\" is too small (at least 1 byte)",
-                 l->peer_queue_bytes == 0 ? "MAX_PEER_QUEUE_BYTES" : "MAX_ANSWER_BYTES");
-        return CP_EINVAL;
-    }
     choose_tick();
     return 0;
 }
@@ -123,6 +101,7 @@ static void on_sweep(uv_timer_t *t)
 {
     uint64_t now = uv_now(t->loop);
     cp__server_sweep(now);
+    cp__outconn_sweep(now);
     cp__peer_sweep(now);
 }
 

@@ -28,10 +28,14 @@ typedef struct cp__limits {
     uint64_t header_ms;          /* a request's line and headers */
     uint64_t body_ms;            /* between two reads of a request's body */
     uint64_t tls_ms;             /* TLS handshake of an accepted connection */
+    uint64_t send_ms;            /* outbound connection with bytes queued and
+                                  * no write progress */
     size_t peer_queue_bytes;     /* encoded bytes waiting for one peer */
     size_t answer_bytes;         /* answers queued on one inbound connection
                                   * before it stops being read */
     size_t reserved_connections; /* of max_connections, kept for peers */
+    size_t inbound_bytes;        /* delivered messages not yet run before
+                                  * delivering connections stop being read */
 } cp__limits_t;
 
 #define CP__LIMITS_DEFAULT_PEER_IDLE_MS     60000u
@@ -39,6 +43,8 @@ typedef struct cp__limits {
 #define CP__LIMITS_DEFAULT_HEADER_MS        10000u
 #define CP__LIMITS_DEFAULT_BODY_MS          30000u
 #define CP__LIMITS_DEFAULT_TLS_MS           10000u
+#define CP__LIMITS_DEFAULT_SEND_MS          60000u
+#define CP__LIMITS_DEFAULT_INBOUND_BYTES    ((size_t)64 * 1024 * 1024)
 #define CP__LIMITS_DEFAULT_PEER_QUEUE_BYTES ((size_t)64 * 1024 * 1024)
 #define CP__LIMITS_DEFAULT_ANSWER_BYTES     ((size_t)256 * 1024)
 
@@ -51,6 +57,8 @@ typedef struct cp__limits_stats {
     _Atomic uint64_t timeouts_idle, timeouts_header, timeouts_body, timeouts_tls;
     _Atomic uint64_t connections_refused; /* over the connection cap */
     _Atomic uint64_t reads_paused;        /* backpressure engaged */
+    _Atomic uint64_t reads_paused_inbound; /* a connection paused: inbound bytes over the bound */
+    _Atomic uint64_t timeouts_send;       /* outbound connections closed: no write progress */
 } cp__limits_stats_t;
 
 extern cp__limits_stats_t cp__limits_stats;

@@ -42,6 +42,7 @@ struct cp__inconn {
     cp__http_slot_t *slots_head, *slots_tail;
     cp__wire_sender_cache_t sender;
     cp__conn_clock_t clock; /* timeouts and backpressure (timeouts.h) */
+    bool net_paused;        /* not read: too many inbound bytes queued */
 };
 
 static void conn_close(cp__inconn_t *c);
@@ -102,8 +103,47 @@ static void conn_drained(cp__stream_t *st, int status)
     conn_maybe_close(c);
     if (c->clock.paused && !c->closing && !c->close_when_flushed) {
         c->clock.paused = false;
-        if (cp__stream_resume(&c->st))
+        if (!c->net_paused && cp__stream_resume(&c->st))
             conn_close(c);
+    }
+}
+
+/* ---- inbound backpressure ------------------------------------------------
+ * Above CPROC_MAX_INBOUND_BYTES of delivered messages not yet run (or
+ * freed), a connection that delivers a message stops being read; every
+ * such connection is read again, on the loop thread, once the bytes fall
+ * to half the bound (the core posts inbound_resume, see core/node.h).
+ * Connections that deliver nothing (HTTP requests, /metrics) go on. */
+
+static bool inbound_watching; /* loop thread */
+
+static void inbound_resume(void *arg)
+{
+    inbound_watching = false;
+    for (cp__inconn_t *c = T.conns; c; c = c->next) {
+        if (!c->net_paused)
+            continue;
+        c->net_paused = false;
+        cp__conn_clock_activity(&c->clock, uv_now(cp__loop()),
+                                cp__http_decoder_mid_request(&c->dec));
+        if (!c->closing && !c->clock.paused && !c->close_when_flushed && cp__stream_resume(&c->st))
+            conn_close(c);
+    }
+}
+
+static void inbound_pause_if_over(cp__inconn_t *c)
+{
+    uint64_t max = cp__limits.inbound_bytes;
+    if (c->net_paused || c->closing || cp__node_inbound_bytes() <= max)
+        return;
+    c->net_paused = true;
+    if (!c->clock.paused)
+        cp__stream_stop(&c->st);
+    atomic_fetch_add(&cp__limits_stats.reads_paused_inbound, 1);
+    if (!inbound_watching) {
+        inbound_watching = true;
+        if (cp__node_inbound_watch(max / 2, inbound_resume, NULL))
+            cp__loop_post(inbound_resume, NULL); /* drained already: resume after this read */
     }
 }
 
@@ -248,6 +288,7 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
         c->clock.carried_message = true;
         atomic_fetch_add(&T.messages_received, 1);
         conn_answer(c, 202, NULL, NULL, 0, close);
+        inbound_pause_if_over(c);
     } else {
         atomic_fetch_add(&T.messages_dropped, 1);
         /* 503: the process exists but its bounded mailbox is full. */
@@ -346,6 +387,9 @@ void cp__server_sweep(uint64_t now)
     for (cp__inconn_t *c = T.conns, *next; c; c = next) {
         next = c->next;
         if (c->closing)
+            continue;
+        /* Not read because of the node's own backlog: no clock runs. */
+        if (c->net_paused)
             continue;
         cp__conn_view_t v = {
             .handshaking = cp__stream_handshaking(&c->st),
@@ -468,6 +512,8 @@ int cp__server_start(char *err)
 
 void cp__server_quiesce(void)
 {
+    cp__node_inbound_unwatch();
+    inbound_watching = false;
     uv_close((uv_handle_t *)&T.listener, NULL);
     while (T.conns)
         conn_close(T.conns);

@@ -16,6 +16,7 @@ void cp__stream_init(cp__stream_t *s)
     cp__buf_init(&s->plain);
     s->filter = NULL;
     s->filter_ctx = NULL;
+    s->written = 0;
 }
 
 void cp__stream_set_filter(cp__stream_t *s, const cp__stream_filter_t *filter, void *ctx)
@@ -30,6 +31,8 @@ static void written(uv_write_t *w, int status)
 {
     cp__stream_t *s = w->data;
     s->writing = false;
+    if (status >= 0)
+        s->written += s->wire.len;
     s->wire.len = 0;
     if (s->closing)
         return;

@@ -43,6 +43,7 @@ struct cp__stream {
     cp__buf_t plain;   /* decrypted input (filtered streams only) */
     const cp__stream_filter_t *filter;
     void *filter_ctx;
+    uint64_t written; /* bytes for the wire whose write completed */
     /* Plaintext arrived (the bytes are valid for the call only). */
     void (*on_data)(cp__stream_t *s, const char *data, size_t len);
     /* The peer closed (UV_EOF) or the stream failed (negative status);

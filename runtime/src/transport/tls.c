@@ -16,6 +16,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/env.h"
+#include "core/transport_ops.h"
 #include "cproc/error.h"
 #include "cproc/log.h"
 #include "transport/stream.h"
@@ -97,33 +99,36 @@ typedef struct {
     char *err;
 } loader_t;
 
-/* The value of LIBPROCESS_SSL_<suffix>, else CPROC_SSL_<suffix>. */
-static const char *lookup(const loader_t *l, const char *suffix)
+/* The value of LIBPROCESS_SSL_<suffix>, else CPROC_SSL_<suffix>; `name`
+ * (64 bytes, may be NULL) gets the name that was read. */
+static const char *lookup_named(const loader_t *l, const char *suffix, char *name)
 {
-    char name[64];
-    snprintf(name, sizeof name, "LIBPROCESS_SSL_%s", suffix);
+    char buf[64];
+    if (!name)
+        name = buf;
+    snprintf(name, 64, "LIBPROCESS_SSL_%s", suffix);
     const char *v = l->get(name, l->arg);
     if (v)
         return v;
-    snprintf(name, sizeof name, "CPROC_SSL_%s", suffix);
+    snprintf(name, 64, "CPROC_SSL_%s", suffix);
     return l->get(name, l->arg);
 }
 
+static const char *lookup(const loader_t *l, const char *suffix)
+{
+    return lookup_named(l, suffix, NULL);
+}
+
+/* Booleans and numbers go through the runtime's one parser (core/env.h),
+ * so they read and fail as every other variable. */
 static int load_bool(const loader_t *l, const char *suffix, bool *out)
 {
-    const char *v = lookup(l, suffix);
-    if (!v)
+    char name[64];
+    const char *v = lookup_named(l, suffix, name);
+    char err[CP__START_ERRLEN];
+    if (!v || cp__env_parse_bool(name, v, out, err) == 0)
         return 0;
-    if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
-        *out = true;
-        return 0;
-    }
-    if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
-        *out = false;
-        return 0;
-    }
-    set_err(l->err, "invalid LIBPROCESS_SSL_%s (or CPROC_SSL_%s): '%s' is not true, false, 1 or 0",
-            suffix, suffix, v);
+    set_err(l->err, "%s", err);
     return CP_EINVAL;
 }
 
@@ -136,13 +141,14 @@ static void load_str(const loader_t *l, const char *suffix, const char **out)
 
 static int load_depth(const loader_t *l, int *out)
 {
-    const char *v = lookup(l, "VERIFICATION_DEPTH");
+    char name[64];
+    const char *v = lookup_named(l, "VERIFICATION_DEPTH", name);
+    char err[CP__START_ERRLEN];
+    uint64_t n;
     if (!v)
         return 0;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || n > INT_MAX) {
-        set_err(l->err, "invalid LIBPROCESS_SSL_VERIFICATION_DEPTH: '%s' is not a non-negative integer", v);
+    if (cp__env_parse_u64(name, v, 0, INT_MAX, &n, err) != 0) {
+        set_err(l->err, "%s", err);
         return CP_EINVAL;
     }
     *out = (int)n;

@@ -148,9 +148,36 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     cp__node_lost(p->ip, p->port);
 }
 
+/* A sending-side failure: one warning naming the peer (rate-limited as
+ * every warning about peers), then the connection is lost. */
+static void peer_lost(cp__peer_t *p, const char *what, int uv_status)
+{
+    char ip[16];
+    cp__wire_format_ip(ip, p->ip);
+    if (uv_status)
+        cp__transport_warn("sending to %s:%u: %s (%s); messages not yet written are dropped", ip,
+                           (unsigned)p->port, what, uv_strerror(uv_status));
+    else
+        cp__transport_warn("sending to %s:%u: %s; messages not yet written are dropped", ip,
+                           (unsigned)p->port, what);
+    peer_disconnect(p, true);
+}
+
 static void outconn_data(cp__stream_t *st, const char *data, size_t len)
 {
-    /* Peers answer our messages with 202s that we only discard. */
+    /* Peers answer our messages with 202s that we only count and discard;
+     * a 503 is a peer over its connection cap, worth a warning (it closes
+     * the connection next). */
+    cp__outconn_t *c = (cp__outconn_t *)st;
+    atomic_fetch_add(&T.bytes_received, (uint64_t)len);
+    if (c->peer &&
+        (memmem(data, len, "HTTP/1.1 503", 12) || memmem(data, len, "HTTP/1.0 503", 12))) {
+        char ip[16];
+        cp__wire_format_ip(ip, c->peer->ip);
+        cp__transport_warn("sending to %s:%u: the peer answered 503 Service Unavailable "
+                           "(over its connection cap?)",
+                           ip, (unsigned)c->peer->port);
+    }
 }
 
 static void outconn_end(cp__stream_t *st, int status)
@@ -160,22 +187,29 @@ static void outconn_end(cp__stream_t *st, int status)
      * at the next write, is what detects a stale half-closed connection
      * before a message is lost in it. */
     if (c->peer)
-        peer_disconnect(c->peer, true);
+        peer_lost(c->peer, status == UV_EOF ? "the peer closed the connection"
+                                            : "the connection broke",
+                  status == UV_EOF ? 0 : status);
 }
 
 static void outconn_drained(cp__stream_t *st, int status)
 {
     cp__outconn_t *c = (cp__outconn_t *)st;
     size_t msgs = c->out_msgs;
+    size_t bytes = c->out_bytes;
     c->out_msgs = 0;
+    c->out_bytes = 0;
     if (!c->peer)
         return;
     if (status < 0) {
         atomic_fetch_add(&T.messages_dropped, msgs);
-        peer_disconnect(c->peer, true);
+        peer_lost(c->peer, "a write failed", status);
         return;
     }
+    /* Sent: written to the socket (the kernel took every byte). */
     atomic_fetch_add(&T.messages_sent, msgs);
+    atomic_fetch_add(&T.bytes_sent, bytes);
+    c->progress_at = uv_now(cp__loop());
     cp__peer_t *p = c->peer;
     pthread_mutex_lock(&T.mu);
     p->inflight = 0;
@@ -190,16 +224,17 @@ static void outconn_connected(uv_connect_t *req, int status)
         return;
     if (status < 0) {
         atomic_fetch_add(&T.connects_failed, 1);
-        peer_disconnect(c->peer, true);
+        peer_lost(c->peer, "cannot connect", status);
         return;
     }
     c->state = OUT_CONNECTED;
+    c->progress_at = uv_now(cp__loop());
     atomic_fetch_add(&T.connections_out, 1);
     uv_tcp_nodelay(&c->st.tcp, 1);
     if (cp__transport_filter_stream(&c->st, false, c->peer->ip, c->peer->port) ||
         cp__stream_start(&c->st)) {
         if (c->peer)
-            peer_disconnect(c->peer, true);
+            peer_lost(c->peer, "cannot start the connection", 0);
         return;
     }
     if (c->peer)
@@ -211,6 +246,7 @@ static void peer_connect(cp__peer_t *p)
     cp__outconn_t *c = calloc(1, sizeof *c);
     if (!c) {
         pthread_mutex_lock(&T.mu);
+        atomic_fetch_add(&T.messages_dropped, p->pending_msgs);
         cp__buf_close(&p->pending);
         p->pending_msgs = 0;
         pthread_mutex_unlock(&T.mu);
@@ -225,15 +261,19 @@ static void peer_connect(cp__peer_t *p)
     c->peer = p;
     c->state = OUT_CONNECTING;
     c->connect.data = c;
+    c->progress_at = uv_now(cp__loop());
+    c->progress_left = SIZE_MAX;
     p->conn = c;
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(p->ip);
     sa.sin_port = htons(p->port);
-    if (uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa, outconn_connected) < 0) {
+    int rc = uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa,
+                            outconn_connected);
+    if (rc < 0) {
         atomic_fetch_add(&T.connects_failed, 1);
-        peer_disconnect(p, true);
+        peer_lost(p, "cannot connect", rc);
     }
 }
 
@@ -267,11 +307,50 @@ static void peer_kick(cp__peer_t *p)
     if (bytes == 0)
         return;
     c->out_msgs = msgs;
-    atomic_fetch_add(&T.bytes_sent, bytes);
+    c->out_bytes = bytes;
     int rc = cp__stream_write_buf(&c->st, &p->spare);
     p->spare.len = 0;
     if (rc && p->conn == c)
-        peer_disconnect(p, true);
+        peer_lost(p, "a write failed", 0);
+}
+
+void cp__outconn_sweep(uint64_t now)
+{
+    uint64_t ms = cp__limits.send_ms;
+    if (!ms)
+        return;
+    /* kick_next is free here: it only lives within one on_wake call. */
+    cp__peer_t *stuck = NULL;
+    pthread_mutex_lock(&T.mu);
+    for (size_t b = 0; b < CP_PEER_BUCKETS; b++) {
+        for (cp__peer_t *p = T.buckets[b]; p; p = p->hash_next) {
+            cp__outconn_t *c = p->conn;
+            if (!c)
+                continue;
+            bool waiting = p->pending.len || p->inflight || cp__stream_busy(&c->st);
+            size_t left = SIZE_MAX;
+            if (c->state == OUT_CONNECTED)
+                left = uv_stream_get_write_queue_size((uv_stream_t *)&c->st.tcp) +
+                       c->st.pending.len;
+            if (!waiting || c->st.written != c->progress_written || left < c->progress_left)
+                c->progress_at = now;
+            c->progress_written = c->st.written;
+            c->progress_left = left;
+            if (waiting && now >= c->progress_at && now - c->progress_at >= ms) {
+                p->kick_next = stuck;
+                stuck = p;
+            }
+        }
+    }
+    pthread_mutex_unlock(&T.mu);
+    for (cp__peer_t *p = stuck, *next; p; p = next) {
+        next = p->kick_next;
+        atomic_fetch_add(&cp__limits_stats.timeouts_send, 1);
+        char what[96];
+        snprintf(what, sizeof what, "nothing written for %llu ms (CPROC_SEND_TIMEOUT_MS)",
+                 (unsigned long long)ms);
+        peer_lost(p, what, 0);
+    }
 }
 
 static void on_wake(uv_async_t *a)
@@ -296,12 +375,16 @@ static uv_timer_t warn_timer;
 
 static void warn_summary(void)
 {
+    /* The real span: at stop it may be shorter than the interval. */
+    uint64_t start = T.warn.window_start;
     uint64_t n = cp__warn_limit_flush(&T.warn);
+    uint64_t now = uv_hrtime();
+    double secs = now > start ? (double)(now - start) / 1e9 : 0.0;
     if (n)
         cp_log(CP_LOG_WARN,
-               "%llu more warnings about peers suppressed in the last %u s "
-               "(CPROC_PEER_WARNINGS=%u per interval)",
-               (unsigned long long)n, T.cfg.warn_interval_s, T.cfg.warn_burst);
+               "%llu more warnings about peers suppressed in the last %.1f s "
+               "(CPROC_PEER_WARNINGS=%u per %u s)",
+               (unsigned long long)n, secs, T.cfg.warn_burst, T.cfg.warn_interval_s);
 }
 
 static void on_warn_timer(uv_timer_t *t)
@@ -407,10 +490,13 @@ static void tcp_quiesce(void)
         cp__peer_t *p = T.buckets[b];
         while (p) {
             cp__peer_t *next = p->hash_next;
+            size_t dropped = p->pending_msgs;
             if (p->conn) {
+                dropped += p->conn->out_msgs;
                 p->conn->peer = NULL;
                 cp__stream_close(&p->conn->st);
             }
+            atomic_fetch_add(&T.messages_dropped, dropped);
             cp__buf_close(&p->pending);
             cp__buf_close(&p->spare);
             free(p);

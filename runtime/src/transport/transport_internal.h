@@ -58,7 +58,12 @@ struct cp__outconn {
     uv_connect_t connect;
     cp__peer_t *peer; /* NULL once detached */
     cp__outconn_state_t state;
-    size_t out_msgs; /* messages handed to the stream, not yet written */
+    size_t out_msgs;  /* messages handed to the stream, not yet written */
+    size_t out_bytes; /* their bytes */
+    /* The send timeout (cp__outconn_sweep): when bytes last moved. */
+    uint64_t progress_at;
+    uint64_t progress_written;
+    size_t progress_left;
 };
 
 typedef struct cp__transport_config {
@@ -73,6 +78,12 @@ typedef struct cp__transport_config {
     unsigned warn_burst;      /* warnings about peers per interval, then one summary */
     unsigned warn_interval_s; /* that interval, seconds */
 } cp__transport_config_t;
+
+/* The smallest CPROC_MAX_HEADER_SIZE / CPROC_MAX_BODY_SIZE accepted:
+ * below them ordinary libprocess messages (whose request line and headers
+ * take about 200 bytes) would be refused with 431/413. */
+#define CP__MIN_HEADER_SIZE 1024u
+#define CP__MIN_BODY_SIZE   1024u
 
 /* Where a node listens unless LIBPROCESS_IP says otherwise: 127.0.0.1. */
 #define CP__DEFAULT_BIND_IP 0x7f000001u
@@ -139,6 +150,11 @@ void cp__server_fini(void);
  * cfg.warn_interval_s, then one line saying how many were suppressed.
  * Loop thread. */
 void cp__transport_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The send timeout (CPROC_SEND_TIMEOUT_MS): closes, as lost, every
+ * outbound connection that has bytes waiting and wrote none of them for
+ * that long (connecting included). Loop thread, from the sweep. */
+void cp__outconn_sweep(uint64_t now);
 
 /* Appends the JSON of /metrics/snapshot (keys sorted) to out. */
 int cp__transport_metrics_json(cp__buf_t *out);

@@ -156,6 +156,44 @@ static void test_window_and_capacity_bound_the_samples(void **state)
     cp_metric_unref(g);
 }
 
+/* A windowed timer whose samples have aged out stays in the snapshot: its
+ * last value, and a count of 0 (JSON); a summary with _count 0 (Prometheus).
+ * A timer never sampled shows only its count. */
+static void test_aged_out_timer_stays_in_the_snapshot(void **state)
+{
+    cp_metric_options_t o = {.window_ns = 1}; /* every sample ages out at once */
+    cp_metric_t *t, *never;
+    assert_int_equal(cp_metric_new(CP_METRIC_TIMER, "aged/hw", &o, &t), 0);
+    assert_int_equal(cp_metric_new(CP_METRIC_HISTOGRAM, "aged/never", &o, &never), 0);
+    cp_metric_record_ns(t, 1000000);
+    cp_metric_record_ns(t, 2000000);
+    assert_true(cp_metric_value(t) == 2);
+    /* Bounded poll: the samples are older than 1 ns by the next read. */
+    bool aged = false;
+    for (int i = 0; i < 1000 && !aged; i++) {
+        cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+        const char *j = json_of(f);
+        aged = strstr(j, "\"aged/hw/count\":0,") != NULL;
+        if (aged) {
+            assert_non_null(strstr(j, "\"aged/hw\":2,"));
+            assert_null(strstr(j, "\"aged/hw/max\""));
+            assert_non_null(strstr(j, "\"aged/never/count\":0,"));
+            assert_null(strstr(j, "\"aged/never\":"));
+        }
+        cp_future_unref(f);
+    }
+    assert_true(aged);
+    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_PROMETHEUS);
+    const char *p = json_of(f);
+    assert_non_null(strstr(p, "# TYPE aged_hw summary\naged_hw_sum 0\naged_hw_count 0\n"));
+    assert_non_null(strstr(p, "# TYPE aged_never summary\naged_never_sum 0\naged_never_count 0\n"));
+    cp_future_unref(f);
+    cp_metrics_remove("aged/hw");
+    cp_metrics_remove("aged/never");
+    cp_metric_unref(t);
+    cp_metric_unref(never);
+}
+
 static void test_timer_records_milliseconds(void **state)
 {
     cp_metric_t *t;
@@ -315,6 +353,9 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     cp_metric_new(CP_METRIC_GAUGE, "toolkit/queue-depth", NULL, &g);
     cp_metric_new(CP_METRIC_TIMER, "toolkit/latency_ms", NULL, &h);
     cp_metric_new(CP_METRIC_GAUGE, "9lives", NULL, &odd);
+    cp_metric_t *sent;
+    assert_int_equal(cp_metric_new(CP_METRIC_COUNTER, "toolkit/sent_total", NULL, &sent), 0);
+    cp_metric_add(sent, 2);
     cp_metric_add(c, 3);
     cp_metric_set(g, 7.5);
     cp_metric_set(odd, 9);
@@ -332,11 +373,15 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     snprintf(cmd, sizeof cmd, "%s %s %u", python, check_script, (unsigned)port);
     assert_int_equal(system(cmd), 0);
     char *a = get("/metrics/prometheus");
-    assert_non_null(strstr(a, "# HELP toolkit_requests Requests served\n"
-                              "# TYPE toolkit_requests counter\ntoolkit_requests 3\n"));
+    assert_non_null(strstr(a, "# HELP toolkit_requests_total Requests served\n"
+                              "# TYPE toolkit_requests_total counter\ntoolkit_requests_total 3\n"));
+    /* A counter already named ..._total keeps one suffix. */
+    assert_non_null(strstr(a, "# TYPE toolkit_sent_total counter\ntoolkit_sent_total 2\n"));
     assert_non_null(strstr(a, "# HELP toolkit_escaped back\\\\slash\n"));
     free(a);
     cp_metrics_remove("toolkit/escaped");
+    cp_metrics_remove("toolkit/sent_total");
+    cp_metric_unref(sent);
     const char *names[] = {"toolkit/requests", "toolkit/queue-depth", "toolkit/latency_ms",
                            "9lives", "toolkit/pulled"};
     for (int i = 0; i < 5; i++)
@@ -446,6 +491,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_kinds_and_values),
         cmocka_unit_test(test_registry_refuses_bad_and_duplicate_names),
         cmocka_unit_test(test_window_and_capacity_bound_the_samples),
+        cmocka_unit_test(test_aged_out_timer_stays_in_the_snapshot),
         cmocka_unit_test(test_timer_records_milliseconds),
         cmocka_unit_test(test_updates_are_thread_safe),
         T(test_pull_gauge_runs_inside_its_process),

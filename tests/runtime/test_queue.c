@@ -81,15 +81,43 @@ static void test_free_abandons_waiters_and_frees_items(void **state)
     cp_future_unref(g);
 }
 
-static void test_dropped_get_future_leaks_nothing(void **state)
+/* A get whose future nobody holds is skipped: the item stays queued for
+ * the next get (nothing lost, nothing leaked even without free_item). */
+static void test_dropped_get_keeps_the_item(void **state)
 {
     cp_queue_t *q = cp_queue_new(free);
     cp_future_unref(cp_queue_get(q)); /* nobody listens */
     assert_int_equal(cp_queue_put(q, boxed(3)), 0);
+    assert_int_equal(cp_queue_size(q), 1);
     cp_queue_put(q, boxed(4));
+    for (int i = 3; i <= 4; i++) {
+        cp_future_t *f = cp_queue_get(q);
+        assert_int_equal(*(int *)cp_future_value(f), i);
+        cp_future_unref(f);
+    }
+    cp_queue_free(q);
+}
+
+static void test_dropped_get_with_null_free_item(void **state)
+{
+    cp_queue_t *q = cp_queue_new(NULL);
+    cp_future_t *live = NULL;
+    cp_future_unref(cp_queue_get(q));
+    live = cp_queue_get(q);
+    int *v = boxed(7);
+    assert_int_equal(cp_queue_put(q, v), 0);
+    assert_true(cp_future_is_ready(live));
+    assert_ptr_equal(cp_future_value(live), v);
+    assert_int_equal(cp_queue_waiting(q), 0);
+    cp_future_unref(live);
+    free(v);
+    cp_future_unref(cp_queue_get(q));
+    int *w = boxed(8);
+    cp_queue_put(q, w);
     cp_future_t *f = cp_queue_get(q);
-    assert_int_equal(*(int *)cp_future_value(f), 4);
+    assert_ptr_equal(cp_future_value(f), w);
     cp_future_unref(f);
+    free(w);
     cp_queue_free(q);
 }
 
@@ -180,7 +208,8 @@ int main(void)
         cmocka_unit_test(test_waiting_gets_are_served_fifo),
         cmocka_unit_test(test_discarded_get_is_skipped),
         cmocka_unit_test(test_free_abandons_waiters_and_frees_items),
-        cmocka_unit_test(test_dropped_get_future_leaks_nothing),
+        cmocka_unit_test(test_dropped_get_keeps_the_item),
+        cmocka_unit_test(test_dropped_get_with_null_free_item),
         cmocka_unit_test(test_null_free_item_hands_ownership_to_getter),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_threads_lose_nothing),

@@ -63,8 +63,9 @@ static void add_metrics(snap_t *s, cp__fams_t *f)
         x->has_value = true;
         x->value = m->kind == CP_METRIC_PULL_GAUGE ? s->pulled[i] : cp__metric_load(m);
         x->has_stats = cp__metric_stats(m, &x->st);
-        if (x->type == CP__FAM_SUMMARY && !x->has_stats)
-            x->has_value = false; /* no sample yet */
+        x->keeps_stats = m->ring != NULL;
+        if (x->type == CP__FAM_SUMMARY && !x->has_stats && !cp__metric_sampled(m))
+            x->has_value = false; /* no sample yet: only the count (0) shows */
     }
 }
 

@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "core/node.h"
+#include "metrics/loop_lag.h"
 #include "metrics/metrics_http.h"
 
 static const char *python, *check_script;
@@ -194,6 +196,37 @@ static void test_aged_out_timer_stays_in_the_snapshot(void **state)
     cp_metric_unref(never);
 }
 
+static void block_loop(void *arg)
+{
+    /* Holds the loop thread for 300 ms on purpose: what the gauge shows. */
+    struct timespec ts = {0, 300000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A blocked loop thread shows in runtime/event_loop_delay_ms: the 100 ms
+ * timer runs at least 200 ms late. Only a lower bound is asserted (load
+ * makes it larger), polled with a bound. */
+static void test_event_loop_delay_shows_a_blocked_loop(void **state)
+{
+    assert_int_equal(cp__loop_post(block_loop, NULL), 0);
+    bool seen = false;
+    for (int i = 0; i < 3000 && !seen; i++) {
+        seen = cp__loop_lag_ms() >= 150;
+        if (!seen) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(seen);
+    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+    const char *j = json_of(f);
+    const char *k = strstr(j, "\"runtime/event_loop_delay_ms\":");
+    assert_non_null(k);
+    assert_true(strtod(k + strlen("\"runtime/event_loop_delay_ms\":"), NULL) >= 150);
+    cp_future_unref(f);
+}
+
 static void test_timer_records_milliseconds(void **state)
 {
     cp_metric_t *t;
@@ -269,6 +302,7 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
     assert_non_null(strstr(j, "\"toolkit/pulled\":42"));
     assert_non_null(strstr(j, "\"processes/puller/count\":1"));
     assert_non_null(strstr(j, "\"runtime/event_loop_lag_ms\":"));
+    assert_non_null(strstr(j, "\"runtime/event_loop_delay_ms\":"));
     assert_non_null(strstr(j, "\"processes/we\\\"ird/count\":1,")); /* escaped */
     assert_non_null(strstr(j, "\"processes/puller/waiting\":"));
     assert_non_null(strstr(j, "\"runtime/processes\":"));
@@ -492,6 +526,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_registry_refuses_bad_and_duplicate_names),
         cmocka_unit_test(test_window_and_capacity_bound_the_samples),
         cmocka_unit_test(test_aged_out_timer_stays_in_the_snapshot),
+        T(test_event_loop_delay_shows_a_blocked_loop),
         cmocka_unit_test(test_timer_records_milliseconds),
         cmocka_unit_test(test_updates_are_thread_safe),
         T(test_pull_gauge_runs_inside_its_process),

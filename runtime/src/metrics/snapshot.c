@@ -14,6 +14,7 @@
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
 #include "metrics/format.h"
+#include "metrics/loop_lag.h"
 #include "metrics/metrics_internal.h"
 #include "metrics/system.h"
 #include "transport/transport_internal.h"
@@ -96,6 +97,8 @@ static void format(snap_t *s, bool runtime)
         cp__runtime_figures(&f);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");
+        gauge(&f, "runtime/event_loop_delay_ms", cp__loop_lag_ms(),
+              "Largest delay of the event loop's 100 ms timer over the last 1 to 2 s, in milliseconds");
         gauge(&f, "runtime/worker_threads", (double)cp_runtime_num_workers(),
               "Worker threads running processes");
         cp__fam_t *x = cp__fams_add(&f, "runtime/mailbox_rejected", 24,

@@ -146,6 +146,14 @@ static void test_drop_oldest_keeps_the_newest(void **state)
     assert_int_equal(st.queued, 5);
     cp_promise_set(gate, NULL);
     CP_AWAIT_ABANDONED(first); /* dropped: its future is abandoned */
+    /* Records 3 and 4 must be taken before `last` arrives: queued behind
+     * them it would count towards the bound and have 3 dropped too. */
+    for (int i = 0; i < 15000; i++) {
+        cp_mailbox_stats(&pid, &st);
+        if (st.queued == 0)
+            break;
+        usleep(1000);
+    }
     cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     CP_AWAIT_READY(last);
     cp_future_unref(last);
@@ -284,6 +292,15 @@ static void test_handled_counts_only_events_run(void **state)
     for (int i = 1; i <= 4; i++)
         assert_int_equal(cp_dispatch(&pid, record, &i, sizeof i, NULL), 0);
     cp_promise_set(gate, NULL);
+    /* All four taken before `last` is sent (else it counts towards the
+     * bound and one more record is dropped). */
+    cp_mailbox_stats_t st;
+    for (int i = 0; i < 15000; i++) {
+        cp_mailbox_stats(&pid, &st);
+        if (st.queued == 0)
+            break;
+        usleep(1000);
+    }
     cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     CP_AWAIT_READY(last);
     cp_future_unref(last);

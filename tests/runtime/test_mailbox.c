@@ -66,7 +66,8 @@ static cp_future_t *done(cp_process_t *self, void *args)
 }
 
 /* Waits until `pid` has started the busy handler (nothing queued). */
-static void wait_busy(const cp_upid_t *pid)
+/* Polls (bounded) until nothing is queued for pid. */
+static void wait_drained(const cp_upid_t *pid, const char *what)
 {
     cp_mailbox_stats_t st;
     for (int i = 0; i < 15000; i++) {
@@ -75,7 +76,12 @@ static void wait_busy(const cp_upid_t *pid)
             return;
         usleep(1000);
     }
-    fail_msg("the process never started its first event");
+    fail_msg("%s", what);
+}
+
+static void wait_busy(const cp_upid_t *pid)
+{
+    wait_drained(pid, "the process never started its first event");
 }
 
 static void test_reject_refuses_beyond_the_bound(void **state)
@@ -146,14 +152,9 @@ static void test_drop_oldest_keeps_the_newest(void **state)
     assert_int_equal(st.queued, 5);
     cp_promise_set(gate, NULL);
     CP_AWAIT_ABANDONED(first); /* dropped: its future is abandoned */
-    /* Records 3 and 4 must be taken before `last` arrives: queued behind
-     * them it would count towards the bound and have 3 dropped too. */
-    for (int i = 0; i < 15000; i++) {
-        cp_mailbox_stats(&pid, &st);
-        if (st.queued == 0)
-            break;
-        usleep(1000);
-    }
+    /* Drop-oldest drops as the process dequeues: let it take all five
+     * before `last` comes, or `last` would push a newer one out too. */
+    wait_drained(&pid, "the queued events were never taken");
     cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     CP_AWAIT_READY(last);
     cp_future_unref(last);
@@ -294,13 +295,7 @@ static void test_handled_counts_only_events_run(void **state)
     cp_promise_set(gate, NULL);
     /* All four taken before `last` is sent (else it counts towards the
      * bound and one more record is dropped). */
-    cp_mailbox_stats_t st;
-    for (int i = 0; i < 15000; i++) {
-        cp_mailbox_stats(&pid, &st);
-        if (st.queued == 0)
-            break;
-        usleep(1000);
-    }
+    wait_drained(&pid, "the queued records were never taken");
     cp_future_t *last = cp_dispatch_future(&pid, done, NULL, 0, NULL);
     CP_AWAIT_READY(last);
     cp_future_unref(last);

@@ -22,7 +22,7 @@ static const struct {
     {CP_EIO, "CP_EIO", "operating system call failed"},
     {CP_ETLS, "CP_ETLS", "TLS error"},
     {CP_ENOTSUP, "CP_ENOTSUP", "not supported"},
-    {CP_EFULL, "CP_EFULL", "queue is full (e.g. a peer's outbound queue)"},
+    {CP_EFULL, "CP_EFULL", "queue is full (a mailbox bound or a peer's outbound queue)"},
 };
 
 const char *cp_strerror(int code)

@@ -47,6 +47,14 @@ def main():
             fail("%s is %s, want %s" % (name, fam.type, typ))
         if fam.samples[0].value != value:
             fail("%s = %r, want %r" % (name, fam.samples[0].value, value))
+    # Counters follow the convention: the family is "x", its sample
+    # "x_total" (the text says "# TYPE x_total counter").
+    for name in ("toolkit_requests", "toolkit_sent", "runtime_mailbox_rejected"):
+        fam = fams.get(name)
+        if fam is None or fam.type != "counter":
+            fail("no counter family %s" % name)
+        if [s.name for s in fam.samples] != [name + "_total"]:
+            fail("%s samples are %r" % (name, [s.name for s in fam.samples]))
     lat = fams.get("toolkit_latency_ms")
     if lat is None or lat.type != "summary":
         fail("no summary toolkit_latency_ms")

@@ -9,17 +9,21 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "core/node.h"
+#include "metrics/loop_lag.h"
 #include "metrics/metrics_http.h"
 
 static const char *python, *check_script;
@@ -156,6 +160,116 @@ static void test_window_and_capacity_bound_the_samples(void **state)
     cp_metric_unref(g);
 }
 
+/* A windowed timer whose samples have aged out stays in the snapshot: its
+ * last value, and a count of 0 (JSON); a summary with _count 0 (Prometheus).
+ * A timer never sampled shows only its count. */
+static void test_aged_out_timer_stays_in_the_snapshot(void **state)
+{
+    cp_metric_options_t o = {.window_ns = 1}; /* every sample ages out at once */
+    cp_metric_t *t, *never;
+    assert_int_equal(cp_metric_new(CP_METRIC_TIMER, "aged/hw", &o, &t), 0);
+    assert_int_equal(cp_metric_new(CP_METRIC_HISTOGRAM, "aged/never", &o, &never), 0);
+    cp_metric_record_ns(t, 1000000);
+    cp_metric_record_ns(t, 2000000);
+    assert_true(cp_metric_value(t) == 2);
+    /* Bounded poll: the samples are older than 1 ns by the next read. */
+    bool aged = false;
+    for (int i = 0; i < 1000 && !aged; i++) {
+        cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+        const char *j = json_of(f);
+        aged = strstr(j, "\"aged/hw/count\":0,") != NULL;
+        if (aged) {
+            assert_non_null(strstr(j, "\"aged/hw\":2,"));
+            assert_null(strstr(j, "\"aged/hw/max\""));
+            assert_non_null(strstr(j, "\"aged/never/count\":0,"));
+            assert_null(strstr(j, "\"aged/never\":"));
+        }
+        cp_future_unref(f);
+    }
+    assert_true(aged);
+    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_PROMETHEUS);
+    const char *p = json_of(f);
+    assert_non_null(strstr(p, "# TYPE aged_hw summary\naged_hw_sum 0\naged_hw_count 0\n"));
+    assert_non_null(strstr(p, "# TYPE aged_never summary\naged_never_sum 0\naged_never_count 0\n"));
+    cp_future_unref(f);
+    cp_metrics_remove("aged/hw");
+    cp_metrics_remove("aged/never");
+    cp_metric_unref(t);
+    cp_metric_unref(never);
+}
+
+static void block_loop(void *arg)
+{
+    /* Holds the loop thread for 300 ms on purpose: what the gauge shows. */
+    struct timespec ts = {0, 300000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A blocked loop thread shows in runtime/event_loop_delay_ms: the 100 ms
+ * timer runs at least 200 ms late. Only a lower bound is asserted (load
+ * makes it larger), polled with a bound. */
+static void test_event_loop_delay_shows_a_blocked_loop(void **state)
+{
+    assert_int_equal(cp__loop_post(block_loop, NULL), 0);
+    bool seen = false;
+    for (int i = 0; i < 3000 && !seen; i++) {
+        seen = cp__loop_lag_ms() >= 150;
+        if (!seen) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(seen);
+    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+    const char *j = json_of(f);
+    const char *k = strstr(j, "\"runtime/event_loop_delay_ms\":");
+    assert_non_null(k);
+    assert_true(strtod(k + strlen("\"runtime/event_loop_delay_ms\":"), NULL) >= 150);
+    cp_future_unref(f);
+}
+
+static atomic_bool spin_stop;
+
+static void spin(cp_process_t *self, void *args)
+{
+    /* Burns CPU until told to stop (bounded: 60 s of wall time at most). */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!atomic_load(&spin_stop)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 60)
+            break;
+    }
+}
+
+/* A worker running a CPU-bound handler shows in
+ * runtime/worker_utilisation (a share of the workers' time, 0 to 1). Only
+ * "clearly above 0" is asserted: the machine may give the worker little
+ * CPU. Polled with a bound (the gauge is refreshed every second). */
+static void test_worker_utilisation_shows_a_busy_worker(void **state)
+{
+    cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("spinner", NULL, NULL, &pid), 0);
+    atomic_store(&spin_stop, false);
+    assert_int_equal(cp_dispatch(&pid, spin, NULL, 0, NULL), 0);
+    bool seen = false;
+    for (int i = 0; i < 3000 && !seen; i++) {
+        double u = cp__worker_utilisation();
+        assert_true(u >= 0 && u <= 1);
+        seen = u > 0.01;
+        if (!seen) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    atomic_store(&spin_stop, true);
+    assert_true(seen);
+    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
+    assert_non_null(strstr(json_of(f), "\"runtime/worker_utilisation\":"));
+    cp_future_unref(f);
+}
+
 static void test_timer_records_milliseconds(void **state)
 {
     cp_metric_t *t;
@@ -231,6 +345,7 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
     assert_non_null(strstr(j, "\"toolkit/pulled\":42"));
     assert_non_null(strstr(j, "\"processes/puller/count\":1"));
     assert_non_null(strstr(j, "\"runtime/event_loop_lag_ms\":"));
+    assert_non_null(strstr(j, "\"runtime/event_loop_delay_ms\":"));
     assert_non_null(strstr(j, "\"processes/we\\\"ird/count\":1,")); /* escaped */
     assert_non_null(strstr(j, "\"processes/puller/waiting\":"));
     assert_non_null(strstr(j, "\"runtime/processes\":"));
@@ -315,6 +430,9 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     cp_metric_new(CP_METRIC_GAUGE, "toolkit/queue-depth", NULL, &g);
     cp_metric_new(CP_METRIC_TIMER, "toolkit/latency_ms", NULL, &h);
     cp_metric_new(CP_METRIC_GAUGE, "9lives", NULL, &odd);
+    cp_metric_t *sent;
+    assert_int_equal(cp_metric_new(CP_METRIC_COUNTER, "toolkit/sent_total", NULL, &sent), 0);
+    cp_metric_add(sent, 2);
     cp_metric_add(c, 3);
     cp_metric_set(g, 7.5);
     cp_metric_set(odd, 9);
@@ -332,11 +450,15 @@ static void test_prometheus_text_parses_with_a_real_parser(void **state)
     snprintf(cmd, sizeof cmd, "%s %s %u", python, check_script, (unsigned)port);
     assert_int_equal(system(cmd), 0);
     char *a = get("/metrics/prometheus");
-    assert_non_null(strstr(a, "# HELP toolkit_requests Requests served\n"
-                              "# TYPE toolkit_requests counter\ntoolkit_requests 3\n"));
+    assert_non_null(strstr(a, "# HELP toolkit_requests_total Requests served\n"
+                              "# TYPE toolkit_requests_total counter\ntoolkit_requests_total 3\n"));
+    /* A counter already named ..._total keeps one suffix. */
+    assert_non_null(strstr(a, "# TYPE toolkit_sent_total counter\ntoolkit_sent_total 2\n"));
     assert_non_null(strstr(a, "# HELP toolkit_escaped back\\\\slash\n"));
     free(a);
     cp_metrics_remove("toolkit/escaped");
+    cp_metrics_remove("toolkit/sent_total");
+    cp_metric_unref(sent);
     const char *names[] = {"toolkit/requests", "toolkit/queue-depth", "toolkit/latency_ms",
                            "9lives", "toolkit/pulled"};
     for (int i = 0; i < 5; i++)
@@ -446,6 +568,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_kinds_and_values),
         cmocka_unit_test(test_registry_refuses_bad_and_duplicate_names),
         cmocka_unit_test(test_window_and_capacity_bound_the_samples),
+        cmocka_unit_test(test_aged_out_timer_stays_in_the_snapshot),
+        T(test_event_loop_delay_shows_a_blocked_loop),
+        T(test_worker_utilisation_shows_a_busy_worker),
         cmocka_unit_test(test_timer_records_milliseconds),
         cmocka_unit_test(test_updates_are_thread_safe),
         T(test_pull_gauge_runs_inside_its_process),

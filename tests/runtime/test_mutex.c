@@ -70,6 +70,57 @@ static void test_discard_after_grant_keeps_the_lock(void **state)
     cp_mutex_free(m);
 }
 
+/* A waiter whose future nobody holds any more is skipped: the lock goes to
+ * the next live waiter, or the mutex unlocks. */
+static void test_dropped_waiter_is_skipped(void **state)
+{
+    cp_mutex_t *m = cp_mutex_new();
+    cp_future_t *l1 = cp_mutex_lock(m);
+    cp_future_t *l2 = cp_mutex_lock(m);
+    cp_future_unref(l2);
+    assert_int_equal(cp_mutex_unlock(m), 0);
+    assert_false(cp_mutex_locked(m));
+    cp_future_t *l3 = cp_mutex_lock(m);
+    assert_true(cp_future_is_ready(l3));
+    /* A dropped waiter between two live ones. */
+    cp_future_t *a = cp_mutex_lock(m), *b = cp_mutex_lock(m);
+    cp_future_unref(a);
+    assert_int_equal(cp_mutex_unlock(m), 0);
+    assert_true(cp_future_is_ready(b));
+    assert_true(cp_mutex_locked(m));
+    assert_int_equal(cp_mutex_unlock(m), 0);
+    assert_false(cp_mutex_locked(m));
+    cp_future_unref(l1);
+    cp_future_unref(l3);
+    cp_future_unref(b);
+    cp_mutex_free(m);
+}
+
+static int then_count;
+static cp_future_t *count_then(void *value, void *arg)
+{
+    then_count++;
+    return cp_future_ready(NULL, NULL);
+}
+
+/* A waiter only watched by a then step (its handle dropped) is alive. */
+static void test_waiter_watched_by_a_callback_is_served(void **state)
+{
+    cp_mutex_t *m = cp_mutex_new();
+    cp_future_t *l1 = cp_mutex_lock(m);
+    cp_future_t *l2 = cp_mutex_lock(m);
+    cp_future_t *next = cp_future_then(l2, count_then, NULL, NULL);
+    cp_future_unref(l2);
+    cp_future_unref(next);
+    then_count = 0;
+    assert_int_equal(cp_mutex_unlock(m), 0);
+    assert_int_equal(then_count, 1);
+    assert_true(cp_mutex_locked(m));
+    assert_int_equal(cp_mutex_unlock(m), 0);
+    cp_future_unref(l1);
+    cp_mutex_free(m);
+}
+
 static void test_free_abandons_waiters(void **state)
 {
     cp_mutex_t *m = cp_mutex_new();
@@ -170,6 +221,8 @@ int main(void)
         cmocka_unit_test(test_waiters_get_the_lock_in_order),
         cmocka_unit_test(test_discarded_waiter_is_skipped),
         cmocka_unit_test(test_discard_after_grant_keeps_the_lock),
+        cmocka_unit_test(test_dropped_waiter_is_skipped),
+        cmocka_unit_test(test_waiter_watched_by_a_callback_is_served),
         cmocka_unit_test(test_free_abandons_waiters),
         cmocka_unit_test(test_run_unlocks_on_every_outcome),
         cmocka_unit_test(test_run_discarded_before_lock_does_not_run),

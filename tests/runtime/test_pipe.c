@@ -93,6 +93,25 @@ static void test_discarded_read_loses_no_data(void **state)
     cp_pipe_writer_free(w);
 }
 
+/* A read whose future nobody holds does not swallow the next chunk. */
+static void test_dropped_read_loses_no_data(void **state)
+{
+    cp_pipe_reader_t *r;
+    cp_pipe_writer_t *w;
+    cp_pipe_new(0, &r, &w);
+    cp_future_unref(cp_pipe_read(r));
+    write_ok(w, "one");
+    assert_int_equal(cp_pipe_buffered(r), 3);
+    expect_chunk(r, "one");
+    cp_future_unref(cp_pipe_read(r));
+    cp_future_t *b = cp_pipe_read(r);
+    write_ok(w, "two");
+    assert_string_equal((const char *)data_of(b)->bytes, "two");
+    cp_future_unref(b);
+    cp_pipe_reader_free(r);
+    cp_pipe_writer_free(w);
+}
+
 static void test_fail_reaches_reads_after_the_data(void **state)
 {
     cp_pipe_reader_t *r;
@@ -251,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_chunks_arrive_in_order_then_eof),
         cmocka_unit_test(test_waiting_reads_are_served_fifo),
         cmocka_unit_test(test_discarded_read_loses_no_data),
+        cmocka_unit_test(test_dropped_read_loses_no_data),
         cmocka_unit_test(test_fail_reaches_reads_after_the_data),
         cmocka_unit_test(test_reader_close_makes_writes_fail),
         cmocka_unit_test(test_bounded_write_waits_for_the_reader),

@@ -81,15 +81,43 @@ static void test_free_abandons_waiters_and_frees_items(void **state)
     cp_future_unref(g);
 }
 
-static void test_dropped_get_future_leaks_nothing(void **state)
+/* A get whose future nobody holds is skipped: the item stays queued for
+ * the next get (nothing lost, nothing leaked even without free_item). */
+static void test_dropped_get_keeps_the_item(void **state)
 {
     cp_queue_t *q = cp_queue_new(free);
     cp_future_unref(cp_queue_get(q)); /* nobody listens */
     assert_int_equal(cp_queue_put(q, boxed(3)), 0);
+    assert_int_equal(cp_queue_size(q), 1);
     cp_queue_put(q, boxed(4));
+    for (int i = 3; i <= 4; i++) {
+        cp_future_t *f = cp_queue_get(q);
+        assert_int_equal(*(int *)cp_future_value(f), i);
+        cp_future_unref(f);
+    }
+    cp_queue_free(q);
+}
+
+static void test_dropped_get_with_null_free_item(void **state)
+{
+    cp_queue_t *q = cp_queue_new(NULL);
+    cp_future_t *live = NULL;
+    cp_future_unref(cp_queue_get(q));
+    live = cp_queue_get(q);
+    int *v = boxed(7);
+    assert_int_equal(cp_queue_put(q, v), 0);
+    assert_true(cp_future_is_ready(live));
+    assert_ptr_equal(cp_future_value(live), v);
+    assert_int_equal(cp_queue_waiting(q), 0);
+    cp_future_unref(live);
+    free(v);
+    cp_future_unref(cp_queue_get(q));
+    int *w = boxed(8);
+    cp_queue_put(q, w);
     cp_future_t *f = cp_queue_get(q);
-    assert_int_equal(*(int *)cp_future_value(f), 4);
+    assert_ptr_equal(cp_future_value(f), w);
     cp_future_unref(f);
+    free(w);
     cp_queue_free(q);
 }
 
@@ -158,6 +186,43 @@ static cp_future_t *take_one(cp_process_t *self, void *args)
     return cp_queue_get(*(cp_queue_t **)args);
 }
 
+/* Gets dropped at once on some threads while others put: an item either
+ * reaches a dropped get that was served before the drop (freed with
+ * free_item when the future goes) or stays queued; nothing is lost or
+ * leaked, and the check races cleanly with the drops (TSan). */
+static atomic_long freed_items;
+
+static void count_and_free(void *item)
+{
+    atomic_fetch_add(&freed_items, 1);
+    free(item);
+}
+
+static void *dropper(void *arg)
+{
+    for (int i = 0; i < PER; i++)
+        cp_future_unref(cp_queue_get(shared_q));
+    return NULL;
+}
+
+static void test_dropped_gets_on_threads_lose_nothing(void **state)
+{
+    shared_q = cp_queue_new(count_and_free);
+    atomic_store(&freed_items, 0);
+    pthread_t t[2 * THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        pthread_create(&t[i], NULL, dropper, NULL);
+        pthread_create(&t[THREADS + i], NULL, producer, NULL);
+    }
+    for (int i = 0; i < 2 * THREADS; i++)
+        pthread_join(t[i], NULL);
+    /* Every item was put: each is either freed (served) or still queued. */
+    assert_int_equal(atomic_load(&freed_items) + (long)cp_queue_size(shared_q),
+                     (long)THREADS * PER);
+    cp_queue_free(shared_q);
+    assert_int_equal(atomic_load(&freed_items), (long)THREADS * PER);
+}
+
 static void test_get_inside_a_process(void **state)
 {
     assert_int_equal(cp_runtime_start(NULL), 0);
@@ -180,10 +245,12 @@ int main(void)
         cmocka_unit_test(test_waiting_gets_are_served_fifo),
         cmocka_unit_test(test_discarded_get_is_skipped),
         cmocka_unit_test(test_free_abandons_waiters_and_frees_items),
-        cmocka_unit_test(test_dropped_get_future_leaks_nothing),
+        cmocka_unit_test(test_dropped_get_keeps_the_item),
+        cmocka_unit_test(test_dropped_get_with_null_free_item),
         cmocka_unit_test(test_null_free_item_hands_ownership_to_getter),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_threads_lose_nothing),
+        cmocka_unit_test(test_dropped_gets_on_threads_lose_nothing),
         cmocka_unit_test(test_get_inside_a_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,9 @@ enum {
     CP_EIO = -12,       /* an operating system call failed */
     CP_ETLS = -13,      /* a TLS error */
     CP_ENOTSUP = -14,   /* not supported in this build or configuration */
-    CP_EFULL = -15,     /* a bounded queue is full (e.g. a peer's outbound
-                         * bytes, CPROC_MAX_PEER_QUEUE_BYTES); try later */
+    CP_EFULL = -15,     /* a bounded queue is full: a process's bounded
+                         * mailbox (cproc/mailbox.h) or a peer's outbound
+                         * bytes (CPROC_MAX_PEER_QUEUE_BYTES); try later */
 };
 
 /* A short English sentence describing `code` (static storage, never NULL).

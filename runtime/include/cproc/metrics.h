@@ -14,20 +14,25 @@
  *   future's pending time.
  * - histogram: any observed values (cp_metric_observe()).
  *
- * Statistics: timers and histograms (and counters or gauges made with a
- * non-zero window) keep their last `capacity` samples (default 1000) not
- * older than `window_ns` (0: no age limit; default for counters and gauges:
- * no statistics). A snapshot then adds, beside "<name>" (the last value),
- * "<name>/count", "/min", "/max", "/p50", "/p90", "/p95", "/p99" and
- * "/p999" over those samples (percentiles interpolate linearly between
- * ranks), once there are at least two samples, as libprocess's
- * TimeSeries statistics.
+ * Statistics: timers and histograms (and counters or gauges made with
+ * `.statistics = 1`; by default they keep none) keep their last `capacity`
+ * samples (default 1000) not older than `window_ns` (0: no age limit). A
+ * snapshot then has, beside "<name>" (the last value, kept after the
+ * samples age out; a timer or histogram never sampled has none),
+ * "<name>/count" always (0 when no sample is in the window) and "/min",
+ * "/max", "/p50", "/p90", "/p95", "/p99" and "/p999" over the samples in
+ * the window (percentiles interpolate linearly between ranks) once there
+ * are at least two, as libprocess's TimeSeries statistics.
  *
- * Names: 1..255 printable ASCII characters without '"' or '\\' ("a/b_c"
- * style, as libprocess). For Prometheus every character outside
- * [A-Za-z0-9_:] becomes '_' (and a leading digit gets a '_' prefix);
- * counters are TYPE counter, gauges gauge, timers and histograms summary
- * (quantile samples, _sum and _count), the runtime's figures untyped.
+ * Names: 1..255 visible ASCII characters (0x21..0x7e: no space, no control
+ * character) other than '"' and '\\' ("a/b_c" style, as libprocess). A
+ * help text is one line: no '\r' or '\n'. For Prometheus every character
+ * outside [A-Za-z0-9_:] becomes '_' (and a leading digit gets a '_'
+ * prefix); counters are TYPE counter with the suffix "_total" added unless
+ * the name ends with it ("http/requests" -> http_requests_total), gauges
+ * gauge, timers and histograms summary (quantile samples, _sum and _count;
+ * always listed, _count 0 when the window is empty). The runtime's own
+ * figures are typed as docs/metrics.md lists.
  *
  * Ownership: a cp_metric_*_new() registers the metric under its name and
  * returns a handle (one reference) that the caller drops with
@@ -65,7 +70,7 @@ typedef enum cp_metric_kind {
 } cp_metric_kind_t;
 
 typedef struct cp_metric_options {
-    const char *help;  /* HELP text (copied; one line); NULL: none */
+    const char *help;  /* HELP text (copied; one line: '\r' or '\n' is CP_EINVAL); NULL: none */
     uint64_t window_ns; /* statistics: samples younger than this (0: any age) */
     size_t capacity;    /* statistics: samples kept (0: 1000) */
     int statistics;     /* counters and gauges: non-zero keeps statistics */
@@ -73,9 +78,9 @@ typedef struct cp_metric_options {
 
 /* Registers a counter, gauge, timer or histogram named `name` (copied;
  * `opts` borrowed, may be NULL) and writes a handle to *out (may be NULL:
- * no handle kept). Returns 0, CP_EINVAL (bad name or kind, use
- * cp_metric_pull_gauge_new for pull gauges), CP_EEXIST (name taken) or
- * CP_ENOMEM. */
+ * no handle kept). Returns 0, CP_EINVAL (bad name, a help text with '\r'
+ * or '\n', or a bad kind: use cp_metric_pull_gauge_new for pull gauges),
+ * CP_EEXIST (name taken) or CP_ENOMEM. */
 int cp_metric_new(cp_metric_kind_t kind, const char *name, const cp_metric_options_t *opts,
                   cp_metric_t **out);
 

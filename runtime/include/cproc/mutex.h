@@ -13,9 +13,11 @@
  * inside a process once the lock is held, and unlocks on any outcome of the
  * future the section returns (READY, FAILED, DISCARDED or abandoned). By
  * hand: unlock exactly once per READY lock future, and never for a lock
- * future that ends DISCARDED. Dropping a pending lock future without
- * discarding it leaves the waiter queued: when it is granted, nobody
- * unlocks.
+ * future that ends DISCARDED. A pending lock future dropped without a
+ * discard (its last reference unref'd, no callback registered on it, e.g.
+ * no cp_future_then step) is skipped like a discarded one when its turn
+ * comes: the mutex goes to the next waiter or unlocks. A READY lock future
+ * dropped without cp_mutex_unlock() still holds the mutex.
  *
  * Threads: every function is thread-safe and never blocks. A waiter's
  * future is completed on the thread calling the unlock that grants it (its
@@ -58,7 +60,7 @@ int cp_mutex_unlock(cp_mutex_t *m);
 /* True while some holder has the mutex. */
 bool cp_mutex_locked(cp_mutex_t *m);
 
-/* Lock futures waiting now. */
+/* Lock futures waiting now (dropped ones count until their turn comes). */
 size_t cp_mutex_waiting(cp_mutex_t *m);
 
 /* lock → fn inside `pid` → unlock on any outcome. Returns a future that

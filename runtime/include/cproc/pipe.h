@@ -5,7 +5,9 @@
  * (its bytes copied); cp_pipe_read() returns a future of the next chunk,
  * in write order, or of an empty chunk (len 0) for end of file. Reads
  * waiting together are served first come, first served; a discard on a
- * waiting read removes it (it becomes DISCARDED, no data is lost).
+ * waiting read removes it (it becomes DISCARDED, no data is lost), and a
+ * waiting read whose future is dropped (its last reference unref'd, no
+ * callback registered on it) is skipped: its chunk goes to the next read.
  *
  * Ends:
  * - cp_pipe_writer_close(): end of file, after the data already written.

@@ -12,9 +12,11 @@
  * the queue's `free_item` when the future's last reference goes. With a
  * NULL `free_item` the queue never frees an item: the getter owns what it
  * receives (it must free it itself) and items still queued at
- * cp_queue_free() are the caller's to drain first; a waiting get whose
- * future is dropped without a discard still receives (and so loses) the
- * next item: discard it instead.
+ * cp_queue_free() are the caller's to drain first.
+ *
+ * A waiting get whose future is dropped without a discard (its last
+ * reference unref'd and no callback registered on it) is skipped like a
+ * discarded one: the item goes to the next waiting get or stays queued.
  *
  * Threads: every function is thread-safe and never blocks; a get's future
  * is completed on the thread calling the put that serves it (its callbacks
@@ -52,7 +54,8 @@ int cp_queue_put(cp_queue_t *q, void *item);
  * or q is NULL). */
 cp_future_t *cp_queue_get(cp_queue_t *q);
 
-/* Items queued now (not handed out), and gets waiting now. */
+/* Items queued now (not handed out), and gets waiting now (a dropped get
+ * counts until a put reaches it). */
 size_t cp_queue_size(cp_queue_t *q);
 size_t cp_queue_waiting(cp_queue_t *q);
 

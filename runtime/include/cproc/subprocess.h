@@ -41,7 +41,9 @@
  * cp_subprocess_ref/unref count more. The pipe ends returned by the
  * accessors are borrowed from the handle: valid until its last reference
  * goes, which frees them (closing them: the child sees EOF on stdin, and
- * SIGPIPE/EPIPE when it writes more output). Strings in the options are
+ * SIGPIPE/EPIPE when it writes more output: CP_IO_PIPE makes real pipes,
+ * not socketpairs, so a child that keeps the default SIGPIPE action dies of
+ * SIGPIPE, as under a shell). Strings in the options are
  * borrowed for the call only.
  *
  * Threads: every function is thread-safe. Spawning runs on the runtime's
@@ -53,6 +55,7 @@
 #ifndef CPROC_SUBPROCESS_H
 #define CPROC_SUBPROCESS_H
 
+#include <signal.h> /* SIGKILL, SIGTERM... for cp_subprocess_kill() */
 #include <stddef.h>
 
 #include "cproc/future.h"
@@ -100,9 +103,9 @@ typedef struct cp_subprocess_exit {
 /* Starts a child as `opts` says and writes its handle to *out. Returns 0;
  * CP_EINVAL (no or both of argv/shell, empty argv, a bad io kind, a NULL
  * path, a negative fd); CP_ENOENT (no such program, cwd or stdin file);
- * CP_EIO (another spawn or open failure, logged with its reason);
- * CP_ENOMEM; CP_ESTATE (runtime not running). On error nothing is left
- * behind. */
+ * CP_EIO (another spawn, open or pipe failure: the only one logged, at
+ * warn, with its reason, since the code does not say it); CP_ENOMEM;
+ * CP_ESTATE (runtime not running). On error nothing is left behind. */
 int cp_subprocess_spawn(const cp_subprocess_options_t *opts, cp_subprocess_t **out);
 
 /* Adds a reference and returns s. */

@@ -293,7 +293,7 @@ static int do_spawn(const cp_subprocess_options_t *o, cp_subprocess_t *s)
     const char *const *argv = o->shell ? shell_argv : o->argv;
     const cp_subprocess_io_t *ios[3] = {&o->in, &o->out, &o->err};
     uv_stdio_container_t stdio[3];
-    int opened[3] = {-1, -1, -1};
+    int opened[3] = {-1, -1, -1}; /* files and the child's pipe ends */
     int rc = 0;
     for (int i = 0; i < 3; i++) {
         stream_t *st = &s->io[i];
@@ -311,9 +311,11 @@ static int do_spawn(const cp_subprocess_options_t *o, cp_subprocess_t *s)
             opened[i] = open(ios[i]->path, flags | O_CLOEXEC, 0644);
             if (opened[i] < 0) {
                 int err = errno;
-                cp_log(CP_LOG_WARN, "subprocess: cannot open %s for %s: %s", ios[i]->path, st->name,
-                       strerror(err));
-                rc = err == ENOENT || err == ENOTDIR ? CP_ENOENT : CP_EIO;
+                rc = err == ENOENT || err == ENOTDIR ? CP_ENOENT : err == ENOMEM ? CP_ENOMEM : CP_EIO;
+                /* Only CP_EIO hides its reason from the caller. */
+                if (rc == CP_EIO)
+                    cp_log(CP_LOG_WARN, "subprocess: cannot open %s for %s: %s", ios[i]->path,
+                           st->name, uv_strerror(uv_translate_sys_error(err)));
                 stdio[i].flags = UV_IGNORE;
                 break;
             }
@@ -321,14 +323,40 @@ static int do_spawn(const cp_subprocess_options_t *o, cp_subprocess_t *s)
             stdio[i].data.fd = opened[i];
             break;
         }
-        case CP_IO_PIPE:
+        case CP_IO_PIPE: {
+            /* A real pipe, not libuv's UV_CREATE_PIPE (a socketpair): a
+             * child writing to a closed pipe gets SIGPIPE/EPIPE, as a
+             * shell's child does, not ECONNRESET. The child's end is
+             * inherited (its O_CLOEXEC original closes at exec), the
+             * parent's end, non-blocking, goes to a libuv pipe handle. */
+            uv_file fds[2];
+            int e = uv_pipe(fds, i == 0 ? 0 : UV_NONBLOCK_PIPE, i == 0 ? UV_NONBLOCK_PIPE : 0);
+            if (e != 0) {
+                rc = e == UV_ENOMEM ? CP_ENOMEM : CP_EIO;
+                if (rc == CP_EIO)
+                    cp_log(CP_LOG_WARN, "subprocess: cannot make a pipe for %s: %s", st->name,
+                           uv_strerror(e));
+                stdio[i].flags = UV_IGNORE;
+                break;
+            }
+            int mine = i == 0 ? fds[1] : fds[0];
+            opened[i] = i == 0 ? fds[0] : fds[1];
             uv_pipe_init(loop, &st->pipe, 0);
             st->pipe.data = st;
             st->open = true;
             sp_hold(s);
-            stdio[i].flags = UV_CREATE_PIPE | (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE);
-            stdio[i].data.stream = (uv_stream_t *)&st->pipe;
+            if ((e = uv_pipe_open(&st->pipe, mine)) != 0) {
+                close(mine);
+                rc = CP_EIO;
+                cp_log(CP_LOG_WARN, "subprocess: cannot open a pipe for %s: %s", st->name,
+                       uv_strerror(e));
+                stdio[i].flags = UV_IGNORE;
+                break;
+            }
+            stdio[i].flags = UV_INHERIT_FD;
+            stdio[i].data.fd = opened[i];
             break;
+        }
         }
     }
     if (rc == 0) {
@@ -345,9 +373,11 @@ static int do_spawn(const cp_subprocess_options_t *o, cp_subprocess_t *s)
         int e = uv_spawn(loop, &s->proc, &po);
         sp_hold(s); /* the process handle's, released in proc_closed */
         if (e != 0) {
-            cp_log(CP_LOG_WARN, "subprocess: cannot spawn %s%s%s: %s", argv[0],
-                   o->cwd ? " in " : "", o->cwd ? o->cwd : "", uv_strerror(e));
             rc = map_uv(e);
+            /* Only CP_EIO hides its reason from the caller. */
+            if (rc == CP_EIO)
+                cp_log(CP_LOG_WARN, "subprocess: cannot spawn %s%s%s: %s", argv[0],
+                       o->cwd ? " in " : "", o->cwd ? o->cwd : "", uv_strerror(e));
             s->exited = true;
             uv_close((uv_handle_t *)&s->proc, proc_closed);
         } else {

@@ -126,9 +126,10 @@ void cp__waiter_release(cp__waiter_t *w)
 
 bool cp__waiter_discarded(cp__waiter_t *w)
 {
-    cp_future_t *f = cp_promise_future(w->promise);
+    cp_future_t *f = cp__promise_state(w->promise);
+    if (cp__future_unobserved(f))
+        return true; /* released (abandoned) unseen */
     bool d = cp_future_has_discard(f);
-    cp_future_unref(f);
     if (d)
         cp_promise_discard(w->promise);
     return d;
@@ -136,5 +137,6 @@ bool cp__waiter_discarded(cp__waiter_t *w)
 
 bool cp__waiter_discard_requested(cp__waiter_t *w)
 {
-    return cp_future_has_discard(cp__promise_state(w->promise));
+    cp_future_t *f = cp__promise_state(w->promise);
+    return cp_future_has_discard(f) || cp__future_unobserved(f);
 }

@@ -4,7 +4,9 @@
  * Each primitive keeps a `cp__async_core_t` (its lock and a reference
  * count) and one or more waitlists under that lock. A waiter is a promise
  * in a list; a discard requested on its future removes it from the list and
- * completes it DISCARDED, so producers never see it again.
+ * completes it DISCARDED, so producers never see it again. A waiter whose
+ * future was dropped unseen (see cp__waiter_discarded) is skipped when it
+ * reaches the head, and freed then.
  *
  * References: the core counts its owner plus one per waiter alive, so a
  * waiter's discard callback can still lock the core after the owner freed
@@ -64,13 +66,16 @@ void cp__waiter_arm(cp__waiter_t *w, cp_future_t *f);
  * caller owns the list's reference from then on. */
 cp__waiter_t *cp__waitlist_pop(cp__waitlist_t *wl);
 
-/* True when a discard was requested on w's future: the caller that popped
- * it then discards it instead of serving it (the request may be in flight
- * on another thread, its hook not yet run). */
+/* True when w must not be served: a discard was requested on its future
+ * (the request may be in flight on another thread, its hook not yet run)
+ * or nobody can see it any more (every reference to its future was
+ * dropped and no callback waits on it). The caller that popped it then
+ * releases it instead of serving it, so the lock, item or chunk goes to the
+ * next live waiter. A requested discard is completed here. */
 bool cp__waiter_discarded(cp__waiter_t *w);
 
-/* Lock-free check that a discard was requested on w's future (the hook
- * may not have run yet); usable with core->mu held. */
+/* The same test without completing anything; usable with core->mu held
+ * (the future's own lock is taken briefly, never the other way round). */
 bool cp__waiter_discard_requested(cp__waiter_t *w);
 
 /* Frees the promise (abandons it if pending) and drops the list's

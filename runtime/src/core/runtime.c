@@ -15,6 +15,7 @@
 #include "core/node.h"
 #include "cproc/error.h"
 #include "cproc/runtime.h"
+#include "metrics/loop_lag.h"
 #include "core/transport_ops.h"
 
 cp__runtime_t cp__rt = {
@@ -185,6 +186,7 @@ static void *loop_main(void *arg)
     } else {
         uv_timer_init(&cp__rt.loop, &cp__rt.uvtimer);
         cp__clock_loop_init();
+        cp__loop_lag_start(&cp__rt.loop);
         cp__rt.transport_quiesced = false;
         rc = cp__rt.transport->start(&cp__rt.ip, &cp__rt.port, start_error);
         if (rc != 0) {

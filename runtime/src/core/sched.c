@@ -17,6 +17,7 @@
 #include "core/core_internal.h"
 #include "core/runq.h"
 #include "cproc/error.h"
+#include "metrics/worker_cpu.h"
 
 /* How many events a process runs before yielding its worker: the fairness
  * bound that keeps one busy process from starving the others. */
@@ -365,7 +366,7 @@ static void resume(worker_t *w, struct cp_process *p)
             p->ops->initialize(p);
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_READY, memory_order_relaxed);
-    int n = 0;
+    int n = 0, skipped = 0;
     for (; n < BATCH && !p->dead; n++) {
         if (atomic_load_explicit(&p->inject, memory_order_acquire)) {
             terminate(p);
@@ -374,13 +375,16 @@ static void resume(worker_t *w, struct cp_process *p)
         cp__event_t *ev = mb_pop(p);
         if (ev == NULL)
             break;
-        if (p->bounded && cp__mailbox_skip(p, ev))
+        if (p->bounded && cp__mailbox_skip(p, ev)) {
+            skipped++; /* dropped by drop-oldest: not an event run */
             continue;
+        }
         run_event(p, ev);
     }
     /* One writer (this thread): a plain add, published for the metrics. */
     atomic_store_explicit(&p->events,
-                          atomic_load_explicit(&p->events, memory_order_relaxed) + (uint64_t)n,
+                          atomic_load_explicit(&p->events, memory_order_relaxed) +
+                              (uint64_t)(n - skipped),
                           memory_order_relaxed);
     cp__current = NULL;
     if (p->dead) {
@@ -536,6 +540,7 @@ static void *worker_main(void *arg)
     worker_t *w = arg;
     me = w;
     cp__is_worker = true;
+    cp__worker_cpu_enter();
     for (;;) {
         struct cp_process *p = find_local(w);
         if (p == NULL)
@@ -555,6 +560,7 @@ static void *worker_main(void *arg)
         atomic_fetch_sub(&S.spinners, 1);
     }
     cp__event_cache_flush();
+    cp__worker_cpu_leave();
     cp__is_worker = false;
     me = NULL;
     return NULL;

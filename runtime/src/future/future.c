@@ -466,6 +466,20 @@ bool cp_future_has_discard(const cp_future_t *f)
     return f != NULL && atomic_load(&((cp_future_t *)f)->discard_requested);
 }
 
+bool cp__future_unobserved(cp_future_t *f)
+{
+    if (atomic_load_explicit(&f->refs, memory_order_acquire) != 1)
+        return false;
+    /* Only the caller's reference is left: nobody else can register a
+     * callback any more, so the answer cannot change back. */
+    pthread_mutex_lock(&f->lock);
+    bool watched = false;
+    for (unsigned i = 0; i < f->ncallbacks && !watched; i++)
+        watched = (f->callbacks[i].events & (CP_EV_ANY | CP_EV_ABANDONED)) != 0;
+    pthread_mutex_unlock(&f->lock);
+    return !watched;
+}
+
 void *cp_future_value(const cp_future_t *f)
 {
     if (f == NULL || cp_future_state(f) != CP_FUTURE_READY)

@@ -87,6 +87,11 @@ cp_future_t *cp__future_pending(cp_free_fn free_value);
  * forward_discards, a discard requested on dst is requested on src. */
 void cp__future_follow(cp_future_t *dst, cp_future_t *src, bool forward_discards);
 
+/* True when the caller's reference (a promise's, say) is the only one left
+ * and no callback waits for f to complete or be abandoned: nobody can ever
+ * see what happens to f. Once true it stays true. */
+bool cp__future_unobserved(cp_future_t *f);
+
 /* cp_future_unref() as a cp_free_fn. */
 void cp__future_unref_void(void *f);
 

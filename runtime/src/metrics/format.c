@@ -197,7 +197,8 @@ int cp__fams_json(cp__fams_t *f, cp__buf_t *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < f->n; i++)
-        n += (f->v[i].has_value ? 1 : 0) + (f->v[i].has_stats && f->v[i].st.count >= 2 ? 8 : 0);
+        n += (f->v[i].has_value ? 1 : 0) +
+             (f->v[i].has_stats && f->v[i].st.count >= 2 ? 8 : f->v[i].keeps_stats ? 1 : 0);
     kv_t *kv = n ? malloc(n * sizeof *kv) : NULL;
     if (n && !kv)
         return CP_ENOMEM;
@@ -207,8 +208,18 @@ int cp__fams_json(cp__fams_t *f, cp__buf_t *out)
         cp__fam_t *x = &f->v[i];
         if (x->has_value)
             kv[k++] = (kv_t){x->name, x->value, false};
-        if (!x->has_stats || x->st.count < 2)
+        if (!x->has_stats || x->st.count < 2) {
+            if (!x->keeps_stats)
+                continue;
+            /* Fewer than two samples in the window: only the count. */
+            char *key = NULL;
+            if (asprintf(&key, "%s/count", x->name) < 0) {
+                rc = CP_ENOMEM;
+                break;
+            }
+            kv[k++] = (kv_t){key, x->has_stats ? (double)x->st.count : 0, true};
             continue;
+        }
         for (int s = 0; s < 8; s++) {
             char *key = NULL;
             if (asprintf(&key, "%s/%s", x->name, stat_names[s]) < 0) {
@@ -254,10 +265,13 @@ typedef struct pfam {
     const cp__fam_t *fam;
 } pfam_t;
 
-static char *prom_name(const char *name)
+/* The Prometheus name: illegal characters become '_', a leading digit gets
+ * a '_' prefix, and a counter ends in "_total" (the OpenMetrics and
+ * client libraries' convention; added unless the name has it already). */
+static char *prom_name(const char *name, bool counter)
 {
     size_t n = strlen(name);
-    char *s = malloc(n + 2), *d = s;
+    char *s = malloc(n + 2 + sizeof "_total"), *d = s;
     if (!s)
         return NULL;
     if (name[0] >= '0' && name[0] <= '9')
@@ -269,6 +283,8 @@ static char *prom_name(const char *name)
         *d++ = ok ? ch : '_';
     }
     *d = 0;
+    if (counter && (d - s < 6 || strcmp(d - 6, "_total") != 0))
+        memcpy(d, "_total", sizeof "_total");
     return s;
 }
 
@@ -321,11 +337,11 @@ int cp__fams_prometheus(cp__fams_t *f, cp__buf_t *out)
     int rc = 0;
     for (size_t i = 0; i < f->n; i++) {
         const cp__fam_t *x = &f->v[i];
-        if (!x->has_value && !x->has_stats)
+        if (!x->has_value && !x->has_stats && !x->keeps_stats)
             continue;
         if (x->type != CP__FAM_SUMMARY && !x->has_value)
             continue;
-        if (!(pf[k].pname = prom_name(x->name))) {
+        if (!(pf[k].pname = prom_name(x->name, x->type == CP__FAM_COUNTER))) {
             rc = CP_ENOMEM;
             break;
         }

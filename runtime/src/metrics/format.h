@@ -22,7 +22,8 @@ typedef struct cp__fam {
     cp__fam_type_t type;
     bool has_value;
     double value;
-    bool has_stats; /* st.count >= 1 */
+    bool has_stats;   /* st.count >= 1 */
+    bool keeps_stats; /* a metric with statistics: always shows its count */
     cp__stats_t st;
 } cp__fam_t;
 

@@ -362,6 +362,16 @@ int cp_metric_time(cp_metric_t *m, cp_future_t *f)
     return cp_future_on_any(f, timing_done, t, timing_free);
 }
 
+bool cp__metric_sampled(cp_metric_t *m)
+{
+    if (!m->ring)
+        return false;
+    pthread_mutex_lock(&m->mu);
+    bool any = m->len > 0;
+    pthread_mutex_unlock(&m->mu);
+    return any;
+}
+
 double cp_metric_value(cp_metric_t *m)
 {
     return m ? cp__metric_load(m) : NAN;

@@ -42,6 +42,10 @@ typedef struct cp__stats {
  * (JSON shows statistics from two samples on, as libprocess). Takes m->mu. */
 bool cp__metric_stats(cp_metric_t *m, cp__stats_t *st);
 
+/* True once m has had a sample (timers, histograms: its value is the last
+ * one, kept after the samples age out of the window). Takes m->mu. */
+bool cp__metric_sampled(cp_metric_t *m);
+
 /* New references to every registered metric (*n of them, malloc'd array;
  * NULL and 0 when none or out of memory: *oom tells). */
 cp_metric_t **cp__metrics_list(size_t *n, bool *oom);

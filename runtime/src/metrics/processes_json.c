@@ -6,7 +6,8 @@
  *   {"type":"DISPATCH"}],"state":"BLOCKED","handled":12}, ...]
  *
  * "state" and "handled" (events run so far) are cproc's own fields, and
- * "mailbox" for a process with a bounded mailbox (cproc/mailbox.h). A
+ * "mailbox" for a process with a bounded mailbox (cproc/mailbox.h), read
+ * from outside when the snapshot starts, so busy processes have it too. A
  * process that does not answer within the timeout (it is busy) is listed
  * with "events":[] and "busy":true. */
 #include <inttypes.h>
@@ -31,7 +32,9 @@ typedef struct proc {
     char *id;
     int state;
     uint64_t handled;
-    char *events; /* "[...]" and any extra members, once answered (under mu) */
+    char *events; /* "[...]", once answered (under mu) */
+    bool bounded; /* mb holds its bounded mailbox's figures */
+    cp_mailbox_stats_t mb;
 } proc_t;
 
 typedef struct psnap {
@@ -88,6 +91,16 @@ static void build(psnap_t *s)
             rc = cp__buf_append_str(&b, ",\"events\":");
         if (!rc)
             rc = cp__buf_append_str(&b, p->events ? p->events : "[]");
+        if (!rc && p->bounded) {
+            /* Read from outside (atomics): shown for busy processes too. */
+            char m[192];
+            int n = snprintf(m, sizeof m,
+                             ",\"mailbox\":{\"bound\":%" PRIu32 ",\"policy\":\"%s\",\"queued\":%" PRIu32
+                             ",\"rejected\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+                             p->mb.bound, p->mb.policy == CP_MAILBOX_REJECT ? "REJECT" : "DROP_OLDEST",
+                             p->mb.queued, p->mb.rejected, p->mb.dropped);
+            rc = cp__buf_append(&b, m, (size_t)n);
+        }
         char tail[128];
         int n = snprintf(tail, sizeof tail, ",\"state\":\"%s\",\"handled\":%" PRIu64 "%s}",
                          state_name(p->state), p->handled, p->events ? "" : ",\"busy\":true");
@@ -151,7 +164,7 @@ static void gather(void *arg, const char *id, size_t id_len, int state, bool que
         s->oom = true;
         return;
     }
-    s->v[s->n++] = (proc_t){copy, state, events, NULL};
+    s->v[s->n++] = (proc_t){copy, state, events, NULL, false, {0}};
 }
 
 /* ---- inside each process ---------------------------------------------- */
@@ -189,18 +202,6 @@ static cp_future_t *describe(cp_process_t *self, void *args)
     cp__mailbox_walk(self, one_event, &w);
     if (!w.rc)
         w.rc = cp__buf_append(&w.b, "]", 1);
-    /* A bounded mailbox: its figures beside the events (cproc's own). */
-    cp_upid_t me = cp_process_pid(self);
-    cp_mailbox_stats_t st;
-    if (!w.rc && cp_mailbox_stats(&me, &st) == 0 && st.bound) {
-        char m[192];
-        int n = snprintf(m, sizeof m,
-                         ",\"mailbox\":{\"bound\":%" PRIu32 ",\"policy\":\"%s\",\"queued\":%" PRIu32
-                         ",\"rejected\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
-                         st.bound, st.policy == CP_MAILBOX_REJECT ? "REJECT" : "DROP_OLDEST",
-                         st.queued, st.rejected, st.dropped);
-        w.rc = cp__buf_append(&w.b, m, (size_t)n);
-    }
     if (!w.rc)
         w.rc = cp__buf_append(&w.b, "", 1);
     if (w.rc) {
@@ -276,9 +277,14 @@ cp_future_t *cp__processes_snapshot(uint64_t timeout_ns)
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < s->n; i++) {
         cp_upid_t pid;
+        bool have_pid = cp_upid_make(s->v[i].id, ip, port, &pid) == 0;
+        /* A bounded mailbox's figures are atomics: read from here, so a
+         * busy process shows them too (no dispatch answers for it). */
+        if (have_pid && cp_mailbox_stats(&pid, &s->v[i].mb) == 0 && s->v[i].mb.bound)
+            s->v[i].bounded = true;
         ask_t *a = malloc(sizeof *a);
         cp_future_t *f = NULL;
-        if (a && cp_upid_make(s->v[i].id, ip, port, &pid) == 0)
+        if (a && have_pid)
             f = cp_dispatch_future(&pid, describe, NULL, 0, NULL);
         if (!f) {
             free(a);

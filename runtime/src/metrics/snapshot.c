@@ -14,6 +14,7 @@
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
 #include "metrics/format.h"
+#include "metrics/loop_lag.h"
 #include "metrics/metrics_internal.h"
 #include "metrics/system.h"
 #include "transport/transport_internal.h"
@@ -63,8 +64,9 @@ static void add_metrics(snap_t *s, cp__fams_t *f)
         x->has_value = true;
         x->value = m->kind == CP_METRIC_PULL_GAUGE ? s->pulled[i] : cp__metric_load(m);
         x->has_stats = cp__metric_stats(m, &x->st);
-        if (x->type == CP__FAM_SUMMARY && !x->has_stats)
-            x->has_value = false; /* no sample yet */
+        x->keeps_stats = m->ring != NULL;
+        if (x->type == CP__FAM_SUMMARY && !x->has_stats && !cp__metric_sampled(m))
+            x->has_value = false; /* no sample yet: only the count (0) shows */
     }
 }
 
@@ -95,6 +97,10 @@ static void format(snap_t *s, bool runtime)
         cp__runtime_figures(&f);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");
+        gauge(&f, "runtime/event_loop_delay_ms", cp__loop_lag_ms(),
+              "Largest delay of the event loop's 100 ms timer over the last 1 to 2 s, in milliseconds");
+        gauge(&f, "runtime/worker_utilisation", cp__worker_utilisation(),
+              "CPU time of the worker threads over the last second, per worker (0 to 1)");
         gauge(&f, "runtime/worker_threads", (double)cp_runtime_num_workers(),
               "Worker threads running processes");
         cp__fam_t *x = cp__fams_add(&f, "runtime/mailbox_rejected", 24,

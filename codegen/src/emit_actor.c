@@ -12,6 +12,7 @@
  * before the cproc part keeps clear of protoc-c's double-underscore names.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -337,7 +338,7 @@ static const char actor_c_close[] =
     "    s->state = state;\n"
     "    s->state_free = state_free;\n"
     "    cp_upid_t upid;\n"
-    "    int rc = cp_process_spawn_ctx(id, &${l}__ops, state, s, ${l}__ctx_free, &upid);\n"
+    "    int rc = ${spawn_fn}(id, &${l}__ops, state, s, ${l}__ctx_free${bound}, &upid);\n"
     "    if (rc != 0) {\n"
     "        free(s);\n"
     "        return rc;\n"
@@ -359,8 +360,8 @@ static bool request_shadowed(const cpgen_actor_t *a, const cpgen_rpc_t *r)
 }
 
 /* The names of an actor, plus one handler's (message, rpc or route): at
- * most 22 names, and the NULL that ends the table. */
-#define ACTOR_VARS 24
+ * most 24 names, and the NULL that ends the table. */
+#define ACTOR_VARS 28
 
 typedef struct actor_vars {
     var_t v[ACTOR_VARS];
@@ -510,6 +511,13 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         emit(c, actor_c_install_route, av.v);
         cpgen_out_close(&path);
     }
+    /* `option mailbox`: the spawn bounds the mailbox (cproc/mailbox.h). */
+    char bound[64] = "";
+    if (a->mailbox > 0)
+        snprintf(bound, sizeof bound, ", %" PRIu32 ", %s", a->mailbox,
+                 a->drop_oldest ? "CP_MAILBOX_DROP_OLDEST" : "CP_MAILBOX_REJECT");
+    set(&av, "spawn_fn", a->mailbox > 0 ? "cp_process_spawn_ctx_bounded" : "cp_process_spawn_ctx");
+    set(&av, "bound", bound);
     emit(c, actor_c_close, av.v);
 }
 

@@ -47,6 +47,13 @@ typedef enum cp_mailbox_policy {
 int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *data,
                              uint32_t bound, cp_mailbox_policy_t policy, cp_upid_t *pid);
 
+/* cp_process_spawn_ctx() with a mailbox bound and a policy, as
+ * cp_process_spawn_bounded() (generated actors with `option mailbox` use
+ * it). On error ctx stays the caller's. */
+int cp_process_spawn_ctx_bounded(const char *id, const cp_process_ops_t *ops, void *data,
+                                 void *ctx, cp_free_fn ctx_free, uint32_t bound,
+                                 cp_mailbox_policy_t policy, cp_upid_t *pid);
+
 typedef struct cp_mailbox_stats {
     uint32_t bound; /* 0: unbounded (then the counts stay 0) */
     cp_mailbox_policy_t policy;

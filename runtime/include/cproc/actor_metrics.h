@@ -11,6 +11,7 @@
  *                                           handler entry, or the process
  *                                           is not a <Actor>)
  *   actor/<Actor>/on/<Message>/latency_ms   timer: the handler's run time
+ *                                           (sampled, see below)
  *   actor/<Actor>/rpc/<Rpc>/received        counter: calls served
  *   actor/<Actor>/rpc/<Rpc>/failed          counter: returned future FAILED
  *                                           (also "no handler")
@@ -19,6 +20,10 @@
  *                                           discarded the call)
  *   actor/<Actor>/rpc/<Rpc>/latency_ms      timer: from the handler's call
  *                                           until its future completed
+ *
+ * Counts are exact; latency is sampled: each thread times one handler run
+ * in CP_METHOD_SAMPLE_DEFAULT (8; cp_method_latency_sampling() changes
+ * it), which keeps two clock reads and the timer's lock off most calls.
  *
  * with <Actor> and <Message> the IDL's full names (pkg.Name) and <Rpc> the
  * rpc's name. The metrics are shared by every process of the actor type
@@ -62,18 +67,25 @@ typedef struct cp_actor_metrics {
  * handle stays NULL and its updates do nothing. Never fails otherwise. */
 void cp_actor_metrics_register(cp_actor_metrics_t *am);
 
-/* A start time for cp_method_done()/cp_method_track(). */
-uint64_t cp_method_now(void);
+/* A start time for cp_method_done()/cp_method_track(): the monotonic clock
+ * in ns when this run's latency is sampled, else 0. */
+uint64_t cp_method_start(void);
+
+#define CP_METHOD_SAMPLE_DEFAULT 8u
+
+/* Time one handler run in `every` per thread (1: all; 0 counts as 1).
+ * For all actor types; takes effect at once. */
+void cp_method_latency_sampling(unsigned every);
 
 /* Outcomes of cp_method_done(). */
 enum { CP_METHOD_OK = 0, CP_METHOD_FAILED, CP_METHOD_DISCARDED };
 
 /* Counts one received message with its outcome; records the latency since
- * `start` when the outcome is CP_METHOD_OK. */
+ * `start` (when not 0) if the outcome is CP_METHOD_OK. */
 void cp_method_done(cp_method_metrics_t *mm, uint64_t start, int outcome);
 
 /* Counts one received call whose handler returned `f` (borrowed) and
- * records, when f completes, its latency since `start` and whether it
+ * records, when f completes, its latency since `start` (when not 0) and whether it
  * failed or was discarded. */
 void cp_method_track(cp_method_metrics_t *mm, uint64_t start, cp_future_t *f);
 

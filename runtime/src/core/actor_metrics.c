@@ -8,11 +8,29 @@
 
 #include "cproc/actor_metrics.h"
 
-uint64_t cp_method_now(void)
+static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Latency is sampled: one handler run in `sample_every` per thread. */
+static _Atomic unsigned sample_every = CP_METHOD_SAMPLE_DEFAULT;
+static _Thread_local unsigned tick;
+
+void cp_method_latency_sampling(unsigned every)
+{
+    atomic_store_explicit(&sample_every, every > 0 ? every : 1, memory_order_relaxed);
+}
+
+uint64_t cp_method_start(void)
+{
+    unsigned every = atomic_load_explicit(&sample_every, memory_order_relaxed);
+    if (tick++ % every != 0)
+        return 0;
+    uint64_t t = now_ns();
+    return t != 0 ? t : 1;
 }
 
 static cp_metric_t *one(cp_metric_kind_t kind, const cp_actor_metrics_t *am, const char *method,
@@ -55,10 +73,12 @@ void cp_actor_metrics_register(cp_actor_metrics_t *am)
 void cp_method_done(cp_method_metrics_t *mm, uint64_t start, int outcome)
 {
     cp_metric_increment(mm->received);
-    if (outcome == CP_METHOD_OK)
-        cp_metric_record_ns(mm->latency, cp_method_now() - start);
-    else
+    if (outcome == CP_METHOD_OK) {
+        if (start != 0)
+            cp_metric_record_ns(mm->latency, now_ns() - start);
+    } else {
         cp_metric_increment(outcome == CP_METHOD_FAILED ? mm->failed : mm->discarded);
+    }
 }
 
 typedef struct tracked {
@@ -69,7 +89,8 @@ typedef struct tracked {
 static void track_done(cp_future_t *f, void *arg)
 {
     tracked_t *t = arg;
-    cp_metric_record_ns(t->mm->latency, cp_method_now() - t->start);
+    if (t->start != 0)
+        cp_metric_record_ns(t->mm->latency, now_ns() - t->start);
     if (cp_future_is_failed(f))
         cp_metric_increment(t->mm->failed);
     else if (cp_future_is_discarded(f))

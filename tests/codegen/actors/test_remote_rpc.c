@@ -172,10 +172,11 @@ static void test_pong_serves_per_method_metrics(void **state)
         assert_non_null(strstr(snap, "HTTP/1.1 200"));
         assert_non_null(strstr(snap, "\"actor/pingpong.Ponger/on/pingpong.Ping/received\":5"));
         assert_non_null(strstr(snap, "\"actor/pingpong.Ponger/on/pingpong.Ping/failed\":0"));
-        assert_non_null(strstr(snap, "\"actor/pingpong.Ponger/on/pingpong.Ping/latency_ms/count\":5"));
+        /* Latency is sampled (one run in 8 per thread): at least the first. */
+        assert_non_null(strstr(snap, "\"actor/pingpong.Ponger/on/pingpong.Ping/latency_ms\":"));
         assert_non_null(strstr(snap, "\"actor/pingpong.Ponger/rpc/GetStats/discarded\":0"));
         seen = strstr(snap, "\"actor/pingpong.Ponger/rpc/GetStats/received\":1") != NULL &&
-               strstr(snap, "\"actor/pingpong.Ponger/rpc/GetStats/latency_ms\":") != NULL;
+               strstr(snap, "\"actor/pingpong.Ponger/rpc/GetStats/failed\":0") != NULL;
         free(snap);
     }
     assert_true(seen);

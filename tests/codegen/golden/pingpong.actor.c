@@ -1148,7 +1148,7 @@ static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
 static void pingpong__ponger__receive_on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
     (void)arg;
-    uint64_t t0 = cp_method_now();
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     Pingpong__Ping *decoded = pingpong__ping__unpack(NULL, msg->len, (const uint8_t *)msg->body);
     if (decoded == NULL) {
@@ -1173,7 +1173,7 @@ typedef struct pingpong__ponger__on_ping_args {
 
 static void pingpong__ponger__dispatch_on_ping(cp_process_t *self, void *args)
 {
-    uint64_t t0 = cp_method_now();
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     pingpong__ponger__on_ping_args_t *a = args;
     int outcome = CP_METHOD_DISCARDED;
@@ -1217,7 +1217,7 @@ static cp_future_t *pingpong__ponger__serve_get_stats(cp_process_t *self, const 
     const void *request, void *arg)
 {
     (void)arg;
-    uint64_t t0 = cp_method_now();
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     cp_future_t *f;
     if (s == NULL || s->handlers->get_stats == NULL)

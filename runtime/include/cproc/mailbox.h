@@ -7,8 +7,10 @@
  * - CP_MAILBOX_REJECT: the event that would exceed the bound is refused.
  *   cp_dispatch() and cp_send() return CP_EFULL ("mailbox full", the
  *   arguments' args_free has run); cp_dispatch_future() returns a future
- *   FAILED with "mailbox full"; a message from another node is answered
- *   503 Service Unavailable (404 stays "no such process"; senders'
+ *   FAILED with "mailbox full"; a typed call (cp_call) FAILS with a text
+ *   starting "mailbox full", locally and from another node (whose call
+ *   gets a `failed` reply, docs/wire.md); a message from another node is
+ *   answered 503 Service Unavailable (404 stays "no such process"; senders'
  *   transports discard these answers today); a cp_delay()'d
  *   dispatch that finds the mailbox full is dropped. Nothing queued is lost.
  * - CP_MAILBOX_DROP_OLDEST: every event is accepted; when the process takes

@@ -59,7 +59,7 @@ typedef struct cp_actor_metrics {
     const char *const *methods;
     size_t n_methods;
     cp_method_metrics_t *m;
-    int _Atomic registered; /* 0 no, 1 under way, 2 done */
+    int registered; /* 0 no, 1 under way, 2 done (atomic builtins only) */
 } cp_actor_metrics_t;
 
 /* Registers am's metrics once per program (later calls return at once).

@@ -50,10 +50,11 @@ static cp_metric_t *one(cp_metric_kind_t kind, const cp_actor_metrics_t *am, con
 void cp_actor_metrics_register(cp_actor_metrics_t *am)
 {
     int expect = 0;
-    if (atomic_load_explicit(&am->registered, memory_order_acquire) == 2)
+    if (__atomic_load_n(&am->registered, __ATOMIC_ACQUIRE) == 2)
         return;
-    if (!atomic_compare_exchange_strong(&am->registered, &expect, 1)) {
-        while (atomic_load_explicit(&am->registered, memory_order_acquire) != 2)
+    if (!__atomic_compare_exchange_n(&am->registered, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&am->registered, __ATOMIC_ACQUIRE) != 2)
             sched_yield();
         return;
     }
@@ -67,7 +68,7 @@ void cp_actor_metrics_register(cp_actor_metrics_t *am)
                             "Messages no handler took, or calls discarded");
         mm->latency = one(CP_METRIC_TIMER, am, me, "latency_ms", "Handler latency");
     }
-    atomic_store_explicit(&am->registered, 2, memory_order_release);
+    __atomic_store_n(&am->registered, 2, __ATOMIC_RELEASE);
 }
 
 void cp_method_done(cp_method_metrics_t *mm, uint64_t start, int outcome)

@@ -12,6 +12,8 @@
  * before the cproc part keeps clear of protoc-c's double-underscore names.
  */
 #include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emit.h"
@@ -135,6 +137,28 @@ static const char actor_c_open[] =
     "\n";
 
 /* Only for actors with an `on`: nothing else unpacks in the stubs. */
+/* Per-method metrics (cproc/actor_metrics.h): one entry per `on`, then
+ * one per rpc, registered at the first spawn. */
+static const char actor_c_metrics_open[] =
+    "static const char *const ${l}__Method_names[] = {\n";
+
+static const char actor_c_metrics_on[] =
+    "    \"on/${mfull}\",\n";
+
+static const char actor_c_metrics_rpc[] =
+    "    \"rpc/${rpc}\",\n";
+
+static const char actor_c_metrics_close[] =
+    "};\n"
+    "static cp_method_metrics_t ${l}__Method_m[${n}];\n"
+    "static cp_actor_metrics_t ${l}__Metrics = {\"${full}\", ${l}__Method_names, ${n},\n"
+    "    ${l}__Method_m, 0};\n"
+    "\n";
+
+static const char actor_c_metrics_none[] =
+    "static cp_actor_metrics_t ${l}__Metrics = {\"${full}\", NULL, 0, NULL, 0};\n"
+    "\n";
+
 static const char actor_c_drop_malformed[] =
     "static void ${l}__drop_malformed(const cp_message_t *msg)\n"
     "{\n"
@@ -150,15 +174,21 @@ static const char actor_c_on[] =
     "static void ${l}__receive_${member}(cp_process_t *self, const cp_message_t *msg, void *arg)\n"
     "{\n"
     "    (void)arg;\n"
+    "    uint64_t t0 = cp_method_start();\n"
     "    ${l}__self_t *s = ${l}__self(self);\n"
     "    ${mC} *decoded = ${ml}__unpack(NULL, msg->len, (const uint8_t *)msg->body);\n"
     "    if (decoded == NULL) {\n"
     "        ${l}__drop_malformed(msg);\n"
+    "        cp_method_done(&${l}__Method_m[${mi}], t0, CP_METHOD_FAILED);\n"
     "        return;\n"
     "    }\n"
-    "    if (s != NULL && s->handlers->${member} != NULL)\n"
+    "    int outcome = CP_METHOD_DISCARDED;\n"
+    "    if (s != NULL && s->handlers->${member} != NULL) {\n"
     "        s->handlers->${member}(self, s->state, msg->from, decoded);\n"
+    "        outcome = CP_METHOD_OK;\n"
+    "    }\n"
     "    ${ml}__free_unpacked(decoded, NULL);\n"
+    "    cp_method_done(&${l}__Method_m[${mi}], t0, outcome);\n"
     "}\n"
     "\n"
     "typedef struct ${l}__${member}_args {\n"
@@ -169,13 +199,18 @@ static const char actor_c_on[] =
     "\n"
     "static void ${l}__dispatch_${member}(cp_process_t *self, void *args)\n"
     "{\n"
+    "    uint64_t t0 = cp_method_start();\n"
     "    ${l}__self_t *s = ${l}__self(self);\n"
     "    ${l}__${member}_args_t *a = args;\n"
-    "    if (s == NULL)\n"
+    "    int outcome = CP_METHOD_DISCARDED;\n"
+    "    if (s == NULL) {\n"
     "        cp_log(CP_LOG_WARN, \"${full}: %s is not a ${full}; ${mfull} dropped\",\n"
     "               cp_process_id(self));\n"
-    "    else if (s->handlers->${member} != NULL)\n"
+    "    } else if (s->handlers->${member} != NULL) {\n"
     "        s->handlers->${member}(self, s->state, &a->from, a->msg);\n"
+    "        outcome = CP_METHOD_OK;\n"
+    "    }\n"
+    "    cp_method_done(&${l}__Method_m[${mi}], t0, outcome);\n"
     "}\n"
     "\n"
     "static void ${l}__${member}_args_free(void *args)\n"
@@ -210,10 +245,15 @@ static const char actor_c_rpc[] =
     "    const void *request, void *arg)\n"
     "{\n"
     "    (void)arg;\n"
+    "    uint64_t t0 = cp_method_start();\n"
     "    ${l}__self_t *s = ${l}__self(self);\n"
+    "    cp_future_t *f;\n"
     "    if (s == NULL || s->handlers->${member} == NULL)\n"
-    "        return cp_future_failed(\"no handler for rpc ${rpc} in %s\", cp_process_id(self));\n"
-    "    return s->handlers->${member}(self, s->state, caller, (const ${qC} *)request).future;\n"
+    "        f = cp_future_failed(\"no handler for rpc ${rpc} in %s\", cp_process_id(self));\n"
+    "    else\n"
+    "        f = s->handlers->${member}(self, s->state, caller, (const ${qC} *)request).future;\n"
+    "    cp_method_track(&${l}__Method_m[${mi}], t0, f);\n"
+    "    return f;\n"
     "}\n"
     "\n"
     "${sC}_Future (${l}__${member})(${C}_Pid pid, const ${qC} *request, cp_free_fn request_free,\n"
@@ -289,6 +329,7 @@ static const char actor_c_close[] =
     "{\n"
     "    if (handlers == NULL)\n"
     "        return CP_EINVAL;\n"
+    "    cp_actor_metrics_register(&${l}__Metrics);\n"
     "    ${l}__self_t *s = malloc(sizeof(*s));\n"
     "    if (s == NULL)\n"
     "        return CP_ENOMEM;\n"
@@ -297,7 +338,7 @@ static const char actor_c_close[] =
     "    s->state = state;\n"
     "    s->state_free = state_free;\n"
     "    cp_upid_t upid;\n"
-    "    int rc = cp_process_spawn_ctx(id, &${l}__ops, state, s, ${l}__ctx_free, &upid);\n"
+    "    int rc = ${spawn_fn}(id, &${l}__ops, state, s, ${l}__ctx_free${bound}, &upid);\n"
     "    if (rc != 0) {\n"
     "        free(s);\n"
     "        return rc;\n"
@@ -319,8 +360,8 @@ static bool request_shadowed(const cpgen_actor_t *a, const cpgen_rpc_t *r)
 }
 
 /* The names of an actor, plus one handler's (message, rpc or route): at
- * most 19 names, and the NULL that ends the table. */
-#define ACTOR_VARS 24
+ * most 24 names, and the NULL that ends the table. */
+#define ACTOR_VARS 28
 
 typedef struct actor_vars {
     var_t v[ACTOR_VARS];
@@ -410,14 +451,35 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
     cpgen_emit_send_selector(a, h);
 
     emit(c, actor_c_open, av.v);
+    char n_methods[24], mi[24];
+    snprintf(n_methods, sizeof n_methods, "%zu", a->n_on + a->n_rpcs);
+    set(&av, "n", n_methods);
+    if (a->n_on + a->n_rpcs == 0) {
+        emit(c, actor_c_metrics_none, av.v);
+    } else {
+        emit(c, actor_c_metrics_open, av.v);
+        for (size_t i = 0; i < a->n_on; i++) {
+            set_on(&av, &a->on[i]);
+            emit(c, actor_c_metrics_on, av.v);
+        }
+        for (size_t i = 0; i < a->n_rpcs; i++) {
+            set_rpc(&av, &a->rpcs[i]);
+            emit(c, actor_c_metrics_rpc, av.v);
+        }
+        emit(c, actor_c_metrics_close, av.v);
+    }
     if (a->n_on > 0)
         emit(c, actor_c_drop_malformed, av.v);
     for (size_t i = 0; i < a->n_on; i++) {
         set_on(&av, &a->on[i]);
+        snprintf(mi, sizeof mi, "%zu", i);
+        set(&av, "mi", mi);
         emit(c, actor_c_on, av.v);
     }
     for (size_t i = 0; i < a->n_rpcs; i++) {
         set_rpc(&av, &a->rpcs[i]);
+        snprintf(mi, sizeof mi, "%zu", a->n_on + i);
+        set(&av, "mi", mi);
         emit(c, actor_c_rpc, av.v);
     }
     for (size_t i = 0; i < a->n_routes; i++) {
@@ -449,6 +511,13 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         emit(c, actor_c_install_route, av.v);
         cpgen_out_close(&path);
     }
+    /* `option mailbox`: the spawn bounds the mailbox (cproc/mailbox.h). */
+    char bound[64] = "";
+    if (a->mailbox > 0)
+        snprintf(bound, sizeof bound, ", %" PRIu32 ", %s", a->mailbox,
+                 a->drop_oldest ? "CP_MAILBOX_DROP_OLDEST" : "CP_MAILBOX_REJECT");
+    set(&av, "spawn_fn", a->mailbox > 0 ? "cp_process_spawn_ctx_bounded" : "cp_process_spawn_ctx");
+    set(&av, "bound", bound);
     emit(c, actor_c_close, av.v);
 }
 

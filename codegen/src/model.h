@@ -167,6 +167,8 @@ typedef struct cpgen_actor {
     size_t n_rpcs;
     cpgen_route_t *routes;
     size_t n_routes;
+    uint32_t mailbox;   /* `option mailbox`: 0 unbounded */
+    bool drop_oldest;   /* `option mailbox_policy = drop_oldest` */
     cpgen_pos_t pos;
 } cpgen_actor_t;
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static const char *const known_field[] = {
 static const char *const known_enum[] = {"allow_alias", "deprecated",
                                          "deprecated_legacy_json_field_conflicts", NULL};
 static const char *const known_value[] = {"deprecated", "debug_redact", NULL};
-static const char *const known_actor[] = {"deprecated", NULL};
+static const char *const known_actor[] = {"deprecated", "mailbox", "mailbox_policy", NULL};
 static const char *const known_method[] = {"deprecated", "idempotency_level", NULL};
 static const char *const known_none[] = {NULL};
 
@@ -279,4 +280,51 @@ void cpidl_p_apply_bool(parser_t *p, const cpidl_vec_t *opts, const char *name, 
         if (!o->is_extension && strcmp(o->name, name) == 0)
             cpidl_p_option_bool(p, o, out);
     }
+}
+
+/* `option mailbox = N;` and `option mailbox_policy = P;` of an actor. */
+void cpidl_p_apply_mailbox(parser_t *p, cpidl_actor_t *a, const cpidl_vec_t *opts, const char *kw)
+{
+    const cpidl_option_t *bound = NULL, *policy = NULL;
+    for (size_t i = 0; i < opts->n; i++) {
+        const cpidl_option_t *o = opts->items[i];
+        bool is_bound = !o->is_extension && strcmp(o->name, "mailbox") == 0;
+        bool is_policy = !o->is_extension && strcmp(o->name, "mailbox_policy") == 0;
+        if (!is_bound && !is_policy)
+            continue;
+        if (a->kind == CPIDL_SERVICE) {
+            cpidl_error(p->ctx, o->pos,
+                        "option '%s' is for actors; a %s has no mailbox", o->name, kw);
+            continue;
+        }
+        const cpidl_option_t **slot = is_bound ? &bound : &policy;
+        if (*slot != NULL) {
+            cpidl_error(p->ctx, o->pos, "option '%s' is set twice in %s '%s'", o->name, kw,
+                        a->name);
+            continue;
+        }
+        *slot = o;
+        if (is_bound) {
+            const cpidl_value_t *v = &o->value;
+            if (v->kind != CPIDL_VALUE_INT || v->negative || v->uint_value == 0 ||
+                v->uint_value > (UINT64_C(1) << 31))
+                cpidl_error(p->ctx, v->pos,
+                            "option 'mailbox' must be an integer from 1 to 2147483648 (events "
+                            "the mailbox holds)");
+            else
+                a->mailbox = (uint32_t)v->uint_value;
+        } else if (o->value.kind == CPIDL_VALUE_IDENT && strcmp(o->value.text, "reject") == 0) {
+            a->mailbox_policy = CPIDL_MAILBOX_REJECT;
+        } else if (o->value.kind == CPIDL_VALUE_IDENT &&
+                   strcmp(o->value.text, "drop_oldest") == 0) {
+            a->mailbox_policy = CPIDL_MAILBOX_DROP_OLDEST;
+        } else {
+            cpidl_error(p->ctx, o->value.pos,
+                        "option 'mailbox_policy' must be 'reject' or 'drop_oldest'");
+        }
+    }
+    if (policy != NULL && bound == NULL && a->kind == CPIDL_ACTOR)
+        cpidl_error(p->ctx, policy->pos,
+                    "option 'mailbox_policy' needs a bound: add 'option mailbox = N;' to %s '%s'",
+                    kw, a->name);
 }

@@ -712,6 +712,7 @@ static bool parse_actor(parser_t *p, cpidl_actor_kind_t kind)
     SETV(a->routes, a->n_routes, routes);
     SETV(a->options, a->n_options, opts);
     cpidl_p_apply_bool(p, &opts, "deprecated", &a->deprecated);
+    cpidl_p_apply_mailbox(p, a, &opts, kw);
     return cpidl_p_expect_sym(p, '}');
 }
 

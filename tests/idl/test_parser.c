@@ -194,6 +194,22 @@ static void test_parser_actor_with_on_rpc_and_route(void **state)
     cpidl_program_free(p);
 }
 
+static void test_parser_actor_mailbox_options(void **state)
+{
+    cpidl_program_t *p = load_ok("syntax = \"proto3\";\n"
+                                 "actor A { option mailbox = 1000; }\n"
+                                 "actor B { option mailbox = 0x10; option mailbox_policy = drop_oldest; }\n"
+                                 "actor C { option mailbox = 2147483648; option mailbox_policy = reject; }\n"
+                                 "actor D {}\n");
+    assert_int_equal(p->main->actors[0]->mailbox, 1000);
+    assert_int_equal(p->main->actors[0]->mailbox_policy, CPIDL_MAILBOX_REJECT);
+    assert_int_equal(p->main->actors[1]->mailbox, 16);
+    assert_int_equal(p->main->actors[1]->mailbox_policy, CPIDL_MAILBOX_DROP_OLDEST);
+    assert_int_equal(p->main->actors[2]->mailbox, 2147483648u);
+    assert_int_equal(p->main->actors[3]->mailbox, 0);
+    cpidl_program_free(p);
+}
+
 static void test_parser_service_is_an_actor_with_rpcs(void **state)
 {
     cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage Q {}\n"
@@ -363,6 +379,24 @@ static const diag_case_t parser_cases[] = {
      "route path must start with '/'"},
     {"test_diag_route_with_nul", "actor A { route \"/a\\0b\"; }\n", E, 1, 17,
      "route path must not contain NUL bytes"},
+    {"test_diag_mailbox_zero", "actor A { option mailbox = 0; }\n", E, 1, 28,
+     "option 'mailbox' must be an integer from 1 to 2147483648 (events the mailbox holds)"},
+    {"test_diag_mailbox_negative", "actor A { option mailbox = -5; }\n", E, 1, 28,
+     "option 'mailbox' must be an integer from 1 to 2147483648 (events the mailbox holds)"},
+    {"test_diag_mailbox_too_big", "actor A { option mailbox = 2147483649; }\n", E, 1, 28,
+     "option 'mailbox' must be an integer from 1 to 2147483648 (events the mailbox holds)"},
+    {"test_diag_mailbox_string", "actor A { option mailbox = \"10\"; }\n", E, 1, 28,
+     "option 'mailbox' must be an integer from 1 to 2147483648 (events the mailbox holds)"},
+    {"test_diag_mailbox_twice", "actor A { option mailbox = 1; option mailbox = 2; }\n", E, 1, 38,
+     "option 'mailbox' is set twice in actor 'A'"},
+    {"test_diag_mailbox_policy_unknown",
+     "actor A { option mailbox = 1; option mailbox_policy = drop_newest; }\n", E, 1, 55,
+     "option 'mailbox_policy' must be 'reject' or 'drop_oldest'"},
+    {"test_diag_mailbox_policy_without_bound",
+     "actor A { option mailbox_policy = reject; }\n", E, 1, 18,
+     "option 'mailbox_policy' needs a bound: add 'option mailbox = N;' to actor 'A'"},
+    {"test_diag_mailbox_in_service", "service S { option mailbox = 3; }\n", E, 1, 20,
+     "option 'mailbox' is for actors; a service has no mailbox"},
     {"test_diag_bad_actor_member", "actor A { send X; }\n", E, 1, 11,
      "expected 'on', 'rpc', 'route' or 'option' in actor, found 'send'"},
     {"test_diag_rpc_missing_returns", "message Q {}\nactor A { rpc M(Q) gives (Q); }\n", E, 2, 20,
@@ -380,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_parser_proto3_repeated_scalars_are_packed_by_default),
         cmocka_unit_test(test_parser_reserved_and_extension_ranges),
         cmocka_unit_test(test_parser_actor_with_on_rpc_and_route),
+        cmocka_unit_test(test_parser_actor_mailbox_options),
         cmocka_unit_test(test_parser_service_is_an_actor_with_rpcs),
         cmocka_unit_test(test_parser_comments_attach_to_the_next_declaration),
         cmocka_unit_test(test_parser_keywords_are_contextual),

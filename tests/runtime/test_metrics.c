@@ -229,47 +229,6 @@ static void test_event_loop_delay_shows_a_blocked_loop(void **state)
     cp_future_unref(f);
 }
 
-static atomic_bool spin_stop;
-
-static void spin(cp_process_t *self, void *args)
-{
-    /* Burns CPU until told to stop (bounded: 60 s of wall time at most). */
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (!atomic_load(&spin_stop)) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if (t.tv_sec - t0.tv_sec > 60)
-            break;
-    }
-}
-
-/* A worker running a CPU-bound handler shows in
- * runtime/worker_utilisation (a share of the workers' time, 0 to 1). Only
- * "clearly above 0" is asserted: the machine may give the worker little
- * CPU. Polled with a bound (the gauge is refreshed every second). */
-static void test_worker_utilisation_shows_a_busy_worker(void **state)
-{
-    cp_upid_t pid;
-    assert_int_equal(cp_process_spawn("spinner", NULL, NULL, &pid), 0);
-    atomic_store(&spin_stop, false);
-    assert_int_equal(cp_dispatch(&pid, spin, NULL, 0, NULL), 0);
-    bool seen = false;
-    for (int i = 0; i < 3000 && !seen; i++) {
-        double u = cp__worker_utilisation();
-        assert_true(u >= 0 && u <= 1);
-        seen = u > 0.01;
-        if (!seen) {
-            struct timespec ts = {0, 10000000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    atomic_store(&spin_stop, true);
-    assert_true(seen);
-    cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
-    assert_non_null(strstr(json_of(f), "\"runtime/worker_utilisation\":"));
-    cp_future_unref(f);
-}
-
 static void test_timer_records_milliseconds(void **state)
 {
     cp_metric_t *t;
@@ -570,7 +529,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_and_capacity_bound_the_samples),
         cmocka_unit_test(test_aged_out_timer_stays_in_the_snapshot),
         T(test_event_loop_delay_shows_a_blocked_loop),
-        T(test_worker_utilisation_shows_a_busy_worker),
         cmocka_unit_test(test_timer_records_milliseconds),
         cmocka_unit_test(test_updates_are_thread_safe),
         T(test_pull_gauge_runs_inside_its_process),

@@ -274,6 +274,11 @@ typedef enum cpidl_actor_kind {
     CPIDL_SERVICE = 1, /* `service Name { ... }`: rpc methods only */
 } cpidl_actor_kind_t;
 
+typedef enum cpidl_mailbox_policy {
+    CPIDL_MAILBOX_REJECT = 0,
+    CPIDL_MAILBOX_DROP_OLDEST = 1,
+} cpidl_mailbox_policy_t;
+
 struct cpidl_actor {
     cpidl_pos_t pos; /* of the name */
     char *name;
@@ -287,6 +292,12 @@ struct cpidl_actor {
     cpidl_route_t **routes; /* `route`, source order */
     size_t n_routes;
     bool deprecated;
+    /* `option mailbox = N;` (1..2147483648): the generated spawn bounds the
+     * process's mailbox at N events (0: no option, unbounded), with
+     * `option mailbox_policy = reject | drop_oldest;` (default reject; see
+     * cproc/mailbox.h). Actors only. */
+    uint32_t mailbox;
+    cpidl_mailbox_policy_t mailbox_policy;
     cpidl_option_t **options;
     size_t n_options;
     char *leading_comment;

@@ -2,6 +2,7 @@
 #ifndef CPROC_CPROC_H
 #define CPROC_CPROC_H
 
+#include "cproc/actor_metrics.h"
 #include "cproc/clock.h"
 #include "cproc/collect.h"
 #include "cproc/dispatch.h"

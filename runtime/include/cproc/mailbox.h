@@ -7,8 +7,10 @@
  * - CP_MAILBOX_REJECT: the event that would exceed the bound is refused.
  *   cp_dispatch() and cp_send() return CP_EFULL ("mailbox full", the
  *   arguments' args_free has run); cp_dispatch_future() returns a future
- *   FAILED with "mailbox full"; a message from another node is answered
- *   503 Service Unavailable (404 stays "no such process"; senders'
+ *   FAILED with "mailbox full"; a typed call (cp_call) FAILS with a text
+ *   starting "mailbox full", locally and from another node (whose call
+ *   gets a `failed` reply, docs/wire.md); a message from another node is
+ *   answered 503 Service Unavailable (404 stays "no such process"; senders'
  *   transports discard these answers today); a cp_delay()'d
  *   dispatch that finds the mailbox full is dropped. Nothing queued is lost.
  * - CP_MAILBOX_DROP_OLDEST: every event is accepted; when the process takes
@@ -46,6 +48,13 @@ typedef enum cp_mailbox_policy {
  * cp_process_spawn for unbounded) or an unknown policy. */
 int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *data,
                              uint32_t bound, cp_mailbox_policy_t policy, cp_upid_t *pid);
+
+/* cp_process_spawn_ctx() with a mailbox bound and a policy, as
+ * cp_process_spawn_bounded() (generated actors with `option mailbox` use
+ * it). On error ctx stays the caller's. */
+int cp_process_spawn_ctx_bounded(const char *id, const cp_process_ops_t *ops, void *data,
+                                 void *ctx, cp_free_fn ctx_free, uint32_t bound,
+                                 cp_mailbox_policy_t policy, cp_upid_t *pid);
 
 typedef struct cp_mailbox_stats {
     uint32_t bound; /* 0: unbounded (then the counts stay 0) */

@@ -654,7 +654,10 @@ static int start_local(struct cp__call *c, void *request, cp_free_fn request_fre
     } else if (rc != 0) {
         char server[CP_UPID_STRLEN];
         format_pid(&c->server, server, sizeof server);
-        fail(c, "rpc %s to %s: %s", c->def->method, server, cp_strerror(rc));
+        if (rc == CP_EFULL)
+            fail(c, "mailbox full: server process %s (rpc %s)", server, c->def->method);
+        else
+            fail(c, "rpc %s to %s: %s", c->def->method, server, cp_strerror(rc));
     }
     return rc;
 }

@@ -55,10 +55,12 @@ int cp__call_send_meta(const cp_upid_t *from, const cp_upid_t *to, const char *n
 void cp__rpc_message(struct cp_process *p, const cp__callmeta_t *meta, const char *name,
                      const cp_upid_t *from, const void *body, size_t len);
 
-/* A request message for a process that does not exist, or that was
- * dropped unrun because its process ended: answers FAILED. */
+/* A request message for a process that does not exist, that was dropped
+ * unrun because its process ended, or that its bounded mailbox refused:
+ * answers FAILED. */
+enum { CP__REFUSE_MISSING = 0, CP__REFUSE_TERMINATED = 1, CP__REFUSE_FULL = 2 };
 void cp__rpc_refuse(const cp__callmeta_t *meta, const cp_upid_t *from, const char *to_id,
-                    size_t to_id_len, bool terminated);
+                    size_t to_id_len, int why);
 
 /* Local calls: runs call `c` (call.c's) inside p. */
 struct cp__call;

@@ -300,6 +300,11 @@ bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
 int cp__sched_start(unsigned n);
 void cp__sched_stop(void);
+/* Worker utilisation (sched.c): each worker's time spent running
+ * processes (busy_ns[i], at most max workers), the monotonic clock now and
+ * at the scheduler's start. Returns the number of workers. Call while the
+ * runtime runs (the loop thread). */
+unsigned cp__sched_busy(uint64_t *busy_ns, unsigned max, uint64_t *now_ns, uint64_t *start_ns);
 bool cp__mailbox_nonempty(struct cp_process *p);
 /* Runs filters on ev bound for `to`; true when it must be dropped. */
 bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev);

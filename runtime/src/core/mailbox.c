@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/core_internal.h"
+#include "core/node.h"
 #include "cproc/error.h"
 #include "cproc/mailbox.h"
 
@@ -47,6 +49,18 @@ void cp__mailbox_fini(struct cp_process *p)
     p->bounded = false;
 }
 
+/* A call request refused or dropped by the bound is answered FAILED with
+ * "mailbox full" (not the "terminated" a plain drop would give). */
+static void refuse_call(cp__event_t *ev)
+{
+    if (ev->kind != CP__EV_MESSAGE || ev->u.m.call == NULL ||
+        ev->u.m.call->kind != CP__CALL_REQUEST)
+        return;
+    cp__rpc_refuse(ev->u.m.call, ev->u.m.from, ev->u.m.call->to_id, ev->u.m.call->to_id_len,
+                   CP__REFUSE_FULL);
+    ev->u.m.call->kind = CP__CALL_NONE; /* answered: cp__event_drop adds nothing */
+}
+
 int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
 {
     struct cp__mb *mb = p->mb;
@@ -60,6 +74,7 @@ int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
     atomic_fetch_add_explicit(&rejected_total, 1, memory_order_relaxed);
     if (ev->kind == CP__EV_DISPATCH_FUTURE && ev->u.d.promise)
         cp_promise_fail(ev->u.d.promise, "mailbox full");
+    refuse_call(ev);
     cp__event_drop(ev);
     return CP_EFULL;
 }
@@ -74,12 +89,20 @@ bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev)
         return false;
     atomic_fetch_add_explicit(&mb->dropped, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&dropped_total, 1, memory_order_relaxed);
+    refuse_call(ev);
     cp__event_drop(ev);
     return true;
 }
 
 int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *data,
                              uint32_t bound, cp_mailbox_policy_t policy, cp_upid_t *pid)
+{
+    return cp_process_spawn_ctx_bounded(id, ops, data, NULL, NULL, bound, policy, pid);
+}
+
+int cp_process_spawn_ctx_bounded(const char *id, const cp_process_ops_t *ops, void *data,
+                                 void *ctx, cp_free_fn ctx_free, uint32_t bound,
+                                 cp_mailbox_policy_t policy, cp_upid_t *pid)
 {
     if (bound == 0 || bound > (UINT32_C(1) << 31) ||
         (policy != CP_MAILBOX_REJECT && policy != CP_MAILBOX_DROP_OLDEST))
@@ -90,7 +113,7 @@ int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *
     mb->bound = bound;
     mb->policy = (uint8_t)policy;
     spawn_mb = mb;
-    int rc = cp_process_spawn(id, ops, data, pid);
+    int rc = cp_process_spawn_ctx(id, ops, data, ctx, ctx_free, pid);
     free(spawn_mb); /* not taken: the spawn failed before installing it */
     spawn_mb = NULL;
     return rc;

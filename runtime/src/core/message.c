@@ -246,7 +246,7 @@ static int deliver(const char *to_id, size_t id_len, const char *name, size_t na
     struct cp_process *p = cp__process_lookup_id(to_id, id_len);
     if (p == NULL) {
         if (meta != NULL && meta->kind == CP__CALL_REQUEST)
-            cp__rpc_refuse(meta, from, to_id, id_len, false);
+            cp__rpc_refuse(meta, from, to_id, id_len, CP__REFUSE_MISSING);
         free(body);
         return CP_ENOENT;
     }

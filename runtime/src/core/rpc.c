@@ -461,11 +461,14 @@ void cp__rpc_local(struct cp_process *p, struct cp__call *c)
 }
 
 void cp__rpc_refuse(const cp__callmeta_t *meta, const cp_upid_t *from, const char *to_id,
-                    size_t to_id_len, bool terminated)
+                    size_t to_id_len, int why)
 {
     char node[32], text[512];
     node_text(node, sizeof node);
-    if (terminated)
+    if (why == CP__REFUSE_FULL)
+        snprintf(text, sizeof text, "mailbox full: server process %.*s@%s", (int)to_id_len,
+                 to_id, node);
+    else if (why == CP__REFUSE_TERMINATED)
         snprintf(text, sizeof text, "server process %.*s@%s terminated", (int)to_id_len, to_id,
                  node);
     else

@@ -11,13 +11,13 @@
  * just before it would sleep, from their slots. A sleeping worker is woken
  * only when work appears in a ring or the injection queue. */
 #include <sched.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core_internal.h"
 #include "core/runq.h"
 #include "cproc/error.h"
-#include "metrics/worker_cpu.h"
 
 /* How many events a process runs before yielding its worker: the fairness
  * bound that keeps one busy process from starving the others. */
@@ -43,6 +43,7 @@ typedef struct worker {
     cp__runq_t ring;
     struct cp_process *_Atomic slot; /* the next process to run here */
     _Atomic uint64_t turns;          /* turns started here (owner writes) */
+    _Atomic uint64_t busy_ns;        /* time spent in turns (owner writes) */
     unsigned index;
     unsigned tick;
     unsigned slot_run;
@@ -55,6 +56,7 @@ static struct {
     worker_t *w;
     unsigned n;
     unsigned started; /* threads to join */
+    uint64_t start_ns; /* CLOCK_MONOTONIC at start, for utilisation */
     /* Injection queue: processes made runnable off the workers. */
     pthread_mutex_t inj_mu;
     struct cp_process *inj_head, *inj_tail;
@@ -535,12 +537,28 @@ static bool sleep_until_woken(worker_t *w)
     return !quit || work;
 }
 
+static uint64_t sched_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+unsigned cp__sched_busy(uint64_t *busy_ns, unsigned max, uint64_t *now_ns, uint64_t *start_ns)
+{
+    unsigned n = S.started < max ? S.started : max;
+    for (unsigned i = 0; i < n; i++)
+        busy_ns[i] = atomic_load_explicit(&S.w[i].busy_ns, memory_order_relaxed);
+    *now_ns = sched_now_ns();
+    *start_ns = S.start_ns;
+    return n;
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     me = w;
     cp__is_worker = true;
-    cp__worker_cpu_enter();
     for (;;) {
         struct cp_process *p = find_local(w);
         if (p == NULL)
@@ -553,14 +571,19 @@ static void *worker_main(void *arg)
             continue;
         }
         stop_spinning(w);
+        /* Utilisation: two clock reads per turn, not per event. */
+        uint64_t t0 = sched_now_ns();
         resume(w, p);
+        atomic_store_explicit(&w->busy_ns,
+                              atomic_load_explicit(&w->busy_ns, memory_order_relaxed) +
+                                  (sched_now_ns() - t0),
+                              memory_order_relaxed);
     }
     if (w->spinning) {
         w->spinning = false;
         atomic_fetch_sub(&S.spinners, 1);
     }
     cp__event_cache_flush();
-    cp__worker_cpu_leave();
     cp__is_worker = false;
     me = NULL;
     return NULL;
@@ -576,6 +599,7 @@ int cp__sched_start(unsigned n)
         return CP_ENOMEM;
     memset(S.w, 0, n * sizeof *S.w);
     S.n = n;
+    S.start_ns = sched_now_ns();
     for (unsigned i = 0; i < n; i++) {
         S.w[i].index = i;
         S.w[i].seed = 0x9e3779b97f4a7c15u * (i + 1);

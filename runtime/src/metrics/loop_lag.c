@@ -1,17 +1,11 @@
 /* The event loop's delay: a timer due every TICK_MS records how late it
  * ran (uv_hrtime() against the time it was due). A blocked or busy loop
  * thread shows as a large delay. The gauge is the largest delay of the
- * current and the previous window of WINDOW_TICKS ticks.
- *
- * The same timer samples the workers' CPU time at the end of each window:
- * the utilisation gauge is the CPU time they used in the last window over
- * the window's length times their number. */
+ * current and the previous window of WINDOW_TICKS ticks. */
 #include <stdatomic.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "metrics/loop_lag.h"
-#include "metrics/worker_cpu.h"
 
 enum { TICK_MS = 100, WINDOW_TICKS = 10 };
 
@@ -20,24 +14,6 @@ static uv_timer_t timer;
 static uint64_t due_ns;
 static unsigned ticks;
 static _Atomic uint64_t cur_max_ns, prev_max_ns;
-static uint64_t window_start_ns, window_cpu_ns;
-static _Atomic uint64_t utilisation_bits; /* a double's bits */
-
-static void sample_workers(uint64_t now)
-{
-    unsigned n;
-    uint64_t cpu = cp__workers_cpu_ns(&n);
-    double u = 0;
-    if (n > 0 && now > window_start_ns && cpu >= window_cpu_ns)
-        u = (double)(cpu - window_cpu_ns) / ((double)(now - window_start_ns) * n);
-    if (u > 1)
-        u = 1; /* clock granularity */
-    uint64_t bits;
-    memcpy(&bits, &u, sizeof bits);
-    atomic_store_explicit(&utilisation_bits, bits, memory_order_relaxed);
-    window_start_ns = now;
-    window_cpu_ns = cpu;
-}
 
 static void store_max(_Atomic uint64_t *a, uint64_t v)
 {
@@ -54,7 +30,6 @@ static void tick(uv_timer_t *t)
         atomic_store_explicit(&prev_max_ns, atomic_load_explicit(&cur_max_ns, memory_order_relaxed),
                               memory_order_relaxed);
         atomic_store_explicit(&cur_max_ns, 0, memory_order_relaxed);
-        sample_workers(now);
     }
     due_ns = now + (uint64_t)TICK_MS * 1000000u;
 }
@@ -64,23 +39,11 @@ void cp__loop_lag_start(uv_loop_t *loop)
     ticks = 0;
     atomic_store(&cur_max_ns, 0);
     atomic_store(&prev_max_ns, 0);
-    atomic_store(&utilisation_bits, 0); /* 0.0 */
-    unsigned n;
-    window_cpu_ns = cp__workers_cpu_ns(&n);
-    window_start_ns = uv_hrtime();
     if (uv_timer_init(loop, &timer) != 0)
         return;
     due_ns = uv_hrtime() + (uint64_t)TICK_MS * 1000000u;
     uv_timer_start(&timer, tick, TICK_MS, TICK_MS);
     uv_unref((uv_handle_t *)&timer);
-}
-
-double cp__worker_utilisation(void)
-{
-    uint64_t bits = atomic_load_explicit(&utilisation_bits, memory_order_relaxed);
-    double u;
-    memcpy(&u, &bits, sizeof u);
-    return u;
 }
 
 double cp__loop_lag_ms(void)

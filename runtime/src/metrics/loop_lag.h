@@ -14,9 +14,4 @@ void cp__loop_lag_start(uv_loop_t *loop);
  * before the first tick). Any thread. */
 double cp__loop_lag_ms(void);
 
-/* The worker threads' CPU time over the last whole second (one window),
- * divided by the second and the number of workers: 0 to 1 (0 before the
- * first second). Any thread. */
-double cp__worker_utilisation(void);
-
 #endif

@@ -1,9 +1,11 @@
 /* Figures about processes that the snapshot adds beside the transport's:
  * per process type, how many processes have events waiting. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core_internal.h"
 #include "core/node.h"
 #include "metrics/format.h"
 
@@ -65,8 +67,61 @@ static void one(void *arg, const char *id, size_t id_len, int state, bool queued
     g->v[g->n++] = (type_count_t){t, len, queued};
 }
 
+static void figure(cp__fams_t *f, const char *name, double v, const char *help,
+                   cp__fam_type_t kind)
+{
+    cp__fam_t *x = cp__fams_add(f, name, strlen(name), help, kind);
+    if (x) {
+        x->has_value = true;
+        x->value = v;
+    }
+}
+
+/* Worker utilisation: the fraction of wall time each worker spent running
+ * processes since the previous snapshot (the first: since the runtime
+ * started). A turn counts when it ends. */
+#define MAX_WORKER_FIGURES 256
+static pthread_mutex_t util_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t last_busy[MAX_WORKER_FIGURES], last_at, last_start;
+
+static void worker_figures(cp__fams_t *f)
+{
+    uint64_t busy[MAX_WORKER_FIGURES], now, start;
+    unsigned n = cp__sched_busy(busy, MAX_WORKER_FIGURES, &now, &start);
+    pthread_mutex_lock(&util_mu);
+    if (last_start != start) { /* a new runtime: start over */
+        memset(last_busy, 0, sizeof last_busy);
+        last_at = last_start = start;
+    }
+    uint64_t wall = now > last_at ? now - last_at : 0;
+    double sum = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t d = busy[i] > last_busy[i] ? busy[i] - last_busy[i] : 0;
+        double u = wall > 0 ? (double)d / (double)wall : 0;
+        if (u > 1)
+            u = 1;
+        sum += u;
+        char name[64];
+        snprintf(name, sizeof name, "runtime/workers/%u/utilization", i);
+        figure(f, name, u,
+               "Fraction of time this worker ran processes since the previous snapshot",
+               CP__FAM_GAUGE);
+        snprintf(name, sizeof name, "runtime/workers/%u/busy_ms", i);
+        figure(f, name, (double)busy[i] / 1e6,
+               "Time this worker ran processes since the runtime started, in milliseconds",
+               CP__FAM_COUNTER);
+        last_busy[i] = busy[i];
+    }
+    last_at = now;
+    pthread_mutex_unlock(&util_mu);
+    figure(f, "runtime/worker_utilization", n > 0 ? sum / n : 0,
+           "Mean fraction of time the workers ran processes since the previous snapshot",
+           CP__FAM_GAUGE);
+}
+
 void cp__runtime_figures(cp__fams_t *f)
 {
+    worker_figures(f);
     gather_t g = {0};
     cp__processes_each(one, &g);
     for (size_t i = 0; i < g.n; i++) {

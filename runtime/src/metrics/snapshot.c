@@ -99,8 +99,6 @@ static void format(snap_t *s, bool runtime)
               "Time the snapshot waited for the event-loop thread, in milliseconds");
         gauge(&f, "runtime/event_loop_delay_ms", cp__loop_lag_ms(),
               "Largest delay of the event loop's 100 ms timer over the last 1 to 2 s, in milliseconds");
-        gauge(&f, "runtime/worker_utilisation", cp__worker_utilisation(),
-              "CPU time of the worker threads over the last second, per worker (0 to 1)");
         gauge(&f, "runtime/worker_threads", (double)cp_runtime_num_workers(),
               "Worker threads running processes");
         cp__fam_t *x = cp__fams_add(&f, "runtime/mailbox_rejected", 24,

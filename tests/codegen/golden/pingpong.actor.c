@@ -1222,6 +1222,14 @@ static pingpong__ponger__self_t *pingpong__ponger__self(cp_process_t *self)
     return s != NULL && s->kind == &pingpong__ponger__ops ? s : NULL;
 }
 
+static const char *const pingpong__ponger__Method_names[] = {
+    "on/pingpong.Ping",
+    "rpc/GetStats",
+};
+static cp_method_metrics_t pingpong__ponger__Method_m[2];
+static cp_actor_metrics_t pingpong__ponger__Metrics = {"pingpong.Ponger", pingpong__ponger__Method_names, 2,
+    pingpong__ponger__Method_m, 0};
+
 static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
 {
     char from[CP_UPID_STRLEN];
@@ -1234,15 +1242,21 @@ static void pingpong__ponger__drop_malformed(const cp_message_t *msg)
 static void pingpong__ponger__receive_on_ping(cp_process_t *self, const cp_message_t *msg, void *arg)
 {
     (void)arg;
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     Pingpong__Ping *decoded = pingpong__ping__unpack(NULL, msg->len, (const uint8_t *)msg->body);
     if (decoded == NULL) {
         pingpong__ponger__drop_malformed(msg);
+        cp_method_done(&pingpong__ponger__Method_m[0], t0, CP_METHOD_FAILED);
         return;
     }
-    if (s != NULL && s->handlers->on_ping != NULL)
+    int outcome = CP_METHOD_DISCARDED;
+    if (s != NULL && s->handlers->on_ping != NULL) {
         s->handlers->on_ping(self, s->state, msg->from, decoded);
+        outcome = CP_METHOD_OK;
+    }
     pingpong__ping__free_unpacked(decoded, NULL);
+    cp_method_done(&pingpong__ponger__Method_m[0], t0, outcome);
 }
 
 typedef struct pingpong__ponger__on_ping_args {
@@ -1253,13 +1267,18 @@ typedef struct pingpong__ponger__on_ping_args {
 
 static void pingpong__ponger__dispatch_on_ping(cp_process_t *self, void *args)
 {
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
     pingpong__ponger__on_ping_args_t *a = args;
-    if (s == NULL)
+    int outcome = CP_METHOD_DISCARDED;
+    if (s == NULL) {
         cp_log(CP_LOG_WARN, "pingpong.Ponger: %s is not a pingpong.Ponger; pingpong.Ping dropped",
                cp_process_id(self));
-    else if (s->handlers->on_ping != NULL)
+    } else if (s->handlers->on_ping != NULL) {
         s->handlers->on_ping(self, s->state, &a->from, a->msg);
+        outcome = CP_METHOD_OK;
+    }
+    cp_method_done(&pingpong__ponger__Method_m[0], t0, outcome);
 }
 
 static void pingpong__ponger__on_ping_args_free(void *args)
@@ -1292,10 +1311,15 @@ static cp_future_t *pingpong__ponger__serve_get_stats(cp_process_t *self, const 
     const void *request, void *arg)
 {
     (void)arg;
+    uint64_t t0 = cp_method_start();
     pingpong__ponger__self_t *s = pingpong__ponger__self(self);
+    cp_future_t *f;
     if (s == NULL || s->handlers->get_stats == NULL)
-        return cp_future_failed("no handler for rpc GetStats in %s", cp_process_id(self));
-    return s->handlers->get_stats(self, s->state, caller, (const Pingpong__StatsRequest *)request).future;
+        f = cp_future_failed("no handler for rpc GetStats in %s", cp_process_id(self));
+    else
+        f = s->handlers->get_stats(self, s->state, caller, (const Pingpong__StatsRequest *)request).future;
+    cp_method_track(&pingpong__ponger__Method_m[1], t0, f);
+    return f;
 }
 
 Pingpong__Stats_Future (pingpong__ponger__get_stats)(Pingpong__Ponger_Pid pid, const Pingpong__StatsRequest *request, cp_free_fn request_free,
@@ -1359,6 +1383,7 @@ int (pingpong__ponger__spawn)(const char *id, const Pingpong__Ponger_Handlers *h
 {
     if (handlers == NULL)
         return CP_EINVAL;
+    cp_actor_metrics_register(&pingpong__ponger__Metrics);
     pingpong__ponger__self_t *s = malloc(sizeof(*s));
     if (s == NULL)
         return CP_ENOMEM;

@@ -58,7 +58,7 @@ stress() {
       # line to the rule that ends it.
       grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT) ' "$log" | awk '{print $4}' | sort -u |
         while read -r name; do
-          awk -v t="$name" '$1 == "test:" { on = ($NF == t) } on { print } on && /^=+$/ { on = 0 }' \
+          awk -v t="$name" '$1 == "test:" { on = ($NF == t) } on { print } on && /^={78}$/ { on = 0 }' \
             "$dir/meson-logs/testlog.txt" | head -150
         done || true
       rm -f "$log"

@@ -321,11 +321,20 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
 /* A process kept busy until released, to make a pull gauge late. */
 static cp_promise_t *gate;
 
+/* Blocks its process until `gate` is set. The handler gets its own
+ * reference to the gate's future (busy_on_gate): it may start only after
+ * the test has set and freed the promise. */
 static void busy(cp_process_t *self, void *args)
 {
-    cp_future_t *g = cp_promise_future(gate);
+    cp_future_t *g = *(cp_future_t **)args;
     cp_future_wait(g, CP_TEST_TIMEOUT_NS);
     cp_future_unref(g);
+}
+
+static void busy_on_gate(const cp_upid_t *pid)
+{
+    cp_future_t *g = cp_promise_future(gate);
+    assert_int_equal(cp_dispatch(pid, busy, &g, sizeof g, NULL), 0);
 }
 
 static double pull_one(cp_process_t *self, void *arg)
@@ -339,7 +348,7 @@ static void test_snapshot_timeout_leaves_slow_pull_gauges_out(void **state)
     cp_upid_t pid;
     cp_process_spawn("sluggish", NULL, NULL, &pid);
     gate = cp_promise_new(NULL);
-    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    busy_on_gate(&pid);
     cp_metric_pull_gauge_new("toolkit/late", NULL, &pid, pull_one, NULL, NULL, NULL);
     cp_metric_new(CP_METRIC_COUNTER, "toolkit/prompt", NULL, NULL);
     cp_future_t *f = cp_metrics_snapshot(CP_NS_PER_SEC, CP_METRICS_JSON);
@@ -468,7 +477,7 @@ static void test_processes_lists_pending_events_like_libprocess(void **state)
     cp_upid_t pid;
     assert_int_equal(cp_process_spawn("inbox", NULL, NULL, &pid), 0);
     gate = cp_promise_new(NULL);
-    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    busy_on_gate(&pid);
     cp_future_t *f = cp__processes_snapshot(UINT64_MAX); /* queued behind busy */
     cp_upid_t from;
     cp_upid_make("sender", 0x7f000001, 1, &from);
@@ -493,7 +502,7 @@ static void test_processes_lists_a_busy_process_after_the_timeout(void **state)
     cp_process_spawn("stuck", NULL, NULL, &pid);
     cp_process_spawn("idle", NULL, NULL, NULL);
     gate = cp_promise_new(NULL);
-    cp_dispatch(&pid, busy, NULL, 0, NULL);
+    busy_on_gate(&pid);
     cp_future_t *f = cp__processes_snapshot(CP_NS_PER_SEC);
     cp_clock_advance(CP_NS_PER_SEC);
     const char *j = json_of(f);

@@ -9,10 +9,12 @@
  *   NAME.pb-cproc.h/.c  cproc's typed helpers (futures, send, reply) and
  *                       actor stubs for the services; includes NAME.pb-c.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
 #include "emit_file.h"
+#include "names.h"
 
 static int needs_math(const cpgen_file_t *file)
 {
@@ -29,30 +31,12 @@ static int needs_math(const cpgen_file_t *file)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* The header of an imported file, for an output whose imports of .proto
- * files use the generated suffix `proto_suffix` (".pb-c" or ".pb-cproc").
- * With `paths` the import path is kept ("google/protobuf/any.pb-c.h", as
- * protoc-c); otherwise the base name ("any.pb-c.h": outputs written flat). */
+/* Includes the header of an imported file (cpgen_name_import_header). */
 static void put_include(cpgen_out_t *h, const char *import, const char *proto_suffix, bool paths)
 {
-    const char *name = import;
-    if (!paths) {
-        const char *slash = strrchr(import, '/');
-        name = slash ? slash + 1 : import;
-    }
-    size_t len = strlen(name);
-    if (ends_with(name, ".proto"))
-        cpgen_out_printf(h, "#include \"%.*s%s.h\"\n", (int)(len - 6), name, proto_suffix);
-    else if (ends_with(name, ".actor"))
-        cpgen_out_printf(h, "#include \"%.*s.actor.h\"\n", (int)(len - 6), name);
-    else
-        cpgen_out_printf(h, "#include \"%s.h\"\n", name);
+    char *header = cpgen_name_import_header(import, proto_suffix, paths);
+    cpgen_out_printf(h, "#include \"%s\"\n", header);
+    free(header);
 }
 
 static void open_header(const cpgen_file_t *file, const char *header, const char *guard,

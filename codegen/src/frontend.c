@@ -571,23 +571,6 @@ static cpidl_pos_t import_pos(const cpidl_program_t *program, const cpidl_file_t
     return none;
 }
 
-/* The header cproc-gen's default (flat) layout gives an input: its base
- * name with the generated suffix (emit_file.c's put_include includes it
- * so). With --protoc-c, .proto outputs keep their import paths, so two
- * inputs can share a base name there; the check below is stricter than
- * that layout needs. */
-static char *import_header(const char *import_name)
-{
-    const char *slash = strrchr(import_name, '/');
-    const char *base = slash ? slash + 1 : import_name;
-    size_t len = strlen(base);
-    if (len > 6 && strcmp(base + len - 6, ".actor") == 0)
-        return cpgen_xasprintf("%.*s.actor.h", (int)(len - 6), base);
-    if (len > 6 && strcmp(base + len - 6, ".proto") == 0)
-        return cpgen_xasprintf("%.*s.pb-cproc.h", (int)(len - 6), base);
-    return cpgen_xasprintf("%s.h", base);
-}
-
 /* Generated headers are named by base name, included as "NAME", and
  * guarded by a macro made from the name: every file of the program must
  * get a header of its own, with a guard of its own, that an #include can
@@ -599,7 +582,9 @@ static unsigned check_headers(const cpidl_program_t *program)
     char **guards = cpgen_xcalloc(program->n_files, sizeof *guards);
     for (size_t i = 0; i < program->n_files; i++) {
         const cpidl_file_t *f = program->files[i];
-        headers[i] = import_header(f->name);
+        /* cproc-gen's default (flat) layout; with --protoc-c, .proto outputs
+         * keep their paths, so this is stricter than that layout needs. */
+        headers[i] = cpgen_name_import_header(f->name, ".pb-cproc", false);
         guards[i] = cpgen_name_guard(headers[i]);
         cpidl_pos_t pos = import_pos(program, f);
         size_t len = strlen(f->name);

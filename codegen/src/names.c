@@ -119,6 +119,21 @@ char *cpgen_name_member(const char *field_name)
     return rv;
 }
 
+char *cpgen_name_import_header(const char *import, const char *proto_suffix, bool paths)
+{
+    const char *name = import;
+    if (!paths) {
+        const char *slash = strrchr(import, '/');
+        name = slash ? slash + 1 : import;
+    }
+    size_t len = strlen(name);
+    if (len > 6 && strcmp(name + len - 6, ".proto") == 0)
+        return cpgen_xasprintf("%.*s%s.h", (int)(len - 6), name, proto_suffix);
+    if (len > 6 && strcmp(name + len - 6, ".actor") == 0)
+        return cpgen_xasprintf("%.*s.actor.h", (int)(len - 6), name);
+    return cpgen_xasprintf("%s.h", name);
+}
+
 char *cpgen_name_guard(const char *header_name)
 {
     char *g = cpgen_xasprintf("CPGEN_%s", header_name);

@@ -28,6 +28,11 @@ char *cpgen_name_escape(const char *name);
 char *cpgen_name_handler(const char *lower);
 /* A field's C member: lower case, with "_" appended to C keywords. */
 char *cpgen_name_member(const char *field_name);
+/* The generated header of an imported file: "x.actor" -> "x.actor.h",
+ * "x.proto" -> "x<proto_suffix>.h" (".pb-c" or ".pb-cproc"), else
+ * "x.h". With `paths` the import path is kept ("google/protobuf/any.pb-c.h",
+ * as protoc-c); otherwise the base name (outputs written flat). */
+char *cpgen_name_import_header(const char *import, const char *proto_suffix, bool paths);
 /* The include guard of a generated header: "ping.actor.h" ->
  * "CPGEN_PING_ACTOR_H" (every byte but letters and digits becomes '_'). */
 char *cpgen_name_guard(const char *header_name);

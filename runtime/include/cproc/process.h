@@ -120,7 +120,7 @@ int cp_process_link(cp_process_t *self, const cp_upid_t *to);
 void cp_process_unlink(cp_process_t *self, const cp_upid_t *to);
 
 /* Messages dropped because no handler was installed for their name, by
- * this process (see message.h). */
+ * this process (see message.h); stops counting at UINT32_MAX. */
 uint64_t cp_process_unhandled_count(const cp_process_t *self);
 
 #ifdef __cplusplus

@@ -137,15 +137,20 @@ struct cp_process {
     atomic_flag links_lock;
     bool links_closed;
     _Atomic uint8_t pstate;
+    /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
+    uint32_t unhandled;
     /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s
      * ctx: allocated only for processes that use them */
     struct cp__process_ext *ext;
-    uint64_t unhandled;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
     /* Bounded mailbox (mailbox.c), NULL when unbounded. */
     struct cp__mb *mb;
 };
+
+/* Two cache lines: an idle process's share of memory (issue 9's 256-byte
+ * budget) and the sender/consumer split above depend on it. */
+_Static_assert(sizeof(struct cp_process) == 128, "struct cp_process must stay two cache lines");
 
 /* The mailbox's placeholder node seen as an event: only `next` (the first
  * member of both) is ever accessed through it. */

@@ -105,7 +105,8 @@ void cp__message_run(struct cp_process *p, cp__event_t *ev)
                             .len = ev->u.m.len};
         h->fn(p, &msg, h->arg);
     } else {
-        p->unhandled++;
+        if (p->unhandled != UINT32_MAX)
+            p->unhandled++;
         atomic_fetch_add_explicit(&cp__rt.unhandled_total, 1, memory_order_relaxed);
         cp_log(CP_LOG_DEBUG, "%s: dropped message '%s' (no handler)", p->id, ev->u.m.name);
     }

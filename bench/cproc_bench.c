@@ -151,8 +151,11 @@ typedef struct tp_latch {
     cp_promise_t *done;
 } tp_latch_t;
 
+/* Each client's state on cache lines of its own, as libprocess's client
+ * processes are separate objects: in one array, one client's counters
+ * share a line with the next client's destination pid. */
 typedef struct tp_client {
-    cp_upid_t destination;
+    _Alignas(64) cp_upid_t destination;
     tp_latch_t *latch;
     long repeat;
     long sent;
@@ -207,7 +210,8 @@ static void bench_throughput_performance(void)
     tp_latch_t latch = {.done = cp_promise_new(NULL)};
     atomic_init(&latch.count, clients);
     cp_future_t *done = cp_promise_future(latch.done);
-    tp_client_t *state = calloc((size_t)clients, sizeof(*state));
+    tp_client_t *state = aligned_alloc(64, (size_t)clients * sizeof(*state));
+    memset(state, 0, (size_t)clients * sizeof(*state));
     cp_upid_t *cpids = calloc((size_t)clients, sizeof(*cpids));
     cp_upid_t *dpids = calloc((size_t)clients, sizeof(*dpids));
     for (long i = 0; i < clients; i++) {

@@ -30,6 +30,23 @@ enum cp__event_kind {
 
 /* One queued event. Payload follows the header; dispatch argument blocks
  * and message names/bodies live in the same allocation. */
+/* A message's sender as its event carries it: the UPID without the unused
+ * tail of its id array (a cp_upid_t is 272 bytes, an id mostly about 20),
+ * so that a small message fits the 128-byte event class. */
+typedef struct cp__sender {
+    uint64_t hint;
+    uint32_t ip;
+    uint16_t port;
+    uint16_t id_len;
+    char id[]; /* id_len bytes and a NUL */
+} cp__sender_t;
+
+/* Bytes cp__sender_store() writes for `from` (NULL: the null UPID). */
+size_t cp__sender_size(const cp_upid_t *from);
+void cp__sender_store(cp__sender_t *s, const cp_upid_t *from);
+/* The sender as a UPID. Only the id's bytes up to its NUL are written. */
+void cp__sender_upid(const cp__sender_t *s, cp_upid_t *out);
+
 typedef struct cp__event {
     struct cp__event *_Atomic next;
     uint8_t kind;
@@ -49,7 +66,7 @@ typedef struct cp__event {
             void *body; /* into the block, or owned malloc (body_owned) */
             size_t len;
             bool body_owned;
-            cp_upid_t *from; /* into the block */
+            cp__sender_t *from; /* into the block */
             /* Call metadata (core/call.h), NULL for a plain message: into
              * the block, with its method and the receiver's id. */
             struct cp__callmeta *call;
@@ -110,7 +127,7 @@ struct cp_process {
      * lookup fields) and what is written once. The thread inside writes
      * only the second line, so a worker draining a mailbox does not take
      * the line a sender on another core is about to write. Processes come
-     * from 64-byte-aligned slabs (process.c). */
+     * from 128-byte-aligned slabs (process.c). */
     cp__event_t *_Atomic head;
     _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */

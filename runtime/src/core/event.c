@@ -249,9 +249,12 @@ void cp__event_drop(cp__event_t *ev)
         break;
     case CP__EV_MESSAGE:
         /* A call request dropped unrun still gets its answer. */
-        if (ev->u.m.call != NULL && ev->u.m.call->kind == CP__CALL_REQUEST)
-            cp__rpc_refuse(ev->u.m.call, ev->u.m.from, ev->u.m.call->to_id,
-                           ev->u.m.call->to_id_len, CP__REFUSE_TERMINATED);
+        if (ev->u.m.call != NULL && ev->u.m.call->kind == CP__CALL_REQUEST) {
+            cp_upid_t from;
+            cp__sender_upid(ev->u.m.from, &from);
+            cp__rpc_refuse(ev->u.m.call, &from, ev->u.m.call->to_id, ev->u.m.call->to_id_len,
+                           CP__REFUSE_TERMINATED);
+        }
         if (ev->u.m.body_owned)
             free(ev->u.m.body);
         break;

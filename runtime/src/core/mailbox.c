@@ -56,7 +56,9 @@ static void refuse_call(cp__event_t *ev)
     if (ev->kind != CP__EV_MESSAGE || ev->u.m.call == NULL ||
         ev->u.m.call->kind != CP__CALL_REQUEST)
         return;
-    cp__rpc_refuse(ev->u.m.call, ev->u.m.from, ev->u.m.call->to_id, ev->u.m.call->to_id_len,
+    cp_upid_t from;
+    cp__sender_upid(ev->u.m.from, &from);
+    cp__rpc_refuse(ev->u.m.call, &from, ev->u.m.call->to_id, ev->u.m.call->to_id_len,
                    CP__REFUSE_FULL);
     ev->u.m.call->kind = CP__CALL_NONE; /* answered: cp__event_drop adds nothing */
 }

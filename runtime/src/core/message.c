@@ -79,9 +79,11 @@ void cp__handlers_free(struct cp_process *p)
 
 void cp__message_run(struct cp_process *p, cp__event_t *ev)
 {
+    cp_upid_t from;
+    cp__sender_upid(ev->u.m.from, &from);
     if (ev->u.m.call != NULL) {
         /* Call requests go by method, not by name; cancels to the call. */
-        cp__rpc_message(p, ev->u.m.call, ev->u.m.name, ev->u.m.from,
+        cp__rpc_message(p, ev->u.m.call, ev->u.m.name, &from,
                         ev->u.m.len ? ev->u.m.body : NULL, ev->u.m.len);
         if (ev->u.m.body_owned)
             free(ev->u.m.body);
@@ -100,7 +102,7 @@ void cp__message_run(struct cp_process *p, cp__event_t *ev)
     if (h) {
         cp_message_t msg = {.name = ev->u.m.name,
                             .name_len = ev->u.m.name_len,
-                            .from = ev->u.m.from,
+                            .from = &from,
                             .body = ev->u.m.len ? ev->u.m.body : NULL,
                             .len = ev->u.m.len};
         h->fn(p, &msg, h->arg);
@@ -116,6 +118,44 @@ void cp__message_run(struct cp_process *p, cp__event_t *ev)
 }
 
 /* One block: from, name, then the body unless it is owned elsewhere. */
+/* Copies an id of len bytes and its NUL in whole 8-byte words: both ends
+ * have room for them (a cp_upid_t's id array is 256 bytes, a sender's is
+ * padded to 8), and for ids this short a word loop beats the string
+ * instructions gcc picks for memcpy of an unknown length. */
+static void copy_id(char *dst, const char *src, size_t len)
+{
+    for (size_t i = 0; i < len; i += 8)
+        memcpy(dst + i, src + i, 8);
+    dst[len] = '\0';
+}
+
+size_t cp__sender_size(const cp_upid_t *from)
+{
+    size_t len = from ? strnlen(from->id, CP_UPID_ID_MAX) : 0;
+    return (sizeof(cp__sender_t) + len + 1 + 7) & ~(size_t)7;
+}
+
+void cp__sender_store(cp__sender_t *s, const cp_upid_t *from)
+{
+    static const cp_upid_t null_upid = {.id = ""};
+    if (from == NULL)
+        from = &null_upid;
+    size_t len = strnlen(from->id, CP_UPID_ID_MAX);
+    s->hint = from->hint;
+    s->ip = from->ip;
+    s->port = from->port;
+    s->id_len = (uint16_t)len;
+    copy_id(s->id, from->id, len);
+}
+
+void cp__sender_upid(const cp__sender_t *s, cp_upid_t *out)
+{
+    copy_id(out->id, s->id, s->id_len);
+    out->ip = s->ip;
+    out->port = s->port;
+    out->hint = s->hint;
+}
+
 static cp__event_t *make_message(const cp_upid_t *from, const char *name, size_t name_len,
                                  const void *body, size_t len, bool copy_body,
                                  const cp__callmeta_t *meta, const char *to_id, size_t to_len)
@@ -127,7 +167,8 @@ static cp__event_t *make_message(const cp_upid_t *from, const char *name, size_t
     size_t meta_size = 0;
     if (meta != NULL)
         meta_size = (sizeof(cp__callmeta_t) + meta->method_len + 1 + to_len + 1 + 15) & ~(size_t)15;
-    size_t payload = meta_size + sizeof(cp_upid_t) + name_len + 1 + (copy_body ? len : 0);
+    size_t from_size = cp__sender_size(from);
+    size_t payload = meta_size + from_size + name_len + 1 + (copy_body ? len : 0);
     cp__event_t *ev = cp__event_alloc(payload);
     if (ev == NULL)
         return NULL;
@@ -150,12 +191,9 @@ static cp__event_t *make_message(const cp_upid_t *from, const char *name, size_t
         blk += meta_size;
     }
     ev->kind = CP__EV_MESSAGE;
-    ev->u.m.from = (cp_upid_t *)blk;
-    if (from)
-        *ev->u.m.from = *from;
-    else
-        *ev->u.m.from = CP_UPID_NULL;
-    ev->u.m.name = blk + sizeof(cp_upid_t);
+    ev->u.m.from = (cp__sender_t *)blk;
+    cp__sender_store(ev->u.m.from, from);
+    ev->u.m.name = blk + from_size;
     memcpy(ev->u.m.name, name, name_len);
     ev->u.m.name[name_len] = '\0';
     ev->u.m.name_len = name_len;

@@ -17,9 +17,10 @@ void cp__mailbox_drain(struct cp_process *p);
 
 static _Atomic uint32_t next_gen;
 
-/* Process structs are carved from 64-byte-aligned slabs (under tab_mu) and
- * never freed before the table: their two cache lines stay apart and
- * there is no allocator header per process. */
+/* Process structs are carved from 128-byte-aligned slabs (under tab_mu) and
+ * never freed before the table: their two cache lines stay apart, they
+ * form one 128-byte pair for the adjacent-line prefetcher (never a pair
+ * with a neighbour's line), and there is no allocator header per process. */
 #define SLAB_PROCS 256u
 
 static struct {
@@ -40,7 +41,7 @@ static struct cp_process *slab_take(void)
             slab.slabs = a;
             slab.cap = cap;
         }
-        struct cp_process *b = aligned_alloc(64, SLAB_PROCS * sizeof *b);
+        struct cp_process *b = aligned_alloc(128, SLAB_PROCS * sizeof *b);
         if (b == NULL)
             return NULL;
         slab.slabs[slab.n++] = b;

@@ -237,6 +237,7 @@ void cp__schedule(struct cp_process *p)
 bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev)
 {
     cp_event_view_t v = {.to = to};
+    cp_upid_t from;
     switch (ev->kind) {
     case CP__EV_DISPATCH:
     case CP__EV_DISPATCH_FUTURE:
@@ -248,7 +249,8 @@ bool cp__filter_drop(const cp_upid_t *to, const cp__event_t *ev)
     case CP__EV_MESSAGE:
         v.kind = CP_EVENT_MESSAGE;
         v.name = ev->u.m.name;
-        v.from = ev->u.m.from;
+        cp__sender_upid(ev->u.m.from, &from);
+        v.from = &from;
         v.body = ev->u.m.body;
         v.len = ev->u.m.len;
         break;

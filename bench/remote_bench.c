@@ -58,6 +58,13 @@ static void echo_init(cp_process_t *self)
     cp_process_install(self, "bench.ping", echo_ping, NULL, NULL);
 }
 
+/* The same echo, with its turns on the event-loop thread. */
+static void echo_loop_init(cp_process_t *self)
+{
+    echo_init(self);
+    cp_process_set_loop_turns(self, true);
+}
+
 /* Runs the peer until the parent closes the pipe. */
 static int peer_main(int report_fd, int quit_fd)
 {
@@ -67,9 +74,11 @@ static int peer_main(int report_fd, int quit_fd)
         return 1;
     static const cp_process_ops_t sink_ops = {.initialize = sink_init};
     static const cp_process_ops_t echo_ops = {.initialize = echo_init};
+    static const cp_process_ops_t echo_loop_ops = {.initialize = echo_loop_init};
     sink_t *sink = calloc(1, sizeof(*sink));
     cp_process_spawn("sink", &sink_ops, sink, NULL);
     cp_process_spawn("echo", &echo_ops, NULL, NULL);
+    cp_process_spawn("echo_loop", &echo_loop_ops, NULL, NULL);
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
@@ -91,6 +100,7 @@ typedef struct pinger {
     uint64_t *sent_at, *rtt;
     char body[100];
     cp_promise_t *done;
+    bool loop_turns;
 } pinger_t;
 
 static void pinger_send(cp_process_t *self, pinger_t *p)
@@ -116,13 +126,17 @@ static void pinger_init(cp_process_t *self)
 {
     pinger_t *p = cp_process_data(self);
     cp_process_install(self, "bench.pong", pinger_pong, NULL, NULL);
+    cp_process_set_loop_turns(self, p->loop_turns);
     while (p->sent < p->window && p->sent < p->count)
         pinger_send(self, p);
 }
 
-static void bench_ping_pong(const cp_upid_t *echo, uint64_t window, uint64_t count)
+/* With loop_turns, both ends (the pinger here, `echo_loop` at the peer)
+ * run their turns on their node's event-loop thread. */
+static void bench_ping_pong(const cp_upid_t *echo, uint64_t window, uint64_t count, bool loop_turns)
 {
     pinger_t *p = calloc(1, sizeof(*p));
+    p->loop_turns = loop_turns;
     p->echo = *echo;
     p->count = count;
     p->window = window;
@@ -142,9 +156,10 @@ static void bench_ping_pong(const cp_upid_t *echo, uint64_t window, uint64_t cou
     qsort(p->rtt, count, sizeof(uint64_t), bench_cmp_u64);
     printf("{\"bench\": \"remote_ping_pong\", \"value\": %.0f, \"unit\": \"round_trips/s\", "
            "\"in_flight\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, \"round_trips\": %llu, "
-           "\"body_bytes\": 100}\n",
+           "\"body_bytes\": 100, \"loop_turns\": %s}\n",
            (double)count / secs, (unsigned long long)window, (double)p->rtt[count / 2] / 1e3,
-           (double)p->rtt[count * 99 / 100] / 1e3, (unsigned long long)count);
+           (double)p->rtt[count * 99 / 100] / 1e3, (unsigned long long)count,
+           loop_turns ? "true" : "false");
     fflush(stdout);
     cp_process_terminate(&pid, false);
     cp_process_wait(&pid, CP_WAIT_FOREVER);
@@ -230,17 +245,22 @@ int main(int argc, char **argv)
     setenv("LIBPROCESS_PORT", "0", 1);
     if (cp_runtime_start(NULL) != 0)
         return 1;
-    cp_upid_t sink, echo;
+    cp_upid_t sink, echo, echo_loop;
     cp_upid_make("sink", 0x7f000001u, port, &sink);
     cp_upid_make("echo", 0x7f000001u, port, &echo);
+    cp_upid_make("echo_loop", 0x7f000001u, port, &echo_loop);
 
     if (wanted(argc, argv, "remote_throughput"))
         bench_throughput(&sink, (uint64_t)bench_env_long("BENCH_MESSAGES", 2000000));
     if (wanted(argc, argv, "remote_ping_pong")) {
         /* The floor, measured in the same run: raw TCP, same body size. */
         bench_tcp_floor(100, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000));
-        bench_ping_pong(&echo, 1, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000));
-        bench_ping_pong(&echo, 64, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_64", 1000000));
+        uint64_t n1 = (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000);
+        uint64_t n64 = (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_64", 1000000);
+        bench_ping_pong(&echo, 1, n1, false);
+        bench_ping_pong(&echo, 64, n64, false);
+        bench_ping_pong(&echo_loop, 1, n1, true);
+        bench_ping_pong(&echo_loop, 64, n64, true);
     }
 
     cp_runtime_stop();

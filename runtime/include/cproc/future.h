@@ -159,7 +159,9 @@ void cp_future_discard(cp_future_t *f);
 /* Blocks the calling thread until f completes or is abandoned, or until
  * `timeout_ns` of real time have passed (UINT64_MAX: no limit). Returns
  * true if f completed or was abandoned. For threads outside the runtime
- * (main, tests): a process that blocks here stalls its worker thread. */
+ * (main, tests): a process that blocks here stalls its worker thread, and
+ * inside a loop turn (cp_process_set_loop_turns) it returns false at once
+ * unless f has already ended. */
 bool cp_future_wait(cp_future_t *f, uint64_t timeout_ns);
 
 /* ---- callbacks ------------------------------------------------------ */

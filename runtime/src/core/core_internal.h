@@ -154,6 +154,9 @@ struct cp_process {
     atomic_flag links_lock;
     bool links_closed;
     _Atomic uint8_t pstate;
+    /* Turns may run on the event-loop thread (loop_turns.c); written by
+     * the thread inside, read by whoever claims `sched`. */
+    bool loop_turns;
     /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
     uint32_t unhandled;
     /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s
@@ -320,6 +323,21 @@ void cp__mailbox_fini(struct cp_process *p);
 int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev);
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
+/* sched.c for loop_turns.c: queue p (claimed: sched 1) for a worker; run
+ * one turn of p here (at most max events, until CLOCK_MONOTONIC `until`;
+ * a turn longer than slow_ns turns p's loop turns off), then hand it to a
+ * worker if it has events left; the clock they use. */
+void cp__sched_inject(struct cp_process *p);
+void cp__sched_loop_turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns);
+uint64_t cp__sched_now_ns(void);
+/* loop_turns.c: takes p (claimed) to run on the event-loop thread when
+ * called there while loop turns run; false otherwise. Start and stop run
+ * on the loop thread; stop hands what is waiting to the workers. */
+bool cp__loop_turns_take(struct cp_process *p);
+/* True inside a loop turn (cp_future_wait refuses to block there). */
+bool cp__in_loop_turn(void);
+int cp__loop_turns_start(uv_loop_t *loop);
+void cp__loop_turns_stop(void);
 int cp__sched_start(unsigned n);
 void cp__sched_stop(void);
 /* Worker utilisation (sched.c): each worker's time spent running

@@ -489,6 +489,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     p->linkers = NULL;
     p->handlers = NULL;
     p->unhandled = 0;
+    p->loop_turns = false;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
     cp__mailbox_init(p);
     uint32_t g;
@@ -680,6 +681,11 @@ cp_process_state_t cp_process_state(const cp_process_t *self)
 cp_process_t *cp_process_current(void)
 {
     return cp__current;
+}
+
+void cp_process_set_loop_turns(cp_process_t *self, bool on)
+{
+    self->loop_turns = on;
 }
 
 uint64_t cp_process_unhandled_count(const cp_process_t *self)

@@ -100,6 +100,7 @@ static void transport_quiesce(void)
 /* The loop's last step: every post queued before the stop has run. */
 static void loop_shutdown(void *arg)
 {
+    cp__loop_turns_stop();
     transport_quiesce();
     cp__subprocess_loop_shutdown();
     cp__rt.transport->fini();
@@ -188,7 +189,9 @@ static void *loop_main(void *arg)
         cp__clock_loop_init();
         cp__loop_lag_start(&cp__rt.loop);
         cp__rt.transport_quiesced = false;
-        rc = cp__rt.transport->start(&cp__rt.ip, &cp__rt.port, start_error);
+        rc = cp__loop_turns_start(&cp__rt.loop);
+        if (rc == 0)
+            rc = cp__rt.transport->start(&cp__rt.ip, &cp__rt.port, start_error);
         if (rc != 0) {
             uv_walk(&cp__rt.loop, close_cb, NULL);
             uv_run(&cp__rt.loop, UV_RUN_DEFAULT);

@@ -18,6 +18,7 @@
 #include "core/core_internal.h"
 #include "core/runq.h"
 #include "cproc/error.h"
+#include "cproc/log.h"
 
 /* How many events a process runs before yielding its worker: the fairness
  * bound that keeps one busy process from starving the others. */
@@ -210,12 +211,22 @@ static void push_ring(worker_t *w, struct cp_process *p)
     wake_one();
 }
 
+/* For a thread that is not a worker: the injection queue, and a worker
+ * woken to take it. */
+void cp__sched_inject(struct cp_process *p)
+{
+    inject_push(p);
+    wake_one();
+}
+
 static void runnable(struct cp_process *p)
 {
     worker_t *w = me;
     if (w == NULL) {
-        inject_push(p);
-        wake_one();
+        /* The event-loop thread runs the turns of processes that allow it
+         * (loop_turns.c) instead of waking a worker. */
+        if (!(p->loop_turns && cp__loop_turns_take(p)))
+            cp__sched_inject(p);
         return;
     }
     /* The new process runs next here; the one it displaces can be stolen. */
@@ -351,18 +362,26 @@ static void run_event(struct cp_process *p, cp__event_t *ev)
     }
 }
 
-/* Resumes written per worker and summed by cp__sched_resumes(): one shared
- * counter would bounce between the cores on every resume. */
-static void count_resume(worker_t *w)
+uint64_t cp__sched_now_ns(void)
 {
-    (void)w;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Turns ended, for cp_clock_settle() (clock.c): once per turn, not per
+ * event, and on a cache line of its own. */
+static void count_resume(void)
+{
     atomic_fetch_add_explicit(&cp__rt.resumes, 1, memory_order_seq_cst);
 }
 
-static void resume(worker_t *w, struct cp_process *p)
+/* One turn of p, as the thread inside: at most `max` events, fewer when
+ * `until` (CLOCK_MONOTONIC ns, 0: none) passes. Returns true when p is
+ * still alive and may have events left (its sched flag is then 0). */
+static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns)
 {
-    atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    uint64_t start = slow_ns ? cp__sched_now_ns() : 0;
     cp__current = p;
     if (!p->initialized) {
         p->initialized = true;
@@ -371,7 +390,9 @@ static void resume(worker_t *w, struct cp_process *p)
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_READY, memory_order_relaxed);
     int n = 0, skipped = 0;
-    for (; n < BATCH && !p->dead; n++) {
+    for (; n < max && !p->dead; n++) {
+        if (until != 0 && n > 0 && cp__sched_now_ns() >= until)
+            break;
         if (atomic_load_explicit(&p->inject, memory_order_acquire)) {
             terminate(p);
             break;
@@ -393,20 +414,48 @@ static void resume(worker_t *w, struct cp_process *p)
     cp__current = NULL;
     if (p->dead) {
         /* sched stays 1: nobody schedules a dead process again. */
-        count_resume(w);
+        count_resume();
         cp__process_unref(p);
-        return;
+        return false;
+    }
+    if (slow_ns && p->loop_turns) {
+        uint64_t took = cp__sched_now_ns() - start;
+        if (took > slow_ns) {
+            p->loop_turns = false; /* still inside: this thread owns the field */
+            cp_log(CP_LOG_WARN,
+                   "%s: a turn on the event-loop thread took %llu us; its turns run on the "
+                   "workers from now on (cp_process_set_loop_turns)",
+                   p->id, (unsigned long long)(took / 1000));
+        }
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_BLOCKED, memory_order_relaxed);
     atomic_store_explicit(&p->sched, 0, memory_order_seq_cst);
-    count_resume(w);
-    if (cp__mailbox_nonempty(p) || atomic_load(&p->inject)) {
-        /* Still has work (the fairness bound, or events that arrived while
-         * it ran): behind what is already queued here, never in the slot,
-         * so it cannot starve the processes waiting in the ring. */
-        if (atomic_exchange_explicit(&p->sched, 1, memory_order_acq_rel) == 0)
-            push_ring(w, p);
-    }
+    count_resume();
+    return true;
+}
+
+/* Still has work after its turn (the fairness bound, or events that
+ * arrived while it ran), and this thread got it back to schedule. */
+static bool more_work(struct cp_process *p)
+{
+    return (cp__mailbox_nonempty(p) || atomic_load(&p->inject)) &&
+           atomic_exchange_explicit(&p->sched, 1, memory_order_acq_rel) == 0;
+}
+
+static void resume(worker_t *w, struct cp_process *p)
+{
+    atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    /* Behind what is already queued here, never in the slot, so it cannot
+     * starve the processes waiting in the ring. */
+    if (turn(p, BATCH, 0, 0) && more_work(p))
+        push_ring(w, p);
+}
+
+void cp__sched_loop_turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns)
+{
+    if (turn(p, max, until, slow_ns) && more_work(p))
+        cp__sched_inject(p);
 }
 
 /* ---- finding work ---------------------------------------------------------- */
@@ -539,19 +588,12 @@ static bool sleep_until_woken(worker_t *w)
     return !quit || work;
 }
 
-static uint64_t sched_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 unsigned cp__sched_busy(uint64_t *busy_ns, unsigned max, uint64_t *now_ns, uint64_t *start_ns)
 {
     unsigned n = S.started < max ? S.started : max;
     for (unsigned i = 0; i < n; i++)
         busy_ns[i] = atomic_load_explicit(&S.w[i].busy_ns, memory_order_relaxed);
-    *now_ns = sched_now_ns();
+    *now_ns = cp__sched_now_ns();
     *start_ns = S.start_ns;
     return n;
 }
@@ -574,11 +616,11 @@ static void *worker_main(void *arg)
         }
         stop_spinning(w);
         /* Utilisation: two clock reads per turn, not per event. */
-        uint64_t t0 = sched_now_ns();
+        uint64_t t0 = cp__sched_now_ns();
         resume(w, p);
         atomic_store_explicit(&w->busy_ns,
                               atomic_load_explicit(&w->busy_ns, memory_order_relaxed) +
-                                  (sched_now_ns() - t0),
+                                  (cp__sched_now_ns() - t0),
                               memory_order_relaxed);
     }
     if (w->spinning) {
@@ -601,7 +643,7 @@ int cp__sched_start(unsigned n)
         return CP_ENOMEM;
     memset(S.w, 0, n * sizeof *S.w);
     S.n = n;
-    S.start_ns = sched_now_ns();
+    S.start_ns = cp__sched_now_ns();
     for (unsigned i = 0; i < n; i++) {
         S.w[i].index = i;
         S.w[i].seed = 0x9e3779b97f4a7c15u * (i + 1);

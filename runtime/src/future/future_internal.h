@@ -101,4 +101,7 @@ static inline cp_future_t *cp__promise_state(cp_promise_t *p)
     return (cp_future_t *)p;
 }
 
+/* core/loop_turns.c: true on the event-loop thread inside a loop turn. */
+bool cp__in_loop_turn(void);
+
 #endif

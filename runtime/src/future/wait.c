@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "cproc/log.h"
 #include "future/future_internal.h"
 
 typedef struct waiter {
@@ -41,6 +42,13 @@ bool cp_future_wait(cp_future_t *f, uint64_t timeout_ns)
 {
     if (finished(f))
         return true;
+    if (cp__in_loop_turn()) {
+        /* Blocking here would stop the event loop, which may be what has
+         * to complete f: fail at once instead of hanging the node. */
+        cp_log(CP_LOG_ERROR, "cp_future_wait() inside a loop turn (cp_process_set_loop_turns): "
+                             "not waiting, it would block the event loop");
+        return false;
+    }
     waiter_t *w = malloc(sizeof(*w));
     if (w == NULL)
         return false;

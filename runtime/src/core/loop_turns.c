@@ -1,0 +1,120 @@
+/* Loop turns: processes that allow it (cp_process_set_loop_turns) and are
+ * made runnable on the event-loop thread, by a message decoded from the
+ * network or by a timer, run their turn on that thread instead of waking
+ * a worker, so a remote round trip crosses no thread on either node
+ * (docs/runtime.md, "Loop turns").
+ *
+ * They are collected while the loop runs its callbacks and run from a
+ * check handle, after the I/O callbacks of the iteration have returned
+ * (never inside the transport's read callback); an idle handle, started
+ * while any wait, keeps the loop from blocking in poll with turns still
+ * to run (processes made runnable in the closing phase). Each turn is
+ * bounded in events and time, and a pass in time; what is left goes to
+ * the workers. Everything here runs on the loop thread. */
+#include <uv.h>
+
+#include "core/core_internal.h"
+#include "core/node.h"
+#include "cproc/error.h"
+
+/* Events per loop turn, and how long one may run before it stops. */
+#define TURN_EVENTS 32
+#define TURN_NS     (200u * 1000u)
+/* A turn longer than this means the process does not keep to short
+ * handlers: its turns go to the workers from then on (sched.c). */
+#define SLOW_TURN_NS (1000u * 1000u)
+/* How long one pass may run turns before it hands the rest to the
+ * workers, so the loop gets back to its sockets. */
+#define PASS_NS (500u * 1000u)
+
+static struct {
+    uv_check_t check;
+    uv_idle_t idle;
+    bool on;
+    struct cp_process *head, *tail; /* claimed processes, by runq_next */
+} L;
+
+static _Thread_local bool in_turn;
+
+static void run_pass(void);
+
+static void on_check(uv_check_t *h)
+{
+    (void)h;
+    run_pass();
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    (void)h;
+    run_pass();
+}
+
+bool cp__in_loop_turn(void)
+{
+    return in_turn;
+}
+
+bool cp__loop_turns_take(struct cp_process *p)
+{
+    if (!cp__on_loop_thread() || !L.on)
+        return false;
+    p->runq_next = NULL;
+    if (L.tail) {
+        L.tail->runq_next = p;
+    } else {
+        L.head = p;
+        uv_idle_start(&L.idle, on_idle);
+    }
+    L.tail = p;
+    return true;
+}
+
+static struct cp_process *take_next(void)
+{
+    struct cp_process *p = L.head;
+    if (p) {
+        L.head = p->runq_next;
+        if (L.head == NULL)
+            L.tail = NULL;
+        p->runq_next = NULL;
+    }
+    return p;
+}
+
+static void run_pass(void)
+{
+    uint64_t start = cp__sched_now_ns();
+    struct cp_process *p;
+    while ((p = take_next()) != NULL) {
+        uint64_t t0 = cp__sched_now_ns();
+        if (t0 - start >= PASS_NS) {
+            cp__sched_inject(p);
+            continue;
+        }
+        in_turn = true;
+        cp__sched_loop_turn(p, TURN_EVENTS, t0 + TURN_NS, SLOW_TURN_NS);
+        in_turn = false;
+    }
+    uv_idle_stop(&L.idle);
+}
+
+int cp__loop_turns_start(uv_loop_t *loop)
+{
+    L.head = L.tail = NULL;
+    if (uv_check_init(loop, &L.check) != 0 || uv_idle_init(loop, &L.idle) != 0 ||
+        uv_check_start(&L.check, on_check) != 0)
+        return CP_EIO;
+    L.on = true;
+    return 0;
+}
+
+void cp__loop_turns_stop(void)
+{
+    L.on = false;
+    struct cp_process *p;
+    while ((p = take_next()) != NULL)
+        cp__sched_inject(p);
+    uv_check_stop(&L.check);
+    uv_idle_stop(&L.idle);
+}

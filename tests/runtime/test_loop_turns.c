@@ -1,0 +1,300 @@
+/* Loop turns (cp_process_set_loop_turns): messages from another node (a
+ * raw libprocess sender over TCP) that find such a process idle run on the
+ * event-loop thread; order per sender holds when turns move between the
+ * loop and the workers; a slow turn sends the process back to the
+ * workers; cp_future_wait() inside a loop turn fails instead of blocking;
+ * local senders and processes that did not ask are unaffected. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/node.h"
+#include "cproc/cproc.h"
+
+static int start(void **state)
+{
+    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    setenv("LIBPROCESS_PORT", "0", 1);
+    return cp_runtime_start(NULL);
+}
+
+static int stop(void **state)
+{
+    cp_runtime_stop();
+    return 0;
+}
+
+/* What the handler saw, written only inside the process. */
+typedef struct seen {
+    bool loop_turns;     /* what initialize sets */
+    uint64_t want;       /* messages to count before `done` */
+    uint64_t n, on_loop; /* messages run, of which on the loop thread */
+    uint64_t last_seq;   /* bodies carry 1, 2, 3, ... */
+    bool in_order;
+    uint64_t spin_ns; /* each handler busy-waits this long */
+    bool waited;      /* cp_future_wait's answer, when asked */
+    bool try_wait;
+    cp_promise_t *done;
+} seen_t;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_msg(cp_process_t *self, const cp_message_t *msg, void *arg)
+{
+    seen_t *s = cp_process_data(self);
+    uint64_t seq = 0;
+    if (msg->len == sizeof seq)
+        memcpy(&seq, msg->body, sizeof seq);
+    if (seq != s->last_seq + 1)
+        s->in_order = false;
+    s->last_seq = seq;
+    s->on_loop += cp__on_loop_thread();
+    if (s->spin_ns) {
+        uint64_t until = now_ns() + s->spin_ns;
+        while (now_ns() < until)
+            ;
+    }
+    if (s->try_wait) {
+        cp_promise_t *never = cp_promise_new(NULL);
+        cp_future_t *f = cp_promise_future(never);
+        s->waited = cp_future_wait(f, UINT64_MAX);
+        cp_future_unref(f);
+        cp_promise_free(never);
+    }
+    if (++s->n == s->want)
+        cp_promise_set(s->done, NULL);
+}
+
+static void init(cp_process_t *self)
+{
+    seen_t *s = cp_process_data(self);
+    cp_process_install(self, "t.msg", on_msg, NULL, NULL);
+    cp_process_set_loop_turns(self, s->loop_turns);
+}
+
+/* Spawns `id` and returns once it is idle, initialize run. */
+static void spawn(const char *id, seen_t *s, uint64_t want, cp_upid_t *pid)
+{
+    static const cp_process_ops_t ops = {.initialize = init};
+    s->want = want;
+    s->in_order = true;
+    s->done = cp_promise_new(NULL);
+    assert_int_equal(cp_process_spawn(id, &ops, s, pid), 0);
+    assert_int_equal(cp_clock_settle(), 0);
+}
+
+static void finish(seen_t *s, const cp_upid_t *pid)
+{
+    cp_future_t *f = cp_promise_future(s->done);
+    assert_true(cp_future_wait(f, UINT64_MAX));
+    cp_future_unref(f);
+    cp_process_terminate(pid, false);
+    cp_process_wait(pid, CP_WAIT_FOREVER);
+    cp_promise_free(s->done);
+}
+
+/* A connection from "another node", kept open for several messages; a
+ * thread reads (and drops) the node's 202 answers, so a long burst is
+ * never held up by answers nobody reads. */
+typedef struct peer {
+    int fd;
+    pthread_t reader;
+} peer_t;
+
+static void *drain(void *arg)
+{
+    peer_t *p = arg;
+    char buf[4096];
+    while (read(p->fd, buf, sizeof buf) > 0)
+        ;
+    return NULL;
+}
+
+static peer_t *peer_open(void)
+{
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    peer_t *p = malloc(sizeof *p);
+    assert_non_null(p);
+    p->fd = fd;
+    assert_int_equal(pthread_create(&p->reader, NULL, drain, p), 0);
+    return p;
+}
+
+static void peer_close(peer_t *p)
+{
+    shutdown(p->fd, SHUT_RDWR);
+    pthread_join(p->reader, NULL);
+    close(p->fd);
+    free(p);
+}
+
+/* Sends messages first..last (their sequence numbers as bodies) to /id/t.msg
+ * in one write, pipelined. */
+static void peer_send(peer_t *p, const char *id, uint64_t first, uint64_t last)
+{
+    size_t cap = (size_t)(last - first + 1) * 160, len = 0;
+    char *req = malloc(cap);
+    assert_non_null(req);
+    for (uint64_t seq = first; seq <= last; seq++) {
+        len += (size_t)snprintf(req + len, cap - len,
+                                "POST /%s/t.msg HTTP/1.1\r\nLibprocess-From: peer@127.0.0.1:1\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                id, sizeof seq);
+        memcpy(req + len, &seq, sizeof seq);
+        len += sizeof seq;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(p->fd, req + off, len - off);
+        assert_true(w > 0);
+        off += (size_t)w;
+    }
+    free(req);
+}
+
+static void test_remote_message_runs_on_the_loop_thread(void **state)
+{
+    seen_t s = {.loop_turns = true};
+    cp_upid_t pid;
+    spawn("looper", &s, 1, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "looper", 1, 1);
+    finish(&s, &pid);
+    peer_close(peer);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.on_loop, 1);
+}
+
+static void test_without_loop_turns_messages_run_on_workers(void **state)
+{
+    seen_t s = {.loop_turns = false};
+    cp_upid_t pid;
+    spawn("plain", &s, 200, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "plain", 1, 200);
+    finish(&s, &pid);
+    peer_close(peer);
+    assert_int_equal(s.n, 200);
+    assert_int_equal(s.on_loop, 0);
+    assert_true(s.in_order);
+}
+
+static void test_local_senders_are_unaffected(void **state)
+{
+    seen_t s = {.loop_turns = true};
+    cp_upid_t pid;
+    spawn("local", &s, 100, &pid);
+    for (uint64_t seq = 1; seq <= 100; seq++)
+        assert_int_equal(cp_send(NULL, &pid, "t.msg", &seq, sizeof seq), 0);
+    finish(&s, &pid);
+    assert_int_equal(s.on_loop, 0);
+    assert_true(s.in_order);
+}
+
+/* Far more than one loop turn's 32 events, in one burst: some turns run on
+ * the loop, the rest are handed to workers, and the order holds. */
+static void test_order_holds_between_the_loop_and_the_workers(void **state)
+{
+    seen_t s = {.loop_turns = true};
+    cp_upid_t pid;
+    spawn("mixed", &s, 5000, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "mixed", 1, 2500);
+    peer_send(peer, "mixed", 2501, 5000);
+    finish(&s, &pid);
+    peer_close(peer);
+    assert_int_equal(s.n, 5000);
+    assert_int_equal(s.last_seq, 5000);
+    assert_true(s.in_order);
+    assert_true(s.on_loop >= 1);
+}
+
+static void test_a_slow_turn_sends_the_process_to_the_workers(void **state)
+{
+    seen_t s = {.loop_turns = true, .spin_ns = 3 * 1000 * 1000};
+    cp_upid_t pid;
+    spawn("slow", &s, 1, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "slow", 1, 1);
+    /* The first runs on the loop, takes 3 ms, and turns loop turns off. */
+    cp_future_t *first = cp_promise_future(s.done);
+    assert_true(cp_future_wait(first, UINT64_MAX));
+    cp_future_unref(first);
+    assert_int_equal(cp_clock_settle(), 0); /* its turn has ended */
+    cp_promise_free(s.done);
+    s.done = cp_promise_new(NULL);
+    s.want = 2;
+    peer_send(peer, "slow", 2, 2);
+    finish(&s, &pid);
+    peer_close(peer);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.on_loop, 1);
+}
+
+static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
+{
+    seen_t s = {.loop_turns = true, .try_wait = true};
+    cp_upid_t pid;
+    spawn("waiter", &s, 1, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "waiter", 1, 1);
+    finish(&s, &pid); /* would never return if the wait blocked the loop */
+    peer_close(peer);
+    assert_int_equal(s.on_loop, 1);
+    assert_false(s.waited);
+}
+
+/* Stop while a burst is being delivered: turns waiting for the loop are
+ * handed to the workers, and the stop returns. */
+static void test_stop_during_a_burst(void **state)
+{
+    seen_t s = {.loop_turns = true};
+    cp_upid_t pid;
+    spawn("burst", &s, UINT64_MAX, &pid);
+    peer_t *peer = peer_open();
+    peer_send(peer, "burst", 1, 3000);
+    cp_runtime_stop();
+    peer_close(peer);
+    assert_true(s.in_order);
+    cp_promise_free(s.done);
+    assert_int_equal(start(NULL), 0); /* for the teardown */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_remote_message_runs_on_the_loop_thread, start, stop),
+        cmocka_unit_test_setup_teardown(test_without_loop_turns_messages_run_on_workers, start,
+                                        stop),
+        cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, start, stop),
+        cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers, start,
+                                        stop),
+        cmocka_unit_test_setup_teardown(test_a_slow_turn_sends_the_process_to_the_workers, start,
+                                        stop),
+        cmocka_unit_test_setup_teardown(test_wait_inside_a_loop_turn_fails_at_once, start, stop),
+        cmocka_unit_test_setup_teardown(test_stop_during_a_burst, start, stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -213,7 +213,7 @@ static void test_local_senders_are_unaffected(void **state)
     assert_true(s.in_order);
 }
 
-/* Far more than one loop turn's 32 events, in one burst: some turns run on
+/* Far more than one loop turn's 256 events, in one burst: some turns run on
  * the loop, the rest are handed to workers, and the order holds. */
 static void test_order_holds_between_the_loop_and_the_workers(void **state)
 {

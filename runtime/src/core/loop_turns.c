@@ -19,7 +19,7 @@
 #include "cproc/error.h"
 
 /* Events per loop turn, and how long one may run before it stops. */
-#define TURN_EVENTS 32
+#define TURN_EVENTS 256
 #define TURN_NS     (200u * 1000u)
 /* A turn longer than this means the process does not keep to short
  * handlers: its turns go to the workers from then on (sched.c). */

@@ -231,26 +231,31 @@ static void test_order_holds_between_the_loop_and_the_workers(void **state)
     assert_true(s.on_loop >= 1);
 }
 
-static void test_a_slow_turn_sends_the_process_to_the_workers(void **state)
+/* Three slow loop turns in a row (3 ms each, one message each) turn loop
+ * turns off: the fourth message runs on a worker. */
+static void test_slow_turns_send_the_process_to_the_workers(void **state)
 {
     seen_t s = {.loop_turns = true, .spin_ns = 3 * 1000 * 1000};
     cp_upid_t pid;
     spawn("slow", &s, 1, &pid);
     peer_t *peer = peer_open();
-    peer_send(peer, "slow", 1, 1);
-    /* The first runs on the loop, takes 3 ms, and turns loop turns off. */
-    cp_future_t *first = cp_promise_future(s.done);
-    assert_true(cp_future_wait(first, UINT64_MAX));
-    cp_future_unref(first);
-    assert_int_equal(cp_clock_settle(), 0); /* its turn has ended */
-    cp_promise_free(s.done);
-    s.done = cp_promise_new(NULL);
-    s.want = 2;
-    peer_send(peer, "slow", 2, 2);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        peer_send(peer, "slow", seq, seq);
+        cp_future_t *f = cp_promise_future(s.done);
+        assert_true(cp_future_wait(f, UINT64_MAX));
+        cp_future_unref(f);
+        assert_int_equal(cp_clock_settle(), 0); /* its turn has ended */
+        cp_promise_free(s.done);
+        s.done = cp_promise_new(NULL);
+        s.want = seq + 1;
+    }
+    s.spin_ns = 0;
+    peer_send(peer, "slow", 4, 4);
     finish(&s, &pid);
     peer_close(peer);
-    assert_int_equal(s.n, 2);
-    assert_int_equal(s.on_loop, 1);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.on_loop, 3);
+    assert_true(s.in_order);
 }
 
 static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
@@ -291,7 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, start, stop),
         cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers, start,
                                         stop),
-        cmocka_unit_test_setup_teardown(test_a_slow_turn_sends_the_process_to_the_workers, start,
+        cmocka_unit_test_setup_teardown(test_slow_turns_send_the_process_to_the_workers, start,
                                         stop),
         cmocka_unit_test_setup_teardown(test_wait_inside_a_loop_turn_fails_at_once, start, stop),
         cmocka_unit_test_setup_teardown(test_stop_during_a_burst, start, stop),

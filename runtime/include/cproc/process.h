@@ -128,9 +128,9 @@ uint64_t cp_process_unhandled_count(const cp_process_t *self);
  * runs its turn on the node's event-loop thread, right after the loop's
  * I/O, instead of waking a worker: a remote request and its reply then
  * cross no thread. Still one thread at a time inside, FIFO per sender.
- * A loop turn runs at most 256 events and stops after 200 us; a turn that
- * takes longer than 1 ms turns this off again (with a warning), and
- * cp_future_wait() inside a loop turn fails at once instead of blocking
+ * A loop turn runs at most 256 events and stops after 200 us; three loop
+ * turns in a row that take longer than 1 ms turn this off again (with a
+ * warning), and cp_future_wait() inside a loop turn fails at once instead of blocking
  * the loop. Only for processes whose handlers are short and never block:
  * while one runs, no connection of the node is read or written. Off by
  * default. Call inside self. */

@@ -489,7 +489,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     p->linkers = NULL;
     p->handlers = NULL;
     p->unhandled = 0;
-    p->loop_turns = false;
+    p->loop_turns = 0;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
     cp__mailbox_init(p);
     uint32_t g;
@@ -685,7 +685,7 @@ cp_process_t *cp_process_current(void)
 
 void cp_process_set_loop_turns(cp_process_t *self, bool on)
 {
-    self->loop_turns = on;
+    self->loop_turns = on ? 1 : 0;
 }
 
 uint64_t cp_process_unhandled_count(const cp_process_t *self)

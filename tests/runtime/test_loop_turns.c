@@ -45,6 +45,8 @@ typedef struct seen {
     bool in_order;
     uint64_t spin_ns; /* each handler busy-waits this long */
     bool waited;      /* cp_future_wait's answer, when asked */
+    int process_wait; /* cp_process_wait's, for `other` */
+    cp_upid_t other;
     bool try_wait;
     cp_promise_t *done;
 } seen_t;
@@ -77,6 +79,7 @@ static void on_msg(cp_process_t *self, const cp_message_t *msg, void *arg)
         s->waited = cp_future_wait(f, UINT64_MAX);
         cp_future_unref(f);
         cp_promise_free(never);
+        s->process_wait = cp_process_wait(&s->other, CP_WAIT_FOREVER);
     }
     if (++s->n == s->want)
         cp_promise_set(s->done, NULL);
@@ -258,10 +261,11 @@ static void test_slow_turns_send_the_process_to_the_workers(void **state)
     assert_true(s.in_order);
 }
 
-static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
+static void test_waits_inside_a_loop_turn_fail_at_once(void **state)
 {
     seen_t s = {.loop_turns = true, .try_wait = true};
     cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("other", NULL, NULL, &s.other), 0);
     spawn("waiter", &s, 1, &pid);
     peer_t *peer = peer_open();
     peer_send(peer, "waiter", 1, 1);
@@ -269,6 +273,9 @@ static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
     peer_close(peer);
     assert_int_equal(s.on_loop, 1);
     assert_false(s.waited);
+    assert_int_equal(s.process_wait, CP_EDEADLK);
+    cp_process_terminate(&s.other, false);
+    cp_process_wait(&s.other, CP_WAIT_FOREVER);
 }
 
 /* Stop while a burst is being delivered: turns waiting for the loop are
@@ -298,7 +305,7 @@ int main(void)
                                         stop),
         cmocka_unit_test_setup_teardown(test_slow_turns_send_the_process_to_the_workers, start,
                                         stop),
-        cmocka_unit_test_setup_teardown(test_wait_inside_a_loop_turn_fails_at_once, start, stop),
+        cmocka_unit_test_setup_teardown(test_waits_inside_a_loop_turn_fail_at_once, start, stop),
         cmocka_unit_test_setup_teardown(test_stop_during_a_burst, start, stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

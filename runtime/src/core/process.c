@@ -575,6 +575,8 @@ int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
     struct cp_process *me = cp__current;
     if (me && me->id && strcmp(me->id, pid->id) == 0 && cp__upid_is_local(pid))
         return CP_EDEADLK;
+    if (cp__in_loop_turn())
+        return CP_EDEADLK; /* the process may be waiting for this very loop */
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     bool forever = timeout_ns == CP_WAIT_FOREVER;

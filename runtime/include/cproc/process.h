@@ -132,9 +132,9 @@ uint64_t cp_process_unhandled_count(const cp_process_t *self);
  * A loop turn runs at most 256 events and stops after 200 us; three loop
  * turns in a row that take longer than 1 ms turn this off again (with a
  * warning), and cp_future_wait() and cp_process_wait() inside a loop turn
- * fail at once instead of blocking the loop. Only for processes whose handlers are short and never block:
- * while one runs, no connection of the node is read or written. Off by
- * default. Call inside self. */
+ * fail at once instead of blocking the loop. Only for processes whose
+ * handlers are short and never block: while one runs, no connection of
+ * the node is read or written. Off by default. Call inside self. */
 void cp_process_set_loop_turns(cp_process_t *self, bool on);
 
 #ifdef __cplusplus

@@ -4,8 +4,6 @@
  * loop and the workers; a slow turn sends the process back to the
  * workers; cp_future_wait() inside a loop turn fails instead of blocking;
  * local senders and processes that did not ask are unaffected. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,19 +20,7 @@
 
 #include "core/node.h"
 #include "cproc/cproc.h"
-
-static int start(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int stop(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
+#include "node.h"
 
 /* What the handler saw, written only inside the process. */
 typedef struct seen {
@@ -132,13 +118,7 @@ static void *drain(void *arg)
 
 static peer_t *peer_open(void)
 {
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int fd = test_node_connect();
     peer_t *p = malloc(sizeof *p);
     assert_non_null(p);
     p->fd = fd;
@@ -169,11 +149,7 @@ static void peer_send(peer_t *p, const char *id, uint64_t first, uint64_t last)
         memcpy(req + len, &seq, sizeof seq);
         len += sizeof seq;
     }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(p->fd, req + off, len - off);
-        assert_true(w > 0);
-        off += (size_t)w;
-    }
+    test_node_send_all(p->fd, req, len);
     free(req);
 }
 
@@ -291,22 +267,25 @@ static void test_stop_during_a_burst(void **state)
     peer_close(peer);
     assert_true(s.in_order);
     cp_promise_free(s.done);
-    assert_int_equal(start(NULL), 0); /* for the teardown */
+    assert_int_equal(test_node_start(NULL), 0); /* for the teardown */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_remote_message_runs_on_the_loop_thread, start, stop),
-        cmocka_unit_test_setup_teardown(test_without_loop_turns_messages_run_on_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, start, stop),
-        cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_slow_turns_send_the_process_to_the_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_waits_inside_a_loop_turn_fail_at_once, start, stop),
-        cmocka_unit_test_setup_teardown(test_stop_during_a_burst, start, stop),
+        cmocka_unit_test_setup_teardown(test_remote_message_runs_on_the_loop_thread,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_without_loop_turns_messages_run_on_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_slow_turns_send_the_process_to_the_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_waits_inside_a_loop_turn_fail_at_once, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_stop_during_a_burst, test_node_start, test_node_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,7 @@ static void format(snap_t *s, bool runtime)
             rc = cp__fams_from_json(&f, rj.data, rj.len - 1);
         cp__buf_close(&rj);
         cp__runtime_figures(&f);
+        cp__peer_figures(&f);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");
         gauge(&f, "runtime/event_loop_delay_ms", cp__loop_lag_ms(),

@@ -62,6 +62,10 @@ int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len);
  * any thread, the runtime running). */
 void cp__runtime_figures(cp__fams_t *f);
 
+/* The length of a process id's type: the id without a generated "(N)"
+ * suffix, as processes/<type>/count. */
+size_t cp__process_type_len(const char *id, size_t n);
+
 /* Adds transport/peers/<ip:port>/{messages,bytes}_{sent,received}
  * (Prometheus: transport_peer_<x>_total{peer="ip:port"}). Loop thread. */
 void cp__peer_figures(cp__fams_t *f);

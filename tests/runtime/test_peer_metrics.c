@@ -166,6 +166,16 @@ static double peer_figure(const char *json, unsigned port, const char *what)
     return at ? strtod(at + strlen(key), NULL) : -1;
 }
 
+static double value_of(const char *json, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = strstr(json, key);
+    if (at == NULL)
+        fail_msg("%s missing from the snapshot", name);
+    return strtod(at + strlen(key), NULL);
+}
+
 /* ---- the pinger ------------------------------------------------------------- */
 
 typedef struct pinger {
@@ -315,6 +325,64 @@ static void test_figures_go_when_the_peer_is_forgotten(void **state)
     node_stop(&echo);
 }
 
+/* Forged senders cannot grow the table: past 4096 addresses, messages
+ * count only in the totals and in transport/peers_untracked. */
+static void test_per_peer_table_is_bounded(void **state)
+{
+    enum { SENDERS = 4096 + 5 };
+    assert_int_equal(cp_process_spawn("sink", NULL, NULL, NULL), 0);
+    char *j = own_snapshot();
+    double untracked = value_of(j, "transport/peers_untracked"); /* a total: kept across runs */
+    free(j);
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    /* Senders at 127.0.0.1:1 ... :SENDERS (no node listens there: the
+     * sink answers nothing, so no outbound peer is made). */
+    for (int i = 1; i <= SENDERS; i++) {
+        char req[160];
+        int n = snprintf(req, sizeof req,
+                         "POST /sink/m HTTP/1.1\r\nLibprocess-From: s@127.0.0.1:%d\r\n"
+                         "Content-Length: 0\r\n\r\n",
+                         i);
+        assert_int_equal(write(fd, req, (size_t)n), n);
+    }
+    /* Every message is answered 202 before the snapshot is taken. */
+    size_t seen = 0;
+    char buf[4096], tail[16] = "";
+    uint64_t end = now_ms() + BOUND_MS;
+    while (seen < SENDERS && now_ms() < end) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+        ssize_t r = read(fd, buf, sizeof buf - 1);
+        assert_true(r > 0);
+        buf[r] = 0;
+        /* Count "202 " across reads: join the last bytes of the previous. */
+        char joined[sizeof tail + sizeof buf];
+        snprintf(joined, sizeof joined, "%s%s", tail, buf);
+        for (const char *s = joined; (s = strstr(s, "HTTP/1.1 202")) != NULL; s++)
+            seen++;
+        size_t len = strlen(joined), keep = len < 11 ? len : 11;
+        memcpy(tail, joined + len - keep, keep);
+        tail[keep] = 0;
+    }
+    assert_int_equal(seen, SENDERS);
+    j = own_snapshot();
+    assert_true(value_of(j, "transport/peers_untracked") - untracked == SENDERS - 4096);
+    size_t keys = 0;
+    for (const char *s = j; (s = strstr(s, "\"transport/peers/")) != NULL; s++)
+        keys++;
+    assert_int_equal(keys, 4096 * 4);
+    assert_true(peer_figure(j, 1, "messages_received") == 1);
+    assert_true(peer_figure(j, SENDERS, "messages_received") == -1);
+    free(j);
+    close(fd);
+}
+
 /* ---- queue depth -------------------------------------------------------------- */
 
 static cp_promise_t *gate;
@@ -328,16 +396,6 @@ static void busy(cp_process_t *self, void *args)
 
 static void nothing(cp_process_t *self, void *args)
 {
-}
-
-static double value_of(const char *json, const char *name)
-{
-    char key[128];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(json, key);
-    if (at == NULL)
-        fail_msg("%s missing from the snapshot", name);
-    return strtod(at + strlen(key), NULL);
 }
 
 /* A process busy on a gate: what is queued ahead of the snapshot's ask
@@ -429,6 +487,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         T(test_two_nodes_count_each_other_exactly),
         T(test_figures_go_when_the_peer_is_forgotten),
+        T(test_per_peer_table_is_bounded),
         T(test_queue_depth_per_type_counts_events_waiting),
         T(test_queue_depth_of_a_process_busy_past_the_timeout),
     };

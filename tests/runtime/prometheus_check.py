@@ -2,7 +2,10 @@
 prometheus_client text parser (Debian's python3-prometheus-client).
 
 usage: prometheus_check.py <port>
-Exits 0 when the text parses and holds the families the test registered."""
+       prometheus_check.py <port> peer <ip:port> <n>
+Exits 0 when the text parses and holds the families the test registered,
+or (peer) the per-peer families with a sample labelled peer="<ip:port>"
+whose messages sent and received are both n."""
 import sys
 import urllib.request
 
@@ -33,6 +36,9 @@ def main():
         name = line.split("{")[0].split(" ")[0]
         if not all(c.isalnum() or c in "_:" for c in name) or name[0].isdigit():
             fail("illegal name %r" % name)
+    if len(sys.argv) > 2 and sys.argv[2] == "peer":
+        check_peer(fams, sys.argv[3], float(sys.argv[4]))
+        return
     want = {
         "toolkit_requests": ("counter", 3.0),
         "toolkit_queue_depth": ("gauge", 7.5),
@@ -71,6 +77,21 @@ def main():
         fail("help is %r" % fams["toolkit_requests"].documentation)
     if fams["toolkit_escaped"].documentation != "back\\slash":
         fail("escaped help is %r" % fams["toolkit_escaped"].documentation)
+
+
+def check_peer(fams, peer, n):
+    for fig in ("messages_sent", "messages_received", "bytes_sent", "bytes_received"):
+        name = "transport_peer_" + fig
+        fam = fams.get(name)
+        if fam is None or fam.type != "counter":
+            fail("no counter family %s" % name)
+        mine = [s for s in fam.samples if s.labels == {"peer": peer}]
+        if len(mine) != 1 or mine[0].name != name + "_total":
+            fail("%s samples are %r" % (name, fam.samples))
+        if fig.startswith("messages") and mine[0].value != n:
+            fail("%s{peer=%s} = %r, want %r" % (name, peer, mine[0].value, n))
+        if fig.startswith("bytes") and mine[0].value <= n:
+            fail("%s{peer=%s} = %r" % (name, peer, mine[0].value))
 
 
 main()

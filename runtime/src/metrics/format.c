@@ -37,11 +37,28 @@ cp__fam_t *cp__fams_add(cp__fams_t *f, const char *name, size_t name_len, const 
     return x;
 }
 
+cp__fam_t *cp__fams_add_labelled(cp__fams_t *f, const char *name, const char *prom,
+                                 const char *labels, const char *help, cp__fam_type_t type)
+{
+    cp__fam_t *x = cp__fams_add(f, name, strlen(name), help, type);
+    if (!x)
+        return NULL;
+    x->prom = prom ? strdup(prom) : NULL;
+    x->labels = labels ? strdup(labels) : NULL;
+    if ((prom && !x->prom) || (labels && !x->labels)) {
+        f->oom = true;
+        return NULL; /* freed with the others */
+    }
+    return x;
+}
+
 void cp__fams_free(cp__fams_t *f)
 {
     for (size_t i = 0; i < f->n; i++) {
         free(f->v[i].name);
         free(f->v[i].help);
+        free(f->v[i].prom);
+        free(f->v[i].labels);
     }
     free(f->v);
     memset(f, 0, sizeof *f);
@@ -288,9 +305,17 @@ static char *prom_name(const char *name, bool counter)
     return s;
 }
 
+static int labels_cmp(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+/* By family name, then labels (none first): a family's samples adjacent. */
 static int by_pname(const void *a, const void *b)
 {
-    return strcmp(((const pfam_t *)a)->pname, ((const pfam_t *)b)->pname);
+    const pfam_t *x = a, *y = b;
+    int c = strcmp(x->pname, y->pname);
+    return c ? c : labels_cmp(x->fam->labels, y->fam->labels);
 }
 
 static int append_help(cp__buf_t *out, const char *text)
@@ -341,7 +366,7 @@ int cp__fams_prometheus(cp__fams_t *f, cp__buf_t *out)
             continue;
         if (x->type != CP__FAM_SUMMARY && !x->has_value)
             continue;
-        if (!(pf[k].pname = prom_name(x->name, x->type == CP__FAM_COUNTER))) {
+        if (!(pf[k].pname = prom_name(x->prom ? x->prom : x->name, x->type == CP__FAM_COUNTER))) {
             rc = CP_ENOMEM;
             break;
         }
@@ -349,12 +374,23 @@ int cp__fams_prometheus(cp__fams_t *f, cp__buf_t *out)
     }
     if (k)
         qsort(pf, k, sizeof *pf, by_pname);
+    const pfam_t *head = NULL; /* the family whose HELP and TYPE were written last */
+    char lab[320];
     for (size_t i = 0; i < k && !rc; i++) {
-        /* Two names that differ only in illegal characters: the first wins. */
-        if (i && strcmp(pf[i].pname, pf[i - 1].pname) == 0)
-            continue;
         const cp__fam_t *x = pf[i].fam;
         const char *p = pf[i].pname;
+        /* Two names that differ only in illegal characters: the first wins;
+         * so does the first family of a name, its type for the others. */
+        if (head && strcmp(p, head->pname) == 0) {
+            if (!x->labels || x->type != head->fam->type || x->type == CP__FAM_SUMMARY ||
+                labels_cmp(x->labels, pf[i - 1].fam->labels) == 0)
+                continue;
+            /* Another sample of the same family, with other labels. */
+            snprintf(lab, sizeof lab, "{%s}", x->labels);
+            rc = sample(out, p, "", lab, x->value);
+            continue;
+        }
+        head = &pf[i];
         rc = cp__buf_append_str(out, "# HELP ");
         if (!rc)
             rc = cp__buf_append_str(out, p);
@@ -381,7 +417,9 @@ int cp__fams_prometheus(cp__fams_t *f, cp__buf_t *out)
         if (rc)
             break;
         if (x->type != CP__FAM_SUMMARY) {
-            rc = sample(out, p, "", "", x->value);
+            if (x->labels)
+                snprintf(lab, sizeof lab, "{%s}", x->labels);
+            rc = sample(out, p, "", x->labels ? lab : "", x->value);
             continue;
         }
         if (x->has_stats) {

@@ -17,8 +17,14 @@ typedef enum cp__fam_type {
 
 /* One metric in a snapshot. Strings are owned by the family. */
 typedef struct cp__fam {
-    char *name;
+    char *name; /* the JSON key */
     char *help; /* NULL: a generic line */
+    /* Prometheus: the family's name when it is not derived from `name`,
+     * and its labels (`peer="127.0.0.1:5051"`, escaped already); NULL:
+     * none. Samples of one family with different labels share its HELP
+     * and TYPE lines. */
+    char *prom;
+    char *labels;
     cp__fam_type_t type;
     bool has_value;
     double value;
@@ -38,6 +44,15 @@ cp__fam_t *cp__fams_add(cp__fams_t *f, const char *name, size_t name_len, const 
                         cp__fam_type_t type);
 void cp__fams_free(cp__fams_t *f);
 
+/* cp__fams_add() with a Prometheus family name and labels (copied;
+ * counters, gauges and untyped figures only). */
+cp__fam_t *cp__fams_add_labelled(cp__fams_t *f, const char *name, const char *prom,
+                                 const char *labels, const char *help, cp__fam_type_t type);
+
+/* Appends `s` as a Prometheus label value (quotes not included):
+ * backslash, double quote and newline escaped. 0 or CP_ENOMEM. */
+
+
 /* Appends the families parsed from a flat JSON object {"key":number,...}
  * (the runtime's figures) as untyped; json[len] must be a NUL. Returns 0
  * or CP_EPROTO/CP_ENOMEM. */
@@ -46,6 +61,14 @@ int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len);
 /* Adds processes/<type>/waiting and runtime/processes (process table;
  * any thread, the runtime running). */
 void cp__runtime_figures(cp__fams_t *f);
+
+/* The length of a process id's type: the id without a generated "(N)"
+ * suffix, as processes/<type>/count. */
+size_t cp__process_type_len(const char *id, size_t n);
+
+/* Adds transport/peers/<ip:port>/{messages,bytes}_{sent,received}
+ * (Prometheus: transport_peer_<x>_total{peer="ip:port"}). Loop thread. */
+void cp__peer_figures(cp__fams_t *f);
 
 /* libprocess's JSON: one sorted object of "name" and "name/<stat>" keys. */
 int cp__fams_json(cp__fams_t *f, cp__buf_t *out);

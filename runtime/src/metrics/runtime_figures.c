@@ -24,7 +24,7 @@ typedef struct gather {
 
 /* A process's type: its id without a generated "(N)" suffix, as the
  * transport's processes/<type>/count. */
-static size_t type_len(const char *id, size_t n)
+size_t cp__process_type_len(const char *id, size_t n)
 {
     if (n > 0 && id[n - 1] == ')') {
         const char *open = memrchr(id, '(', n);
@@ -40,7 +40,7 @@ static void one(void *arg, const char *id, size_t id_len, int state, bool queued
     g->total++;
     if (g->oom)
         return;
-    size_t len = type_len(id, id_len);
+    size_t len = cp__process_type_len(id, id_len);
     for (size_t i = 0; i < g->n; i++) {
         if (g->v[i].len == len && memcmp(g->v[i].type, id, len) == 0) {
             g->v[i].waiting += queued;

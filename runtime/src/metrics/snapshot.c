@@ -16,6 +16,7 @@
 #include "metrics/format.h"
 #include "metrics/loop_lag.h"
 #include "metrics/metrics_internal.h"
+#include "metrics/queue_depth.h"
 #include "metrics/system.h"
 #include "transport/transport_internal.h"
 
@@ -33,6 +34,7 @@ typedef struct snap {
     double *pulled; /* per metric: a pull gauge's answer */
     bool *have;
     uint64_t posted_at;
+    cp__qd_t *qd; /* queue depths; NULL when out of memory or not running */
 } snap_t;
 
 static void snap_unref(void *p)
@@ -45,6 +47,7 @@ static void snap_unref(void *p)
     free(s->list);
     free(s->pulled);
     free(s->have);
+    cp__qd_free(s->qd);
     cp_promise_free(s->promise); /* abandons when never completed */
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -95,6 +98,9 @@ static void format(snap_t *s, bool runtime)
             rc = cp__fams_from_json(&f, rj.data, rj.len - 1);
         cp__buf_close(&rj);
         cp__runtime_figures(&f);
+        if (s->qd)
+            cp__qd_figures(s->qd, &f);
+        cp__peer_figures(&f);
         gauge(&f, "runtime/event_loop_lag_ms", (double)(cp__metrics_now() - s->posted_at) / 1e6,
               "Time the snapshot waited for the event-loop thread, in milliseconds");
         gauge(&f, "runtime/event_loop_delay_ms", cp__loop_lag_ms(),
@@ -184,6 +190,13 @@ static void on_timeout(void *arg)
     finish(arg);
 }
 
+/* One queue-depth ask reported (queue_depth.h). */
+static void qd_done(void *arg)
+{
+    one_less(arg);
+    snap_unref(arg);
+}
+
 /* ---- pull gauges ---------------------------------------------------------- */
 
 typedef struct pull {
@@ -259,6 +272,10 @@ static void start_pull(snap_t *s, size_t i)
     cp_future_unref(f);
 }
 
+/* How long a snapshot without a shorter timeout waits for a busy process
+ * to count its queue: a stuck process must not hold the answer long. */
+#define QD_BOUND_NS (CP_NS_PER_SEC)
+
 cp_future_t *cp_metrics_snapshot(uint64_t timeout_ns, cp_metrics_format_t format_)
 {
     snap_t *s = calloc(1, sizeof *s);
@@ -286,6 +303,17 @@ cp_future_t *cp_metrics_snapshot(uint64_t timeout_ns, cp_metrics_format_t format
     for (size_t i = 0; running && i < s->n; i++)
         if (s->list[i]->kind == CP_METRIC_PULL_GAUGE)
             start_pull(s, i);
+    /* Queue depths: each ask holds the snapshot as a pull does, for at
+     * most the timeout, and without one for QD_BOUND_NS. */
+    s->qd = running ? cp__qd_new() : NULL;
+    if (s->qd) {
+        size_t asks = cp__qd_asks(s->qd);
+        atomic_fetch_add(&s->refs, (unsigned)asks);
+        pthread_mutex_lock(&s->mu);
+        s->pending += asks;
+        pthread_mutex_unlock(&s->mu);
+        cp__qd_start(s->qd, timeout_ns < QD_BOUND_NS ? timeout_ns : QD_BOUND_NS, qd_done, s);
+    }
     pthread_mutex_lock(&s->mu);
     bool waiting = s->pending > 1;
     pthread_mutex_unlock(&s->mu);

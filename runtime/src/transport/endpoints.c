@@ -10,6 +10,7 @@
 #include "transport/endpoints.h"
 #include "transport/http_internal.h"
 #include "transport/limits.h"
+#include "transport/peer_stats.h"
 #include "transport/routes.h"
 #include "transport/server.h"
 #include "transport/transport_internal.h"
@@ -61,6 +62,7 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/messages_sent", atomic_load(&T.messages_sent)},
         {"transport/peers", atomic_load(&cp__peers_live)},
         {"transport/peers_expired", atomic_load(&L.peers_expired)},
+        {"transport/peers_untracked", cp__peer_stats_untracked}, /* loop thread, as here */
         {"transport/reads_paused", atomic_load(&L.reads_paused)},
         {"transport/reads_paused_inbound", atomic_load(&L.reads_paused_inbound)},
         {"transport/timeouts_body", atomic_load(&L.timeouts_body)},

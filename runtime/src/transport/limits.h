@@ -77,7 +77,9 @@ void cp__limits_stop(void);
 uint64_t cp__limits_tick_ms(void);
 
 /* Peers (peer.c). The sweep count, guarded by cp__transport.mu: a peer
- * stamps it whenever a send or link touches it. */
+ * stamps it whenever a send or link touches it. Only the sweep, on the
+ * loop thread, writes it, so the loop thread also reads it without the
+ * lock (peer_stats.h). */
 extern uint64_t cp__peer_epoch;
 /* Known peers right now; any thread. */
 extern _Atomic uint64_t cp__peers_live;

@@ -19,6 +19,7 @@
 
 #include "cproc/error.h"
 #include "transport/limits.h"
+#include "transport/peer_stats.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
 
@@ -120,8 +121,12 @@ void cp__peer_sweep(uint64_t now)
         }
         cp__buf_close(&p->pending);
         cp__buf_close(&p->spare);
+        cp__peer_stats_unref(p->stats);
         free(p);
         atomic_fetch_sub(&cp__peers_live, 1);
         atomic_fetch_add(&cp__limits_stats.peers_expired, 1);
     }
+    /* The per-peer figures idle as long before they go. */
+    if (ms)
+        cp__peer_stats_sweep((ms + tick - 1) / tick);
 }

@@ -21,6 +21,7 @@
 #include "cproc/log.h"
 #include "cproc/error.h"
 #include "transport/limits.h"
+#include "transport/peer_stats.h"
 #include "transport/server.h"
 #include "transport/stream.h"
 #include "transport/timeouts.h"
@@ -43,6 +44,11 @@ struct cp__inconn {
     cp__wire_sender_cache_t sender;
     cp__conn_clock_t clock; /* timeouts and backpressure (timeouts.h) */
     bool net_paused;        /* not read: too many inbound bytes queued */
+    /* Per-peer figures: the entry of the node whose messages this
+     * connection carries (the last sender), and the bytes read since the
+     * last message not yet counted to a sender. */
+    cp__peer_stats_t *stats;
+    uint64_t unattributed;
 };
 
 static void conn_close(cp__inconn_t *c);
@@ -168,6 +174,8 @@ static void conn_close(cp__inconn_t *c)
         }
     }
     c->slots_head = c->slots_tail = NULL;
+    cp__peer_stats_unref(c->stats);
+    c->stats = NULL;
     cp__stream_close(&c->st);
 }
 
@@ -243,6 +251,32 @@ void cp__http_slot_complete(cp__http_slot_t *s)
         conn_flush(c);
 }
 
+/* Counts a message from `from` (not the null pid) in its node's figures,
+ * with every byte read on this connection since the previous message: a
+ * connection carries one node's messages, so once the reads stop the
+ * bytes add up to what that node wrote (an HTTP request to an endpoint on
+ * the same connection would count too; libprocess sends none there). */
+static void count_from(cp__inconn_t *c, const cp_upid_t *from, bool delivered)
+{
+    cp__peer_stats_t *s = c->stats;
+    if (c->closing) { /* its reference is gone: totals only */
+        cp__peer_stats_untracked += delivered;
+        return;
+    }
+    if (!s || s->ip != from->ip || s->port != from->port) {
+        cp__peer_stats_unref(s);
+        s = c->stats = cp__peer_stats_ref(from->ip, from->port);
+        if (!s) {
+            cp__peer_stats_untracked += delivered;
+            return;
+        }
+    }
+    s->bytes_received += c->unattributed;
+    c->unattributed = 0;
+    s->messages_received += delivered;
+    s->epoch = cp__peer_epoch;
+}
+
 static void deliver(cp__inconn_t *c, cp__http_request_t *req)
 {
     bool close = !req->keep_alive;
@@ -284,6 +318,8 @@ static void deliver(cp__inconn_t *c, cp__http_request_t *req)
     void *body = cp__http_request_take_body(req, &len);
     int rc = cp__deliver_call(id, id_len, name, name_len, &from, body, len,
                               has_call ? &meta : NULL);
+    if (!cp_upid_is_null(&from))
+        count_from(c, &from, rc == 0);
     if (rc == 0) {
         c->clock.carried_message = true;
         atomic_fetch_add(&T.messages_received, 1);
@@ -336,6 +372,7 @@ static void conn_data(cp__stream_t *st, const char *data, size_t n)
 {
     cp__inconn_t *c = (cp__inconn_t *)st;
     atomic_fetch_add(&T.bytes_received, (uint64_t)n);
+    c->unattributed += n;
     c->in_read = true;
     int rc = cp__http_decoder_feed(&c->dec, data, n);
     c->in_read = false;

@@ -20,6 +20,7 @@
 #include "cproc/error.h"
 #include "transport/http_internal.h"
 #include "transport/limits.h"
+#include "transport/peer_stats.h"
 #include "transport/tls.h"
 #include "transport/transport_internal.h"
 #include "transport/wire.h"
@@ -211,6 +212,16 @@ static void outconn_drained(cp__stream_t *st, int status)
     atomic_fetch_add(&T.bytes_sent, bytes);
     c->progress_at = uv_now(cp__loop());
     cp__peer_t *p = c->peer;
+    /* Per peer: plain adds, this thread owns the figures. */
+    if (!p->stats)
+        p->stats = cp__peer_stats_ref(p->ip, p->port);
+    if (p->stats) {
+        p->stats->messages_sent += msgs;
+        p->stats->bytes_sent += bytes;
+        p->stats->epoch = cp__peer_epoch;
+    } else {
+        cp__peer_stats_untracked += msgs;
+    }
     pthread_mutex_lock(&T.mu);
     p->inflight = 0;
     pthread_mutex_unlock(&T.mu);
@@ -499,6 +510,7 @@ static void tcp_quiesce(void)
             atomic_fetch_add(&T.messages_dropped, dropped);
             cp__buf_close(&p->pending);
             cp__buf_close(&p->spare);
+            cp__peer_stats_unref(p->stats);
             free(p);
             p = next;
         }
@@ -506,6 +518,8 @@ static void tcp_quiesce(void)
     }
     T.dirty = NULL;
     pthread_mutex_unlock(&T.mu);
+    /* Inbound connections dropped theirs in cp__server_quiesce(). */
+    cp__peer_stats_clear();
 }
 
 /* Answers computed after quiesce found their slots kept; now they go. */

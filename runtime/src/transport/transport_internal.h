@@ -47,6 +47,7 @@ typedef struct cp__peer {
     cp__outconn_t *conn; /* NULL when disconnected */
     cp__buf_t spare;     /* rotates with pending so writes allocate nothing */
     struct cp__peer *kick_next;
+    struct cp__peer_stats *stats; /* its figures (peer_stats.h), from the first write */
 } cp__peer_t;
 
 typedef enum { OUT_CONNECTING, OUT_CONNECTED } cp__outconn_state_t;
@@ -156,7 +157,8 @@ void cp__transport_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2
  * that long (connecting included). Loop thread, from the sweep. */
 void cp__outconn_sweep(uint64_t now);
 
-/* Appends the JSON of /metrics/snapshot (keys sorted) to out. */
+/* Appends the JSON of /metrics/snapshot (keys sorted) to out. Loop
+ * thread (it reads the per-peer figures' table). */
 int cp__transport_metrics_json(cp__buf_t *out);
 
 #endif

@@ -49,8 +49,8 @@ static cp_future_t *done(cp_process_t *self, void *args)
     return cp_future_ready(NULL, NULL);
 }
 
-/* Waits until `pid` has started the busy handler (nothing queued). */
-/* Polls (bounded) until nothing is queued for pid. */
+/* Polls (bounded) until nothing is queued for pid (after the busy
+ * handler was dispatched: until the process has started it). */
 static void wait_drained(const cp_upid_t *pid, const char *what)
 {
     cp_mailbox_stats_t st;

@@ -87,10 +87,9 @@ static void issue(unsigned server)
         return;
     D->sent_at[seq] = bench_now_ns();
     Bench__Res_Future f =
-        D->loop_turns
-            ? bench__echo_loop__call(bench__echo_loop__pid(D->server[server].upid), &request, keep,
-                                     NULL)
-            : bench__echo__call(D->server[server], &request, keep, NULL);
+        D->loop_turns ? bench__echo_loop__call(bench__echo_loop__pid(D->server[server].upid),
+                                               &request, keep, NULL)
+                      : bench__echo__call(D->server[server], &request, keep, NULL);
     cp_future_on_any(f.future, completed, (void *)(uintptr_t)(seq * MAX_SERVERS + server), NULL);
     bench__res__future_unref(f);
 }

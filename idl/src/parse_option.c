@@ -44,7 +44,7 @@ static const char *const known_enum[] = {"allow_alias", "deprecated",
                                          "deprecated_legacy_json_field_conflicts", NULL};
 static const char *const known_value[] = {"deprecated", "debug_redact", NULL};
 static const char *const known_actor[] = {"deprecated", "loop_turns", "mailbox", "mailbox_policy",
-                                         NULL};
+                                          NULL};
 static const char *const known_method[] = {"deprecated", "idempotency_level", NULL};
 static const char *const known_none[] = {NULL};
 

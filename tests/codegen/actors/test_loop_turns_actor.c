@@ -34,8 +34,7 @@ typedef struct seen {
     cp_promise_t *done;
 } seen_t;
 
-static void on_tick(cp_process_t *self, void *state, const cp_upid_t *from,
-                    const Looped__Tick *msg)
+static void on_tick(cp_process_t *self, void *state, const cp_upid_t *from, const Looped__Tick *msg)
 {
     seen_t *s = state;
     s->on_loop += cp__on_loop_thread();

@@ -252,15 +252,22 @@ int main(int argc, char **argv)
 
     if (wanted(argc, argv, "remote_throughput"))
         bench_throughput(&sink, (uint64_t)bench_env_long("BENCH_MESSAGES", 2000000));
-    if (wanted(argc, argv, "remote_ping_pong")) {
-        /* The floor, measured in the same run: raw TCP, same body size. */
-        bench_tcp_floor(100, (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000));
+    /* remote_ping_pong_loop: the same with loop turns at both ends. */
+    bool workers = wanted(argc, argv, "remote_ping_pong");
+    bool loop = wanted(argc, argv, "remote_ping_pong_loop");
+    if (workers || loop) {
         uint64_t n1 = (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_1", 20000);
         uint64_t n64 = (uint64_t)bench_env_long("BENCH_ROUND_TRIPS_64", 1000000);
-        bench_ping_pong(&echo, 1, n1, false);
-        bench_ping_pong(&echo, 64, n64, false);
-        bench_ping_pong(&echo_loop, 1, n1, true);
-        bench_ping_pong(&echo_loop, 64, n64, true);
+        /* The floor, measured in the same run: raw TCP, same body size. */
+        bench_tcp_floor(100, n1);
+        if (workers) {
+            bench_ping_pong(&echo, 1, n1, false);
+            bench_ping_pong(&echo, 64, n64, false);
+        }
+        if (loop) {
+            bench_ping_pong(&echo_loop, 1, n1, true);
+            bench_ping_pong(&echo_loop, 64, n64, true);
+        }
     }
 
     cp_runtime_stop();

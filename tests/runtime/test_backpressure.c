@@ -31,6 +31,7 @@
 
 #include "core/node.h"
 #include "cproc/cproc.h"
+#include "node.h"
 #include "transport/limits.h"
 #include "transport/transport_internal.h"
 
@@ -57,75 +58,18 @@ static bool eventually(bool (*cond)(void *), void *arg)
 }
 
 static const char *const all_vars[] = {
-    "CPROC_MAX_INBOUND_BYTES", "CPROC_SEND_TIMEOUT_MS", "CPROC_LOG",
+    "CPROC_MAX_INBOUND_BYTES",
+    "CPROC_SEND_TIMEOUT_MS",
+    "CPROC_LOG",
     "CPROC_MAX_PEER_QUEUE_BYTES",
 };
 
 static int teardown(void **state)
 {
-    cp_runtime_stop();
+    test_node_stop(state);
     for (size_t i = 0; i < sizeof all_vars / sizeof all_vars[0]; i++)
         unsetenv(all_vars[i]);
     return 0;
-}
-
-static void start(void)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    assert_int_equal(cp_runtime_start(NULL), 0);
-}
-
-static int node_connect(void)
-{
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* GET /metrics/snapshot on a connection of its own; the value of `key`. */
-static long long metric(const char *key)
-{
-    int fd = node_connect();
-    static const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n";
-    send_all(fd, req, sizeof req - 1);
-    static char buf[65536];
-    size_t len = 0;
-    for (;;) {
-        struct pollfd pf = {.fd = fd, .events = POLLIN};
-        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
-        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
-        assert_true(r >= 0);
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = 0;
-    close(fd);
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    char *at = strstr(buf, pat);
-    assert_non_null(at);
-    return strtoll(at + strlen(pat), NULL, 10);
 }
 
 /* A listener that never accepts (the kernel completes connections in its
@@ -252,9 +196,9 @@ static void test_inbound_flood_is_bounded(void **state)
     char max[32];
     snprintf(max, sizeof max, "%d", MAX);
     setenv("CPROC_MAX_INBOUND_BYTES", max, 1);
-    start();
+    assert_int_equal(test_node_start(NULL), 0);
     spawn_slow();
-    int fd = node_connect();
+    int fd = test_node_connect();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     size_t len;
     char *batch = flood_batch(BATCH, BODY, &len);
@@ -285,8 +229,8 @@ static void test_inbound_flood_is_bounded(void **state)
     /* The bound plus at most one read (64 KiB) of the delivering
      * connection, in event bytes. */
     assert_true(queued <= MAX + 128 * 1024);
-    assert_true((long long)queued == metric("transport/inbound_bytes"));
-    assert_true(metric("transport/reads_paused_inbound") >= 1);
+    assert_true((long long)queued == test_node_metric("transport/inbound_bytes"));
+    assert_true(test_node_metric("transport/reads_paused_inbound") >= 1);
     /* The handler runs again: the queue drains, the peer is read again. */
     uint64_t received = atomic_load(&T.messages_received);
     gate_set(true);
@@ -298,10 +242,10 @@ static void test_inbound_flood_is_bounded(void **state)
     uint64_t all = atomic_load(&T.messages_received);
     assert_true(eventually(slow_ran_all_received, &all));
     /* Another peer is served. */
-    int fd2 = node_connect();
+    int fd2 = test_node_connect();
     static const char one[] = "POST /slow/m HTTP/1.1\r\nLibprocess-From: g@127.0.0.1:2\r\n"
                               "Content-Length: 0\r\n\r\n";
-    send_all(fd2, one, sizeof one - 1);
+    test_node_send_all(fd2, one, sizeof one - 1);
     char buf[64] = {0};
     struct pollfd pf = {.fd = fd2, .events = POLLIN};
     assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
@@ -366,9 +310,9 @@ static bool queued_at_least(void *arg)
  * (queued messages are dropped), the network is closed, and stop returns. */
 static void test_stop_under_flood_runs_only_what_was_running(void **state)
 {
-    start();
+    assert_int_equal(test_node_start(NULL), 0);
     spawn_slow();
-    flooder_t f = {.fd = node_connect()};
+    flooder_t f = {.fd = test_node_connect()};
     fcntl(f.fd, F_SETFL, fcntl(f.fd, F_GETFL) | O_NONBLOCK);
     pthread_t flood;
     assert_int_equal(pthread_create(&flood, NULL, flood_thread, &f), 0);
@@ -439,7 +383,7 @@ static bool all_accounted(void *arg)
 static void test_peer_that_never_reads_is_timed_out(void **state)
 {
     setenv("CPROC_SEND_TIMEOUT_MS", "300", 1);
-    start();
+    assert_int_equal(test_node_start(NULL), 0);
     uint16_t port;
     int lfd = listen_on(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
@@ -466,7 +410,7 @@ static void test_peer_that_never_reads_is_timed_out(void **state)
     assert_true(atomic_load(&T.connections_lost) > lost);
     assert_true(eventually(all_accounted, &t));
     assert_true(atomic_load(&T.messages_dropped) > t.dropped0);
-    assert_true(metric("transport/timeouts_send") >= 1);
+    assert_true(test_node_metric("transport/timeouts_send") >= 1);
     /* The queue was freed with the connection. */
     pthread_mutex_lock(&T.mu);
     size_t queued = 0;
@@ -483,7 +427,7 @@ static void test_peer_that_never_reads_is_timed_out(void **state)
  * its bytes. */
 static void test_answers_on_outbound_connections_are_counted(void **state)
 {
-    start();
+    assert_int_equal(test_node_start(NULL), 0);
     uint16_t port;
     int lfd = listen_on(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
@@ -507,7 +451,7 @@ static void test_answers_on_outbound_connections_are_counted(void **state)
         len += (size_t)r;
     }
     static const char ans[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
-    send_all(c, ans, sizeof ans - 1);
+    test_node_send_all(c, ans, sizeof ans - 1);
     uint64_t want = received0 + sizeof ans - 1;
     uint64_t end = now_ms() + BOUND_MS;
     while (atomic_load(&T.bytes_received) < want && now_ms() < end)
@@ -582,7 +526,7 @@ static void test_sending_failures_are_logged(void **state)
 {
     setenv("CPROC_LOG", "warn", 1);
     capture_stderr();
-    start();
+    assert_int_equal(test_node_start(NULL), 0);
     /* Refused: a port bound and not listening. */
     int rfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -630,7 +574,7 @@ static void test_sending_failures_are_logged(void **state)
     assert_true(c >= 0);
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
                                "Connection: close\r\n\r\n";
-    send_all(c, busy, sizeof busy - 1);
+    test_node_send_all(c, busy, sizeof busy - 1);
     snprintf(want, sizeof want,
              "sending to 127.0.0.1:%u: the peer answered 503 Service Unavailable", (unsigned)port);
     expect_log(&f);

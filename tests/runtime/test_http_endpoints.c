@@ -1,7 +1,5 @@
 /* HTTP endpoints on processes, served by this very node and driven from
  * the test thread over a blocking loopback socket. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,38 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "node.h"
 
 #define BOUND_MS 30000
-
-static int setup(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int teardown(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
 
 /* Sends one request and returns the whole answer (Content-Length framed). */
 static char *roundtrip(const char *req)
 {
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int fd = test_node_connect();
     assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
     size_t cap = 8192, len = 0;
     char *buf = calloc(1, cap);
@@ -124,7 +103,8 @@ static void end(cp_upid_t *pid)
 static void test_http_route_gets_method_path_query_headers_and_body(void **state)
 {
     cp_upid_t pid = spawn_with_route("web", "/echo", echo_handler);
-    char *a = roundtrip("POST /web/echo/more?x=1 HTTP/1.1\r\nX-Token: t1\r\nContent-Length: 3\r\n\r\nabc");
+    char *a = roundtrip(
+        "POST /web/echo/more?x=1 HTTP/1.1\r\nX-Token: t1\r\nContent-Length: 3\r\n\r\nabc");
     assert_non_null(strstr(a, "HTTP/1.1 201 "));
     assert_non_null(strstr(a, "X-Reply: yes\r\n"));
     assert_non_null(strstr(a, "POST /web/echo/more /echo q=x=1 h=t1 b=abc"));
@@ -202,13 +182,19 @@ static void test_http_route_rejects_path_without_slash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_http_route_gets_method_path_query_headers_and_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_failed_handler_future_gives_500, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_unrouted_path_gives_404, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_route_of_ended_process_gives_404, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_longest_route_prefix_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_route_gets_method_path_query_headers_and_body,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_http_failed_handler_future_gives_500, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_http_unrouted_path_gives_404, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_http_route_of_ended_process_gives_404, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_http_longest_route_prefix_wins, test_node_start,
+                                        test_node_stop),
         cmocka_unit_test(test_http_response_rejects_bad_status_and_headers),
-        cmocka_unit_test_setup_teardown(test_http_route_rejects_path_without_slash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_route_rejects_path_without_slash, test_node_start,
+                                        test_node_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

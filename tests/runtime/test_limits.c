@@ -30,6 +30,7 @@
 #include "cproc/cproc.h"
 #include "transport/limits.h"
 #include "transport/transport_internal.h"
+#include "node.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* From the sanitizer runtime (its header is not always installed). */
@@ -84,9 +85,7 @@ static int teardown(void **state)
 
 static void start(void)
 {
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(test_node_start(NULL), 0);
 }
 
 /* A port on every loopback address where nothing listens: bound to the
@@ -161,32 +160,6 @@ static void test_heap_returns_after_10000_peers(void **state)
 
 /* ---- raw sockets ----------------------------------------------------- */
 
-static int node_connect(void)
-{
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 /* Reads until `n` status lines were seen; returns how many. */
 static size_t read_statuses(int fd, size_t n, int want)
 {
@@ -253,7 +226,7 @@ static void test_distinct_senders_leave_nothing(void **state)
     assert_int_equal(cp_process_spawn("echo", &ops, NULL, &echo), 0);
     uint16_t port;
     int refuser = refusing_port(&port);
-    int fd = node_connect();
+    int fd = test_node_connect();
     enum { BATCH = 500, TOTAL = 60000 };
     static char req[BATCH * 160];
     size_t before = 0;
@@ -269,7 +242,7 @@ static void test_distinct_senders_leave_nothing(void **state)
                                  "s@127.%u.%u.%u:%u\r\nContent-Length: 1\r\n\r\nx",
                                  from.ip >> 16 & 0xff, from.ip >> 8 & 0xff, from.ip & 0xff, port);
         }
-        send_all(fd, req, len);
+        test_node_send_all(fd, req, len);
         assert_int_equal(read_statuses(fd, BATCH, 202), BATCH);
         received += BATCH;
         answered += BATCH;
@@ -370,32 +343,6 @@ static void test_full_peer_queue_refuses_sends(void **state)
     close(lfd);
 }
 
-/* GET /metrics/snapshot over a raw socket; returns the value of `key`. */
-static long long metric(const char *key)
-{
-    int fd = node_connect();
-    static const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n";
-    send_all(fd, req, sizeof req - 1);
-    static char buf[65536];
-    size_t len = 0;
-    for (;;) {
-        struct pollfd pf = {.fd = fd, .events = POLLIN};
-        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
-        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
-        assert_true(r >= 0);
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = 0;
-    close(fd);
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    char *at = strstr(buf, pat);
-    assert_non_null(at);
-    return strtoll(at + strlen(pat), NULL, 10);
-}
-
 /* Item 3/4: a peer that stopped reading with a full queue, then died: the
  * queue is dropped with its buffer and the peer forgotten; the heap comes
  * back. */
@@ -416,7 +363,7 @@ static void test_dropped_queue_gives_memory_back(void **state)
         for (int i = 0; i < 1000000 && rc == 0; i++)
             rc = cp_send(NULL, &to, "blob", body, sizeof body);
         assert_int_equal(rc, CP_EFULL);
-        assert_true(metric("transport/messages_dropped_full") >= 1);
+        assert_true(test_node_metric("transport/messages_dropped_full") >= 1);
         /* The peer dies: reset its end of the connection. */
         struct pollfd pf = {.fd = lfd, .events = POLLIN};
         assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
@@ -449,7 +396,7 @@ static void test_unread_answers_stop_reading(void **state)
     static const cp_process_ops_t ops = {0};
     cp_upid_t sink;
     assert_int_equal(cp_process_spawn("sink", &ops, NULL, &sink), 0);
-    int fd = node_connect();
+    int fd = test_node_connect();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     static const char msg[] = "POST /sink/m HTTP/1.1\r\nLibprocess-From: s@127.0.0.1:1\r\n"
                               "Content-Length: 0\r\n\r\n";

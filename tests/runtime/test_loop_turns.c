@@ -4,8 +4,6 @@
  * loop and the workers; a slow turn sends the process back to the
  * workers; cp_future_wait() inside a loop turn fails instead of blocking;
  * local senders and processes that did not ask are unaffected. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,19 +20,7 @@
 
 #include "core/node.h"
 #include "cproc/cproc.h"
-
-static int start(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int stop(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
+#include "node.h"
 
 /* What the handler saw, written only inside the process. */
 typedef struct seen {
@@ -45,6 +31,8 @@ typedef struct seen {
     bool in_order;
     uint64_t spin_ns; /* each handler busy-waits this long */
     bool waited;      /* cp_future_wait's answer, when asked */
+    int process_wait; /* cp_process_wait's, for `other` */
+    cp_upid_t other;
     bool try_wait;
     cp_promise_t *done;
 } seen_t;
@@ -77,6 +65,7 @@ static void on_msg(cp_process_t *self, const cp_message_t *msg, void *arg)
         s->waited = cp_future_wait(f, UINT64_MAX);
         cp_future_unref(f);
         cp_promise_free(never);
+        s->process_wait = cp_process_wait(&s->other, CP_WAIT_FOREVER);
     }
     if (++s->n == s->want)
         cp_promise_set(s->done, NULL);
@@ -129,13 +118,7 @@ static void *drain(void *arg)
 
 static peer_t *peer_open(void)
 {
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int fd = test_node_connect();
     peer_t *p = malloc(sizeof *p);
     assert_non_null(p);
     p->fd = fd;
@@ -166,11 +149,7 @@ static void peer_send(peer_t *p, const char *id, uint64_t first, uint64_t last)
         memcpy(req + len, &seq, sizeof seq);
         len += sizeof seq;
     }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(p->fd, req + off, len - off);
-        assert_true(w > 0);
-        off += (size_t)w;
-    }
+    test_node_send_all(p->fd, req, len);
     free(req);
 }
 
@@ -213,7 +192,7 @@ static void test_local_senders_are_unaffected(void **state)
     assert_true(s.in_order);
 }
 
-/* Far more than one loop turn's 32 events, in one burst: some turns run on
+/* Far more than one loop turn's 256 events, in one burst: some turns run on
  * the loop, the rest are handed to workers, and the order holds. */
 static void test_order_holds_between_the_loop_and_the_workers(void **state)
 {
@@ -231,32 +210,38 @@ static void test_order_holds_between_the_loop_and_the_workers(void **state)
     assert_true(s.on_loop >= 1);
 }
 
-static void test_a_slow_turn_sends_the_process_to_the_workers(void **state)
+/* Three slow loop turns in a row (3 ms each, one message each) turn loop
+ * turns off: the fourth message runs on a worker. */
+static void test_slow_turns_send_the_process_to_the_workers(void **state)
 {
     seen_t s = {.loop_turns = true, .spin_ns = 3 * 1000 * 1000};
     cp_upid_t pid;
     spawn("slow", &s, 1, &pid);
     peer_t *peer = peer_open();
-    peer_send(peer, "slow", 1, 1);
-    /* The first runs on the loop, takes 3 ms, and turns loop turns off. */
-    cp_future_t *first = cp_promise_future(s.done);
-    assert_true(cp_future_wait(first, UINT64_MAX));
-    cp_future_unref(first);
-    assert_int_equal(cp_clock_settle(), 0); /* its turn has ended */
-    cp_promise_free(s.done);
-    s.done = cp_promise_new(NULL);
-    s.want = 2;
-    peer_send(peer, "slow", 2, 2);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        peer_send(peer, "slow", seq, seq);
+        cp_future_t *f = cp_promise_future(s.done);
+        assert_true(cp_future_wait(f, UINT64_MAX));
+        cp_future_unref(f);
+        assert_int_equal(cp_clock_settle(), 0); /* its turn has ended */
+        cp_promise_free(s.done);
+        s.done = cp_promise_new(NULL);
+        s.want = seq + 1;
+    }
+    s.spin_ns = 0;
+    peer_send(peer, "slow", 4, 4);
     finish(&s, &pid);
     peer_close(peer);
-    assert_int_equal(s.n, 2);
-    assert_int_equal(s.on_loop, 1);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.on_loop, 3);
+    assert_true(s.in_order);
 }
 
-static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
+static void test_waits_inside_a_loop_turn_fail_at_once(void **state)
 {
     seen_t s = {.loop_turns = true, .try_wait = true};
     cp_upid_t pid;
+    assert_int_equal(cp_process_spawn("other", NULL, NULL, &s.other), 0);
     spawn("waiter", &s, 1, &pid);
     peer_t *peer = peer_open();
     peer_send(peer, "waiter", 1, 1);
@@ -264,6 +249,9 @@ static void test_wait_inside_a_loop_turn_fails_at_once(void **state)
     peer_close(peer);
     assert_int_equal(s.on_loop, 1);
     assert_false(s.waited);
+    assert_int_equal(s.process_wait, CP_EDEADLK);
+    cp_process_terminate(&s.other, false);
+    cp_process_wait(&s.other, CP_WAIT_FOREVER);
 }
 
 /* Stop while a burst is being delivered: turns waiting for the loop are
@@ -279,22 +267,25 @@ static void test_stop_during_a_burst(void **state)
     peer_close(peer);
     assert_true(s.in_order);
     cp_promise_free(s.done);
-    assert_int_equal(start(NULL), 0); /* for the teardown */
+    assert_int_equal(test_node_start(NULL), 0); /* for the teardown */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_remote_message_runs_on_the_loop_thread, start, stop),
-        cmocka_unit_test_setup_teardown(test_without_loop_turns_messages_run_on_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, start, stop),
-        cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_a_slow_turn_sends_the_process_to_the_workers, start,
-                                        stop),
-        cmocka_unit_test_setup_teardown(test_wait_inside_a_loop_turn_fails_at_once, start, stop),
-        cmocka_unit_test_setup_teardown(test_stop_during_a_burst, start, stop),
+        cmocka_unit_test_setup_teardown(test_remote_message_runs_on_the_loop_thread,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_without_loop_turns_messages_run_on_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_local_senders_are_unaffected, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_order_holds_between_the_loop_and_the_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_slow_turns_send_the_process_to_the_workers,
+                                        test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_waits_inside_a_loop_turn_fail_at_once, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_stop_during_a_burst, test_node_start, test_node_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

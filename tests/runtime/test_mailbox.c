@@ -1,8 +1,5 @@
 /* Bounded mailboxes: reject and drop-oldest, locally and for messages from
  * another node (a raw HTTP sender), and their counts. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,19 +14,7 @@
 #include "cproc/cproc.h"
 #include "core/node.h"
 #include "metrics/metrics_http.h"
-
-static int start(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int stop(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
+#include "node.h"
 
 /* Holds the process inside one handler until the gate opens. */
 static cp_promise_t *gate;
@@ -138,8 +122,8 @@ static void test_drop_oldest_keeps_the_newest(void **state)
 {
     rec_t r = {0};
     cp_upid_t pid;
-    assert_int_equal(
-        cp_process_spawn_bounded("newest", NULL, &r, 2, CP_MAILBOX_DROP_OLDEST, &pid), 0);
+    assert_int_equal(cp_process_spawn_bounded("newest", NULL, &r, 2, CP_MAILBOX_DROP_OLDEST, &pid),
+                     0);
     gate = cp_promise_new(NULL);
     cp_dispatch(&pid, busy, NULL, 0, NULL);
     wait_busy(&pid);
@@ -190,30 +174,6 @@ static void test_bad_bounds_and_unbounded_stats(void **state)
     assert_int_equal(cp_mailbox_stats(&none, &st), CP_ENOENT);
 }
 
-/* A message from another node: a raw libprocess POST over TCP. */
-static int post_status(const char *path)
-{
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "POST %s HTTP/1.1\r\nLibprocess-From: peer@127.0.0.1:1\r\n"
-                     "Connection: close\r\n\r\n",
-                     path);
-    assert_int_equal(write(fd, req, (size_t)n), n);
-    char buf[256] = {0};
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    assert_int_equal(poll(&p, 1, 30000), 1);
-    assert_true(read(fd, buf, sizeof buf - 1) > 12);
-    close(fd);
-    return atoi(buf + 9);
-}
-
 static void test_remote_message_to_a_full_mailbox_gets_503(void **state)
 {
     cp_upid_t pid;
@@ -221,9 +181,9 @@ static void test_remote_message_to_a_full_mailbox_gets_503(void **state)
     gate = cp_promise_new(NULL);
     cp_dispatch(&pid, busy, NULL, 0, NULL);
     wait_busy(&pid);
-    assert_int_equal(post_status("/inbox/some.Message"), 202); /* fills it */
-    assert_int_equal(post_status("/inbox/some.Message"), 503);
-    assert_int_equal(post_status("/nobody/some.Message"), 404);
+    assert_int_equal(test_node_post_status("/inbox/some.Message"), 202); /* fills it */
+    assert_int_equal(test_node_post_status("/inbox/some.Message"), 503);
+    assert_int_equal(test_node_post_status("/nobody/some.Message"), 404);
     cp_mailbox_stats_t st;
     cp_mailbox_stats(&pid, &st);
     assert_int_equal(st.rejected, 1);
@@ -285,8 +245,8 @@ static void test_handled_counts_only_events_run(void **state)
 {
     static rec_t r;
     cp_upid_t pid;
-    assert_int_equal(
-        cp_process_spawn_bounded("counted", NULL, &r, 2, CP_MAILBOX_DROP_OLDEST, &pid), 0);
+    assert_int_equal(cp_process_spawn_bounded("counted", NULL, &r, 2, CP_MAILBOX_DROP_OLDEST, &pid),
+                     0);
     gate = cp_promise_new(NULL);
     cp_dispatch(&pid, busy, NULL, 0, NULL);
     wait_busy(&pid);
@@ -313,14 +273,11 @@ static void test_handled_counts_only_events_run(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
+#define T(name) cmocka_unit_test_setup_teardown(name, test_node_start, test_node_stop)
     const struct CMUnitTest tests[] = {
-        T(test_reject_refuses_beyond_the_bound),
-        T(test_drop_oldest_keeps_the_newest),
-        T(test_bad_bounds_and_unbounded_stats),
-        T(test_remote_message_to_a_full_mailbox_gets_503),
-        T(test_processes_shows_the_mailbox),
-        T(test_processes_shows_a_busy_process_mailbox),
+        T(test_reject_refuses_beyond_the_bound), T(test_drop_oldest_keeps_the_newest),
+        T(test_bad_bounds_and_unbounded_stats),  T(test_remote_message_to_a_full_mailbox_gets_503),
+        T(test_processes_shows_the_mailbox),     T(test_processes_shows_a_busy_process_mailbox),
         T(test_handled_counts_only_events_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,6 @@
 /* The stream seam TLS plugs into: a connection filter installed through
  * the transport's factory transforms every byte both ways, and its start
  * hook speaks first. Here the filter XORs with 0x5a and greets with "HI". */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,16 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "node.h"
 #include "transport/transport_internal.h"
 
 #define BOUND_MS 30000
-#define KEY 0x5a
+#define KEY      0x5a
 
 static int xor_into(const char *in, size_t len, cp__buf_t *out)
 {
@@ -70,21 +68,13 @@ static void xor_buf(char *p, size_t n)
 
 static void test_filter_transforms_both_ways_and_speaks_first(void **state)
 {
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
     cp__transport_set_filter_factory(factory);
-    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(test_node_start(NULL), 0);
     cp_upid_t pid;
     assert_int_equal(cp_process_spawn("sink", NULL, NULL, &pid), 0);
     cp_future_t *seen = cp_test_expect_message("m", NULL, &pid, true);
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int fd = test_node_connect();
     char req[] = "POST /sink/m HTTP/1.1\r\nLibprocess-From: t@127.0.0.1:1\r\n"
                  "Content-Length: 3\r\n\r\nabc";
     xor_buf(req, sizeof req - 1);

@@ -25,6 +25,7 @@
 #include "transport/limits.h"
 #include "transport/timeouts.h"
 #include "transport/transport_internal.h"
+#include "node.h"
 
 #define BOUND_MS 60000
 #define L        cp__limits_stats
@@ -45,9 +46,7 @@ static int teardown(void **state)
 
 static void start(void)
 {
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    assert_int_equal(cp_runtime_start(NULL), 0);
+    assert_int_equal(test_node_start(NULL), 0);
 }
 
 /* Connects to the node from `src` (host order; 0: any). */

@@ -79,8 +79,9 @@ int cp_process_terminate(const cp_upid_t *pid, bool inject);
 /* Blocks until the process has terminated (finalize and destroy done), or
  * `timeout_ns` of real time passed (UINT64_MAX: forever). Returns 0 (also
  * for an unknown pid), CP_ETIMEDOUT, or CP_EDEADLK when called from inside
- * the very process waited on. Intended for non-process threads; from another
- * process it works but blocks a worker. */
+ * the very process waited on, or inside a loop turn (it would block the
+ * event loop; cp_process_set_loop_turns). Intended for non-process threads;
+ * from another process it works but blocks a worker. */
 int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns);
 
 #define CP_WAIT_FOREVER UINT64_MAX
@@ -128,12 +129,12 @@ uint64_t cp_process_unhandled_count(const cp_process_t *self);
  * runs its turn on the node's event-loop thread, right after the loop's
  * I/O, instead of waking a worker: a remote request and its reply then
  * cross no thread. Still one thread at a time inside, FIFO per sender.
- * A loop turn runs at most 32 events and stops after 200 us; a turn that
- * takes longer than 1 ms turns this off again (with a warning), and
- * cp_future_wait() inside a loop turn fails at once instead of blocking
- * the loop. Only for processes whose handlers are short and never block:
- * while one runs, no connection of the node is read or written. Off by
- * default. Call inside self. */
+ * A loop turn runs at most 256 events and stops after 200 us; three loop
+ * turns in a row that take longer than 1 ms turn this off again (with a
+ * warning), and cp_future_wait() and cp_process_wait() inside a loop turn
+ * fail at once instead of blocking the loop. Only for processes whose
+ * handlers are short and never block: while one runs, no connection of
+ * the node is read or written. Off by default. Call inside self. */
 void cp_process_set_loop_turns(cp_process_t *self, bool on);
 
 #ifdef __cplusplus

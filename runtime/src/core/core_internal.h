@@ -154,9 +154,10 @@ struct cp_process {
     atomic_flag links_lock;
     bool links_closed;
     _Atomic uint8_t pstate;
-    /* Turns may run on the event-loop thread (loop_turns.c); written by
-     * the thread inside, read by whoever claims `sched`. */
-    bool loop_turns;
+    /* Turns may run on the event-loop thread (loop_turns.c) when not 0:
+     * 1 + the number of slow loop turns in a row. Written by the thread
+     * inside, read by whoever claims `sched`. */
+    uint8_t loop_turns;
     /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
     uint32_t unhandled;
     /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s

@@ -15,10 +15,11 @@
 
 #include "core/core_internal.h"
 #include "core/node.h"
+#include "core/transport_ops.h"
 #include "cproc/error.h"
 
 /* Events per loop turn, and how long one may run before it stops. */
-#define TURN_EVENTS 32
+#define TURN_EVENTS 256
 #define TURN_NS     (200u * 1000u)
 /* A turn longer than this means the process does not keep to short
  * handlers: its turns go to the workers from then on (sched.c). */
@@ -86,6 +87,7 @@ static void run_pass(void)
 {
     uint64_t start = cp__sched_now_ns();
     struct cp_process *p;
+    bool ran = false;
     while ((p = take_next()) != NULL) {
         uint64_t t0 = cp__sched_now_ns();
         if (t0 - start >= PASS_NS) {
@@ -95,8 +97,12 @@ static void run_pass(void)
         in_turn = true;
         cp__sched_loop_turn(p, TURN_EVENTS, t0 + TURN_NS, SLOW_TURN_NS);
         in_turn = false;
+        ran = true;
     }
     uv_idle_stop(&L.idle);
+    /* What the turns sent leaves now, not after another loop wake-up. */
+    if (ran && cp__rt.transport->flush)
+        cp__rt.transport->flush();
 }
 
 int cp__loop_turns_start(uv_loop_t *loop)

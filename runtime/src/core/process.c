@@ -79,8 +79,8 @@ int cp__table_init(void)
 {
     pthread_mutex_init(&cp__rt.tab_mu, NULL);
     pthread_cond_init(&cp__rt.term_cv, NULL);
-    cp__rt.map_cap = 1024;
-    cp__rt.map = map_alloc(cp__rt.map_cap);
+    __atomic_store_n(&cp__rt.map_cap, 1024, __ATOMIC_RELAXED);
+    __atomic_store_n(&cp__rt.map, map_alloc(cp__rt.map_cap), __ATOMIC_RELAXED);
     if (cp__rt.map == NULL)
         return CP_ENOMEM;
     cp__rt.map_used = cp__rt.map_live = 0;
@@ -112,7 +112,7 @@ void cp__table_free(void)
     cp__rt.all = NULL;
     cp__rt.pool = NULL;
     cp__rt.free_slots = NULL;
-    cp__rt.map = NULL;
+    __atomic_store_n(&cp__rt.map, NULL, __ATOMIC_RELAXED);
     cp__rt.all_len = cp__rt.all_cap = cp__rt.pool_len = cp__rt.pool_cap = 0;
     cp__rt.free_len = cp__rt.free_cap = 0;
     pthread_mutex_destroy(&cp__rt.tab_mu);
@@ -180,13 +180,26 @@ static int map_grow(void)
         m[j] = *e;
     }
     map_release(cp__rt.map, cp__rt.map_cap);
-    cp__rt.map = m;
-    cp__rt.map_cap = cap;
+    __atomic_store_n(&cp__rt.map, m, __ATOMIC_RELAXED); /* map_prefetch reads them */
+    __atomic_store_n(&cp__rt.map_cap, cap, __ATOMIC_RELAXED);
     cp__rt.map_used = cp__rt.map_live;
     return 0;
 }
 
 /* Kept at most half full (tombstones included) so probes stay short. */
+/* Starts fetching the entry a spawn's probe reads first: with a million
+ * processes it is a cache and TLB miss, which this lets overlap the
+ * allocations before the lock. Read without the lock, as a hint only (a
+ * stale map or capacity prefetches a useless line); the probe under the
+ * lock reads them again. */
+static void map_prefetch(uint64_t h)
+{
+    struct cp__map_entry *m = __atomic_load_n(&cp__rt.map, __ATOMIC_RELAXED);
+    size_t cap = __atomic_load_n(&cp__rt.map_cap, __ATOMIC_RELAXED);
+    if (m != NULL && cap != 0)
+        __builtin_prefetch(&m[h & (cap - 1)]);
+}
+
 static int map_reserve(void)
 {
     if ((cp__rt.map_used + 1) * 2 > cp__rt.map_cap)
@@ -422,6 +435,8 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     if (rc != 0)
         return rc;
     size_t len = strlen(id);
+    uint64_t hash = hash_id(id, len);
+    map_prefetch(hash);
     char *copy = malloc(len + 1);
     if (copy == NULL)
         return CP_ENOMEM;
@@ -438,7 +453,6 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
         ext->ctx_free = ctx_free;
     }
 
-    uint64_t hash = hash_id(id, len);
     pthread_mutex_lock(&cp__rt.tab_mu);
     struct cp_process *p = NULL;
     uint32_t slot = 0;
@@ -489,7 +503,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     p->linkers = NULL;
     p->handlers = NULL;
     p->unhandled = 0;
-    p->loop_turns = false;
+    p->loop_turns = 0;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
     cp__mailbox_init(p);
     uint32_t g;
@@ -575,6 +589,8 @@ int cp_process_wait(const cp_upid_t *pid, uint64_t timeout_ns)
     struct cp_process *me = cp__current;
     if (me && me->id && strcmp(me->id, pid->id) == 0 && cp__upid_is_local(pid))
         return CP_EDEADLK;
+    if (cp__in_loop_turn())
+        return CP_EDEADLK; /* the process may be waiting for this very loop */
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     bool forever = timeout_ns == CP_WAIT_FOREVER;
@@ -685,7 +701,7 @@ cp_process_t *cp_process_current(void)
 
 void cp_process_set_loop_turns(cp_process_t *self, bool on)
 {
-    self->loop_turns = on;
+    self->loop_turns = on ? 1 : 0;
 }
 
 uint64_t cp_process_unhandled_count(const cp_process_t *self)

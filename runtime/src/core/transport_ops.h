@@ -75,6 +75,12 @@ typedef struct cp__transport_ops {
      * or a CP_E* code (then the core reports the link broken at once). Any
      * thread. */
     int (*link)(const cp_upid_t *to, int relink);
+
+    /* Writes what senders have queued now, instead of at the loop's next
+     * wake-up: the core calls it after a pass of loop turns (loop_turns.c)
+     * so that replies leave in the same loop iteration. Loop thread,
+     * outside every transport callback. May be NULL. */
+    void (*flush)(void);
 } cp__transport_ops_t;
 
 /* The transport that nodes use: TCP/HTTP with optional TLS, defined by

@@ -633,6 +633,12 @@ static int tcp_link(const cp_upid_t *to, int relink)
     return p ? 0 : CP_ENOMEM;
 }
 
+static void tcp_flush(void)
+{
+    if (T.running)
+        on_wake(&T.wake);
+}
+
 const cp__transport_ops_t cp__tcp_transport = {
     .name = "tcp",
     .start = tcp_start,
@@ -641,4 +647,5 @@ const cp__transport_ops_t cp__tcp_transport = {
     .send = tcp_send,
     .send_headers = tcp_send_headers,
     .link = tcp_link,
+    .flush = tcp_flush,
 };

@@ -1,0 +1,110 @@
+/* Tests' own node over raw loopback TCP (see node.h). */
+#include "node.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cproc/cproc.h"
+
+/* Long enough for a loaded 2-core machine under a sanitizer; only a hang
+ * runs into them. test_node_post_status keeps the 30 s it had in
+ * test_mailbox.c. */
+#define BOUND_MS      60000
+#define POST_BOUND_MS 30000
+
+int test_node_start(void **state)
+{
+    (void)state;
+    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
+    setenv("LIBPROCESS_PORT", "0", 1);
+    return cp_runtime_start(NULL);
+}
+
+int test_node_stop(void **state)
+{
+    (void)state;
+    cp_runtime_stop();
+    return 0;
+}
+
+int test_node_connect(void)
+{
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+void test_node_send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        assert_true(w > 0);
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+int test_node_post_status(const char *path)
+{
+    int fd = test_node_connect();
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST %s HTTP/1.1\r\nLibprocess-From: peer@127.0.0.1:1\r\n"
+                     "Connection: close\r\n\r\n",
+                     path);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    char buf[256] = {0};
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, POST_BOUND_MS), 1);
+    assert_true(read(fd, buf, sizeof buf - 1) > 12);
+    close(fd);
+    return atoi(buf + 9);
+}
+
+long long test_node_metric(const char *key)
+{
+    int fd = test_node_connect();
+    static const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n";
+    test_node_send_all(fd, req, sizeof req - 1);
+    static char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&pf, 1, BOUND_MS), 1);
+        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        assert_true(r >= 0);
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = 0;
+    close(fd);
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    char *at = strstr(buf, pat);
+    assert_non_null(at);
+    return strtoll(at + strlen(pat), NULL, 10);
+}

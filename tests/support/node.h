@@ -1,0 +1,49 @@
+/* Tests' own node: start this process's cproc node on 127.0.0.1 with a
+ * kernel-chosen port, and talk to it over raw loopback TCP from the test
+ * (a stand-in for another node or an HTTP client). Every wait is a poll
+ * with a bound; a failure fails the running cmocka test, so the helpers
+ * that assert run on the test thread only (cmocka's assertions jump back
+ * into it). */
+#ifndef CPROC_TEST_NODE_H
+#define CPROC_TEST_NODE_H
+
+#include <stddef.h>
+
+/* A cmocka setup: sets LIBPROCESS_IP=127.0.0.1 and LIBPROCESS_PORT=0 (the
+ * process environment, left set) and returns cp_runtime_start(NULL), 0 or a
+ * negative CP_E* code. Asserts nothing; `state` is unused (NULL is fine, for
+ * a test that starts the node itself). Call on the test thread. */
+int test_node_start(void **state);
+
+/* A cmocka teardown: cp_runtime_stop(); returns 0. `state` is unused. Call
+ * on the test thread, never from a process or callback. */
+int test_node_stop(void **state);
+
+/* A blocking TCP socket connected to the running node's port on 127.0.0.1
+ * (from cp_runtime_address()). Asserts that connect succeeds. The caller
+ * owns the descriptor and closes it. Test thread. */
+int test_node_connect(void);
+
+/* Writes all `n` bytes of `p` to `fd` with send(MSG_NOSIGNAL), so a closed
+ * peer fails the test instead of raising SIGPIPE. Before each send asserts
+ * that poll() reports the socket writable within 60 s; retries on EAGAIN
+ * and EINTR; asserts every other send writes something. Borrows `p`. Test
+ * thread, one writer per descriptor. */
+void test_node_send_all(int fd, const void *p, size_t n);
+
+/* One message from "another node": a connection of its own, a bodyless
+ * `POST <path>` with Libprocess-From: peer@127.0.0.1:1 and Connection:
+ * close, written with one write() (asserted whole). Asserts the answer
+ * starts within 30 s and its first read holds more than 12 bytes
+ * ("HTTP/1.1 NNN"); returns the status code (202, 404, 503, ...). `path`
+ * is borrowed and must fit a 512-byte request with those headers. Test
+ * thread. */
+int test_node_post_status(const char *path);
+
+/* GET /metrics/snapshot on a connection of its own, read to its close
+ * (each read within 60 s, at most 64 KiB in all); asserts `"<key>":` is in
+ * the JSON and returns the number after it. Uses a static buffer: one
+ * caller at a time, on the test thread. */
+long long test_node_metric(const char *key);
+
+#endif

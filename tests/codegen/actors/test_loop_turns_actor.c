@@ -6,8 +6,6 @@
  * initialize can turn it off again. "Another node" is a raw libprocess
  * sender over TCP for messages, and this program run with --serve for
  * rpcs. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -25,6 +23,7 @@
 
 #include "core/node.h"
 #include "loop_turns.actor.h"
+#include "node.h" /* tests/support: test_node_* */
 
 /* What the handlers saw; written only inside the process, read by the
  * test after `done`. */
@@ -63,19 +62,6 @@ static const Looped__Looper_Handlers looper_off = {
     .initialize = turn_off, .on_tick = on_tick, .locate = locate};
 static const Looped__Plain_Handlers plain = {.on_tick = on_tick, .locate = locate};
 
-static int setup(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int teardown(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
-
 static void seen_init(seen_t *s, uint64_t want)
 {
     *s = (seen_t){.want = want, .done = cp_promise_new(NULL)};
@@ -111,14 +97,7 @@ static void *drain(void *arg)
 
 static void peer_open(peer_t *p)
 {
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    p->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(p->fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(p->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    p->fd = test_node_connect();
     assert_int_equal(pthread_create(&p->reader, NULL, drain, p), 0);
 }
 
@@ -147,11 +126,7 @@ static void peer_send_ticks(peer_t *p, const char *id, uint64_t n)
         assert_true(len + body < cap);
         len += looped__tick__pack(&t, (uint8_t *)req + len);
     }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(p->fd, req + off, len - off);
-        assert_true(w > 0);
-        off += (size_t)w;
-    }
+    test_node_send_all(p->fd, req, len);
     free(req);
 }
 
@@ -302,5 +277,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_the_users_initialize_can_turn_the_option_off),
         cmocka_unit_test(test_a_remote_rpc_runs_on_the_servers_loop_thread_with_the_option),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_node_start, test_node_stop);
 }

@@ -5,7 +5,10 @@
  *                BENCH_SERVERS, 2)
  *   rpc_remote   calls to an actor in a forked node over 127.0.0.1, with 1
  *                and with 64 in flight (BENCH_REMOTE_CALLS, 500,000 at 64;
- *                a tenth of it, at least 20,000, one at a time)
+ *                a tenth of it, at least 20,000, one at a time); then the
+ *                same to an actor with `option loop_turns = true` (EchoLoop
+ *                in rpc.actor), whose requests run on the server node's
+ *                event-loop thread: lines with "loop_turns": true
  * Usage: cproc-bench-rpc [rpc_local] [rpc_remote]
  *
  * The driver keeps N calls in flight: each completion (a callback on the
@@ -35,6 +38,7 @@ static Bench__Res_Future echo_call(cp_process_t *self, void *state, const cp_upi
 }
 
 static const Bench__Echo_Handlers handlers = {.call = echo_call};
+static const Bench__EchoLoop_Handlers loop_handlers = {.call = echo_call};
 
 /* ---- the driver ------------------------------------------------------ */
 
@@ -43,6 +47,7 @@ static const Bench__Echo_Handlers handlers = {.call = echo_call};
 typedef struct driver {
     Bench__Echo_Pid server[MAX_SERVERS];
     unsigned servers;
+    bool loop_turns; /* the servers are EchoLoop actors */
     uint64_t total;
     _Atomic uint64_t issued, completed, failed;
     uint64_t *sent_at, *rtt;
@@ -81,15 +86,18 @@ static void issue(unsigned server)
     if (seq >= D->total)
         return;
     D->sent_at[seq] = bench_now_ns();
-    Bench__Res_Future f = bench__echo__call(D->server[server], &request, keep, NULL);
+    Bench__Res_Future f =
+        D->loop_turns ? bench__echo_loop__call(bench__echo_loop__pid(D->server[server].upid),
+                                               &request, keep, NULL)
+                      : bench__echo__call(D->server[server], &request, keep, NULL);
     cp_future_on_any(f.future, completed, (void *)(uintptr_t)(seq * MAX_SERVERS + server), NULL);
     bench__res__future_unref(f);
 }
 
 static void run(const char *name, const Bench__Echo_Pid *servers, unsigned n, uint64_t total,
-                uint64_t in_flight)
+                uint64_t in_flight, bool loop_turns)
 {
-    driver_t d = {.servers = n, .total = total};
+    driver_t d = {.servers = n, .loop_turns = loop_turns, .total = total};
     for (unsigned i = 0; i < n; i++)
         d.server[i] = servers[i];
     d.sent_at = calloc(total, sizeof(uint64_t));
@@ -108,10 +116,11 @@ static void run(const char *name, const Bench__Echo_Pid *servers, unsigned n, ui
     qsort(d.rtt, total, sizeof(uint64_t), bench_cmp_u64);
     printf("{\"bench\": \"%s\", \"value\": %.0f, \"unit\": \"calls/s\", \"calls\": %llu, "
            "\"servers\": %u, \"in_flight\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-           "\"failed\": %llu}\n",
+           "\"failed\": %llu, \"loop_turns\": %s}\n",
            name, (double)total / secs, (unsigned long long)total, n,
            (unsigned long long)in_flight, (double)d.rtt[total / 2] / 1e3,
-           (double)d.rtt[total * 99 / 100] / 1e3, (unsigned long long)d.failed);
+           (double)d.rtt[total * 99 / 100] / 1e3, (unsigned long long)d.failed,
+           loop_turns ? "true" : "false");
     fflush(stdout);
     cp_future_unref(done);
     cp_promise_free(d.finished);
@@ -131,14 +140,15 @@ static void bench_rpc_local(void)
         if (bench__echo__spawn(NULL, &handlers, NULL, NULL, &servers[i]) != 0)
             exit(1);
     run("rpc_local", servers, count, (uint64_t)bench_env_long("BENCH_CALLS", 2000000),
-        (uint64_t)bench_env_long("BENCH_IN_FLIGHT", 256));
+        (uint64_t)bench_env_long("BENCH_IN_FLIGHT", 256), false);
     for (unsigned i = 0; i < count; i++) {
         cp_process_terminate(&servers[i].upid, false);
         cp_process_wait(&servers[i].upid, CP_WAIT_FOREVER);
     }
 }
 
-/* The server node: runs until the parent closes the pipe. */
+/* The server node, with an Echo and an EchoLoop: runs until the parent
+ * closes the pipe. */
 static int server_main(int report_fd, int quit_fd)
 {
     setenv("LIBPROCESS_IP", "127.0.0.1", 1);
@@ -146,9 +156,12 @@ static int server_main(int report_fd, int quit_fd)
     if (cp_runtime_start(NULL) != 0)
         return 1;
     Bench__Echo_Pid server;
-    if (bench__echo__spawn("echo", &handlers, NULL, NULL, &server) != 0)
+    Bench__EchoLoop_Pid server_loop;
+    if (bench__echo__spawn("echo", &handlers, NULL, NULL, &server) != 0 ||
+        bench__echo_loop__spawn("echo_loop", &loop_handlers, NULL, NULL, &server_loop) != 0)
         return 1;
-    if (write(report_fd, &server, sizeof(server)) != sizeof(server))
+    if (write(report_fd, &server, sizeof(server)) != sizeof(server) ||
+        write(report_fd, &server_loop, sizeof(server_loop)) != sizeof(server_loop))
         return 1;
     char c;
     while (read(quit_fd, &c, 1) > 0)
@@ -161,6 +174,7 @@ typedef struct node {
     pid_t child;
     int quit_fd;
     Bench__Echo_Pid server;
+    Bench__Echo_Pid server_loop; /* an EchoLoop's pid, as the driver keeps it */
 } node_t;
 
 /* Forks the server node; before the parent starts any thread. */
@@ -178,19 +192,24 @@ static void node_fork(node_t *n)
     close(report[1]);
     close(quit[0]);
     n->quit_fd = quit[1];
-    if (read(report[0], &n->server, sizeof(n->server)) != sizeof(n->server)) {
+    Bench__EchoLoop_Pid loop;
+    if (read(report[0], &n->server, sizeof(n->server)) != sizeof(n->server) ||
+        read(report[0], &loop, sizeof(loop)) != sizeof(loop)) {
         fprintf(stderr, "rpc_remote: the server node did not start\n");
         exit(1);
     }
     close(report[0]);
+    n->server_loop.upid = loop.upid;
 }
 
 static void bench_rpc_remote(node_t *n)
 {
     uint64_t total = (uint64_t)bench_env_long("BENCH_REMOTE_CALLS", 500000);
     uint64_t one = total / 10 > 20000 ? total / 10 : 20000;
-    run("rpc_remote", &n->server, 1, one, 1);
-    run("rpc_remote", &n->server, 1, total, 64);
+    run("rpc_remote", &n->server, 1, one, 1, false);
+    run("rpc_remote", &n->server, 1, total, 64, false);
+    run("rpc_remote", &n->server_loop, 1, one, 1, true);
+    run("rpc_remote", &n->server_loop, 1, total, 64, true);
     close(n->quit_fd);
     waitpid(n->child, NULL, 0);
 }

@@ -291,6 +291,11 @@ static const char actor_c_install_route[] =
     "    if (s->handlers->${member} != NULL)\n"
     "        cp_http_route(self, \"${path}\", ${l}__${member}, NULL, NULL);\n";
 
+/* `option loop_turns = true`: set before the user's initialize, which may
+ * turn it off again. */
+static const char actor_c_loop_turns[] =
+    "    cp_process_set_loop_turns(self, true); /* option loop_turns */\n";
+
 static const char actor_c_close[] =
     "    if (s->handlers->initialize != NULL)\n"
     "        s->handlers->initialize(self, s->state);\n"
@@ -511,6 +516,8 @@ static void emit_actor(const cpgen_actor_t *a, cpgen_out_t *h, cpgen_out_t *c)
         emit(c, actor_c_install_route, av.v);
         cpgen_out_close(&path);
     }
+    if (a->loop_turns)
+        emit(c, actor_c_loop_turns, av.v);
     /* `option mailbox`: the spawn bounds the mailbox (cproc/mailbox.h). */
     char bound[64] = "";
     if (a->mailbox > 0)

@@ -239,6 +239,7 @@ static void fill_actor(builder_t *b, cpgen_actor_t *model, const cpidl_actor_t *
 {
     model->mailbox = a->mailbox;
     model->drop_oldest = a->mailbox_policy == CPIDL_MAILBOX_DROP_OLDEST;
+    model->loop_turns = a->loop_turns;
     for (size_t i = 0; i < a->n_handlers; i++) {
         const cpidl_message_t *m = a->handlers[i]->message;
         cpgen_actor_add_on(model, c_package(m->file), scoped_name(m->full_name, m->file->package));

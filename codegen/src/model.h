@@ -169,6 +169,7 @@ typedef struct cpgen_actor {
     size_t n_routes;
     uint32_t mailbox;   /* `option mailbox`: 0 unbounded */
     bool drop_oldest;   /* `option mailbox_policy = drop_oldest` */
+    bool loop_turns;    /* `option loop_turns = true` */
     cpgen_pos_t pos;
 } cpgen_actor_t;
 

@@ -76,5 +76,9 @@ bool cpidl_p_is_descriptor_options(const char *name);
 void cpidl_p_apply_bool(parser_t *p, const cpidl_vec_t *opts, const char *name, bool *out);
 /* The mailbox options of actor `a` (`kw`: "actor" or "service"), checked. */
 void cpidl_p_apply_mailbox(parser_t *p, cpidl_actor_t *a, const cpidl_vec_t *opts, const char *kw);
+/* `option loop_turns` of actor `a`, checked (once, true or false, actors
+ * only). */
+void cpidl_p_apply_loop_turns(parser_t *p, cpidl_actor_t *a, const cpidl_vec_t *opts,
+                              const char *kw);
 
 #endif

@@ -43,7 +43,8 @@ static const char *const known_field[] = {
 static const char *const known_enum[] = {"allow_alias", "deprecated",
                                          "deprecated_legacy_json_field_conflicts", NULL};
 static const char *const known_value[] = {"deprecated", "debug_redact", NULL};
-static const char *const known_actor[] = {"deprecated", "mailbox", "mailbox_policy", NULL};
+static const char *const known_actor[] = {"deprecated", "loop_turns", "mailbox", "mailbox_policy",
+                                          NULL};
 static const char *const known_method[] = {"deprecated", "idempotency_level", NULL};
 static const char *const known_none[] = {NULL};
 
@@ -327,4 +328,30 @@ void cpidl_p_apply_mailbox(parser_t *p, cpidl_actor_t *a, const cpidl_vec_t *opt
         cpidl_error(p->ctx, policy->pos,
                     "option 'mailbox_policy' needs a bound: add 'option mailbox = N;' to %s '%s'",
                     kw, a->name);
+}
+
+/* `option loop_turns = true|false;` of an actor: once, a bool, not in a
+ * service. */
+void cpidl_p_apply_loop_turns(parser_t *p, cpidl_actor_t *a, const cpidl_vec_t *opts,
+                              const char *kw)
+{
+    const cpidl_option_t *seen = NULL;
+    for (size_t i = 0; i < opts->n; i++) {
+        const cpidl_option_t *o = opts->items[i];
+        if (o->is_extension || strcmp(o->name, "loop_turns") != 0)
+            continue;
+        if (a->kind == CPIDL_SERVICE) {
+            cpidl_error(p->ctx, o->pos,
+                        "option 'loop_turns' is for actors; declare 'actor %s' instead of a %s",
+                        a->name, kw);
+            continue;
+        }
+        if (seen != NULL) {
+            cpidl_error(p->ctx, o->pos, "option '%s' is set twice in %s '%s'", o->name, kw,
+                        a->name);
+            continue;
+        }
+        seen = o;
+        cpidl_p_option_bool(p, o, &a->loop_turns);
+    }
 }

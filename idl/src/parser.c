@@ -713,6 +713,7 @@ static bool parse_actor(parser_t *p, cpidl_actor_kind_t kind)
     SETV(a->options, a->n_options, opts);
     cpidl_p_apply_bool(p, &opts, "deprecated", &a->deprecated);
     cpidl_p_apply_mailbox(p, a, &opts, kw);
+    cpidl_p_apply_loop_turns(p, a, &opts, kw);
     return cpidl_p_expect_sym(p, '}');
 }
 

@@ -5,11 +5,11 @@ usage: random_idl.py CPROC_GEN OUTDIR [--count N] [--seed S] CC [CFLAGS...]
 Generates N (default 200) random .actor files from a fixed seed: proto2 and
 proto3, packages or none, enums, nested messages and enums, every scalar
 type, repeated, optional, maps, oneofs, proto2 defaults, imports of other
-generated files (same package or another), and actors with `on`, `rpc` and
-`route`. Names are drawn from pools of tricky ones: C and C23 keywords,
-macros of the included headers, the generator's own suffixes (spawn,
-initialize, get + get_remote, ...), names that differ only by case or
-underscores, reserved shapes (_x), runtime prefixes (cp_).
+generated files (same package or another), and actors with `on`, `rpc`,
+`route` and `option loop_turns`. Names are drawn from pools of tricky
+ones: C and C23 keywords, macros of the included headers, the generator's
+own suffixes (spawn, initialize, get + get_remote, ...), names that differ
+only by case or underscores, reserved shapes (_x), runtime prefixes (cp_).
 
 For each case cproc-gen must either succeed, and then every generated .c
 must compile with CC and the given flags (-Wall -Wextra -Wpedantic -Werror
@@ -212,6 +212,8 @@ class FileGen:
         if self.entries and g.r.random() < 0.05:
             msgs = msgs + [g.pick(self.entries)]
         lines = ["actor %s {" % name]
+        if g.r.random() < 0.3:
+            lines.append("  option loop_turns = %s;" % g.pick(["true", "false"]))
         for m in g.r.sample(msgs, min(len(msgs), g.r.randint(0, 3))):
             lines.append("  on %s;" % m)
         rpcs = set()
@@ -285,7 +287,7 @@ def write_case(rnd, casedir, index):
         if ext == ".proto":
             # A .proto has services (rpcs only), not actors.
             text = re.sub(r"(?m)^actor ", "service ", text)
-            text = re.sub(r"(?m)^  (on|route) .*\n", "", text)
+            text = re.sub(r"(?m)^  (on|route|option loop_turns) .*\n", "", text)
         with open(os.path.join(casedir, dname), "w") as f:
             f.write(text)
         names.append(dname)

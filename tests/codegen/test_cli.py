@@ -218,6 +218,25 @@ def test_echoed_source_line_keeps_utf8_and_escapes_other_bytes(tmp):
     assert "?" not in err.replace("'?'", ""), err
 
 
+def test_bad_loop_turns_options_get_errors_with_caret_and_no_output(tmp):
+    path = os.path.join(tmp, "lt.actor")
+    write(path, 'syntax = "proto3";\npackage demo;\nactor A {\n  option loop_turns = 3;\n'
+                '  option loop_turns = true;\n}\nactor B { option loop_turns = "yes"; }\n')
+    r = run("-o", tmp, path)
+    assert r.returncode == 1, r
+    want = (path + ":4:23: error: option 'loop_turns' must be true or false\n"
+            "   option loop_turns = 3;\n"
+            "                       ^\n" +
+            path + ":5:10: error: option 'loop_turns' is set twice in actor 'A'\n"
+            "   option loop_turns = true;\n"
+            "          ^\n" +
+            path + ":7:31: error: option 'loop_turns' must be true or false\n"
+            ' actor B { option loop_turns = "yes"; }\n'
+            "                               ^\n")
+    assert r.stderr.startswith(want), r.stderr
+    assert sorted(os.listdir(tmp)) == ["lt.actor"], os.listdir(tmp)
+
+
 def test_actor_input_writes_actor_files(tmp):
     path = os.path.join(tmp, "ping.actor")
     write(path, GOOD)

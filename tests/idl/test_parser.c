@@ -210,6 +210,21 @@ static void test_parser_actor_mailbox_options(void **state)
     cpidl_program_free(p);
 }
 
+static void test_parser_actor_loop_turns_option(void **state)
+{
+    cpidl_program_t *p = load_ok("syntax = \"proto3\";\n"
+                                 "actor A { option loop_turns = true; }\n"
+                                 "actor B { option loop_turns = false; }\n"
+                                 "actor C { option mailbox = 4; option loop_turns = true; }\n"
+                                 "actor D {}\n");
+    assert_true(p->main->actors[0]->loop_turns);
+    assert_false(p->main->actors[1]->loop_turns);
+    assert_true(p->main->actors[2]->loop_turns);
+    assert_int_equal(p->main->actors[2]->mailbox, 4);
+    assert_false(p->main->actors[3]->loop_turns);
+    cpidl_program_free(p);
+}
+
 static void test_parser_service_is_an_actor_with_rpcs(void **state)
 {
     cpidl_program_t *p = load_ok("syntax = \"proto3\";\nmessage Q {}\n"
@@ -397,6 +412,17 @@ static const diag_case_t parser_cases[] = {
      "option 'mailbox_policy' needs a bound: add 'option mailbox = N;' to actor 'A'"},
     {"test_diag_mailbox_in_service", "service S { option mailbox = 3; }\n", E, 1, 20,
      "option 'mailbox' is for actors; a service has no mailbox"},
+    {"test_diag_loop_turns_integer", "actor A { option loop_turns = 3; }\n", E, 1, 31,
+     "option 'loop_turns' must be true or false"},
+    {"test_diag_loop_turns_string", "actor A { option loop_turns = \"yes\"; }\n", E, 1, 31,
+     "option 'loop_turns' must be true or false"},
+    {"test_diag_loop_turns_other_ident", "actor A { option loop_turns = on; }\n", E, 1, 31,
+     "option 'loop_turns' must be true or false"},
+    {"test_diag_loop_turns_twice",
+     "actor A { option loop_turns = true; option loop_turns = true; }\n", E, 1, 44,
+     "option 'loop_turns' is set twice in actor 'A'"},
+    {"test_diag_loop_turns_in_service", "service S { option loop_turns = true; }\n", E, 1, 20,
+     "option 'loop_turns' is for actors; declare 'actor S' instead of a service"},
     {"test_diag_bad_actor_member", "actor A { send X; }\n", E, 1, 11,
      "expected 'on', 'rpc', 'route' or 'option' in actor, found 'send'"},
     {"test_diag_rpc_missing_returns", "message Q {}\nactor A { rpc M(Q) gives (Q); }\n", E, 2, 20,
@@ -415,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_parser_reserved_and_extension_ranges),
         cmocka_unit_test(test_parser_actor_with_on_rpc_and_route),
         cmocka_unit_test(test_parser_actor_mailbox_options),
+        cmocka_unit_test(test_parser_actor_loop_turns_option),
         cmocka_unit_test(test_parser_service_is_an_actor_with_rpcs),
         cmocka_unit_test(test_parser_comments_attach_to_the_next_declaration),
         cmocka_unit_test(test_parser_keywords_are_contextual),

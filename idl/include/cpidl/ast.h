@@ -298,6 +298,10 @@ struct cpidl_actor {
      * cproc/mailbox.h). Actors only. */
     uint32_t mailbox;
     cpidl_mailbox_policy_t mailbox_policy;
+    /* `option loop_turns = true;`: every process the generated spawn
+     * creates calls cp_process_set_loop_turns(self, true) in its generated
+     * initialize, before any handler (default false). Actors only. */
+    bool loop_turns;
     cpidl_option_t **options;
     size_t n_options;
     char *leading_comment;

@@ -222,9 +222,20 @@ static cpidl_option_t *parse_option_body(parser_t *p, opt_kind_t kind, cpidl_vec
         const char *what;
         const char *const *known = known_for(kind, &what);
         bool found = false;
-        for (size_t i = 0; known[i] != NULL && !found; i++)
+        const char *near = NULL;
+        size_t best = 3; /* a hint for up to two edits: a typo, not another option */
+        for (size_t i = 0; known[i] != NULL && !found; i++) {
             found = strcmp(known[i], o->name) == 0;
-        if (!found)
+            size_t d = cpidl_edit_distance(o->name, known[i], best);
+            if (d < best) {
+                best = d;
+                near = known[i];
+            }
+        }
+        if (!found && near != NULL)
+            cpidl_warning(p->ctx, o->pos, "unknown %s option '%s' is ignored; did you mean '%s'?",
+                          what, o->name, near);
+        else if (!found)
             cpidl_warning(p->ctx, o->pos, "unknown %s option '%s' is ignored", what, o->name);
     }
     return o;

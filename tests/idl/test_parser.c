@@ -349,6 +349,8 @@ static const diag_case_t parser_cases[] = {
      47, "unknown escape sequence '\\q'"},
     {"test_diag_unknown_option_warning", "option speed = 3;\n", W, 1, 8,
      "unknown file option 'speed' is ignored"},
+    {"test_diag_misspelled_option_hint", "actor A { option loop_turn = true; }\n", W, 1, 18,
+     "unknown actor option 'loop_turn' is ignored; did you mean 'loop_turns'?"},
     {"test_diag_bool_option_not_bool", "message A { repeated int32 x = 1 [packed = 1]; }\n", E, 1,
      44, "option 'packed' must be true or false"},
     {"test_diag_json_name_not_string", "message A { optional int32 x = 1 [json_name = X]; }\n", E,

@@ -29,6 +29,7 @@ typedef struct seen {
     uint64_t n, on_loop; /* messages run, of which on the loop thread */
     uint64_t last_seq;   /* bodies carry 1, 2, 3, ... */
     bool in_order;
+    bool still_on;    /* cp_process_loop_turns() in the last handler */
     uint64_t spin_ns; /* each handler busy-waits this long */
     bool waited;      /* cp_future_wait's answer, when asked */
     int process_wait; /* cp_process_wait's, for `other` */
@@ -54,6 +55,7 @@ static void on_msg(cp_process_t *self, const cp_message_t *msg, void *arg)
         s->in_order = false;
     s->last_seq = seq;
     s->on_loop += cp__on_loop_thread();
+    s->still_on = cp_process_loop_turns(self);
     if (s->spin_ns) {
         uint64_t until = now_ns() + s->spin_ns;
         while (now_ns() < until)
@@ -158,12 +160,15 @@ static void test_remote_message_runs_on_the_loop_thread(void **state)
     seen_t s = {.loop_turns = true};
     cp_upid_t pid;
     spawn("looper", &s, 1, &pid);
+    long long turns = test_node_metric("runtime/loop_turns");
     peer_t *peer = peer_open();
     peer_send(peer, "looper", 1, 1);
     finish(&s, &pid);
     peer_close(peer);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.on_loop, 1);
+    assert_true(s.still_on);
+    assert_true(test_node_metric("runtime/loop_turns") >= turns + 1);
 }
 
 static void test_without_loop_turns_messages_run_on_workers(void **state)
@@ -216,6 +221,7 @@ static void test_slow_turns_send_the_process_to_the_workers(void **state)
 {
     seen_t s = {.loop_turns = true, .spin_ns = 3 * 1000 * 1000};
     cp_upid_t pid;
+    long long revoked = test_node_metric("runtime/loop_turns_revoked");
     spawn("slow", &s, 1, &pid);
     peer_t *peer = peer_open();
     for (uint64_t seq = 1; seq <= 3; seq++) {
@@ -235,6 +241,8 @@ static void test_slow_turns_send_the_process_to_the_workers(void **state)
     assert_int_equal(s.n, 4);
     assert_int_equal(s.on_loop, 3);
     assert_true(s.in_order);
+    assert_false(s.still_on);
+    assert_int_equal(test_node_metric("runtime/loop_turns_revoked"), revoked + 1);
 }
 
 static void test_waits_inside_a_loop_turn_fail_at_once(void **state)

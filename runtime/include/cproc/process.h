@@ -137,6 +137,11 @@ uint64_t cp_process_unhandled_count(const cp_process_t *self);
  * the node is read or written. Off by default. Call inside self. */
 void cp_process_set_loop_turns(cp_process_t *self, bool on);
 
+/* Whether self's turns may run on the event-loop thread: set with
+ * cp_process_set_loop_turns() (or the IDL's option loop_turns) and not
+ * turned off since by slow turns. Call inside self. */
+bool cp_process_loop_turns(const cp_process_t *self);
+
 #ifdef __cplusplus
 }
 #endif

@@ -337,6 +337,10 @@ uint64_t cp__sched_now_ns(void);
 bool cp__loop_turns_take(struct cp_process *p);
 /* True inside a loop turn (cp_future_wait refuses to block there). */
 bool cp__in_loop_turn(void);
+/* Loop turns run, and processes whose loop turns slow turns ended (sched.c
+ * counts those); for the metrics. Any thread. */
+void cp__loop_turns_counts(uint64_t *run, uint64_t *revoked);
+void cp__loop_turns_revoked(void);
 int cp__loop_turns_start(uv_loop_t *loop);
 void cp__loop_turns_stop(void);
 int cp__sched_start(unsigned n);

@@ -37,6 +37,20 @@ static struct {
 
 static _Thread_local bool in_turn;
 
+/* For the metrics (runtime/loop_turns, runtime/loop_turns_revoked). */
+static _Atomic uint64_t turns_run, revoked;
+
+void cp__loop_turns_counts(uint64_t *run, uint64_t *revoked_out)
+{
+    *run = atomic_load_explicit(&turns_run, memory_order_relaxed);
+    *revoked_out = atomic_load_explicit(&revoked, memory_order_relaxed);
+}
+
+void cp__loop_turns_revoked(void)
+{
+    atomic_fetch_add_explicit(&revoked, 1, memory_order_relaxed);
+}
+
 static void run_pass(void);
 
 static void on_check(uv_check_t *h)
@@ -98,6 +112,7 @@ static void run_pass(void)
         cp__sched_loop_turn(p, TURN_EVENTS, t0 + TURN_NS, SLOW_TURN_NS);
         in_turn = false;
         ran = true;
+        atomic_fetch_add_explicit(&turns_run, 1, memory_order_relaxed);
     }
     uv_idle_stop(&L.idle);
     /* What the turns sent leaves now, not after another loop wake-up. */

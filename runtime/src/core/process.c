@@ -704,6 +704,11 @@ void cp_process_set_loop_turns(cp_process_t *self, bool on)
     self->loop_turns = on ? 1 : 0;
 }
 
+bool cp_process_loop_turns(const cp_process_t *self)
+{
+    return self->loop_turns != 0;
+}
+
 uint64_t cp_process_unhandled_count(const cp_process_t *self)
 {
     return self->unhandled;

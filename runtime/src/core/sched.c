@@ -432,6 +432,7 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
             p->loop_turns = 1;
         } else if (++p->loop_turns > SLOW_TURNS) {
             p->loop_turns = 0;
+            cp__loop_turns_revoked();
             cp_log(CP_LOG_WARN,
                    "%s: %d turns in a row on the event-loop thread took over %llu us (the "
                    "last %llu us); its turns run on the workers from now on "

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cproc/log.h"
+#include "cproc/process.h"
 #include "future/future_internal.h"
 
 typedef struct waiter {
@@ -45,8 +46,12 @@ bool cp_future_wait(cp_future_t *f, uint64_t timeout_ns)
     if (cp__in_loop_turn()) {
         /* Blocking here would stop the event loop, which may be what has
          * to complete f: fail at once instead of hanging the node. */
-        cp_log(CP_LOG_ERROR, "cp_future_wait() inside a loop turn (cp_process_set_loop_turns): "
-                             "not waiting, it would block the event loop");
+        cp_process_t *self = cp_process_current();
+        cp_log(CP_LOG_ERROR,
+               "%s: cp_future_wait() inside a loop turn returns false without waiting (it "
+               "would block the event loop); continue with cp_future_then() or a defer "
+               "instead, or call cp_process_set_loop_turns(self, false)",
+               self ? cp_process_id(self) : "?");
         return false;
     }
     waiter_t *w = malloc(sizeof(*w));

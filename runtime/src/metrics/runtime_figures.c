@@ -67,8 +67,7 @@ static void one(void *arg, const char *id, size_t id_len, int state, bool queued
     g->v[g->n++] = (type_count_t){t, len, queued};
 }
 
-static void figure(cp__fams_t *f, const char *name, double v, const char *help,
-                   cp__fam_type_t kind)
+static void figure(cp__fams_t *f, const char *name, double v, const char *help, cp__fam_type_t kind)
 {
     cp__fam_t *x = cp__fams_add(f, name, strlen(name), help, kind);
     if (x) {
@@ -103,8 +102,7 @@ static void worker_figures(cp__fams_t *f)
         sum += u;
         char name[64];
         snprintf(name, sizeof name, "runtime/workers/%u/utilization", i);
-        figure(f, name, u,
-               "Fraction of time this worker ran processes since the previous snapshot",
+        figure(f, name, u, "Fraction of time this worker ran processes since the previous snapshot",
                CP__FAM_GAUGE);
         snprintf(name, sizeof name, "runtime/workers/%u/busy_ms", i);
         figure(f, name, (double)busy[i] / 1e6,
@@ -119,19 +117,30 @@ static void worker_figures(cp__fams_t *f)
            CP__FAM_GAUGE);
 }
 
+static void loop_turn_figures(cp__fams_t *f)
+{
+    uint64_t run, revoked;
+    cp__loop_turns_counts(&run, &revoked);
+    figure(f, "runtime/loop_turns", (double)run,
+           "Turns run on the event-loop thread (cp_process_set_loop_turns)", CP__FAM_COUNTER);
+    figure(f, "runtime/loop_turns_revoked", (double)revoked,
+           "Processes whose loop turns were turned off by slow turns", CP__FAM_COUNTER);
+}
+
 void cp__runtime_figures(cp__fams_t *f)
 {
     worker_figures(f);
+    loop_turn_figures(f);
     gather_t g = {0};
     cp__processes_each(one, &g);
     for (size_t i = 0; i < g.n; i++) {
         char name[320];
         int n = snprintf(name, sizeof name, "processes/%s/waiting", g.v[i].type);
-        cp__fam_t *x = n > 0 && (size_t)n < sizeof name
-                           ? cp__fams_add(f, name, (size_t)n,
-                                          "Processes of this type with events waiting",
-                                          CP__FAM_GAUGE)
-                           : NULL;
+        cp__fam_t *x =
+            n > 0 && (size_t)n < sizeof name
+                ? cp__fams_add(f, name, (size_t)n, "Processes of this type with events waiting",
+                               CP__FAM_GAUGE)
+                : NULL;
         if (x) {
             x->has_value = true;
             x->value = g.v[i].waiting;

@@ -36,6 +36,8 @@ typedef struct cp__limits {
     size_t reserved_connections; /* of max_connections, kept for peers */
     size_t inbound_bytes;        /* delivered messages not yet run before
                                   * delivering connections stop being read */
+    size_t resend_bytes;         /* call replies kept per peer until answered
+                                  * (resend.h); 0 keeps none */
 } cp__limits_t;
 
 #define CP__LIMITS_DEFAULT_PEER_IDLE_MS     60000u

@@ -32,17 +32,11 @@ static int on_answer(llhttp_t *parser)
     return 0;
 }
 
-static llhttp_settings_t answer_settings;
-static bool answer_settings_ready;
+/* Every other callback is NULL, as llhttp_settings_init() leaves them. */
+static const llhttp_settings_t answer_settings = {.on_message_complete = on_answer};
 
 void cp__answers_init(cp__answers_t *a)
 {
-    /* Loop thread only, like every connection: no race on the settings. */
-    if (!answer_settings_ready) {
-        llhttp_settings_init(&answer_settings);
-        answer_settings.on_message_complete = on_answer;
-        answer_settings_ready = true;
-    }
     memset(a, 0, sizeof *a);
     llhttp_init(&a->parser, HTTP_RESPONSE, &answer_settings);
     a->parser.data = a;
@@ -89,25 +83,35 @@ static void drop_head(cp__resend_t *r)
     free(k);
 }
 
-void cp__resend_keep(cp__resend_t *r, const void *data, size_t len)
+cp__kept_t *cp__resend_copy(const void *data, size_t len)
 {
-    size_t max = cp__limits.resend_bytes;
-    if (kept_size(len) > max)
-        return;
+    if (kept_size(len) > cp__limits.resend_bytes)
+        return NULL;
     cp__kept_t *k = malloc(sizeof *k + len);
     if (!k)
-        return;
+        return NULL;
     k->next = NULL;
-    k->seq = r->seq_next - 1;
+    k->seq = 0;
     k->len = len;
     memcpy(k->data, data, len);
+    return k;
+}
+
+void cp__resend_free(cp__kept_t *k)
+{
+    free(k);
+}
+
+void cp__resend_add(cp__resend_t *r, cp__kept_t *k)
+{
+    k->seq = r->seq_next - 1;
     if (r->tail)
         r->tail->next = k;
     else
         r->head = k;
     r->tail = k;
-    r->bytes += kept_size(len);
-    while (r->bytes > max)
+    r->bytes += kept_size(k->len);
+    while (r->bytes > cp__limits.resend_bytes)
         drop_head(r);
 }
 

@@ -79,10 +79,18 @@ bool cp__answers_read(cp__answers_t *a, const char *data, size_t len, uint64_t *
 /* True when a message with these extra header lines is a call reply. */
 bool cp__resend_is_reply(const char *headers, size_t hlen);
 
-/* Keeps a copy of the message just queued for the peer (its bytes are
- * `data`, `len`) under number r->seq_next - 1. Nothing is kept when it is
- * over the bound or memory runs out. Call with cp__transport.mu held. */
-void cp__resend_keep(cp__resend_t *r, const void *data, size_t len);
+/* A copy of a reply's encoded bytes to keep, made before taking the
+ * mutex; NULL when it is over the bound (or memory ran out): then it is
+ * not kept. Any thread. */
+cp__kept_t *cp__resend_copy(const void *data, size_t len);
+
+/* Keeps k (taken) as the message just queued for the peer, numbered
+ * r->seq_next - 1; the oldest kept replies go when the bound is passed.
+ * Call with cp__transport.mu held. */
+void cp__resend_add(cp__resend_t *r, cp__kept_t *k);
+
+/* Frees a copy that was not added. */
+void cp__resend_free(cp__kept_t *k);
 
 /* The peer answered every message numbered below `upto`: forgets those
  * replies and starts the round count again. Call with the mutex held. */

@@ -599,16 +599,22 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
 {
     cp__buf_t *enc = scratch_get();
     int rc = 0;
+    /* A call reply is kept until answered (resend.h): copied here, outside
+     * the lock, when it was encoded here. */
     bool reply = cp__limits.resend_bytes && cp__resend_is_reply(headers, hlen);
+    cp__kept_t *kept = NULL;
     if (enc && (rc = cp__wire_encode_message_headers(enc, from, to, name, body, len, headers,
                                                      hlen)) != 0) {
         scratch_done(enc);
         return rc;
     }
+    if (reply && enc)
+        kept = cp__resend_copy(enc->data, enc->len);
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
         pthread_mutex_unlock(&T.mu);
         scratch_done(enc);
+        cp__resend_free(kept);
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
@@ -621,12 +627,16 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
     if (rc == 0) {
         p->pending_msgs++;
         p->resend.seq_next++;
-        if (reply)
-            cp__resend_keep(&p->resend, p->pending.data + at, p->pending.len - at);
+        if (reply && !enc)
+            kept = cp__resend_copy(p->pending.data + at, p->pending.len - at);
+        if (kept)
+            cp__resend_add(&p->resend, kept);
+        kept = NULL;
         wake = peer_mark_dirty(p);
     }
     pthread_mutex_unlock(&T.mu);
     scratch_done(enc);
+    cp__resend_free(kept); /* not queued */
     if (wake)
         wake_loop();
     return rc;

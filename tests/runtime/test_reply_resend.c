@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "transport/limits.h"
 #include "transport/resend.h"
 #include "transport/transport_internal.h"
 
@@ -561,9 +562,187 @@ static void test_a_request_lost_with_its_connection_fails_the_call(void **state)
     close(c.lfd);
 }
 
+/* ---- the bookkeeping alone -------------------------------------------------- */
+
+/* Queues one message the way the transport does: the next number, its
+ * bytes on the peer's queue, a copy kept when it is a reply. */
+static void queue(cp__resend_t *r, cp__buf_t *pending, size_t *msgs, const char *bytes,
+                  bool reply)
+{
+    cp__buf_append(pending, bytes, strlen(bytes));
+    (*msgs)++;
+    r->seq_next++;
+    if (reply) {
+        cp__kept_t *k = cp__resend_copy(bytes, strlen(bytes));
+        assert_non_null(k);
+        cp__resend_add(r, k);
+    }
+}
+
+/* The bookkeeping tests run without a runtime: the bound is set here. */
+static int bound_setup(void **state)
+{
+    cp__limits.resend_bytes = CP__RESEND_DEFAULT_BYTES;
+    return 0;
+}
+
+/* Hands the whole queue to a connection. */
+static void hand(cp__buf_t *pending, size_t *msgs)
+{
+    pending->len = 0;
+    *msgs = 0;
+}
+
+static void assert_queue(const cp__buf_t *pending, const char *want)
+{
+    assert_int_equal(pending->len, strlen(want));
+    assert_memory_equal(pending->data, want, pending->len);
+}
+
+/* Written: A R1 B (numbers 0 1 2); queued: R2 C (3 4). A connection lost
+ * sends R1 R2 again and drops C; one replaced on purpose (relink) sends R1
+ * again ahead of R2 C. The new numbers are what answers count. */
+static void test_requeue_orders_and_numbers_the_replies(void **state)
+{
+    for (int lost = 0; lost <= 1; lost++) {
+        cp__resend_t r = {0};
+        cp__buf_t pending;
+        cp__buf_init(&pending);
+        size_t msgs = 0;
+        queue(&r, &pending, &msgs, "A", false);
+        queue(&r, &pending, &msgs, "R1", true);
+        queue(&r, &pending, &msgs, "B", false);
+        hand(&pending, &msgs);
+        queue(&r, &pending, &msgs, "R2", true);
+        queue(&r, &pending, &msgs, "C", false);
+        cp__requeue_t rq = cp__resend_requeue(&r, &pending, &msgs, lost);
+        assert_int_equal(rq.given_up, 0);
+        if (lost) {
+            assert_queue(&pending, "R1R2");
+            assert_int_equal(msgs, 2);
+            assert_int_equal(rq.resent, 2);
+            assert_int_equal(rq.dropped, 1); /* C */
+        } else {
+            assert_queue(&pending, "R1R2C");
+            assert_int_equal(msgs, 3);
+            assert_int_equal(rq.resent, 1);
+            assert_int_equal(rq.dropped, 0);
+        }
+        /* Renumbered from 5 on: an answer to the first message on the
+         * next connection (number 5) confirms R1, the second R2. */
+        assert_int_equal(r.seq_next, 5 + msgs);
+        size_t one = r.bytes / 2;
+        cp__resend_answered(&r, 6);
+        assert_int_equal(r.bytes, one);
+        cp__resend_answered(&r, 7);
+        assert_int_equal(r.bytes, 0);
+        assert_null(r.head);
+        cp__buf_close(&pending);
+    }
+}
+
+/* Lost 4 times in a row with no answer: the kept reply is dropped; an
+ * answer in between starts the count again. */
+static void test_requeue_gives_up_after_the_rounds(void **state)
+{
+    cp__resend_t r = {0};
+    cp__buf_t pending;
+    cp__buf_init(&pending);
+    size_t msgs = 0;
+    queue(&r, &pending, &msgs, "R1", true);
+    for (int i = 0; i < CP__RESEND_ROUNDS; i++) {
+        hand(&pending, &msgs);
+        cp__requeue_t rq = cp__resend_requeue(&r, &pending, &msgs, true);
+        assert_int_equal(rq.resent, 1);
+        assert_queue(&pending, "R1");
+    }
+    hand(&pending, &msgs);
+    cp__requeue_t rq = cp__resend_requeue(&r, &pending, &msgs, true);
+    assert_int_equal(rq.resent, 0);
+    assert_int_equal(rq.given_up, 1);
+    assert_int_equal(rq.dropped, 1); /* it was written */
+    assert_int_equal(msgs, 0);
+    assert_null(r.head);
+    assert_int_equal(r.bytes, 0);
+    /* With an answer read in between, the count starts again. */
+    queue(&r, &pending, &msgs, "R2", true);
+    for (int i = 0; i < CP__RESEND_ROUNDS; i++) {
+        hand(&pending, &msgs);
+        assert_int_equal(cp__resend_requeue(&r, &pending, &msgs, true).resent, 1);
+    }
+    cp__resend_answered(&r, 0); /* an answer to an older message */
+    hand(&pending, &msgs);
+    assert_int_equal(cp__resend_requeue(&r, &pending, &msgs, true).resent, 1);
+    assert_queue(&pending, "R2");
+    cp__resend_clear(&r);
+    cp__buf_close(&pending);
+}
+
+/* The bound: the oldest copies go; a reply larger than the bound alone is
+ * not kept. */
+static void test_kept_bytes_stay_within_the_bound(void **state)
+{
+    cp__limits.resend_bytes = 2 * (64 + 10); /* two 10-byte replies */
+    cp__resend_t r = {0};
+    cp__buf_t pending;
+    cp__buf_init(&pending);
+    size_t msgs = 0;
+    queue(&r, &pending, &msgs, "0123456789", true);
+    queue(&r, &pending, &msgs, "abcdefghij", true);
+    assert_int_equal(r.bytes, 2 * (64 + 10));
+    queue(&r, &pending, &msgs, "ABCDEFGHIJ", true);
+    assert_int_equal(r.bytes, 2 * (64 + 10));
+    assert_null(cp__resend_copy("far too long for the bound: more than 148 bytes, which is the "
+                                "bound set just above in this very test, so it is refused here "
+                                "and now.",
+                                150));
+    hand(&pending, &msgs);
+    cp__requeue_t rq = cp__resend_requeue(&r, &pending, &msgs, true);
+    assert_int_equal(rq.resent, 2);
+    assert_queue(&pending, "abcdefghijABCDEFGHIJ");
+    cp__resend_clear(&r);
+    cp__buf_close(&pending);
+}
+
+/* Answers parsed off the wire, split anywhere; more answers than messages
+ * confirm only the messages handed. */
+static void test_answers_are_counted_across_reads(void **state)
+{
+    cp__answers_t a;
+    cp__answers_init(&a);
+    uint64_t upto = 0;
+    static const char two[] = "HTTP/1.1 202 Accepted\r\nDate: x\r\nContent-Length: 0\r\n\r\n"
+                              "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n"
+                              "Connection: close\r\n\r\nbody";
+    assert_false(cp__answers_read(&a, two, 10, &upto)); /* nothing handed yet */
+    cp__answers_init(&a);
+    cp__answers_handed(&a, 40, 1);
+    cp__answers_handed(&a, 99, 2); /* the first number stays 40 */
+    assert_false(cp__answers_read(&a, two, 10, &upto));
+    assert_true(cp__answers_read(&a, two + 10, 60, &upto));
+    assert_int_equal(upto, 41);
+    assert_true(cp__answers_read(&a, two + 70, sizeof two - 1 - 70, &upto));
+    assert_int_equal(upto, 42);
+    cp__answers_init(&a);
+    cp__answers_handed(&a, 7, 1);
+    static const char three[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+                                "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+    assert_true(cp__answers_read(&a, three, sizeof three - 1, &upto));
+    assert_int_equal(upto, 8);
+    /* Not HTTP: counting stops. */
+    cp__answers_init(&a);
+    cp__answers_handed(&a, 0, 5);
+    assert_false(cp__answers_read(&a, "garbage\r\n\r\n", 11, &upto));
+    assert_false(cp__answers_read(&a, three, sizeof three - 1, &upto));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_requeue_orders_and_numbers_the_replies, bound_setup),
+        cmocka_unit_test_setup(test_requeue_gives_up_after_the_rounds, bound_setup),
+        cmocka_unit_test_setup(test_kept_bytes_stay_within_the_bound, bound_setup),
+        cmocka_unit_test(test_answers_are_counted_across_reads),
         cmocka_unit_test_setup_teardown(test_reply_lost_to_a_reset_arrives_on_the_next_connection,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_the_first_bytes, setup, teardown),

@@ -61,6 +61,8 @@ typedef struct cp__limits_stats {
     _Atomic uint64_t reads_paused;        /* backpressure engaged */
     _Atomic uint64_t reads_paused_inbound; /* a connection paused: inbound bytes over the bound */
     _Atomic uint64_t timeouts_send;       /* outbound connections closed: no write progress */
+    _Atomic uint64_t replies_resent;      /* call replies queued again after a break (resend.h) */
+    _Atomic uint64_t replies_given_up;    /* kept call replies dropped: the rounds ran out */
 } cp__limits_stats_t;
 
 extern cp__limits_stats_t cp__limits_stats;

@@ -132,7 +132,7 @@ void cp__resend_clear(cp__resend_t *r)
 cp__requeue_t cp__resend_requeue(cp__resend_t *r, cp__buf_t *pending, size_t *pending_msgs,
                                  bool lost)
 {
-    cp__requeue_t out = {0, 0, 0};
+    cp__requeue_t out = {0, 0, 0, 0};
     /* Messages numbered from `base` on were never handed to a connection. */
     uint64_t base = r->seq_next - *pending_msgs;
     size_t written = 0, unsent = 0, bytes = 0;
@@ -150,10 +150,9 @@ cp__requeue_t cp__resend_requeue(cp__resend_t *r, cp__buf_t *pending, size_t *pe
     if (r->head && !give_up && (lost || written) && cp__buf_reserve(&next, need ? need : 1))
         give_up = true; /* no memory to rebuild the queue */
     if (give_up) {
-        /* The written ones count as dropped now; the others are in the
-         * queue, dropped with it when the connection was lost. */
+        /* The written ones were counted as sent (or dropped) already; the
+         * others are in the queue, dropped with it when it was lost. */
         out.given_up = written + unsent;
-        out.dropped = written;
         cp__resend_clear(r);
         written = unsent = 0;
     }
@@ -190,6 +189,7 @@ cp__requeue_t cp__resend_requeue(cp__resend_t *r, cp__buf_t *pending, size_t *pe
         msgs = written + *pending_msgs;
     }
     out.resent = lost ? written + unsent : written;
+    out.again = written;
     cp__buf_close(pending);
     *pending = next;
     *pending_msgs = msgs;

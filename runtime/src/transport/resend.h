@@ -98,8 +98,10 @@ void cp__resend_answered(cp__resend_t *r, uint64_t upto);
 
 /* What cp__resend_requeue did. */
 typedef struct cp__requeue {
-    size_t resent;   /* kept replies queued again, first */
-    size_t dropped;  /* messages not yet written that were dropped */
+    size_t resent;   /* kept replies now first in the queue */
+    size_t again;    /* of those, replies handed to a connection before:
+                      * they are written (and counted) a second time */
+    size_t dropped;  /* messages queued and never written, dropped now */
     size_t given_up; /* kept replies dropped: the rounds ran out */
 } cp__requeue_t;
 

@@ -143,6 +143,8 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     }
     pthread_mutex_unlock(&T.mu);
     atomic_fetch_add(&T.messages_dropped, rq.dropped);
+    atomic_fetch_add(&cp__limits_stats.replies_resent, rq.again);
+    atomic_fetch_add(&cp__limits_stats.replies_given_up, rq.given_up);
     if (rq.given_up) {
         char ip[16];
         cp__wire_format_ip(ip, p->ip);

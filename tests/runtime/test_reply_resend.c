@@ -145,8 +145,8 @@ static void reset(int fd)
 
 /* One HTTP message read off a connection. */
 typedef struct msg {
-    char start[256];  /* the first line */
-    char head[4096];  /* the header lines, NUL-terminated */
+    char start[256]; /* the first line */
+    char head[4096]; /* the header lines, NUL-terminated */
     char body[4096];
     size_t body_len;
 } msg_t;
@@ -248,9 +248,9 @@ static void read_msg(reader_t *r, msg_t *m)
 /* ---- the fake node -------------------------------------------------------- */
 
 typedef struct fake {
-    int lfd;        /* where the node connects back */
+    int lfd; /* where the node connects back */
     uint16_t port;
-    int out;        /* the fake's connection to the node */
+    int out; /* the fake's connection to the node */
     reader_t answers;
 } fake_t;
 
@@ -276,13 +276,14 @@ static void fake_call(fake_t *f, uint64_t id, const char *text)
     uint16_t port;
     cp_runtime_address(&ip, &port);
     char req[1024];
-    int n = snprintf(req, sizeof req,
-                     "POST /srv/t.Text HTTP/1.1\r\nUser-Agent: libprocess/__calls__@127.0.0.1:%u\r\n"
-                     "Libprocess-From: __calls__@127.0.0.1:%u\r\nConnection: Keep-Alive\r\n"
-                     "Host: 127.0.0.1:%u\r\nCproc-Call: %llu\r\nCproc-Method: Echo\r\n"
-                     "Content-Length: %zu\r\n\r\n%s",
-                     (unsigned)f->port, (unsigned)f->port, (unsigned)port,
-                     (unsigned long long)id, strlen(text), text);
+    int n =
+        snprintf(req, sizeof req,
+                 "POST /srv/t.Text HTTP/1.1\r\nUser-Agent: libprocess/__calls__@127.0.0.1:%u\r\n"
+                 "Libprocess-From: __calls__@127.0.0.1:%u\r\nConnection: Keep-Alive\r\n"
+                 "Host: 127.0.0.1:%u\r\nCproc-Call: %llu\r\nCproc-Method: Echo\r\n"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 (unsigned)f->port, (unsigned)f->port, (unsigned)port, (unsigned long long)id,
+                 strlen(text), text);
     send_all(f->out, req, (size_t)n);
     msg_t m;
     read_msg(&f->answers, &m);
@@ -496,12 +497,13 @@ static void send_reply(int fd, reader_t *answers, uint64_t id, const char *body)
     uint16_t port;
     cp_runtime_address(&ip, &port);
     char buf[1024];
-    int n = snprintf(buf, sizeof buf,
-                     "POST /__calls__/t.Text HTTP/1.1\r\nUser-Agent: libprocess/fake@127.0.0.1:1\r\n"
-                     "Libprocess-From: fake@127.0.0.1:1\r\nConnection: Keep-Alive\r\n"
-                     "Host: 127.0.0.1:%u\r\nCproc-Reply: %llu\r\nCproc-Status: ok\r\n"
-                     "Content-Length: %zu\r\n\r\n%s",
-                     (unsigned)port, (unsigned long long)id, strlen(body), body);
+    int n =
+        snprintf(buf, sizeof buf,
+                 "POST /__calls__/t.Text HTTP/1.1\r\nUser-Agent: libprocess/fake@127.0.0.1:1\r\n"
+                 "Libprocess-From: fake@127.0.0.1:1\r\nConnection: Keep-Alive\r\n"
+                 "Host: 127.0.0.1:%u\r\nCproc-Reply: %llu\r\nCproc-Status: ok\r\n"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 (unsigned)port, (unsigned long long)id, strlen(body), body);
     send_all(fd, buf, (size_t)n);
     msg_t m;
     read_msg(answers, &m);
@@ -575,8 +577,7 @@ static void test_a_request_lost_with_its_connection_fails_the_call(void **state)
 
 /* Queues one message the way the transport does: the next number, its
  * bytes on the peer's queue, a copy kept when it is a reply. */
-static void queue(cp__resend_t *r, cp__buf_t *pending, size_t *msgs, const char *bytes,
-                  bool reply)
+static void queue(cp__resend_t *r, cp__buf_t *pending, size_t *msgs, const char *bytes, bool reply)
 {
     cp__buf_append(pending, bytes, strlen(bytes));
     (*msgs)++;

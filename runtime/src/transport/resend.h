@@ -58,11 +58,11 @@ typedef struct cp__resend {
 /* Counts the HTTP answers read on one outbound connection. Loop thread. */
 typedef struct cp__answers {
     llhttp_t parser;
-    uint64_t first;   /* number of the first message written on it */
-    uint64_t handed;  /* messages handed to it so far */
+    uint64_t first;    /* number of the first message written on it */
+    uint64_t handed;   /* messages handed to it so far */
     uint64_t answered; /* answers read */
-    bool started;     /* first is set */
-    bool broken;      /* unparsable answers: stop counting */
+    bool started;      /* first is set */
+    bool broken;       /* unparsable answers: stop counting */
 } cp__answers_t;
 
 /* Prepares a connection's counter. */

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/call.h"
 #include "core/core_internal.h"
@@ -77,10 +80,28 @@ uint64_t cp_call_pending(void)
     return atomic_load(&C.pending);
 }
 
+/* The first call id of this OS process: random, so that a node restarted
+ * at the same address does not reuse its previous life's ids, and a reply
+ * to one of those (sent again by a server node after a broken connection,
+ * docs/wire.md) cannot complete a new call. Below 2^63: no wrap to 0. */
+static uint64_t first_id(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) * 0x9e3779b97f4a7c15u ^
+               (uint64_t)getpid() << 32;
+    }
+    return seed >> 1;
+}
+
 void cp__calls_start(uint64_t default_ms)
 {
     uint64_t ns = (default_ms ? default_ms : (uint64_t)CP_CALL_DEFAULT_TIMEOUT_MS) * 1000000u;
     atomic_store(&C.default_ns, ns);
+    uint64_t zero = 0;
+    atomic_compare_exchange_strong(&C.next_id, &zero, first_id());
     pthread_mutex_lock(&C.mu);
     C.spawned = false;
     pthread_mutex_unlock(&C.mu);

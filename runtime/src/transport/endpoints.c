@@ -65,6 +65,8 @@ int cp__transport_metrics_json(cp__buf_t *out)
         {"transport/peers_untracked", cp__peer_stats_untracked}, /* loop thread, as here */
         {"transport/reads_paused", atomic_load(&L.reads_paused)},
         {"transport/reads_paused_inbound", atomic_load(&L.reads_paused_inbound)},
+        {"transport/replies_given_up", atomic_load(&L.replies_given_up)},
+        {"transport/replies_resent", atomic_load(&L.replies_resent)},
         {"transport/timeouts_body", atomic_load(&L.timeouts_body)},
         {"transport/timeouts_header", atomic_load(&L.timeouts_header)},
         {"transport/timeouts_idle", atomic_load(&L.timeouts_idle)},

@@ -13,6 +13,7 @@
 #include "core/node.h"
 #include "core/transport_ops.h"
 #include "cproc/error.h"
+#include "transport/resend.h"
 #include "transport/transport_internal.h"
 
 cp__limits_t cp__limits;
@@ -76,8 +77,10 @@ int cp__limits_read(size_t max_connections, char *err)
     l->inbound_bytes = CP__LIMITS_DEFAULT_INBOUND_BYTES;
     l->peer_queue_bytes = CP__LIMITS_DEFAULT_PEER_QUEUE_BYTES;
     l->answer_bytes = CP__LIMITS_DEFAULT_ANSWER_BYTES;
+    l->resend_bytes = CP__RESEND_DEFAULT_BYTES;
     l->reserved_connections = max_connections / 8;
     int rc;
+    uint64_t resend = l->resend_bytes;
     if ((rc = read_ms("PEER_IDLE_TIMEOUT_MS", &l->peer_idle_ms, err)) ||
         (rc = read_ms("IDLE_TIMEOUT_MS", &l->idle_ms, err)) ||
         (rc = read_ms("HEADER_TIMEOUT_MS", &l->header_ms, err)) ||
@@ -86,8 +89,10 @@ int cp__limits_read(size_t max_connections, char *err)
         (rc = read_ms("SEND_TIMEOUT_MS", &l->send_ms, err)) ||
         (rc = read_size("MAX_INBOUND_BYTES", &l->inbound_bytes, err)) ||
         (rc = read_size("MAX_PEER_QUEUE_BYTES", &l->peer_queue_bytes, err)) ||
-        (rc = read_size("MAX_ANSWER_BYTES", &l->answer_bytes, err)))
+        (rc = read_size("MAX_ANSWER_BYTES", &l->answer_bytes, err)) ||
+        (rc = read_u64("REPLY_RESEND_BYTES", 0, (uint64_t)1 << 40, &resend, err)))
         return rc;
+    l->resend_bytes = (size_t)resend;
     uint64_t reserved = l->reserved_connections;
     if ((rc = read_u64("RESERVED_CONNECTIONS", 0, max_connections ? max_connections - 1 : 0,
                        &reserved, err)))

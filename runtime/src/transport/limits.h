@@ -36,6 +36,8 @@ typedef struct cp__limits {
     size_t reserved_connections; /* of max_connections, kept for peers */
     size_t inbound_bytes;        /* delivered messages not yet run before
                                   * delivering connections stop being read */
+    size_t resend_bytes;         /* call replies kept per peer until answered
+                                  * (resend.h); 0 keeps none */
 } cp__limits_t;
 
 #define CP__LIMITS_DEFAULT_PEER_IDLE_MS     60000u
@@ -59,6 +61,8 @@ typedef struct cp__limits_stats {
     _Atomic uint64_t reads_paused;        /* backpressure engaged */
     _Atomic uint64_t reads_paused_inbound; /* a connection paused: inbound bytes over the bound */
     _Atomic uint64_t timeouts_send;       /* outbound connections closed: no write progress */
+    _Atomic uint64_t replies_resent;      /* call replies queued again after a break (resend.h) */
+    _Atomic uint64_t replies_given_up;    /* kept call replies dropped: the rounds ran out */
 } cp__limits_stats_t;
 
 extern cp__limits_stats_t cp__limits_stats;

@@ -122,6 +122,7 @@ void cp__peer_sweep(uint64_t now)
         cp__buf_close(&p->pending);
         cp__buf_close(&p->spare);
         cp__peer_stats_unref(p->stats);
+        cp__resend_clear(&p->resend); /* unreachable now: no lock needed */
         free(p);
         atomic_fetch_sub(&cp__peers_live, 1);
         atomic_fetch_add(&cp__limits_stats.peers_expired, 1);

@@ -112,6 +112,7 @@ static bool peer_mark_dirty(cp__peer_t *p)
 }
 
 static void peer_kick(cp__peer_t *p);
+static void wake_loop(void);
 
 static void outconn_closed(cp__stream_t *st)
 {
@@ -130,23 +131,35 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
     if (c->out_msgs)
         atomic_fetch_add(&T.messages_dropped, c->out_msgs);
     cp__stream_close(&c->st);
-    if (!lost) {
-        pthread_mutex_lock(&T.mu);
-        p->inflight = 0;
-        pthread_mutex_unlock(&T.mu);
-        return;
-    }
+    /* Call replies the peer did not answer go out again first (resend.h);
+     * other messages not yet written are dropped when the connection was
+     * lost, kept when it is only being replaced. */
     pthread_mutex_lock(&T.mu);
-    size_t dropped = p->pending_msgs;
-    cp__buf_close(&p->pending); /* a dropped queue gives its memory back */
-    p->pending_msgs = 0;
+    cp__requeue_t rq = cp__resend_requeue(&p->resend, &p->pending, &p->pending_msgs, lost);
     p->inflight = 0;
-    p->linked = false; /* its linkers are told now; a new link reconnects */
+    bool wake = false;
+    if (lost) {
+        p->linked = false; /* its linkers are told now; a new link reconnects */
+        wake = rq.resent && peer_mark_dirty(p);
+    }
     pthread_mutex_unlock(&T.mu);
+    atomic_fetch_add(&T.messages_dropped, rq.dropped);
+    atomic_fetch_add(&cp__limits_stats.replies_resent, rq.again);
+    atomic_fetch_add(&cp__limits_stats.replies_given_up, rq.given_up);
+    if (rq.given_up) {
+        char ip[16];
+        cp__wire_format_ip(ip, p->ip);
+        cp__transport_warn("sending to %s:%u: %zu call replies dropped: %d connections in a row "
+                           "broke before the node answered them",
+                           ip, (unsigned)p->port, rq.given_up, CP__RESEND_ROUNDS + 1);
+    }
+    if (!lost)
+        return;
     cp__buf_close(&p->spare);
-    atomic_fetch_add(&T.messages_dropped, dropped);
     atomic_fetch_add(&T.connections_lost, 1);
     cp__node_lost(p->ip, p->port);
+    if (wake)
+        wake_loop();
 }
 
 /* A sending-side failure: one warning naming the peer (rate-limited as
@@ -171,6 +184,12 @@ static void outconn_data(cp__stream_t *st, const char *data, size_t len)
      * the connection next). */
     cp__outconn_t *c = (cp__outconn_t *)st;
     atomic_fetch_add(&T.bytes_received, (uint64_t)len);
+    uint64_t upto;
+    if (c->peer && cp__answers_read(&c->answers, data, len, &upto)) {
+        pthread_mutex_lock(&T.mu);
+        cp__resend_answered(&c->peer->resend, upto);
+        pthread_mutex_unlock(&T.mu);
+    }
     if (c->peer &&
         (memmem(data, len, "HTTP/1.1 503", 12) || memmem(data, len, "HTTP/1.0 503", 12))) {
         char ip[16];
@@ -274,6 +293,7 @@ static void peer_connect(cp__peer_t *p)
     c->connect.data = c;
     c->progress_at = uv_now(cp__loop());
     c->progress_left = SIZE_MAX;
+    cp__answers_init(&c->answers);
     p->conn = c;
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -312,6 +332,7 @@ static void peer_kick(cp__peer_t *p)
     cp__buf_swap(&p->pending, &p->spare);
     size_t bytes = p->spare.len;
     size_t msgs = p->pending_msgs;
+    uint64_t first = p->resend.seq_next - msgs;
     p->pending_msgs = 0;
     p->inflight = bytes;
     pthread_mutex_unlock(&T.mu);
@@ -319,6 +340,7 @@ static void peer_kick(cp__peer_t *p)
         return;
     c->out_msgs = msgs;
     c->out_bytes = bytes;
+    cp__answers_handed(&c->answers, first, msgs);
     int rc = cp__stream_write_buf(&c->st, &p->spare);
     p->spare.len = 0;
     if (rc && p->conn == c)
@@ -511,6 +533,7 @@ static void tcp_quiesce(void)
             cp__buf_close(&p->pending);
             cp__buf_close(&p->spare);
             cp__peer_stats_unref(p->stats);
+            cp__resend_clear(&p->resend);
             free(p);
             p = next;
         }
@@ -592,18 +615,26 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
 {
     cp__buf_t *enc = scratch_get();
     int rc = 0;
+    /* A call reply is kept until answered (resend.h): copied here, outside
+     * the lock, when it was encoded here. */
+    bool reply = cp__limits.resend_bytes && cp__resend_is_reply(headers, hlen);
+    cp__kept_t *kept = NULL;
     if (enc && (rc = cp__wire_encode_message_headers(enc, from, to, name, body, len, headers,
                                                      hlen)) != 0) {
         scratch_done(enc);
         return rc;
     }
+    if (reply && enc)
+        kept = cp__resend_copy(enc->data, enc->len);
     pthread_mutex_lock(&T.mu);
     if (!T.running) {
         pthread_mutex_unlock(&T.mu);
         scratch_done(enc);
+        cp__resend_free(kept);
         return CP_ESTATE;
     }
     cp__peer_t *p = peer_get(to->ip, to->port);
+    size_t at = p ? p->pending.len : 0;
     if (!p)
         rc = CP_ENOMEM;
     else
@@ -611,10 +642,17 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
     bool wake = false;
     if (rc == 0) {
         p->pending_msgs++;
+        p->resend.seq_next++;
+        if (reply && !enc)
+            kept = cp__resend_copy(p->pending.data + at, p->pending.len - at);
+        if (kept)
+            cp__resend_add(&p->resend, kept);
+        kept = NULL;
         wake = peer_mark_dirty(p);
     }
     pthread_mutex_unlock(&T.mu);
     scratch_done(enc);
+    cp__resend_free(kept); /* not queued */
     if (wake)
         wake_loop();
     return rc;

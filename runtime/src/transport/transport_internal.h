@@ -22,6 +22,7 @@
 
 #include "transport/buf.h"
 #include "transport/http_decoder.h"
+#include "transport/resend.h"
 #include "transport/stream.h"
 #include "transport/warn_limit.h"
 
@@ -43,6 +44,7 @@ typedef struct cp__peer {
     bool linked; /* someone linked a process at this address */
     uint64_t epoch;  /* cp__peer_epoch when a send or link last touched it */
     size_t inflight; /* bytes handed to the connection, not yet written */
+    cp__resend_t resend; /* call replies kept until answered (resend.h) */
     /* Loop thread only: */
     cp__outconn_t *conn; /* NULL when disconnected */
     cp__buf_t spare;     /* rotates with pending so writes allocate nothing */
@@ -61,6 +63,7 @@ struct cp__outconn {
     cp__outconn_state_t state;
     size_t out_msgs;  /* messages handed to the stream, not yet written */
     size_t out_bytes; /* their bytes */
+    cp__answers_t answers; /* the peer's answers, counted (resend.h) */
     /* The send timeout (cp__outconn_sweep): when bytes last moved. */
     uint64_t progress_at;
     uint64_t progress_written;

@@ -217,15 +217,18 @@ static uint64_t sweeps(void)
 static void test_split_pipelined_requests_not_timed_out(void **state)
 {
     setenv("CPROC_IDLE_TIMEOUT_MS", "0", 1);
-    setenv("CPROC_HEADER_TIMEOUT_MS", "40", 1);
+    /* Long enough that a loaded machine never stalls this thread or the
+     * node between two steps for that long (40 ms failed under load). */
+    setenv("CPROC_HEADER_TIMEOUT_MS", "1000", 1);
     start();
     spawn_sink();
     static const char head[] = "POST /sink/m HTTP/1.1\r\nLibprocess-From: s@127.0.0.1:1\r\n";
     static const char rest[] = "Content-Length: 0\r\n\r\n";
     int fd = connect_from(0);
     send_str(fd, head);
-    /* Outlast the header timeout many times over, counted in sweeps. */
-    uint64_t until = sweeps() + 40;
+    /* Outlast the header timeout three times over, counted in sweeps (a
+     * sweep every quarter of it). */
+    uint64_t until = sweeps() + 12;
     uint64_t before = atomic_load(&L.timeouts_header);
     int rounds = 0;
     while (sweeps() < until || rounds < 3) {

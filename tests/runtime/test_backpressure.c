@@ -520,11 +520,26 @@ static void expect_log(find_t *f)
     fail();
 }
 
-/* Item 6: a refused connect and a connection the peer closes are each
- * logged at warn, naming the peer. */
+/* The level letter of the logged line holding `needle` ("cproc W ..."). */
+static char log_level_of(const char *needle)
+{
+    char *s = captured();
+    const char *at = strstr(s, needle);
+    assert_non_null(at);
+    const char *line = at;
+    while (line > s && line[-1] != '\n')
+        line--;
+    char level = strncmp(line, "cproc ", 6) == 0 ? line[6] : '?';
+    free(s);
+    return level;
+}
+
+/* Item 6: a refused connect (its message dropped) is logged at warn, a
+ * connection the peer closes with nothing waiting at info, each naming the
+ * peer. */
 static void test_sending_failures_are_logged(void **state)
 {
-    setenv("CPROC_LOG", "warn", 1);
+    setenv("CPROC_LOG", "info", 1);
     capture_stderr();
     assert_int_equal(test_node_start(NULL), 0);
     /* Refused: a port bound and not listening. */
@@ -538,10 +553,13 @@ static void test_sending_failures_are_logged(void **state)
     snprintf(to.id, sizeof to.id, "sink");
     assert_int_equal(cp_send(NULL, &to, "hello", NULL, 0), 0);
     char want[128];
-    snprintf(want, sizeof want, "sending to 127.0.0.1:%u: cannot connect (connection refused)",
+    snprintf(want, sizeof want,
+             "sending to 127.0.0.1:%u: cannot connect (connection refused); 1 message not yet "
+             "written is dropped",
              (unsigned)to.port);
     find_t f = {want};
     expect_log(&f);
+    assert_int_equal(log_level_of(want), 'W');
     close(rfd);
     /* Closed by the peer after it read the message. */
     uint16_t port;
@@ -563,9 +581,12 @@ static void test_sending_failures_are_logged(void **state)
         n += (size_t)r;
     }
     close(c);
-    snprintf(want, sizeof want, "sending to 127.0.0.1:%u: the peer closed the connection",
+    snprintf(want, sizeof want,
+             "sending to 127.0.0.1:%u: the peer closed the connection; nothing was waiting to "
+             "be written",
              (unsigned)port);
     expect_log(&f);
+    assert_int_equal(log_level_of(want), 'I'); /* nothing lost: not a warning */
     /* A peer over its connection cap answers 503 and closes. */
     assert_int_equal(cp_send(NULL, &to, "hello", NULL, 0), 0);
     pf = (struct pollfd){.fd = lfd, .events = POLLIN};

@@ -120,16 +120,18 @@ static void outconn_closed(cp__stream_t *st)
 }
 
 /* Detaches the connection from its peer and closes it. Messages not yet
- * written are dropped, as libprocess drops a broken socket's queue. */
-static void peer_disconnect(cp__peer_t *p, bool lost)
+ * written are dropped, as libprocess drops a broken socket's queue; returns
+ * how many. */
+static size_t peer_disconnect(cp__peer_t *p, bool lost)
 {
     cp__outconn_t *c = p->conn;
     if (!c)
-        return;
+        return 0;
     p->conn = NULL;
     c->peer = NULL;
-    if (c->out_msgs)
-        atomic_fetch_add(&T.messages_dropped, c->out_msgs);
+    size_t in_write = c->out_msgs;
+    if (in_write)
+        atomic_fetch_add(&T.messages_dropped, in_write);
     cp__stream_close(&c->st);
     /* Call replies the peer did not answer go out again first (resend.h);
      * other messages not yet written are dropped when the connection was
@@ -154,27 +156,33 @@ static void peer_disconnect(cp__peer_t *p, bool lost)
                            ip, (unsigned)p->port, rq.given_up, CP__RESEND_ROUNDS + 1);
     }
     if (!lost)
-        return;
+        return in_write + rq.dropped;
     cp__buf_close(&p->spare);
     atomic_fetch_add(&T.connections_lost, 1);
     cp__node_lost(p->ip, p->port);
     if (wake)
         wake_loop();
+    return in_write + rq.dropped;
 }
 
-/* A sending-side failure: one warning naming the peer (rate-limited as
- * every warning about peers), then the connection is lost. */
+/* A sending-side failure: the connection is lost, with one warning naming
+ * the peer (rate-limited as every warning about peers) when messages were
+ * dropped with it; a peer closing a connection that held nothing (it
+ * exited, or closed an idle connection) is only logged at info. */
 static void peer_lost(cp__peer_t *p, const char *what, int uv_status)
 {
     char ip[16];
     cp__wire_format_ip(ip, p->ip);
-    if (uv_status)
-        cp__transport_warn("sending to %s:%u: %s (%s); messages not yet written are dropped", ip,
-                           (unsigned)p->port, what, uv_strerror(uv_status));
+    unsigned port = p->port;
+    size_t dropped = peer_disconnect(p, true);
+    const char *why = uv_status ? uv_strerror(uv_status) : NULL;
+    if (dropped)
+        cp__transport_warn("sending to %s:%u: %s%s%s%s; %zu %s not yet written %s dropped", ip,
+                           port, what, why ? " (" : "", why ? why : "", why ? ")" : "", dropped,
+                           dropped == 1 ? "message" : "messages", dropped == 1 ? "is" : "are");
     else
-        cp__transport_warn("sending to %s:%u: %s; messages not yet written are dropped", ip,
-                           (unsigned)p->port, what);
-    peer_disconnect(p, true);
+        cp_log(CP_LOG_INFO, "sending to %s:%u: %s%s%s%s; nothing was waiting to be written", ip,
+               port, what, why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
 static void outconn_data(cp__stream_t *st, const char *data, size_t len)

@@ -215,8 +215,8 @@ static void outconn_end(cp__stream_t *st, int status)
      * at the next write, is what detects a stale half-closed connection
      * before a message is lost in it. */
     if (c->peer)
-        peer_lost(c->peer, status == UV_EOF ? "the peer closed the connection"
-                                            : "the connection broke",
+        peer_lost(c->peer,
+                  status == UV_EOF ? "the peer closed the connection" : "the connection broke",
                   status == UV_EOF ? 0 : status);
 }
 
@@ -308,8 +308,8 @@ static void peer_connect(cp__peer_t *p)
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(p->ip);
     sa.sin_port = htons(p->port);
-    int rc = uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa,
-                            outconn_connected);
+    int rc =
+        uv_tcp_connect(&c->connect, &c->st.tcp, (const struct sockaddr *)&sa, outconn_connected);
     if (rc < 0) {
         atomic_fetch_add(&T.connects_failed, 1);
         peer_lost(p, "cannot connect", rc);
@@ -371,8 +371,8 @@ void cp__outconn_sweep(uint64_t now)
             bool waiting = p->pending.len || p->inflight || cp__stream_busy(&c->st);
             size_t left = SIZE_MAX;
             if (c->state == OUT_CONNECTED)
-                left = uv_stream_get_write_queue_size((uv_stream_t *)&c->st.tcp) +
-                       c->st.pending.len;
+                left =
+                    uv_stream_get_write_queue_size((uv_stream_t *)&c->st.tcp) + c->st.pending.len;
             if (!waiting || c->st.written != c->progress_written || left < c->progress_left)
                 c->progress_at = now;
             c->progress_written = c->st.written;
@@ -465,7 +465,8 @@ static int tcp_start(uint32_t *ip, uint16_t *port, char *err)
     T.tls = NULL;
     rc = cp__tls_context_new_from_env(&T.tls, tls_err);
     if (rc) {
-        snprintf(err, CP__START_ERRLEN, "%.*s", CP__START_ERRLEN - 1, tls_err); /* tls_err may be longer */
+        snprintf(err, CP__START_ERRLEN, "%.*s", CP__START_ERRLEN - 1,
+                 tls_err); /* tls_err may be longer */
         return rc;
     }
     if (uv_async_init(cp__loop(), &T.wake, on_wake) < 0) {
@@ -666,8 +667,8 @@ static int tcp_send_headers(const cp_upid_t *from, const cp_upid_t *to, const ch
     return rc;
 }
 
-static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name,
-                    const void *body, size_t len)
+static int tcp_send(const cp_upid_t *from, const cp_upid_t *to, const char *name, const void *body,
+                    size_t len)
 {
     return tcp_send_headers(from, to, name, body, len, NULL, 0);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
-#include "core/node.h"
+#include "core/introspect.h"
 #include "metrics/format.h"
 
 typedef struct type_count {
@@ -15,12 +15,11 @@ typedef struct type_count {
     double waiting;
 } type_count_t;
 
-typedef struct gather {
+typedef struct by_type {
     type_count_t *v;
     size_t n, cap;
-    double total;
     bool oom;
-} gather_t;
+} by_type_t;
 
 /* A process's type: its id without a generated "(N)" suffix, as the
  * transport's processes/<type>/count. */
@@ -34,10 +33,8 @@ size_t cp__process_type_len(const char *id, size_t n)
     return n;
 }
 
-static void one(void *arg, const char *id, size_t id_len, int state, bool queued, uint64_t events)
+static void count(by_type_t *g, const char *id, size_t id_len, bool queued)
 {
-    gather_t *g = arg;
-    g->total++;
     if (g->oom)
         return;
     size_t len = cp__process_type_len(id, id_len);
@@ -57,13 +54,11 @@ static void one(void *arg, const char *id, size_t id_len, int state, bool queued
         g->v = v;
         g->cap = cap;
     }
-    char *t = malloc(len + 1);
+    char *t = strndup(id, len);
     if (!t) {
         g->oom = true;
         return;
     }
-    memcpy(t, id, len);
-    t[len] = 0;
     g->v[g->n++] = (type_count_t){t, len, queued};
 }
 
@@ -122,8 +117,16 @@ static void worker_figures(cp__fams_t *f)
 void cp__runtime_figures(cp__fams_t *f)
 {
     worker_figures(f);
-    gather_t g = {0};
-    cp__processes_each(one, &g);
+    by_type_t g = {0};
+    cp__proc_info_t *list;
+    size_t total;
+    if (cp__processes_list(&list, &total) != 0) {
+        f->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < total; i++)
+        count(&g, list[i].id, list[i].id_len, list[i].queued);
+    cp__processes_list_free(list, total);
     for (size_t i = 0; i < g.n; i++) {
         char name[320];
         int n = snprintf(name, sizeof name, "processes/%s/waiting", g.v[i].type);
@@ -142,7 +145,7 @@ void cp__runtime_figures(cp__fams_t *f)
     cp__fam_t *x = cp__fams_add(f, "runtime/processes", 17, "Live processes", CP__FAM_GAUGE);
     if (x) {
         x->has_value = true;
-        x->value = g.total;
+        x->value = (double)total;
     }
     if (g.oom)
         f->oom = true;

@@ -2,104 +2,101 @@
  * snapshot time (queue_depth.h says how and why). */
 #include "metrics/queue_depth.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/introspect.h"
-#include "core/node.h"
-#include "cproc/clock.h"
 #include "cproc/dispatch.h"
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
+#include "metrics/ask.h"
 
 typedef struct qd_proc {
-    char *id;        /* the whole id while it is to be asked, then NULL */
-    size_t type_len; /* of id's prefix; `type` below */
+    char *id;      /* the whole id while it is to be asked, then NULL */
     char *type;
     bool ask;
-    bool reported; /* under mu: its done() is running or ran */
-    double depth;  /* under mu */
+    bool reported; /* under the ask's lock: answered */
+    double depth;  /* under the ask's lock */
 } qd_proc_t;
 
 struct cp__qd {
-    atomic_uint refs;
-    pthread_mutex_t mu;
-    bool closed; /* under mu: figures taken */
-    bool has_timer;
-    uint64_t timer_id; /* under mu */
+    cp__ask_t *ask; /* owns this struct */
     qd_proc_t *v;
-    size_t n, cap, asks;
-    bool oom;
+    size_t n;
     void (*done)(void *arg);
     void *arg;
 };
 
-static void qd_unref(void *p)
+static void qd_free(void *p)
 {
     cp__qd_t *q = p;
-    if (atomic_fetch_sub(&q->refs, 1) != 1)
-        return;
     for (size_t i = 0; i < q->n; i++) {
         free(q->v[i].id);
         free(q->v[i].type);
     }
     free(q->v);
-    pthread_mutex_destroy(&q->mu);
     free(q);
 }
 
 void cp__qd_free(cp__qd_t *q)
 {
     if (q)
-        qd_unref(q);
+        cp__ask_unref(q->ask);
 }
 
-/* Under the process table's lock: copies only. */
-static void gather(void *arg, const char *id, size_t id_len, int state, bool queued,
-                   uint64_t events)
+/* Under the ask's lock. */
+static void answer(void *arg, size_t i, cp_future_t *f)
+{
+    qd_proc_t *p = &((cp__qd_t *)arg)->v[i];
+    p->reported = true;
+    if (cp_future_is_ready(f))
+        p->depth = (double)*(uint64_t *)cp_future_value(f);
+    else if (cp_future_is_abandoned(f))
+        p->depth = 0; /* ended: nothing waits any more */
+    else
+        p->depth = 1; /* failed (out of memory): the lower bound */
+}
+
+static void finished(void *arg)
 {
     cp__qd_t *q = arg;
-    if (q->oom)
-        return;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        qd_proc_t *v = realloc(q->v, cap * sizeof *v);
-        if (!v) {
-            q->oom = true;
-            return;
-        }
-        q->v = v;
-        q->cap = cap;
-    }
-    qd_proc_t *p = &q->v[q->n];
-    memset(p, 0, sizeof *p);
-    p->type_len = cp__process_type_len(id, id_len);
-    p->type = strndup(id, p->type_len);
-    p->id = queued ? strndup(id, id_len) : NULL;
-    p->ask = queued;
-    if (!p->type || (queued && !p->id)) {
-        free(p->type);
-        free(p->id);
-        q->oom = true;
-        return;
-    }
-    q->n++;
+    q->done(q->arg);
 }
+
+static const cp__ask_ops_t ops = {answer, finished, qd_free};
 
 cp__qd_t *cp__qd_new(void)
 {
     cp__qd_t *q = calloc(1, sizeof *q);
-    if (!q)
+    cp__proc_info_t *list = NULL;
+    size_t n = 0;
+    if (!q || cp__processes_list(&list, &n) != 0) {
+        free(q);
         return NULL;
-    atomic_init(&q->refs, 1);
-    pthread_mutex_init(&q->mu, NULL);
-    cp__processes_each(gather, q);
-    if (q->oom) {
-        qd_unref(q);
+    }
+    q->v = n ? calloc(n, sizeof *q->v) : NULL;
+    q->ask = n && !q->v ? NULL : cp__ask_new(&ops, q);
+    for (size_t i = 0; q->ask && i < n; i++) {
+        qd_proc_t *p = &q->v[q->n];
+        p->type = strndup(list[i].id, cp__process_type_len(list[i].id, list[i].id_len));
+        if (!p->type)
+            break;
+        q->n++;
+        if (list[i].queued) { /* the id moves over */
+            p->id = list[i].id;
+            list[i].id = NULL;
+            p->ask = true;
+        }
+    }
+    bool oom = !q->ask || q->n < n;
+    cp__processes_list_free(list, n);
+    if (oom) {
+        if (q->ask)
+            cp__ask_unref(q->ask);
+        else
+            qd_free(q);
         return NULL;
     }
     uint32_t ip;
@@ -107,56 +104,16 @@ cp__qd_t *cp__qd_new(void)
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < q->n; i++) {
         qd_proc_t *p = &q->v[i];
-        if (!p->ask)
-            continue;
         /* A bounded mailbox counts its events itself: no need to ask. */
         cp_upid_t pid;
         cp_mailbox_stats_t st;
-        if (cp_upid_make(p->id, ip, port, &pid) == 0 && cp_mailbox_stats(&pid, &st) == 0 &&
-            st.bound) {
+        if (p->ask && cp_upid_make(p->id, ip, port, &pid) == 0 &&
+            cp_mailbox_stats(&pid, &st) == 0 && st.bound) {
             p->depth = st.queued;
             p->ask = false;
         }
-        if (p->ask)
-            q->asks++;
     }
     return q;
-}
-
-size_t cp__qd_asks(const cp__qd_t *q)
-{
-    return q->asks;
-}
-
-/* ---- asking ------------------------------------------------------------- */
-
-typedef struct ask {
-    atomic_uint refs;
-    cp__qd_t *q;
-    size_t i;
-} ask_t;
-
-static void ask_unref(void *p)
-{
-    ask_t *a = p;
-    if (atomic_fetch_sub(&a->refs, 1) != 1)
-        return;
-    qd_unref(a->q);
-    free(a);
-}
-
-/* Reports process i once, with its depth. */
-static void report(cp__qd_t *q, size_t i, double depth)
-{
-    qd_proc_t *p = &q->v[i];
-    pthread_mutex_lock(&q->mu);
-    bool first = !p->reported;
-    p->reported = true;
-    if (first && !q->closed)
-        p->depth = depth;
-    pthread_mutex_unlock(&q->mu);
-    if (first)
-        q->done(q->arg);
 }
 
 static void count_one(void *arg, cp__event_type_t type, const char *name, size_t name_len)
@@ -175,75 +132,25 @@ static cp_future_t *count_inside(cp_process_t *self, void *args)
     return cp_future_ready(n, free);
 }
 
-static void answered(cp_future_t *f, void *arg)
-{
-    ask_t *a = arg;
-    if (cp_future_is_ready(f))
-        report(a->q, a->i, (double)*(uint64_t *)cp_future_value(f));
-    else if (cp_future_is_abandoned(f))
-        report(a->q, a->i, 0); /* ended: nothing waits any more */
-    else
-        report(a->q, a->i, 1); /* failed (out of memory): the lower bound */
-}
-
-/* The bound passed: whoever has not answered counts 1. Loop thread. */
-static void bound_passed(void *arg)
-{
-    cp__qd_t *q = arg;
-    for (size_t i = 0; i < q->n; i++)
-        if (q->v[i].ask)
-            report(q, i, 1);
-}
-
 void cp__qd_start(cp__qd_t *q, uint64_t bound_ns, void (*done)(void *arg), void *arg)
 {
     q->done = done;
     q->arg = arg;
-    if (!q->asks)
-        return;
-    /* The timer first: an answer may come before the loop below ends. */
-    atomic_fetch_add(&q->refs, 1);
-    uint64_t id;
-    if (cp_timer_start(bound_ns, bound_passed, q, qd_unref, &id) == 0) {
-        pthread_mutex_lock(&q->mu);
-        q->has_timer = true;
-        q->timer_id = id;
-        pthread_mutex_unlock(&q->mu);
-    }
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
-        if (!p->ask)
-            continue;
         cp_upid_t pid;
-        ask_t *a = malloc(sizeof *a);
-        cp_future_t *f = NULL;
-        if (a && cp_upid_make(p->id, ip, port, &pid) == 0)
-            f = cp_dispatch_future(&pid, count_inside, NULL, 0, NULL);
-        if (!f) {
-            free(a);
-            report(q, i, 1);
-            continue;
-        }
-        atomic_init(&a->refs, 2);
-        a->q = q;
-        a->i = i;
-        atomic_fetch_add(&q->refs, 1);
-        cp_future_on_any(f, answered, a, ask_unref);
-        cp_future_on_abandoned(f, answered, a, ask_unref);
-        cp_future_unref(f);
+        /* Not asked (out of memory): counts 1, as one not answered. */
+        if (q->v[i].ask && cp_upid_make(q->v[i].id, ip, port, &pid) == 0)
+            cp__ask_one(q->ask, i, &pid, count_inside, NULL, 0, NULL);
     }
+    cp__ask_start(q->ask, bound_ns);
 }
 
 void cp__qd_figures(cp__qd_t *q, cp__fams_t *f)
 {
-    pthread_mutex_lock(&q->mu);
-    q->closed = true;
-    bool cancel = q->has_timer;
-    q->has_timer = false;
-    uint64_t id = q->timer_id;
+    cp__ask_close(q->ask); /* answers after this are dropped */
     /* Sum per type: the list is short per type, as runtime_figures.c's. */
     typedef struct {
         const char *type;
@@ -255,7 +162,7 @@ void cp__qd_figures(cp__qd_t *q, cp__fams_t *f)
         f->oom = true;
     for (size_t i = 0; sums && i < q->n; i++) {
         qd_proc_t *p = &q->v[i];
-        /* Not answered yet: the lower bound, as the bound's timer would. */
+        /* Not answered: the lower bound, all that is known. */
         double d = p->ask && !p->reported ? 1 : p->depth;
         size_t j = 0;
         while (j < ns && strcmp(sums[j].type, p->type) != 0)
@@ -278,8 +185,5 @@ void cp__qd_figures(cp__qd_t *q, cp__fams_t *f)
             x->value = sums[j].sum;
         }
     }
-    pthread_mutex_unlock(&q->mu);
     free(sums);
-    if (cancel)
-        cp_timer_cancel(id); /* CP_ENOENT when it fired: fine */
 }

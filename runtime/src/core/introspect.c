@@ -32,11 +32,13 @@ static void copy_one(void *arg, const char *id, size_t id_len, int state, bool q
         l->v = v;
         l->cap = cap;
     }
-    char *copy = strndup(id, id_len);
+    char *copy = malloc(id_len + 1); /* all id_len bytes, then a NUL */
     if (!copy) {
         l->oom = true;
         return;
     }
+    memcpy(copy, id, id_len);
+    copy[id_len] = 0;
     l->v[l->n++] = (cp__proc_info_t){copy, id_len, state, queued, events};
 }
 

@@ -27,7 +27,7 @@ void cp__mailbox_walk(cp_process_t *self,
 
 /* One live process, as cp__processes_list() copied it. */
 typedef struct cp__proc_info {
-    char *id; /* NUL-terminated, owned by the list */
+    char *id; /* id_len bytes and a NUL, owned by the list */
     size_t id_len;
     int state;       /* a cp_process_state_t */
     bool queued;     /* events were waiting for it */

@@ -105,14 +105,16 @@ static void one_unref(void *p)
 static void answered(cp_future_t *f, void *arg)
 {
     one_t *o = arg;
-    if (atomic_exchange(&o->done, true))
-        return;
     cp__ask_t *a = o->a;
+    if (atomic_exchange(&o->done, true))
+        return; /* the other callback ran */
     pthread_mutex_lock(&a->mu);
     if (!a->finished && a->ops->answer)
         a->ops->answer(a->user, o->i, f);
+    bool last = --a->pending == 0;
     pthread_mutex_unlock(&a->mu);
-    one_less(a);
+    if (last)
+        finish(a);
 }
 
 int cp__ask_one(cp__ask_t *a, size_t i, const cp_upid_t *pid, cp_dispatch_future_fn fn,

@@ -10,16 +10,10 @@
 #include "metrics/format.h"
 
 typedef struct type_count {
-    char *type;
+    const char *type; /* borrowed from the process list, len bytes */
     size_t len;
     double waiting;
 } type_count_t;
-
-typedef struct by_type {
-    type_count_t *v;
-    size_t n, cap;
-    bool oom;
-} by_type_t;
 
 /* A process's type: its id without a generated "(N)" suffix, as the
  * transport's processes/<type>/count. */
@@ -31,35 +25,6 @@ size_t cp__process_type_len(const char *id, size_t n)
             return (size_t)(open - id);
     }
     return n;
-}
-
-static void count(by_type_t *g, const char *id, size_t id_len, bool queued)
-{
-    if (g->oom)
-        return;
-    size_t len = cp__process_type_len(id, id_len);
-    for (size_t i = 0; i < g->n; i++) {
-        if (g->v[i].len == len && memcmp(g->v[i].type, id, len) == 0) {
-            g->v[i].waiting += queued;
-            return;
-        }
-    }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        type_count_t *v = realloc(g->v, cap * sizeof *v);
-        if (!v) {
-            g->oom = true;
-            return;
-        }
-        g->v = v;
-        g->cap = cap;
-    }
-    char *t = strndup(id, len);
-    if (!t) {
-        g->oom = true;
-        return;
-    }
-    g->v[g->n++] = (type_count_t){t, len, queued};
 }
 
 static void figure(cp__fams_t *f, const char *name, double v, const char *help,
@@ -117,36 +82,43 @@ static void worker_figures(cp__fams_t *f)
 void cp__runtime_figures(cp__fams_t *f)
 {
     worker_figures(f);
-    by_type_t g = {0};
     cp__proc_info_t *list;
     size_t total;
     if (cp__processes_list(&list, &total) != 0) {
         f->oom = true;
         return;
     }
-    for (size_t i = 0; i < total; i++)
-        count(&g, list[i].id, list[i].id_len, list[i].queued);
-    cp__processes_list_free(list, total);
-    for (size_t i = 0; i < g.n; i++) {
+    /* At most one type per process; the list per type is short. */
+    type_count_t *v = total ? malloc(total * sizeof *v) : NULL;
+    size_t n = 0;
+    if (total && !v)
+        f->oom = true;
+    for (size_t i = 0; v && i < total; i++) {
+        size_t len = cp__process_type_len(list[i].id, list[i].id_len), j = 0;
+        while (j < n && (v[j].len != len || memcmp(v[j].type, list[i].id, len) != 0))
+            j++;
+        if (j == n)
+            v[n++] = (type_count_t){list[i].id, len, 0};
+        v[j].waiting += list[i].queued;
+    }
+    for (size_t i = 0; i < n; i++) {
         char name[320];
-        int n = snprintf(name, sizeof name, "processes/%s/waiting", g.v[i].type);
-        cp__fam_t *x = n > 0 && (size_t)n < sizeof name
-                           ? cp__fams_add(f, name, (size_t)n,
+        int len = snprintf(name, sizeof name, "processes/%.*s/waiting", (int)v[i].len, v[i].type);
+        cp__fam_t *x = len > 0 && (size_t)len < sizeof name
+                           ? cp__fams_add(f, name, (size_t)len,
                                           "Processes of this type with events waiting",
                                           CP__FAM_GAUGE)
                            : NULL;
         if (x) {
             x->has_value = true;
-            x->value = g.v[i].waiting;
+            x->value = v[i].waiting;
         }
-        free(g.v[i].type);
     }
-    free(g.v);
+    free(v);
+    cp__processes_list_free(list, total);
     cp__fam_t *x = cp__fams_add(f, "runtime/processes", 17, "Live processes", CP__FAM_GAUGE);
     if (x) {
         x->has_value = true;
         x->value = (double)total;
     }
-    if (g.oom)
-        f->oom = true;
 }

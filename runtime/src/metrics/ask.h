@@ -28,8 +28,9 @@ typedef struct cp__ask_ops {
     /* Answer `i` (the index given to cp__ask_one): f is ready, failed or
      * abandoned (the process ended first). Runs at most once per ask and
      * only before finish, with the ask's lock held: it stores what it
-     * needs and must not call into the ask. On the thread that completed
-     * f (a worker) or that asked. May be NULL. */
+     * needs and must not call into the ask. On any thread: the worker
+     * that completed f, the asker's, or wherever f was abandoned. May be
+     * NULL. */
     void (*answer)(void *user, size_t i, cp_future_t *f);
     /* Runs exactly once, without the lock: on the thread of the last
      * answer, on the loop thread (the timer), or in cp__ask_start() /

@@ -2,10 +2,7 @@
  * snapshot time (queue_depth.h says how and why). */
 #include "metrics/queue_depth.h"
 
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/introspect.h"
 #include "cproc/dispatch.h"
@@ -13,18 +10,15 @@
 #include "cproc/runtime.h"
 #include "metrics/ask.h"
 
-typedef struct qd_proc {
-    char *id;      /* the whole id while it is to be asked, then NULL */
-    char *type;
-    bool ask;
-    bool reported; /* under the ask's lock: answered */
-    double depth;  /* under the ask's lock */
-} qd_proc_t;
+/* Per process, under the ask's lock once asked. */
+enum { QD_KNOWN, QD_ASK, QD_ANSWERED };
 
 struct cp__qd {
-    cp__ask_t *ask; /* owns this struct */
-    qd_proc_t *v;
+    cp__ask_t *ask;        /* owns this struct */
+    cp__proc_info_t *list; /* the processes listed, n of them */
     size_t n;
+    unsigned char *state; /* per process: QD_* */
+    double *depth;        /* per process: its count, when known or answered */
     void (*done)(void *arg);
     void *arg;
 };
@@ -32,11 +26,9 @@ struct cp__qd {
 static void qd_free(void *p)
 {
     cp__qd_t *q = p;
-    for (size_t i = 0; i < q->n; i++) {
-        free(q->v[i].id);
-        free(q->v[i].type);
-    }
-    free(q->v);
+    cp__processes_list_free(q->list, q->n);
+    free(q->state);
+    free(q->depth);
     free(q);
 }
 
@@ -49,14 +41,14 @@ void cp__qd_free(cp__qd_t *q)
 /* Under the ask's lock. */
 static void answer(void *arg, size_t i, cp_future_t *f)
 {
-    qd_proc_t *p = &((cp__qd_t *)arg)->v[i];
-    p->reported = true;
+    cp__qd_t *q = arg;
+    q->state[i] = QD_ANSWERED;
     if (cp_future_is_ready(f))
-        p->depth = (double)*(uint64_t *)cp_future_value(f);
+        q->depth[i] = (double)*(uint64_t *)cp_future_value(f);
     else if (cp_future_is_abandoned(f))
-        p->depth = 0; /* ended: nothing waits any more */
+        q->depth[i] = 0; /* ended: nothing waits any more */
     else
-        p->depth = 1; /* failed (out of memory): the lower bound */
+        q->depth[i] = 1; /* failed (out of memory): the lower bound */
 }
 
 static void finished(void *arg)
@@ -70,47 +62,34 @@ static const cp__ask_ops_t ops = {answer, finished, qd_free};
 cp__qd_t *cp__qd_new(void)
 {
     cp__qd_t *q = calloc(1, sizeof *q);
-    cp__proc_info_t *list = NULL;
-    size_t n = 0;
-    if (!q || cp__processes_list(&list, &n) != 0) {
+    if (!q || cp__processes_list(&q->list, &q->n) != 0) {
         free(q);
         return NULL;
     }
-    q->v = n ? calloc(n, sizeof *q->v) : NULL;
-    q->ask = n && !q->v ? NULL : cp__ask_new(&ops, q);
-    for (size_t i = 0; q->ask && i < n; i++) {
-        qd_proc_t *p = &q->v[q->n];
-        p->type = strndup(list[i].id, cp__process_type_len(list[i].id, list[i].id_len));
-        if (!p->type)
-            break;
-        q->n++;
-        if (list[i].queued) { /* the id moves over */
-            p->id = list[i].id;
-            list[i].id = NULL;
-            p->ask = true;
-        }
-    }
-    bool oom = !q->ask || q->n < n;
-    cp__processes_list_free(list, n);
-    if (oom) {
-        if (q->ask)
-            cp__ask_unref(q->ask);
-        else
-            qd_free(q);
+    q->state = q->n ? calloc(q->n, sizeof *q->state) : NULL;
+    q->depth = q->n ? calloc(q->n, sizeof *q->depth) : NULL;
+    if (q->n && (!q->state || !q->depth))
+        q->ask = NULL;
+    else
+        q->ask = cp__ask_new(&ops, q);
+    if (!q->ask) {
+        qd_free(q);
         return NULL;
     }
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
+        if (!q->list[i].queued)
+            continue; /* empty: 0 */
+        q->state[i] = QD_ASK;
         /* A bounded mailbox counts its events itself: no need to ask. */
         cp_upid_t pid;
         cp_mailbox_stats_t st;
-        if (p->ask && cp_upid_make(p->id, ip, port, &pid) == 0 &&
-            cp_mailbox_stats(&pid, &st) == 0 && st.bound) {
-            p->depth = st.queued;
-            p->ask = false;
+        if (cp_upid_make(q->list[i].id, ip, port, &pid) == 0 && cp_mailbox_stats(&pid, &st) == 0 &&
+            st.bound) {
+            q->depth[i] = st.queued;
+            q->state[i] = QD_KNOWN;
         }
     }
     return q;
@@ -142,7 +121,7 @@ void cp__qd_start(cp__qd_t *q, uint64_t bound_ns, void (*done)(void *arg), void 
     for (size_t i = 0; i < q->n; i++) {
         cp_upid_t pid;
         /* Not asked (out of memory): counts 1, as one not answered. */
-        if (q->v[i].ask && cp_upid_make(q->v[i].id, ip, port, &pid) == 0)
+        if (q->state[i] == QD_ASK && cp_upid_make(q->list[i].id, ip, port, &pid) == 0)
             cp__ask_one(q->ask, i, &pid, count_inside, NULL, 0, NULL);
     }
     cp__ask_start(q->ask, bound_ns);
@@ -150,40 +129,11 @@ void cp__qd_start(cp__qd_t *q, uint64_t bound_ns, void (*done)(void *arg), void 
 
 void cp__qd_figures(cp__qd_t *q, cp__fams_t *f)
 {
-    cp__ask_close(q->ask); /* answers after this are dropped */
-    /* Sum per type: the list is short per type, as runtime_figures.c's. */
-    typedef struct {
-        const char *type;
-        double sum;
-    } sum_t;
-    sum_t *sums = q->n ? malloc(q->n * sizeof *sums) : NULL;
-    size_t ns = 0;
-    if (q->n && !sums)
-        f->oom = true;
-    for (size_t i = 0; sums && i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
-        /* Not answered: the lower bound, all that is known. */
-        double d = p->ask && !p->reported ? 1 : p->depth;
-        size_t j = 0;
-        while (j < ns && strcmp(sums[j].type, p->type) != 0)
-            j++;
-        if (j == ns)
-            sums[ns++] = (sum_t){p->type, 0};
-        sums[j].sum += d;
-    }
-    for (size_t j = 0; j < ns; j++) {
-        char name[320];
-        int n = snprintf(name, sizeof name, "processes/%s/queued", sums[j].type);
-        cp__fam_t *x = n > 0 && (size_t)n < sizeof name
-                           ? cp__fams_add(f, name, (size_t)n,
-                                          "Events waiting in the mailboxes of processes of this "
-                                          "type, measured when the snapshot reached each process",
-                                          CP__FAM_GAUGE)
-                           : NULL;
-        if (x) {
-            x->has_value = true;
-            x->value = sums[j].sum;
-        }
-    }
-    free(sums);
+    cp__ask_close(q->ask); /* answers after this are dropped: no lock needed */
+    for (size_t i = 0; i < q->n; i++)
+        if (q->state[i] == QD_ASK)
+            q->depth[i] = 1; /* not answered: the lower bound, all that is known */
+    cp__per_type_gauges(f, q->list, q->depth, q->n, "queued",
+                        "Events waiting in the mailboxes of processes of this type, measured "
+                        "when the snapshot reached each process");
 }

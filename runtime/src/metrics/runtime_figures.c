@@ -1,5 +1,6 @@
 /* Figures about processes that the snapshot adds beside the transport's:
- * per process type, how many processes have events waiting. */
+ * per process type, how many processes have events waiting; and the
+ * per-type sums that processes/<type>/queued shares. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +9,6 @@
 #include "core/core_internal.h"
 #include "core/introspect.h"
 #include "metrics/format.h"
-
-typedef struct type_count {
-    const char *type; /* borrowed from the process list, len bytes */
-    size_t len;
-    double waiting;
-} type_count_t;
 
 /* A process's type: its id without a generated "(N)" suffix, as the
  * transport's processes/<type>/count. */
@@ -25,6 +20,42 @@ size_t cp__process_type_len(const char *id, size_t n)
             return (size_t)(open - id);
     }
     return n;
+}
+
+void cp__per_type_gauges(cp__fams_t *f, const cp__proc_info_t *list, const double *value, size_t n,
+                         const char *what, const char *help)
+{
+    typedef struct {
+        const char *type; /* borrowed from list, len bytes */
+        size_t len;
+        double sum;
+    } sum_t;
+    /* At most one type per process; the list per type is short. */
+    sum_t *sums = n ? malloc(n * sizeof *sums) : NULL;
+    size_t ns = 0;
+    if (n && !sums)
+        f->oom = true;
+    for (size_t i = 0; sums && i < n; i++) {
+        size_t len = cp__process_type_len(list[i].id, list[i].id_len), j = 0;
+        while (j < ns && (sums[j].len != len || memcmp(sums[j].type, list[i].id, len) != 0))
+            j++;
+        if (j == ns)
+            sums[ns++] = (sum_t){list[i].id, len, 0};
+        sums[j].sum += value[i];
+    }
+    for (size_t j = 0; j < ns; j++) {
+        char name[320];
+        int len =
+            snprintf(name, sizeof name, "processes/%.*s/%s", (int)sums[j].len, sums[j].type, what);
+        cp__fam_t *x = len > 0 && (size_t)len < sizeof name
+                           ? cp__fams_add(f, name, (size_t)len, help, CP__FAM_GAUGE)
+                           : NULL;
+        if (x) {
+            x->has_value = true;
+            x->value = sums[j].sum;
+        }
+    }
+    free(sums);
 }
 
 static void figure(cp__fams_t *f, const char *name, double v, const char *help,
@@ -88,33 +119,15 @@ void cp__runtime_figures(cp__fams_t *f)
         f->oom = true;
         return;
     }
-    /* At most one type per process; the list per type is short. */
-    type_count_t *v = total ? malloc(total * sizeof *v) : NULL;
-    size_t n = 0;
-    if (total && !v)
+    double *waiting = total ? malloc(total * sizeof *waiting) : NULL;
+    if (total && !waiting)
         f->oom = true;
-    for (size_t i = 0; v && i < total; i++) {
-        size_t len = cp__process_type_len(list[i].id, list[i].id_len), j = 0;
-        while (j < n && (v[j].len != len || memcmp(v[j].type, list[i].id, len) != 0))
-            j++;
-        if (j == n)
-            v[n++] = (type_count_t){list[i].id, len, 0};
-        v[j].waiting += list[i].queued;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char name[320];
-        int len = snprintf(name, sizeof name, "processes/%.*s/waiting", (int)v[i].len, v[i].type);
-        cp__fam_t *x = len > 0 && (size_t)len < sizeof name
-                           ? cp__fams_add(f, name, (size_t)len,
-                                          "Processes of this type with events waiting",
-                                          CP__FAM_GAUGE)
-                           : NULL;
-        if (x) {
-            x->has_value = true;
-            x->value = v[i].waiting;
-        }
-    }
-    free(v);
+    for (size_t i = 0; waiting && i < total; i++)
+        waiting[i] = list[i].queued;
+    if (waiting)
+        cp__per_type_gauges(f, list, waiting, total, "waiting",
+                            "Processes of this type with events waiting");
+    free(waiting);
     cp__processes_list_free(list, total);
     cp__fam_t *x = cp__fams_add(f, "runtime/processes", 17, "Live processes", CP__FAM_GAUGE);
     if (x) {

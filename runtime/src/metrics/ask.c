@@ -62,8 +62,8 @@ cp__ask_t *cp__ask_new(const cp__ask_ops_t *ops, void *user)
     return a;
 }
 
-/* The caller holds a reference throughout. */
-static void finish(cp__ask_t *a)
+/* Finishes once; the caller holds a reference throughout. */
+void cp__ask_close(cp__ask_t *a)
 {
     pthread_mutex_lock(&a->mu);
     bool first = !a->finished;
@@ -85,12 +85,12 @@ static void one_less(cp__ask_t *a)
     bool last = --a->pending == 0;
     pthread_mutex_unlock(&a->mu);
     if (last)
-        finish(a);
+        cp__ask_close(a);
 }
 
 static void on_timeout(void *arg)
 {
-    finish(arg);
+    cp__ask_close(arg);
 }
 
 static void one_unref(void *p)
@@ -114,7 +114,7 @@ static void answered(cp_future_t *f, void *arg)
     bool last = --a->pending == 0;
     pthread_mutex_unlock(&a->mu);
     if (last)
-        finish(a);
+        cp__ask_close(a);
 }
 
 int cp__ask_one(cp__ask_t *a, size_t i, const cp_upid_t *pid, cp_dispatch_future_fn fn,
@@ -175,9 +175,4 @@ void cp__ask_start(cp__ask_t *a, uint64_t timeout_ns)
         }
     }
     one_less(a);
-}
-
-void cp__ask_close(cp__ask_t *a)
-{
-    finish(a);
 }

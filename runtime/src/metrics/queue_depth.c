@@ -68,10 +68,7 @@ cp__qd_t *cp__qd_new(void)
     }
     q->state = q->n ? calloc(q->n, sizeof *q->state) : NULL;
     q->depth = q->n ? calloc(q->n, sizeof *q->depth) : NULL;
-    if (q->n && (!q->state || !q->depth))
-        q->ask = NULL;
-    else
-        q->ask = cp__ask_new(&ops, q);
+    q->ask = q->n && (!q->state || !q->depth) ? NULL : cp__ask_new(&ops, q);
     if (!q->ask) {
         qd_free(q);
         return NULL;

@@ -122,8 +122,8 @@ int cp__ask_one(cp__ask_t *a, size_t i, const cp_upid_t *pid, cp_dispatch_future
 {
     one_t *o = malloc(sizeof *o);
     if (!o) {
-        if (args_free)
-            args_free((void *)args);
+        if (args_free) /* on the caller's block: it is not needed after */
+            args_free(size ? (void *)args : NULL);
         return CP_ENOMEM;
     }
     cp_future_t *f = cp_dispatch_future(pid, fn, args, size, args_free);

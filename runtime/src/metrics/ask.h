@@ -47,9 +47,10 @@ typedef struct cp__ask_ops {
  * caller's). Any thread. */
 cp__ask_t *cp__ask_new(const cp__ask_ops_t *ops, void *user);
 
-/* Dispatches fn(args) into pid and counts one answer pending, for index
- * i. Returns 0; or CP_ENOMEM, nothing asked (args_free ran, as when the
- * dispatch cannot be made). Before cp__ask_start(); any thread. */
+/* Dispatches fn(args) into pid (cp_dispatch_future(), same ownership of
+ * args) and counts one answer pending, for index i; a process that is
+ * gone answers at once, abandoned. Returns 0; or CP_ENOMEM, nothing asked
+ * (args_free ran). Before cp__ask_start(); any thread. */
 int cp__ask_one(cp__ask_t *a, size_t i, const cp_upid_t *pid, cp_dispatch_future_fn fn,
                 const void *args, size_t size, cp_args_free_fn args_free);
 
@@ -69,6 +70,8 @@ void cp__ask_start(cp__ask_t *a, uint64_t timeout_ns);
  * cancels the timer. Any thread, not under the ask's lock. */
 void cp__ask_close(cp__ask_t *a);
 
+/* Any thread. The last unref frees user (ops->free); unref(NULL) is a
+ * no-op. */
 cp__ask_t *cp__ask_ref(cp__ask_t *a);
 void cp__ask_unref(cp__ask_t *a);
 

@@ -66,6 +66,13 @@ void cp__runtime_figures(cp__fams_t *f);
  * suffix, as processes/<type>/count. */
 size_t cp__process_type_len(const char *id, size_t n);
 
+/* Adds a gauge processes/<type>/<what> per process type among the n
+ * processes of `list` (cp__processes_list()), valued the sum of value[i]
+ * over that type's processes. Both are borrowed. Out of memory: f->oom. */
+struct cp__proc_info;
+void cp__per_type_gauges(cp__fams_t *f, const struct cp__proc_info *list, const double *value,
+                         size_t n, const char *what, const char *help);
+
 /* Adds transport/peers/<ip:port>/{messages,bytes}_{sent,received}
  * (Prometheus: transport_peer_<x>_total{peer="ip:port"}). Loop thread. */
 void cp__peer_figures(cp__fams_t *f);

@@ -2,161 +2,94 @@
  * snapshot time (queue_depth.h says how and why). */
 #include "metrics/queue_depth.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/introspect.h"
-#include "core/node.h"
-#include "cproc/clock.h"
 #include "cproc/dispatch.h"
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
+#include "metrics/ask.h"
 
-typedef struct qd_proc {
-    char *id;        /* the whole id while it is to be asked, then NULL */
-    size_t type_len; /* of id's prefix; `type` below */
-    char *type;
-    bool ask;
-    bool reported; /* under mu: its done() is running or ran */
-    double depth;  /* under mu */
-} qd_proc_t;
+/* Per process, under the ask's lock once asked. */
+enum { QD_KNOWN, QD_ASK, QD_ANSWERED };
 
 struct cp__qd {
-    atomic_uint refs;
-    pthread_mutex_t mu;
-    bool closed; /* under mu: figures taken */
-    bool has_timer;
-    uint64_t timer_id; /* under mu */
-    qd_proc_t *v;
-    size_t n, cap, asks;
-    bool oom;
+    cp__ask_t *ask;        /* owns this struct */
+    cp__proc_info_t *list; /* the processes listed, n of them */
+    size_t n;
+    unsigned char *state; /* per process: QD_* */
+    double *depth;        /* per process: its count, when known or answered */
     void (*done)(void *arg);
     void *arg;
 };
 
-static void qd_unref(void *p)
+static void qd_free(void *p)
 {
     cp__qd_t *q = p;
-    if (atomic_fetch_sub(&q->refs, 1) != 1)
-        return;
-    for (size_t i = 0; i < q->n; i++) {
-        free(q->v[i].id);
-        free(q->v[i].type);
-    }
-    free(q->v);
-    pthread_mutex_destroy(&q->mu);
+    cp__processes_list_free(q->list, q->n);
+    free(q->state);
+    free(q->depth);
     free(q);
 }
 
 void cp__qd_free(cp__qd_t *q)
 {
     if (q)
-        qd_unref(q);
+        cp__ask_unref(q->ask);
 }
 
-/* Under the process table's lock: copies only. */
-static void gather(void *arg, const char *id, size_t id_len, int state, bool queued,
-                   uint64_t events)
+/* Under the ask's lock. */
+static void answer(void *arg, size_t i, cp_future_t *f)
 {
     cp__qd_t *q = arg;
-    if (q->oom)
-        return;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        qd_proc_t *v = realloc(q->v, cap * sizeof *v);
-        if (!v) {
-            q->oom = true;
-            return;
-        }
-        q->v = v;
-        q->cap = cap;
-    }
-    qd_proc_t *p = &q->v[q->n];
-    memset(p, 0, sizeof *p);
-    p->type_len = cp__process_type_len(id, id_len);
-    p->type = strndup(id, p->type_len);
-    p->id = queued ? strndup(id, id_len) : NULL;
-    p->ask = queued;
-    if (!p->type || (queued && !p->id)) {
-        free(p->type);
-        free(p->id);
-        q->oom = true;
-        return;
-    }
-    q->n++;
+    q->state[i] = QD_ANSWERED;
+    if (cp_future_is_ready(f))
+        q->depth[i] = (double)*(uint64_t *)cp_future_value(f);
+    else if (cp_future_is_abandoned(f))
+        q->depth[i] = 0; /* ended: nothing waits any more */
+    else
+        q->depth[i] = 1; /* failed (out of memory): the lower bound */
 }
+
+static void finished(void *arg)
+{
+    cp__qd_t *q = arg;
+    q->done(q->arg);
+}
+
+static const cp__ask_ops_t ops = {answer, finished, qd_free};
 
 cp__qd_t *cp__qd_new(void)
 {
     cp__qd_t *q = calloc(1, sizeof *q);
-    if (!q)
+    if (!q || cp__processes_list(&q->list, &q->n) != 0) {
+        free(q);
         return NULL;
-    atomic_init(&q->refs, 1);
-    pthread_mutex_init(&q->mu, NULL);
-    cp__processes_each(gather, q);
-    if (q->oom) {
-        qd_unref(q);
+    }
+    q->state = q->n ? calloc(q->n, sizeof *q->state) : NULL;
+    q->depth = q->n ? calloc(q->n, sizeof *q->depth) : NULL;
+    q->ask = q->n && (!q->state || !q->depth) ? NULL : cp__ask_new(&ops, q);
+    if (!q->ask) {
+        qd_free(q);
         return NULL;
     }
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
-        if (!p->ask)
-            continue;
+        if (!q->list[i].queued)
+            continue; /* empty: 0 */
+        q->state[i] = QD_ASK;
         /* A bounded mailbox counts its events itself: no need to ask. */
         cp_upid_t pid;
         cp_mailbox_stats_t st;
-        if (cp_upid_make(p->id, ip, port, &pid) == 0 && cp_mailbox_stats(&pid, &st) == 0 &&
+        if (cp_upid_make(q->list[i].id, ip, port, &pid) == 0 && cp_mailbox_stats(&pid, &st) == 0 &&
             st.bound) {
-            p->depth = st.queued;
-            p->ask = false;
+            q->depth[i] = st.queued;
+            q->state[i] = QD_KNOWN;
         }
-        if (p->ask)
-            q->asks++;
     }
     return q;
-}
-
-size_t cp__qd_asks(const cp__qd_t *q)
-{
-    return q->asks;
-}
-
-/* ---- asking ------------------------------------------------------------- */
-
-typedef struct ask {
-    atomic_uint refs;
-    cp__qd_t *q;
-    size_t i;
-} ask_t;
-
-static void ask_unref(void *p)
-{
-    ask_t *a = p;
-    if (atomic_fetch_sub(&a->refs, 1) != 1)
-        return;
-    qd_unref(a->q);
-    free(a);
-}
-
-/* Reports process i once, with its depth. */
-static void report(cp__qd_t *q, size_t i, double depth)
-{
-    qd_proc_t *p = &q->v[i];
-    pthread_mutex_lock(&q->mu);
-    bool first = !p->reported;
-    p->reported = true;
-    if (first && !q->closed)
-        p->depth = depth;
-    pthread_mutex_unlock(&q->mu);
-    if (first)
-        q->done(q->arg);
 }
 
 static void count_one(void *arg, cp__event_type_t type, const char *name, size_t name_len)
@@ -175,111 +108,29 @@ static cp_future_t *count_inside(cp_process_t *self, void *args)
     return cp_future_ready(n, free);
 }
 
-static void answered(cp_future_t *f, void *arg)
-{
-    ask_t *a = arg;
-    if (cp_future_is_ready(f))
-        report(a->q, a->i, (double)*(uint64_t *)cp_future_value(f));
-    else if (cp_future_is_abandoned(f))
-        report(a->q, a->i, 0); /* ended: nothing waits any more */
-    else
-        report(a->q, a->i, 1); /* failed (out of memory): the lower bound */
-}
-
-/* The bound passed: whoever has not answered counts 1. Loop thread. */
-static void bound_passed(void *arg)
-{
-    cp__qd_t *q = arg;
-    for (size_t i = 0; i < q->n; i++)
-        if (q->v[i].ask)
-            report(q, i, 1);
-}
-
 void cp__qd_start(cp__qd_t *q, uint64_t bound_ns, void (*done)(void *arg), void *arg)
 {
     q->done = done;
     q->arg = arg;
-    if (!q->asks)
-        return;
-    /* The timer first: an answer may come before the loop below ends. */
-    atomic_fetch_add(&q->refs, 1);
-    uint64_t id;
-    if (cp_timer_start(bound_ns, bound_passed, q, qd_unref, &id) == 0) {
-        pthread_mutex_lock(&q->mu);
-        q->has_timer = true;
-        q->timer_id = id;
-        pthread_mutex_unlock(&q->mu);
-    }
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
     for (size_t i = 0; i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
-        if (!p->ask)
-            continue;
         cp_upid_t pid;
-        ask_t *a = malloc(sizeof *a);
-        cp_future_t *f = NULL;
-        if (a && cp_upid_make(p->id, ip, port, &pid) == 0)
-            f = cp_dispatch_future(&pid, count_inside, NULL, 0, NULL);
-        if (!f) {
-            free(a);
-            report(q, i, 1);
-            continue;
-        }
-        atomic_init(&a->refs, 2);
-        a->q = q;
-        a->i = i;
-        atomic_fetch_add(&q->refs, 1);
-        cp_future_on_any(f, answered, a, ask_unref);
-        cp_future_on_abandoned(f, answered, a, ask_unref);
-        cp_future_unref(f);
+        /* Not asked (out of memory): counts 1, as one not answered. */
+        if (q->state[i] == QD_ASK && cp_upid_make(q->list[i].id, ip, port, &pid) == 0)
+            cp__ask_one(q->ask, i, &pid, count_inside, NULL, 0, NULL);
     }
+    cp__ask_start(q->ask, bound_ns);
 }
 
 void cp__qd_figures(cp__qd_t *q, cp__fams_t *f)
 {
-    pthread_mutex_lock(&q->mu);
-    q->closed = true;
-    bool cancel = q->has_timer;
-    q->has_timer = false;
-    uint64_t id = q->timer_id;
-    /* Sum per type: the list is short per type, as runtime_figures.c's. */
-    typedef struct {
-        const char *type;
-        double sum;
-    } sum_t;
-    sum_t *sums = q->n ? malloc(q->n * sizeof *sums) : NULL;
-    size_t ns = 0;
-    if (q->n && !sums)
-        f->oom = true;
-    for (size_t i = 0; sums && i < q->n; i++) {
-        qd_proc_t *p = &q->v[i];
-        /* Not answered yet: the lower bound, as the bound's timer would. */
-        double d = p->ask && !p->reported ? 1 : p->depth;
-        size_t j = 0;
-        while (j < ns && strcmp(sums[j].type, p->type) != 0)
-            j++;
-        if (j == ns)
-            sums[ns++] = (sum_t){p->type, 0};
-        sums[j].sum += d;
-    }
-    for (size_t j = 0; j < ns; j++) {
-        char name[320];
-        int n = snprintf(name, sizeof name, "processes/%s/queued", sums[j].type);
-        cp__fam_t *x = n > 0 && (size_t)n < sizeof name
-                           ? cp__fams_add(f, name, (size_t)n,
-                                          "Events waiting in the mailboxes of processes of this "
-                                          "type, measured when the snapshot reached each process",
-                                          CP__FAM_GAUGE)
-                           : NULL;
-        if (x) {
-            x->has_value = true;
-            x->value = sums[j].sum;
-        }
-    }
-    pthread_mutex_unlock(&q->mu);
-    free(sums);
-    if (cancel)
-        cp_timer_cancel(id); /* CP_ENOENT when it fired: fine */
+    cp__ask_close(q->ask); /* answers after this are dropped: no lock needed */
+    for (size_t i = 0; i < q->n; i++)
+        if (q->state[i] == QD_ASK)
+            q->depth[i] = 1; /* not answered: the lower bound, all that is known */
+    cp__per_type_gauges(f, q->list, q->depth, q->n, "queued",
+                        "Events waiting in the mailboxes of processes of this type, measured "
+                        "when the snapshot reached each process");
 }

@@ -11,8 +11,9 @@
  * the ask within the bound counts 1, all that is known (its mailbox was
  * not empty); one that ended counts 0.
  *
- * Threads: new and start on any thread, answers on workers, the bound's
- * timer and figures on the loop thread; `mu` orders them.
+ * The asking and the bound are an ask (metrics/ask.h). Threads: new and
+ * start on any thread, answers on workers, the bound's timer and figures
+ * on the loop thread; the ask's lock orders them.
  */
 #ifndef CPROC_METRICS_QUEUE_DEPTH_H
 #define CPROC_METRICS_QUEUE_DEPTH_H
@@ -27,18 +28,19 @@ typedef struct cp__qd cp__qd_t;
 /* Lists the processes (the runtime running). NULL when out of memory. */
 cp__qd_t *cp__qd_new(void);
 
-/* How many processes cp__qd_start() will ask. */
-size_t cp__qd_asks(const cp__qd_t *q);
-
-/* Asks them; done(arg) runs exactly once per ask (answered, ended, not
- * asked after all, or past `bound_ns` on the runtime clock), on any
- * thread, possibly before this returns. */
+/* Asks them; done(arg) runs exactly once, when every process asked has
+ * answered (or ended), or `bound_ns` on the runtime clock passed, or
+ * cp__qd_figures() came first: on any thread, possibly before this
+ * returns. Once. */
 void cp__qd_start(cp__qd_t *q, uint64_t bound_ns, void (*done)(void *arg), void *arg);
 
 /* Adds processes/<type>/queued for every type listed; answers that come
- * later are ignored. Loop thread. */
+ * later are ignored (and done runs now if it has not). Loop thread, after
+ * cp__qd_start(). */
 void cp__qd_figures(cp__qd_t *q, cp__fams_t *f);
 
+/* Drops the caller's reference: what is still asked keeps q alive until
+ * it answers or the bound passes. NULL is fine. Any thread. */
 void cp__qd_free(cp__qd_t *q);
 
 #endif

@@ -1,26 +1,14 @@
 /* Figures about processes that the snapshot adds beside the transport's:
- * per process type, how many processes have events waiting. */
+ * per process type, how many processes have events waiting; and the
+ * per-type sums that processes/<type>/queued shares. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core_internal.h"
-#include "core/node.h"
+#include "core/introspect.h"
 #include "metrics/format.h"
-
-typedef struct type_count {
-    char *type;
-    size_t len;
-    double waiting;
-} type_count_t;
-
-typedef struct gather {
-    type_count_t *v;
-    size_t n, cap;
-    double total;
-    bool oom;
-} gather_t;
 
 /* A process's type: its id without a generated "(N)" suffix, as the
  * transport's processes/<type>/count. */
@@ -34,37 +22,40 @@ size_t cp__process_type_len(const char *id, size_t n)
     return n;
 }
 
-static void one(void *arg, const char *id, size_t id_len, int state, bool queued, uint64_t events)
+void cp__per_type_gauges(cp__fams_t *f, const cp__proc_info_t *list, const double *value, size_t n,
+                         const char *what, const char *help)
 {
-    gather_t *g = arg;
-    g->total++;
-    if (g->oom)
-        return;
-    size_t len = cp__process_type_len(id, id_len);
-    for (size_t i = 0; i < g->n; i++) {
-        if (g->v[i].len == len && memcmp(g->v[i].type, id, len) == 0) {
-            g->v[i].waiting += queued;
-            return;
+    typedef struct {
+        const char *type; /* borrowed from list, len bytes */
+        size_t len;
+        double sum;
+    } sum_t;
+    /* At most one type per process; the list per type is short. */
+    sum_t *sums = n ? malloc(n * sizeof *sums) : NULL;
+    size_t ns = 0;
+    if (n && !sums)
+        f->oom = true;
+    for (size_t i = 0; sums && i < n; i++) {
+        size_t len = cp__process_type_len(list[i].id, list[i].id_len), j = 0;
+        while (j < ns && (sums[j].len != len || memcmp(sums[j].type, list[i].id, len) != 0))
+            j++;
+        if (j == ns)
+            sums[ns++] = (sum_t){list[i].id, len, 0};
+        sums[j].sum += value[i];
+    }
+    for (size_t j = 0; j < ns; j++) {
+        char name[320];
+        int len =
+            snprintf(name, sizeof name, "processes/%.*s/%s", (int)sums[j].len, sums[j].type, what);
+        cp__fam_t *x = len > 0 && (size_t)len < sizeof name
+                           ? cp__fams_add(f, name, (size_t)len, help, CP__FAM_GAUGE)
+                           : NULL;
+        if (x) {
+            x->has_value = true;
+            x->value = sums[j].sum;
         }
     }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        type_count_t *v = realloc(g->v, cap * sizeof *v);
-        if (!v) {
-            g->oom = true;
-            return;
-        }
-        g->v = v;
-        g->cap = cap;
-    }
-    char *t = malloc(len + 1);
-    if (!t) {
-        g->oom = true;
-        return;
-    }
-    memcpy(t, id, len);
-    t[len] = 0;
-    g->v[g->n++] = (type_count_t){t, len, queued};
+    free(sums);
 }
 
 static void figure(cp__fams_t *f, const char *name, double v, const char *help, cp__fam_type_t kind)
@@ -131,28 +122,25 @@ void cp__runtime_figures(cp__fams_t *f)
 {
     worker_figures(f);
     loop_turn_figures(f);
-    gather_t g = {0};
-    cp__processes_each(one, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        char name[320];
-        int n = snprintf(name, sizeof name, "processes/%s/waiting", g.v[i].type);
-        cp__fam_t *x =
-            n > 0 && (size_t)n < sizeof name
-                ? cp__fams_add(f, name, (size_t)n, "Processes of this type with events waiting",
-                               CP__FAM_GAUGE)
-                : NULL;
-        if (x) {
-            x->has_value = true;
-            x->value = g.v[i].waiting;
-        }
-        free(g.v[i].type);
+    cp__proc_info_t *list;
+    size_t total;
+    if (cp__processes_list(&list, &total) != 0) {
+        f->oom = true;
+        return;
     }
-    free(g.v);
+    double *waiting = total ? malloc(total * sizeof *waiting) : NULL;
+    if (total && !waiting)
+        f->oom = true;
+    for (size_t i = 0; waiting && i < total; i++)
+        waiting[i] = list[i].queued;
+    if (waiting)
+        cp__per_type_gauges(f, list, waiting, total, "waiting",
+                            "Processes of this type with events waiting");
+    free(waiting);
+    cp__processes_list_free(list, total);
     cp__fam_t *x = cp__fams_add(f, "runtime/processes", 17, "Live processes", CP__FAM_GAUGE);
     if (x) {
         x->has_value = true;
-        x->value = g.total;
+        x->value = (double)total;
     }
-    if (g.oom)
-        f->oom = true;
 }

@@ -13,6 +13,7 @@
 #include "cproc/error.h"
 #include "cproc/mailbox.h"
 #include "cproc/runtime.h"
+#include "metrics/ask.h"
 #include "metrics/format.h"
 #include "metrics/loop_lag.h"
 #include "metrics/metrics_internal.h"
@@ -21,27 +22,20 @@
 #include "transport/transport_internal.h"
 
 typedef struct snap {
-    atomic_uint refs;
-    pthread_mutex_t mu;
-    bool finished;  /* under mu: later pull answers are ignored */
-    size_t pending; /* under mu: pulls not answered, plus one while starting */
-    bool has_timer; /* under mu */
-    uint64_t timer_id;
+    cp__ask_t *ask; /* owns this struct */
     cp_promise_t *promise;
     cp_metrics_format_t format;
     cp_metric_t **list;
     size_t n;
-    double *pulled; /* per metric: a pull gauge's answer */
+    double *pulled; /* per metric: a pull gauge's answer (under the ask's lock) */
     bool *have;
     uint64_t posted_at;
     cp__qd_t *qd; /* queue depths; NULL when out of memory or not running */
 } snap_t;
 
-static void snap_unref(void *p)
+static void snap_free(void *p)
 {
     snap_t *s = p;
-    if (atomic_fetch_sub(&s->refs, 1) != 1)
-        return;
     for (size_t i = 0; i < s->n; i++)
         cp_metric_unref(s->list[i]);
     free(s->list);
@@ -49,7 +43,6 @@ static void snap_unref(void *p)
     free(s->have);
     cp__qd_free(s->qd);
     cp_promise_free(s->promise); /* abandons when never completed */
-    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
@@ -151,86 +144,44 @@ static void format(snap_t *s, bool runtime)
 
 static void format_on_loop(void *arg)
 {
-    format(arg, true);
-    snap_unref(arg);
+    snap_t *s = arg;
+    format(s, true);
+    cp__ask_unref(s->ask);
 }
 
-static void finish(snap_t *s)
+/* Every pull answered or the timeout passed: format on the loop thread. */
+static void finish(void *arg)
 {
-    pthread_mutex_lock(&s->mu);
-    bool first = !s->finished;
-    s->finished = true;
-    bool cancel = s->has_timer;
-    pthread_mutex_unlock(&s->mu);
-    if (!first)
-        return;
-    if (cancel)
-        cp_timer_cancel(s->timer_id); /* CP_ENOENT when it is firing: fine */
+    snap_t *s = arg;
     if (!cp_runtime_running()) {
         format(s, false);
         return;
     }
-    atomic_fetch_add(&s->refs, 1);
+    cp__ask_ref(s->ask);
     s->posted_at = cp__metrics_now();
     if (cp__loop_post(format_on_loop, s) != 0)
-        snap_unref(s); /* stopping: the future is abandoned */
+        cp__ask_unref(s->ask); /* stopping: the future is abandoned */
 }
 
-static void one_less(snap_t *s)
+/* A pull gauge answered. Under the ask's lock. */
+static void answer(void *arg, size_t i, cp_future_t *f)
 {
-    pthread_mutex_lock(&s->mu);
-    bool last = --s->pending == 0;
-    pthread_mutex_unlock(&s->mu);
-    if (last)
-        finish(s);
+    snap_t *s = arg;
+    if (cp_future_is_ready(f)) {
+        s->pulled[i] = *(double *)cp_future_value(f);
+        s->have[i] = true;
+    }
 }
 
-static void on_timeout(void *arg)
-{
-    finish(arg);
-}
+static const cp__ask_ops_t ops = {answer, finish, snap_free};
 
-/* One queue-depth ask reported (queue_depth.h). */
+/* The queue depths are in (queue_depth.h). */
 static void qd_done(void *arg)
 {
-    one_less(arg);
-    snap_unref(arg);
+    cp__ask_release(arg);
 }
 
 /* ---- pull gauges ---------------------------------------------------------- */
-
-typedef struct pull {
-    atomic_uint refs;
-    atomic_bool done;
-    snap_t *s;
-    size_t i;
-} pull_t;
-
-static void pull_unref(void *p)
-{
-    pull_t *pl = p;
-    if (atomic_fetch_sub(&pl->refs, 1) != 1)
-        return;
-    snap_unref(pl->s);
-    free(pl);
-}
-
-static void pull_done(cp_future_t *f, void *arg)
-{
-    pull_t *pl = arg;
-    if (atomic_exchange(&pl->done, true))
-        return;
-    snap_t *s = pl->s;
-    if (cp_future_is_ready(f)) {
-        pthread_mutex_lock(&s->mu);
-        if (!s->finished) {
-            s->pulled[pl->i] = *(double *)cp_future_value(f);
-            s->have[pl->i] = true;
-        }
-        pthread_mutex_unlock(&s->mu);
-    }
-    one_less(s);
-}
 
 static cp_future_t *pull_run(cp_process_t *self, void *args)
 {
@@ -250,26 +201,7 @@ static void pull_args_free(void *args)
 static void start_pull(snap_t *s, size_t i)
 {
     cp_metric_t *m = cp_metric_ref(s->list[i]);
-    pull_t *pl = malloc(sizeof *pl);
-    cp_future_t *f = pl ? cp_dispatch_future(&m->pid, pull_run, &m, sizeof m, pull_args_free)
-                        : NULL;
-    if (!f) {
-        if (!pl)
-            cp_metric_unref(m);
-        free(pl);
-        return;
-    }
-    atomic_init(&pl->refs, 2);
-    atomic_init(&pl->done, false);
-    pl->s = s;
-    pl->i = i;
-    atomic_fetch_add(&s->refs, 1);
-    pthread_mutex_lock(&s->mu);
-    s->pending++;
-    pthread_mutex_unlock(&s->mu);
-    cp_future_on_any(f, pull_done, pl, pull_unref);
-    cp_future_on_abandoned(f, pull_done, pl, pull_unref);
-    cp_future_unref(f);
+    cp__ask_one(s->ask, i, &m->pid, pull_run, &m, sizeof m, pull_args_free);
 }
 
 /* How long a snapshot without a shorter timeout waits for a busy process
@@ -281,10 +213,7 @@ cp_future_t *cp_metrics_snapshot(uint64_t timeout_ns, cp_metrics_format_t format
     snap_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    atomic_init(&s->refs, 1);
-    pthread_mutex_init(&s->mu, NULL);
     s->format = format_;
-    s->pending = 1;
     s->promise = cp_promise_new(free);
     bool oom = !s->promise;
     if (!oom)
@@ -294,8 +223,10 @@ cp_future_t *cp_metrics_snapshot(uint64_t timeout_ns, cp_metrics_format_t format
         s->have = calloc(s->n, sizeof *s->have);
         oom = !s->pulled || !s->have;
     }
-    if (oom) {
-        snap_unref(s);
+    if (!oom)
+        s->ask = cp__ask_new(&ops, s);
+    if (!s->ask) {
+        snap_free(s);
         return NULL;
     }
     cp_future_t *f = cp_promise_future(s->promise);
@@ -303,31 +234,14 @@ cp_future_t *cp_metrics_snapshot(uint64_t timeout_ns, cp_metrics_format_t format
     for (size_t i = 0; running && i < s->n; i++)
         if (s->list[i]->kind == CP_METRIC_PULL_GAUGE)
             start_pull(s, i);
-    /* Queue depths: each ask holds the snapshot as a pull does, for at
-     * most the timeout, and without one for QD_BOUND_NS. */
+    /* Queue depths: held as one pull, for at most the timeout, and
+     * without one for QD_BOUND_NS. */
     s->qd = running ? cp__qd_new() : NULL;
     if (s->qd) {
-        size_t asks = cp__qd_asks(s->qd);
-        atomic_fetch_add(&s->refs, (unsigned)asks);
-        pthread_mutex_lock(&s->mu);
-        s->pending += asks;
-        pthread_mutex_unlock(&s->mu);
-        cp__qd_start(s->qd, timeout_ns < QD_BOUND_NS ? timeout_ns : QD_BOUND_NS, qd_done, s);
+        cp__ask_hold(s->ask);
+        cp__qd_start(s->qd, timeout_ns < QD_BOUND_NS ? timeout_ns : QD_BOUND_NS, qd_done, s->ask);
     }
-    pthread_mutex_lock(&s->mu);
-    bool waiting = s->pending > 1;
-    pthread_mutex_unlock(&s->mu);
-    if (waiting && timeout_ns != UINT64_MAX) {
-        atomic_fetch_add(&s->refs, 1);
-        uint64_t id;
-        if (cp_timer_start(timeout_ns, on_timeout, s, snap_unref, &id) == 0) {
-            pthread_mutex_lock(&s->mu);
-            s->has_timer = true;
-            s->timer_id = id;
-            pthread_mutex_unlock(&s->mu);
-        }
-    }
-    one_less(s);
-    snap_unref(s);
+    cp__ask_start(s->ask, timeout_ns);
+    cp__ask_unref(s->ask);
     return f;
 }

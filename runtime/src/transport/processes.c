@@ -4,56 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/node.h"
+#include "core/introspect.h"
 #include "cproc/error.h"
 #include "cproc/process.h"
 #include "transport/endpoints.h"
 
-typedef struct entry {
-    char *id;
-    int state;
-    bool queued;
-    uint64_t events; /* run so far */
-} entry_t;
+typedef cp__proc_info_t entry_t;
 
 typedef struct collect {
     entry_t *v;
-    size_t n, cap;
-    bool oom;
+    size_t n;
 } collect_t;
-
-static void gather(void *arg, const char *id, size_t id_len, int state, bool queued,
-                   uint64_t events)
-{
-    collect_t *c = arg;
-    if (c->oom)
-        return;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        entry_t *v = realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            c->oom = true;
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
-    }
-    char *s = strndup(id, id_len);
-    if (!s) {
-        c->oom = true;
-        return;
-    }
-    c->v[c->n++] = (entry_t){s, state, queued, events};
-}
-
-static void collect_free(collect_t *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free(c->v[i].id);
-    free(c->v);
-    c->v = NULL;
-    c->n = 0;
-}
 
 static int by_id(const void *a, const void *b)
 {
@@ -83,11 +44,8 @@ static int append_json_string(cp__buf_t *out, const char *s)
 /* Every live process, sorted by id; CP_ENOMEM leaves nothing to free. */
 static int collect_sorted(collect_t *c)
 {
-    cp__processes_each(gather, c);
-    if (c->oom) {
-        collect_free(c);
+    if (cp__processes_list(&c->v, &c->n) != 0)
         return CP_ENOMEM;
-    }
     if (c->n > 1) /* qsort wants a valid pointer even for 0 entries */
         qsort(c->v, c->n, sizeof *c->v, by_id);
     return 0;
@@ -156,6 +114,6 @@ int cp__process_metrics_json(cp__buf_t *out, bool *first)
             rc = append_metric(out, first, c.v[i].id, len, "events", events);
         i = j;
     }
-    collect_free(&c);
+    cp__processes_list_free(c.v, c.n);
     return rc;
 }

@@ -27,12 +27,19 @@
 /* How long one pass may run turns before it hands the rest to the
  * workers, so the loop gets back to its sockets. */
 #define PASS_NS (500u * 1000u)
+/* After a pass that ran turns, the loop polls without blocking for this
+ * long, as an idle worker searches before it sleeps: the answer to what a
+ * turn sent often comes back within it, and a thread that went to sleep
+ * first pays for waking up (on a virtual machine's idle CPU, tens of
+ * microseconds, more than the round trip). */
+#define SPIN_NS (50u * 1000u)
 
 static struct {
     uv_check_t check;
     uv_idle_t idle;
     bool on;
     struct cp_process *head, *tail; /* claimed processes, by runq_next */
+    uint64_t active_ns;             /* when the last pass ran turns */
 } L;
 
 static _Thread_local bool in_turn;
@@ -102,6 +109,12 @@ static void run_pass(void)
     uint64_t start = cp__sched_now_ns();
     struct cp_process *p;
     bool ran = false;
+    if (L.head == NULL) {
+        /* Polling after activity: stop once it has been quiet long enough. */
+        if (start - L.active_ns >= SPIN_NS)
+            uv_idle_stop(&L.idle);
+        return;
+    }
     while ((p = take_next()) != NULL) {
         uint64_t t0 = cp__sched_now_ns();
         if (t0 - start >= PASS_NS) {
@@ -114,10 +127,15 @@ static void run_pass(void)
         ran = true;
         atomic_fetch_add_explicit(&turns_run, 1, memory_order_relaxed);
     }
-    uv_idle_stop(&L.idle);
     /* What the turns sent leaves now, not after another loop wake-up. */
     if (ran && cp__rt.transport->flush)
         cp__rt.transport->flush();
+    if (ran) {
+        L.active_ns = cp__sched_now_ns();
+        uv_idle_start(&L.idle, on_idle); /* keeps poll from blocking: SPIN_NS */
+    } else {
+        uv_idle_stop(&L.idle);
+    }
 }
 
 int cp__loop_turns_start(uv_loop_t *loop)

@@ -25,6 +25,7 @@
 #include "core/node.h"
 #include "metrics/loop_lag.h"
 #include "metrics/metrics_http.h"
+#include "node.h"
 
 static const char *python, *check_script;
 
@@ -41,34 +42,13 @@ static int stop(void **state)
     return 0;
 }
 
-/* GET `path`; returns the whole answer (status line to body). */
+/* GET `path` from this node; the whole answer (status line to body). */
 static char *get(const char *path)
 {
     uint32_t ip;
     uint16_t port;
     cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[512];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nConnection: close\r\n\r\n", path);
-    assert_int_equal(write(fd, req, (size_t)n), n);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1 == cap)
-            buf = realloc(buf, cap *= 2);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        assert_int_equal(poll(&p, 1, 30000), 1);
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = 0;
-    close(fd);
-    return buf;
+    return test_node_get(port, path);
 }
 
 static const char *json_of(cp_future_t *f)
@@ -85,7 +65,7 @@ static void test_kinds_and_values(void **state)
     assert_int_equal(cp_metric_new(CP_METRIC_HISTOGRAM, "t/hist", NULL, &h), 0);
     cp_metric_increment(c);
     cp_metric_add(c, 2);
-    cp_metric_add(c, -5); /* counters only go up */
+    cp_metric_add(c, -5);  /* counters only go up */
     cp_metric_set(c, 100); /* not a gauge */
     assert_true(cp_metric_value(c) == 3);
     cp_metric_set(g, 2.5);
@@ -100,7 +80,8 @@ static void test_kinds_and_values(void **state)
     assert_non_null(strstr(j, "\"t/gauge\":1.5,"));
     assert_non_null(strstr(j, "\"t/hist\":1,\"t/hist/count\":100,\"t/hist/max\":100,"
                               "\"t/hist/min\":1,\"t/hist/p50\":50.5,\"t/hist/p90\":90.1"));
-    assert_non_null(strstr(j, ",\"t/hist/p95\":95.05,\"t/hist/p99\":99.01,\"t/hist/p999\":99.901}"));
+    assert_non_null(
+        strstr(j, ",\"t/hist/p95\":95.05,\"t/hist/p99\":99.01,\"t/hist/p999\":99.901}"));
     assert_non_null(strstr(j, "\"system/cpus_total\":"));
     cp_future_unref(f);
     assert_int_equal(cp_metrics_remove("t/count"), 0);
@@ -297,8 +278,8 @@ static void test_pull_gauge_runs_inside_its_process(void **state)
     assert_int_equal(cp_process_spawn("we\"ird", NULL, NULL, NULL), 0);
     double *v = malloc(sizeof *v);
     *v = 42;
-    assert_int_equal(cp_metric_pull_gauge_new("toolkit/pulled", NULL, &pid, pull_in_process, v,
-                                              free, NULL), 0);
+    assert_int_equal(
+        cp_metric_pull_gauge_new("toolkit/pulled", NULL, &pid, pull_in_process, v, free, NULL), 0);
     cp_future_t *f = cp_metrics_snapshot(UINT64_MAX, CP_METRICS_JSON);
     const char *j = json_of(f);
     assert_non_null(strstr(j, "\"toolkit/pulled\":42"));

@@ -27,6 +27,7 @@
 
 #include "cproc/cproc.h"
 #include "cproc/testing.h"
+#include "node.h"
 
 #define BOUND_MS 60000
 #define N        200
@@ -119,33 +120,6 @@ static void node_stop(node_t *n)
     assert_int_equal(waitpid(n->pid, &status, 0), n->pid);
     close(n->out);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
-/* GET `path` from the node at 127.0.0.1:port; the whole answer. */
-static char *get(unsigned port, const char *path)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[512];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nConnection: close\r\n\r\n", path);
-    assert_int_equal(write(fd, req, (size_t)n), n);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1 == cap)
-            buf = realloc(buf, cap *= 2);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = 0;
-    close(fd);
-    return buf;
 }
 
 static char *own_snapshot(void)
@@ -249,7 +223,7 @@ static void test_two_nodes_count_each_other_exactly(void **state)
         free(mine);
         free(theirs);
         mine = own_snapshot();
-        theirs = get(echo.port, "/metrics/snapshot");
+        theirs = test_node_get((uint16_t)echo.port, "/metrics/snapshot");
         if ((peer_figure(mine, echo.port, "messages_sent") == N &&
              peer_figure(theirs, port, "messages_sent") == N) ||
             now_ms() > end)
@@ -282,13 +256,13 @@ static void test_two_nodes_count_each_other_exactly(void **state)
 
     /* The real Prometheus parser reads the labelled families. */
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s %u peer 127.0.0.1:%u %d", python, check_script,
-             (unsigned)port, echo.port, N);
+    snprintf(cmd, sizeof cmd, "%s %s %u peer 127.0.0.1:%u %d", python, check_script, (unsigned)port,
+             echo.port, N);
     assert_int_equal(system(cmd), 0);
-    char *prom = get(port, "/metrics/prometheus");
+    char *prom = test_node_get((uint16_t)port, "/metrics/prometheus");
     char line[160];
-    snprintf(line, sizeof line,
-             "\ntransport_peer_messages_sent_total{peer=\"127.0.0.1:%u\"} %d\n", echo.port, N);
+    snprintf(line, sizeof line, "\ntransport_peer_messages_sent_total{peer=\"127.0.0.1:%u\"} %d\n",
+             echo.port, N);
     assert_non_null(strstr(prom, line));
     assert_non_null(strstr(prom, "# TYPE transport_peer_bytes_received_total counter\n"));
     free(prom);
@@ -334,13 +308,7 @@ static void test_per_peer_table_is_bounded(void **state)
     char *j = own_snapshot();
     double untracked = value_of(j, "transport/peers_untracked"); /* a total: kept across runs */
     free(j);
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int fd = test_node_connect();
     /* Senders at 127.0.0.1:1 ... :SENDERS (no node listens there: the
      * sink answers nothing, so no outbound peer is made). */
     for (int i = 1; i <= SENDERS; i++) {

@@ -31,6 +31,7 @@
 #include "transport/limits.h"
 #include "transport/resend.h"
 #include "transport/transport_internal.h"
+#include "node.h"
 
 #define BOUND_MS 60000
 #define T        cp__transport
@@ -108,30 +109,6 @@ static int accept_one(int lfd)
     int fd = accept(lfd, NULL, NULL);
     assert_true(fd >= 0);
     return fd;
-}
-
-static int node_connect(void)
-{
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
 }
 
 /* Closes with a reset: whatever the node wrote and this side did not read
@@ -257,7 +234,7 @@ typedef struct fake {
 static void fake_open(fake_t *f)
 {
     f->lfd = listen_any(&f->port);
-    f->out = node_connect();
+    f->out = test_node_connect();
     f->answers.fd = f->out;
     f->answers.len = 0;
 }
@@ -284,7 +261,7 @@ static void fake_call(fake_t *f, uint64_t id, const char *text)
                  "Content-Length: %zu\r\n\r\n%s",
                  (unsigned)f->port, (unsigned)f->port, (unsigned)port, (unsigned long long)id,
                  strlen(text), text);
-    send_all(f->out, req, (size_t)n);
+    test_node_send_all(f->out, req, (size_t)n);
     msg_t m;
     read_msg(&f->answers, &m);
     assert_string_equal(m.start, "HTTP/1.1 202 Accepted");
@@ -311,7 +288,7 @@ static void expect_reply(reader_t *r, uint64_t id, const char *want)
 static void answer_202(int fd)
 {
     static const char ok[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
-    send_all(fd, ok, sizeof ok - 1);
+    test_node_send_all(fd, ok, sizeof ok - 1);
 }
 
 static bool lost_reaches(uint64_t n)
@@ -504,7 +481,7 @@ static void send_reply(int fd, reader_t *answers, uint64_t id, const char *body)
                  "Host: 127.0.0.1:%u\r\nCproc-Reply: %llu\r\nCproc-Status: ok\r\n"
                  "Content-Length: %zu\r\n\r\n%s",
                  (unsigned)port, (unsigned long long)id, strlen(body), body);
-    send_all(fd, buf, (size_t)n);
+    test_node_send_all(fd, buf, (size_t)n);
     msg_t m;
     read_msg(answers, &m);
     assert_string_equal(m.start, "HTTP/1.1 202 Accepted");
@@ -524,7 +501,7 @@ static void test_a_reply_sent_twice_completes_its_call_once(void **state)
     /* Ids start at random (below 2^63), not at 1: a node restarted at the
      * same address does not reuse them. (Below 2^20 by chance: 2^-43.) */
     assert_true(id > (1u << 20));
-    int back = node_connect();
+    int back = test_node_connect();
     reader_t answers = {.fd = back};
     send_reply(back, &answers, id, "r1");
     CP_AWAIT_READY(f);

@@ -40,16 +40,48 @@ int test_node_stop(void **state)
     return 0;
 }
 
-int test_node_connect(void)
+int test_node_connect_to(uint16_t port)
 {
-    uint32_t ip;
-    uint16_t port;
-    cp_runtime_address(&ip, &port);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(0x7f000001);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     return fd;
+}
+
+int test_node_connect(void)
+{
+    uint32_t ip;
+    uint16_t port;
+    cp_runtime_address(&ip, &port);
+    return test_node_connect_to(port);
+}
+
+char *test_node_get(uint16_t port, const char *path)
+{
+    int fd = test_node_connect_to(port);
+    char req[512];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nConnection: close\r\n\r\n", path);
+    assert_true(n > 0 && (size_t)n < sizeof req);
+    test_node_send_all(fd, req, (size_t)n);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        if (len + 1 == cap) {
+            buf = realloc(buf, cap *= 2);
+            assert_non_null(buf);
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, BOUND_MS), 1);
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = 0;
+    close(fd);
+    return buf;
 }
 
 void test_node_send_all(int fd, const void *p, size_t n)

@@ -8,6 +8,7 @@
 #define CPROC_TEST_NODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A cmocka setup: sets LIBPROCESS_IP=127.0.0.1 and LIBPROCESS_PORT=0 (the
  * process environment, left set) and returns cp_runtime_start(NULL), 0 or a
@@ -23,6 +24,15 @@ int test_node_stop(void **state);
  * (from cp_runtime_address()). Asserts that connect succeeds. The caller
  * owns the descriptor and closes it. Test thread. */
 int test_node_connect(void);
+
+/* The same to another port on 127.0.0.1 (another node of the test). */
+int test_node_connect_to(uint16_t port);
+
+/* GET `path` from the node at 127.0.0.1:`port` on a connection of its own
+ * (Connection: close) and the whole answer, status line to body, read to
+ * the close (each read within 60 s), NUL-terminated. The caller frees it.
+ * Test thread. */
+char *test_node_get(uint16_t port, const char *path);
 
 /* Writes all `n` bytes of `p` to `fd` with send(MSG_NOSIGNAL), so a closed
  * peer fails the test instead of raising SIGPIPE. Before each send asserts

@@ -72,21 +72,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A listener that never accepts (the kernel completes connections in its
- * backlog) and never reads. */
-static int listen_on(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 /* ---- a slow handler ------------------------------------------------------ */
 
 /* "slow" blocks in its first message until released; it counts every
@@ -385,7 +370,7 @@ static void test_peer_that_never_reads_is_timed_out(void **state)
     setenv("CPROC_SEND_TIMEOUT_MS", "300", 1);
     assert_int_equal(test_node_start(NULL), 0);
     uint16_t port;
-    int lfd = listen_on(&port);
+    int lfd = test_node_listen(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
     snprintf(to.id, sizeof to.id, "sink");
     static const cp_process_ops_t wops = {.initialize = watcher_init, .exited = watcher_exited};
@@ -429,7 +414,7 @@ static void test_answers_on_outbound_connections_are_counted(void **state)
 {
     assert_int_equal(test_node_start(NULL), 0);
     uint16_t port;
-    int lfd = listen_on(&port);
+    int lfd = test_node_listen(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
     snprintf(to.id, sizeof to.id, "sink");
     uint64_t received0 = atomic_load(&T.bytes_received);
@@ -563,7 +548,7 @@ static void test_sending_failures_are_logged(void **state)
     close(rfd);
     /* Closed by the peer after it read the message. */
     uint16_t port;
-    int lfd = listen_on(&port);
+    int lfd = test_node_listen(&port);
     to.port = port;
     assert_int_equal(cp_send(NULL, &to, "hello", NULL, 0), 0);
     struct pollfd pf = {.fd = lfd, .events = POLLIN};

@@ -268,20 +268,6 @@ static void test_distinct_senders_leave_nothing(void **state)
     close(refuser);
 }
 
-/* A listener that accepts one connection and never reads from it. */
-static int listen_on(uint32_t ip, uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(ip);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 typedef struct filler {
     cp_upid_t to;
     _Atomic int rc; /* 1 until the handler ran */
@@ -316,7 +302,7 @@ static void test_full_peer_queue_refuses_sends(void **state)
     setenv("CPROC_MAX_PEER_QUEUE_BYTES", "65536", 1);
     start();
     uint16_t port;
-    int lfd = listen_on(0x7f000001, &port);
+    int lfd = test_node_listen(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
     snprintf(to.id, sizeof to.id, "sink");
     static char body[1000];
@@ -352,7 +338,7 @@ static void test_dropped_queue_gives_memory_back(void **state)
     setenv("CPROC_MAX_PEER_QUEUE_BYTES", "1048576", 1);
     start();
     uint16_t port;
-    int lfd = listen_on(0x7f000001, &port);
+    int lfd = test_node_listen(&port);
     cp_upid_t to = {.ip = 0x7f000001, .port = port};
     snprintf(to.id, sizeof to.id, "sink");
     static char body[4000];

@@ -101,44 +101,9 @@ static void finish(seen_t *s, const cp_upid_t *pid)
     cp_promise_free(s->done);
 }
 
-/* A connection from "another node", kept open for several messages; a
- * thread reads (and drops) the node's 202 answers, so a long burst is
- * never held up by answers nobody reads. */
-typedef struct peer {
-    int fd;
-    pthread_t reader;
-} peer_t;
-
-static void *drain(void *arg)
-{
-    peer_t *p = arg;
-    char buf[4096];
-    while (read(p->fd, buf, sizeof buf) > 0)
-        ;
-    return NULL;
-}
-
-static peer_t *peer_open(void)
-{
-    int fd = test_node_connect();
-    peer_t *p = malloc(sizeof *p);
-    assert_non_null(p);
-    p->fd = fd;
-    assert_int_equal(pthread_create(&p->reader, NULL, drain, p), 0);
-    return p;
-}
-
-static void peer_close(peer_t *p)
-{
-    shutdown(p->fd, SHUT_RDWR);
-    pthread_join(p->reader, NULL);
-    close(p->fd);
-    free(p);
-}
-
 /* Sends messages first..last (their sequence numbers as bodies) to /id/t.msg
  * in one write, pipelined. */
-static void peer_send(peer_t *p, const char *id, uint64_t first, uint64_t last)
+static void peer_send(test_node_peer_t *p, const char *id, uint64_t first, uint64_t last)
 {
     size_t cap = (size_t)(last - first + 1) * 160, len = 0;
     char *req = malloc(cap);
@@ -161,10 +126,10 @@ static void test_remote_message_runs_on_the_loop_thread(void **state)
     cp_upid_t pid;
     spawn("looper", &s, 1, &pid);
     long long turns = test_node_metric("runtime/loop_turns");
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     peer_send(peer, "looper", 1, 1);
     finish(&s, &pid);
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.on_loop, 1);
     assert_true(s.still_on);
@@ -176,10 +141,10 @@ static void test_without_loop_turns_messages_run_on_workers(void **state)
     seen_t s = {.loop_turns = false};
     cp_upid_t pid;
     spawn("plain", &s, 200, &pid);
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     peer_send(peer, "plain", 1, 200);
     finish(&s, &pid);
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 200);
     assert_int_equal(s.on_loop, 0);
     assert_true(s.in_order);
@@ -204,11 +169,11 @@ static void test_order_holds_between_the_loop_and_the_workers(void **state)
     seen_t s = {.loop_turns = true};
     cp_upid_t pid;
     spawn("mixed", &s, 5000, &pid);
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     peer_send(peer, "mixed", 1, 2500);
     peer_send(peer, "mixed", 2501, 5000);
     finish(&s, &pid);
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 5000);
     assert_int_equal(s.last_seq, 5000);
     assert_true(s.in_order);
@@ -223,7 +188,7 @@ static void test_slow_turns_send_the_process_to_the_workers(void **state)
     cp_upid_t pid;
     long long revoked = test_node_metric("runtime/loop_turns_revoked");
     spawn("slow", &s, 1, &pid);
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     for (uint64_t seq = 1; seq <= 3; seq++) {
         peer_send(peer, "slow", seq, seq);
         cp_future_t *f = cp_promise_future(s.done);
@@ -237,7 +202,7 @@ static void test_slow_turns_send_the_process_to_the_workers(void **state)
     s.spin_ns = 0;
     peer_send(peer, "slow", 4, 4);
     finish(&s, &pid);
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 4);
     assert_int_equal(s.on_loop, 3);
     assert_true(s.in_order);
@@ -251,10 +216,10 @@ static void test_waits_inside_a_loop_turn_fail_at_once(void **state)
     cp_upid_t pid;
     assert_int_equal(cp_process_spawn("other", NULL, NULL, &s.other), 0);
     spawn("waiter", &s, 1, &pid);
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     peer_send(peer, "waiter", 1, 1);
     finish(&s, &pid); /* would never return if the wait blocked the loop */
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.on_loop, 1);
     assert_false(s.waited);
     assert_int_equal(s.process_wait, CP_EDEADLK);
@@ -269,10 +234,10 @@ static void test_stop_during_a_burst(void **state)
     seen_t s = {.loop_turns = true};
     cp_upid_t pid;
     spawn("burst", &s, UINT64_MAX, &pid);
-    peer_t *peer = peer_open();
+    test_node_peer_t *peer = test_node_peer_open();
     peer_send(peer, "burst", 1, 3000);
     cp_runtime_stop();
-    peer_close(peer);
+    test_node_peer_close(peer);
     assert_true(s.in_order);
     cp_promise_free(s.done);
     assert_int_equal(test_node_start(NULL), 0); /* for the teardown */

@@ -89,19 +89,6 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int listen_any(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 static int accept_one(int lfd)
 {
     struct pollfd pf = {.fd = lfd, .events = POLLIN};
@@ -233,7 +220,7 @@ typedef struct fake {
 
 static void fake_open(fake_t *f)
 {
-    f->lfd = listen_any(&f->port);
+    f->lfd = test_node_listen(&f->port);
     f->out = test_node_connect();
     f->answers.fd = f->out;
     f->answers.len = 0;
@@ -493,7 +480,7 @@ static void send_reply(int fd, reader_t *answers, uint64_t id, const char *body)
 static void test_a_reply_sent_twice_completes_its_call_once(void **state)
 {
     callee_t c;
-    c.lfd = listen_any(&c.port);
+    c.lfd = test_node_listen(&c.port);
     cp_upid_t to = callee_pid(&c);
     cp_future_t *f = cp_call(&to, &echo_def, "q1", NULL, NULL);
     c.in = (reader_t){.fd = accept_one(c.lfd)};
@@ -532,7 +519,7 @@ static void test_a_reply_sent_twice_completes_its_call_once(void **state)
 static void test_a_request_lost_with_its_connection_fails_the_call(void **state)
 {
     callee_t c;
-    c.lfd = listen_any(&c.port);
+    c.lfd = test_node_listen(&c.port);
     cp_upid_t to = callee_pid(&c);
     cp_call_opts_t opts = {.timeout_ns = 3600ull * 1000000000ull}; /* only the loss ends it */
     cp_future_t *f = cp_call(&to, &echo_def, "q", NULL, &opts);

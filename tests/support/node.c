@@ -49,6 +49,45 @@ int test_node_connect_to(uint16_t port)
     return fd;
 }
 
+int test_node_listen(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void *drain(void *arg)
+{
+    test_node_peer_t *p = arg;
+    char buf[4096];
+    while (read(p->fd, buf, sizeof buf) > 0)
+        ;
+    return NULL;
+}
+
+test_node_peer_t *test_node_peer_open(void)
+{
+    test_node_peer_t *p = malloc(sizeof *p);
+    assert_non_null(p);
+    p->fd = test_node_connect();
+    assert_int_equal(pthread_create(&p->reader, NULL, drain, p), 0);
+    return p;
+}
+
+void test_node_peer_close(test_node_peer_t *p)
+{
+    shutdown(p->fd, SHUT_RDWR);
+    pthread_join(p->reader, NULL);
+    close(p->fd);
+    free(p);
+}
+
 int test_node_connect(void)
 {
     uint32_t ip;

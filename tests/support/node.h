@@ -7,6 +7,7 @@
 #ifndef CPROC_TEST_NODE_H
 #define CPROC_TEST_NODE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,27 @@ int test_node_connect(void);
 
 /* The same to another port on 127.0.0.1 (another node of the test). */
 int test_node_connect_to(uint16_t port);
+
+/* A listening TCP socket on 127.0.0.1 at a kernel-chosen port, written to
+ * *port (backlog 16): a stand-in for another node. It accepts nothing by
+ * itself. The caller owns the descriptor and closes it. Test thread. */
+int test_node_listen(uint16_t *port);
+
+/* A raw libprocess sender, as another node would be: a connection to the
+ * running node (test_node_connect()) whose answers a thread of its own
+ * reads and drops, so a long pipelined burst written on `fd` is never held
+ * up by answers nobody reads. */
+typedef struct test_node_peer {
+    int fd;
+    pthread_t reader;
+} test_node_peer_t;
+
+/* Opens one (asserts connect and the thread); free it with
+ * test_node_peer_close(). Test thread. */
+test_node_peer_t *test_node_peer_open(void);
+
+/* Shuts the connection down, joins the reader, closes and frees. */
+void test_node_peer_close(test_node_peer_t *p);
 
 /* GET `path` from the node at 127.0.0.1:`port` on a connection of its own
  * (Connection: close) and the whole answer, status line to body, read to

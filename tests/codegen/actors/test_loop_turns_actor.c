@@ -79,37 +79,8 @@ static void finish(seen_t *s, const cp_upid_t *pid)
     cp_promise_free(s->done);
 }
 
-/* A raw libprocess sender: one TCP connection to this node; a thread reads
- * and drops the 202 answers. */
-typedef struct peer {
-    int fd;
-    pthread_t reader;
-} peer_t;
-
-static void *drain(void *arg)
-{
-    peer_t *p = arg;
-    char buf[4096];
-    while (read(p->fd, buf, sizeof buf) > 0)
-        ;
-    return NULL;
-}
-
-static void peer_open(peer_t *p)
-{
-    p->fd = test_node_connect();
-    assert_int_equal(pthread_create(&p->reader, NULL, drain, p), 0);
-}
-
-static void peer_close(peer_t *p)
-{
-    shutdown(p->fd, SHUT_RDWR);
-    pthread_join(p->reader, NULL);
-    close(p->fd);
-}
-
 /* Ticks 1..n to /<id>/looped.Tick, pipelined in one write. */
-static void peer_send_ticks(peer_t *p, const char *id, uint64_t n)
+static void peer_send_ticks(test_node_peer_t *p, const char *id, uint64_t n)
 {
     size_t cap = (size_t)n * 200, len = 0;
     char *req = malloc(cap);
@@ -137,11 +108,10 @@ static void test_a_remote_message_runs_on_the_loop_thread_with_the_option(void *
     Looped__Looper_Pid pid;
     assert_int_equal(looped__looper__spawn("looper", &looper, &s, NULL, &pid), 0);
     assert_int_equal(cp_clock_settle(), 0); /* initialize has run; idle */
-    peer_t peer;
-    peer_open(&peer);
-    peer_send_ticks(&peer, "looper", 1);
+    test_node_peer_t *peer = test_node_peer_open();
+    peer_send_ticks(peer, "looper", 1);
     finish(&s, &pid.upid);
-    peer_close(&peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.on_loop, 1);
 }
@@ -153,11 +123,10 @@ static void test_without_the_option_remote_messages_run_on_workers(void **state)
     Looped__Plain_Pid pid;
     assert_int_equal(looped__plain__spawn("plain", &plain, &s, NULL, &pid), 0);
     assert_int_equal(cp_clock_settle(), 0);
-    peer_t peer;
-    peer_open(&peer);
-    peer_send_ticks(&peer, "plain", 50);
+    test_node_peer_t *peer = test_node_peer_open();
+    peer_send_ticks(peer, "plain", 50);
     finish(&s, &pid.upid);
-    peer_close(&peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 50);
     assert_int_equal(s.on_loop, 0);
 }
@@ -171,11 +140,10 @@ static void test_the_users_initialize_can_turn_the_option_off(void **state)
     Looped__Looper_Pid pid;
     assert_int_equal(looped__looper__spawn("looper_off", &looper_off, &s, NULL, &pid), 0);
     assert_int_equal(cp_clock_settle(), 0);
-    peer_t peer;
-    peer_open(&peer);
-    peer_send_ticks(&peer, "looper_off", 50);
+    test_node_peer_t *peer = test_node_peer_open();
+    peer_send_ticks(peer, "looper_off", 50);
     finish(&s, &pid.upid);
-    peer_close(&peer);
+    test_node_peer_close(peer);
     assert_int_equal(s.n, 50);
     assert_int_equal(s.on_loop, 0);
 }

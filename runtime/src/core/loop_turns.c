@@ -106,15 +106,17 @@ static struct cp_process *take_next(void)
 
 static void run_pass(void)
 {
-    uint64_t start = cp__sched_now_ns();
-    struct cp_process *p;
-    bool ran = false;
     if (L.head == NULL) {
-        /* Polling after activity: stop once it has been quiet long enough. */
-        if (start - L.active_ns >= SPIN_NS)
+        /* Every loop iteration comes here (the check handle): read the
+         * clock only while polling after activity, to stop once it has
+         * been quiet long enough. */
+        if (uv_is_active((uv_handle_t *)&L.idle) && cp__sched_now_ns() - L.active_ns >= SPIN_NS)
             uv_idle_stop(&L.idle);
         return;
     }
+    uint64_t start = cp__sched_now_ns();
+    struct cp_process *p;
+    bool ran = false;
     while ((p = take_next()) != NULL) {
         uint64_t t0 = cp__sched_now_ns();
         if (t0 - start >= PASS_NS) {

@@ -171,18 +171,19 @@ static size_t peer_disconnect(cp__peer_t *p, bool lost)
  * exited, or closed an idle connection) is only logged at info. */
 static void peer_lost(cp__peer_t *p, const char *what, int uv_status)
 {
-    char ip[16];
+    char ip[16], cause[160];
     cp__wire_format_ip(ip, p->ip);
-    unsigned port = p->port;
+    if (uv_status)
+        snprintf(cause, sizeof cause, "sending to %s:%u: %s (%s)", ip, (unsigned)p->port, what,
+                 uv_strerror(uv_status));
+    else
+        snprintf(cause, sizeof cause, "sending to %s:%u: %s", ip, (unsigned)p->port, what);
     size_t dropped = peer_disconnect(p, true);
-    const char *why = uv_status ? uv_strerror(uv_status) : NULL;
     if (dropped)
-        cp__transport_warn("sending to %s:%u: %s%s%s%s; %zu %s not yet written %s dropped", ip,
-                           port, what, why ? " (" : "", why ? why : "", why ? ")" : "", dropped,
+        cp__transport_warn("%s; %zu %s not yet written %s dropped", cause, dropped,
                            dropped == 1 ? "message" : "messages", dropped == 1 ? "is" : "are");
     else
-        cp_log(CP_LOG_INFO, "sending to %s:%u: %s%s%s%s; nothing was waiting to be written", ip,
-               port, what, why ? " (" : "", why ? why : "", why ? ")" : "");
+        cp_log(CP_LOG_INFO, "%s; nothing was waiting to be written", cause);
 }
 
 static void outconn_data(cp__stream_t *st, const char *data, size_t len)

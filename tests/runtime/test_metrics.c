@@ -29,19 +29,6 @@
 
 static const char *python, *check_script;
 
-static int start(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
-static int stop(void **state)
-{
-    cp_runtime_stop();
-    return 0;
-}
-
 /* GET `path` from this node; the whole answer (status line to body). */
 static char *get(const char *path)
 {
@@ -517,7 +504,7 @@ int main(int argc, char **argv)
 {
     python = argc > 1 ? argv[1] : "/usr/bin/python3";
     check_script = argc > 2 ? argv[2] : "prometheus_check.py";
-#define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
+#define T(name) cmocka_unit_test_setup_teardown(name, test_node_start, test_node_stop)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds_and_values),
         cmocka_unit_test(test_registry_refuses_bad_and_duplicate_names),

@@ -178,16 +178,9 @@ static void pinger_init(cp_process_t *self)
 
 static const cp_process_ops_t pinger_ops = {.initialize = pinger_init};
 
-static int start(void **state)
-{
-    setenv("LIBPROCESS_IP", "127.0.0.1", 1);
-    setenv("LIBPROCESS_PORT", "0", 1);
-    return cp_runtime_start(NULL);
-}
-
 static int stop(void **state)
 {
-    cp_runtime_stop();
+    test_node_stop(state);
     unsetenv("CPROC_PEER_IDLE_TIMEOUT_MS");
     return 0;
 }
@@ -286,7 +279,7 @@ static void test_figures_go_when_the_peer_is_forgotten(void **state)
     /* Both nodes (the child inherits it) forget idle peers after 40 ms:
      * the echo node then closes its connection to this one. */
     setenv("CPROC_PEER_IDLE_TIMEOUT_MS", "40", 1);
-    assert_int_equal(start(state), 0);
+    assert_int_equal(test_node_start(state), 0);
     node_t echo;
     pinger_t p;
     exchange(&echo, &p);
@@ -451,7 +444,7 @@ int main(int argc, char **argv)
     self_exe = "/proc/self/exe";
     python = argc > 1 ? argv[1] : "/usr/bin/python3";
     check_script = argc > 2 ? argv[2] : "prometheus_check.py";
-#define T(name) cmocka_unit_test_setup_teardown(name, start, stop)
+#define T(name) cmocka_unit_test_setup_teardown(name, test_node_start, stop)
     const struct CMUnitTest tests[] = {
         T(test_two_nodes_count_each_other_exactly),
         T(test_figures_go_when_the_peer_is_forgotten),

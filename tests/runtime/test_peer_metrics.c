@@ -83,23 +83,7 @@ typedef struct node {
 
 static void node_start(node_t *n)
 {
-    int in[2], out[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    n->pid = fork();
-    assert_true(n->pid >= 0);
-    if (n->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[1]);
-        close(out[0]);
-        execl(self_exe, self_exe, "--echo-node", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    n->in = in[1];
-    n->out = out[0];
+    n->pid = test_node_spawn_self(self_exe, "--echo-node", &n->in, &n->out);
     char line[64];
     size_t len = 0;
     while (len == 0 || line[len - 1] != '\n') {

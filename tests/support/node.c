@@ -88,6 +88,30 @@ void test_node_peer_close(test_node_peer_t *p)
     free(p);
 }
 
+pid_t test_node_spawn_self(const char *exe, const char *mode, int *to_child, int *from_child)
+{
+    int in[2], out[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dup2(in[0], STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        execl(exe, exe, mode, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    *to_child = in[1];
+    *from_child = out[0];
+    return child;
+}
+
 int test_node_connect(void)
 {
     uint32_t ip;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A cmocka setup: sets LIBPROCESS_IP=127.0.0.1 and LIBPROCESS_PORT=0 (the
  * process environment, left set) and returns cp_runtime_start(NULL), 0 or a
@@ -49,6 +50,13 @@ test_node_peer_t *test_node_peer_open(void);
 
 /* Shuts the connection down, joins the reader, closes and frees. */
 void test_node_peer_close(test_node_peer_t *p);
+
+/* Another node of the test: this test program run again as `exe mode`
+ * (its main serves as a node when it sees `mode`), in a child process
+ * whose stdin and stdout are pipes. *to_child is the write end of its
+ * stdin, *from_child the read end of its stdout; the caller owns both, and
+ * waits for the returned pid. Asserts pipe and fork. Test thread. */
+pid_t test_node_spawn_self(const char *exe, const char *mode, int *to_child, int *from_child);
 
 /* GET `path` from the node at 127.0.0.1:`port` on a connection of its own
  * (Connection: close) and the whole answer, status line to body, read to

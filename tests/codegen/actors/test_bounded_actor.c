@@ -17,13 +17,13 @@
 #include <cmocka.h>
 
 #include "bounded.actor.h"
+#include "node.h"
 
 /* Job 999 holds the process until the gate opens. */
 static cp_promise_t *gate;
 static _Atomic uint64_t jobs;
 
-static void on_job(cp_process_t *self, void *state, const cp_upid_t *from,
-                   const Bounded__Job *msg)
+static void on_job(cp_process_t *self, void *state, const cp_upid_t *from, const Bounded__Job *msg)
 {
     if (msg->n == 999) {
         cp_future_t *g = cp_promise_future(gate);
@@ -157,25 +157,10 @@ static const char *self_exe;
 
 static void test_remote_call_to_a_full_mailbox_fails_mailbox_full(void **state)
 {
-    int in[2], out[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        dup2(in[0], STDIN_FILENO);
-        dup2(out[1], STDOUT_FILENO);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(self_exe, self_exe, "--serve", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
+    int to_child, from_child;
+    pid_t child = test_node_spawn_self(self_exe, "--serve", &to_child, &from_child);
     char line[CP_UPID_STRLEN] = "";
-    FILE *fp = fdopen(out[0], "r");
+    FILE *fp = fdopen(from_child, "r");
     assert_non_null(fgets(line, sizeof(line), fp));
     fclose(fp);
     line[strcspn(line, "\n")] = '\0';
@@ -197,7 +182,7 @@ static void test_remote_call_to_a_full_mailbox_fails_mailbox_full(void **state)
     if (strstr(why, "mailbox full") == NULL)
         fail_msg("failure \"%s\" does not say \"mailbox full\"", why);
     bounded__done__future_unref(f);
-    assert_int_equal(write(in[1], "go\n", 3), 3);
+    assert_int_equal(write(to_child, "go\n", 3), 3);
     /* Once the queue drained, calls go through again (bounded retries). */
     bool ok = false;
     for (int i = 0; i < 1000 && !ok; i++) {
@@ -208,7 +193,7 @@ static void test_remote_call_to_a_full_mailbox_fails_mailbox_full(void **state)
     }
     assert_true(ok);
     assert_int_equal(cp_call_pending(), 0);
-    close(in[1]);
+    close(to_child);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
 }

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "calls.actor.h"
+#include "node.h"
 
 /* ---- the server --------------------------------------------------------- */
 
@@ -37,8 +38,7 @@ static Calls__Reply *reply_new(const char *text)
     return r;
 }
 
-static void on_ping(cp_process_t *self, void *state, const cp_upid_t *from,
-                    const Calls__Ping *msg)
+static void on_ping(cp_process_t *self, void *state, const cp_upid_t *from, const Calls__Ping *msg)
 {
     server_t *s = state;
     s->pings++;
@@ -57,7 +57,7 @@ static Calls__Pong_Future echo(cp_process_t *self, void *state, const cp_upid_t 
 /* The body limit of every node in this test (CPROC_MAX_BODY_SIZE), and a
  * reply text longer than it, for the key "big". */
 #define BODY_LIMIT 65536
-#define BIG_TEXT (BODY_LIMIT + 1000)
+#define BIG_TEXT   (BODY_LIMIT + 1000)
 
 static Calls__Reply_Future first(cp_process_t *self, void *state, const cp_upid_t *caller,
                                  const Calls__Key *request)
@@ -85,7 +85,7 @@ static Calls__Reply_Future second(cp_process_t *self, void *state, const cp_upid
 }
 
 static Calls__Reply_Future fail_it(cp_process_t *self, void *state, const cp_upid_t *caller,
-                                const Calls__Key *request)
+                                   const Calls__Key *request)
 {
     return calls__reply__future_failed("no such table");
 }
@@ -186,26 +186,10 @@ static const char *self_exe;
 
 static void start_child(target_t *t)
 {
-    int in[2], out[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    t->child = fork();
-    assert_true(t->child >= 0);
-    if (t->child == 0) {
-        dup2(in[0], STDIN_FILENO);
-        dup2(out[1], STDOUT_FILENO);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(self_exe, self_exe, "--serve", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    t->child_stdin = in[1];
+    int from_child;
+    t->child = test_node_spawn_self(self_exe, "--serve", &t->child_stdin, &from_child);
     char line[CP_UPID_STRLEN] = "";
-    FILE *f = fdopen(out[0], "r");
+    FILE *f = fdopen(from_child, "r");
     assert_non_null(fgets(line, sizeof(line), f));
     fclose(f);
     line[strcspn(line, "\n")] = '\0';
@@ -775,8 +759,8 @@ int main(int argc, char **argv)
         BOTH(test_typed_then_maps_a_response),
         BOTH(test_typed_defer_runs_inside_with_state),
         BOTH(test_watch_follows_a_peer_down_and_up),
-        cmocka_unit_test_prestate_setup_teardown(test_oversize_reply_fails_at_once, setup,
-                                                 teardown, &remote_target),
+        cmocka_unit_test_prestate_setup_teardown(test_oversize_reply_fails_at_once, setup, teardown,
+                                                 &remote_target),
         cmocka_unit_test_prestate_setup_teardown(test_node_unreachable_fails_the_call, setup,
                                                  teardown, &remote_target),
         cmocka_unit_test_prestate_setup_teardown(test_node_killed_fails_running_calls, setup,

@@ -197,24 +197,9 @@ static bool ran_on_loop(Looped__Where_Future f)
  * so its handler runs on the server's loop thread; Plain's never does. */
 static void test_a_remote_rpc_runs_on_the_servers_loop_thread_with_the_option(void **state)
 {
-    int in[2], out[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        dup2(in[0], STDIN_FILENO);
-        dup2(out[1], STDOUT_FILENO);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(self_exe, self_exe, "--serve", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    FILE *fp = fdopen(out[0], "r");
+    int to_child, from_child;
+    pid_t child = test_node_spawn_self(self_exe, "--serve", &to_child, &from_child);
+    FILE *fp = fdopen(from_child, "r");
     assert_non_null(fp);
     cp_upid_t lu, pu;
     read_upid(fp, &lu);
@@ -226,7 +211,7 @@ static void test_a_remote_rpc_runs_on_the_servers_loop_thread_with_the_option(vo
     assert_true(ran_on_loop(looped__looper__locate(l, &ask, NULL, NULL)));
     for (int i = 0; i < 5; i++)
         assert_false(ran_on_loop(looped__plain__locate(p, &ask, NULL, NULL)));
-    close(in[1]);
+    close(to_child);
     int status = 0;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status));

@@ -124,10 +124,12 @@ struct cp__process_ext {
 struct cp_process {
     /* First cache line: what senders touch (the mailbox head of Vyukov's
      * intrusive MPSC queue, which producers swap; the scheduled flag; the
-     * lookup fields) and what is written once. The thread inside writes
-     * only the second line, so a worker draining a mailbox does not take
-     * the line a sender on another core is about to write. Processes come
-     * from 128-byte-aligned slabs (process.c). */
+     * lookup fields), what is written once, and what is rarely touched by
+     * anyone. The thread inside reads and writes only the second line
+     * while it runs events, so a worker draining a mailbox never takes
+     * the line a sender on another core is about to write (it touches
+     * the first line once per turn, at its end). Processes come from
+     * 128-byte-aligned slabs (process.c). */
     cp__event_t *_Atomic head;
     _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
@@ -135,38 +137,39 @@ struct cp_process {
     uint32_t slot;
     char *id;
     uint32_t id_len;
-    _Atomic bool inject; /* terminate ahead of the queue */
-    bool initialized;
-    bool dead;
     bool bounded; /* has a mailbox bound (mb below); set before publication */
-    const cp_process_ops_t *ops;
-    void *data;
-    cp__handler_t *handlers;
-    /* Second cache line: the consumer end of the mailbox (walked from
-     * tail; the stub is the queue's placeholder node, of which only `next`
-     * is ever read or written, see CP__MB_STUB) and the rest. */
-    _Alignas(64) cp__event_t *tail;
-    struct {
-        struct cp__event *_Atomic next;
-    } stub;
-    struct cp_process *runq_next; /* on the injection queue */
-    cp__link_t *linkers;          /* processes to tell when this one ends */
-    atomic_flag links_lock;
-    bool links_closed;
-    _Atomic uint8_t pstate;
     /* Turns may run on the event-loop thread (loop_turns.c) when not 0:
      * 1 + the number of slow loop turns in a row. Written by the thread
      * inside, read by whoever claims `sched`. */
     uint8_t loop_turns;
-    /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
-    uint32_t unhandled;
+    atomic_flag links_lock;
+    bool links_closed;
+    /* Bounded mailbox (mailbox.c), NULL when unbounded. */
+    struct cp__mb *mb;
+    struct cp_process *runq_next; /* on the injection queue */
+    cp__link_t *linkers;          /* processes to tell when this one ends */
+    /* Second cache line: the consumer end of the mailbox (walked from
+     * tail; the stub is the queue's placeholder node, of which only `next`
+     * is ever read or written, see CP__MB_STUB) and what the thread inside
+     * uses for every event. */
+    _Alignas(64) cp__event_t *tail;
+    struct {
+        struct cp__event *_Atomic next;
+    } stub;
+    const cp_process_ops_t *ops;
+    void *data;
+    cp__handler_t *handlers;
     /* rpc handlers and calls in progress, and cp_process_spawn_ctx()'s
      * ctx: allocated only for processes that use them */
     struct cp__process_ext *ext;
     /* Events run so far; written by the thread inside, read by metrics. */
     _Atomic uint64_t events;
-    /* Bounded mailbox (mailbox.c), NULL when unbounded. */
-    struct cp__mb *mb;
+    /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
+    uint32_t unhandled;
+    _Atomic uint8_t pstate;
+    _Atomic bool inject; /* terminate ahead of the queue */
+    bool initialized;
+    bool dead;
 };
 
 /* Two cache lines: an idle process's share of memory (issue 9's 256-byte

@@ -392,6 +392,8 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
             p->ops->initialize(p);
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_READY, memory_order_relaxed);
+    /* Read once: the first cache line is the senders'. */
+    bool bounded = p->bounded;
     int n = 0, skipped = 0;
     for (; n < max && !p->dead; n++) {
         /* The clock every 16 events: a read costs about as much as a
@@ -405,7 +407,7 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
         cp__event_t *ev = mb_pop(p);
         if (ev == NULL)
             break;
-        if (p->bounded && cp__mailbox_skip(p, ev)) {
+        if (bounded && cp__mailbox_skip(p, ev)) {
             skipped++; /* dropped by drop-oldest: not an event run */
             continue;
         }

@@ -218,6 +218,7 @@ typedef struct cp__runtime {
     _Atomic bool stopping;
     pthread_mutex_t life_mu; /* start/stop */
     unsigned num_workers;
+    uint64_t loop_poll_ns; /* CPROC_LOOP_POLL_US, see loop_turns.c */
     pthread_t *workers;
     pthread_t loop_thread;
     uint32_t ip;
@@ -328,16 +329,19 @@ int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev);
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
 /* sched.c for loop_turns.c: queue p (claimed: sched 1) for a worker; run
- * one turn of p here (at most max events, until CLOCK_MONOTONIC `until`;
- * a turn longer than slow_ns turns p's loop turns off), then hand it to a
- * worker if it has events left; the clock they use. */
+ * one turn of p here, begun at CLOCK_MONOTONIC `start` (at most max
+ * events, until `until`; slow turns longer than slow_ns in a row turn p's
+ * loop turns off), then hand it to a worker if it has events left, and
+ * return the clock at the turn's end; the clock they use. */
 void cp__sched_inject(struct cp_process *p);
-void cp__sched_loop_turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns);
+uint64_t cp__sched_loop_turn(struct cp_process *p, int max, uint64_t start, uint64_t until,
+                             uint64_t slow_ns);
 uint64_t cp__sched_now_ns(void);
 /* loop_turns.c: takes p (claimed) to run on the event-loop thread when
  * called there while loop turns run; false otherwise. Start and stop run
  * on the loop thread; stop hands what is waiting to the workers. */
 bool cp__loop_turns_take(struct cp_process *p);
+#define CP__LOOP_POLL_US_DEFAULT 100u
 /* True inside a loop turn (cp_future_wait refuses to block there). */
 bool cp__in_loop_turn(void);
 /* Loop turns run, and processes whose loop turns slow turns ended (sched.c

@@ -27,12 +27,14 @@
 /* How long one pass may run turns before it hands the rest to the
  * workers, so the loop gets back to its sockets. */
 #define PASS_NS (500u * 1000u)
-/* After a pass that ran turns, the loop polls without blocking for this
- * long, as an idle worker searches before it sleeps: the answer to what a
- * turn sent often comes back within it, and a thread that went to sleep
- * first pays for waking up (on a virtual machine's idle CPU, tens of
- * microseconds, more than the round trip). */
-#define SPIN_NS (50u * 1000u)
+/* After a pass that ran turns, the loop polls without blocking for
+ * cp__rt.loop_poll_ns (CPROC_LOOP_POLL_US, default 100 us), as an idle
+ * worker searches before it sleeps: the answer to what a turn sent often
+ * comes back within it, and a thread that went to sleep first pays for
+ * waking up (on a virtual machine's idle CPU, tens of microseconds, more
+ * than the round trip). With 64 round trips in flight the peer's next
+ * batch takes longer than 50 us to come back, and a loop that slept in
+ * between lost a fifth of the throughput (docs/runtime.md). */
 
 static struct {
     uv_check_t check;
@@ -110,21 +112,22 @@ static void run_pass(void)
         /* Every loop iteration comes here (the check handle): read the
          * clock only while polling after activity, to stop once it has
          * been quiet long enough. */
-        if (uv_is_active((uv_handle_t *)&L.idle) && cp__sched_now_ns() - L.active_ns >= SPIN_NS)
+        if (uv_is_active((uv_handle_t *)&L.idle) &&
+            cp__sched_now_ns() - L.active_ns >= cp__rt.loop_poll_ns)
             uv_idle_stop(&L.idle);
         return;
     }
-    uint64_t start = cp__sched_now_ns();
+    /* One clock read per turn: each turn's end is the next one's start. */
+    uint64_t start = cp__sched_now_ns(), now = start;
     struct cp_process *p;
     bool ran = false;
     while ((p = take_next()) != NULL) {
-        uint64_t t0 = cp__sched_now_ns();
-        if (t0 - start >= PASS_NS) {
+        if (now - start >= PASS_NS) {
             cp__sched_inject(p);
             continue;
         }
         in_turn = true;
-        cp__sched_loop_turn(p, TURN_EVENTS, t0 + TURN_NS, SLOW_TURN_NS);
+        now = cp__sched_loop_turn(p, TURN_EVENTS, now, now + TURN_NS, SLOW_TURN_NS);
         in_turn = false;
         ran = true;
         atomic_fetch_add_explicit(&turns_run, 1, memory_order_relaxed);
@@ -133,8 +136,8 @@ static void run_pass(void)
     if (ran && cp__rt.transport->flush)
         cp__rt.transport->flush();
     if (ran) {
-        L.active_ns = cp__sched_now_ns();
-        uv_idle_start(&L.idle, on_idle); /* keeps poll from blocking: SPIN_NS */
+        L.active_ns = cp__sched_now_ns(); /* after the flush */
+        uv_idle_start(&L.idle, on_idle);  /* keeps poll from blocking: loop_poll_ns */
     } else {
         uv_idle_stop(&L.idle);
     }

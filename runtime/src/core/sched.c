@@ -380,11 +380,12 @@ static void count_resume(void)
 }
 
 /* One turn of p, as the thread inside: at most `max` events, fewer when
- * `until` (CLOCK_MONOTONIC ns, 0: none) passes. Returns true when p is
+ * `until` (CLOCK_MONOTONIC ns, 0: none) passes. A loop turn (slow_ns not
+ * 0) that began at `*clock` and lasted longer than slow_ns counts as slow;
+ * it leaves the clock at its end in `*clock`. Returns true when p is
  * still alive and may have events left (its sched flag is then 0). */
-static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns)
+static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns, uint64_t *clock)
 {
-    uint64_t start = slow_ns ? cp__sched_now_ns() : 0;
     cp__current = p;
     if (!p->initialized) {
         p->initialized = true;
@@ -419,6 +420,12 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
                               (uint64_t)(n - skipped),
                           memory_order_relaxed);
     cp__current = NULL;
+    uint64_t took = 0;
+    if (slow_ns) {
+        uint64_t end = cp__sched_now_ns();
+        took = end - *clock;
+        *clock = end;
+    }
     if (p->dead) {
         /* sched stays 1: nobody schedules a dead process again. */
         count_resume();
@@ -429,7 +436,6 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
         /* Three slow turns in a row: one may be the loop thread losing its
          * CPU on a busy machine, three are the handlers. Still inside: this
          * thread owns the field. */
-        uint64_t took = cp__sched_now_ns() - start;
         if (took <= slow_ns) {
             p->loop_turns = 1;
         } else if (++p->loop_turns > SLOW_TURNS) {
@@ -463,14 +469,17 @@ static void resume(worker_t *w, struct cp_process *p)
                           memory_order_relaxed);
     /* Behind what is already queued here, never in the slot, so it cannot
      * starve the processes waiting in the ring. */
-    if (turn(p, BATCH, 0, 0) && more_work(p))
+    if (turn(p, BATCH, 0, 0, NULL) && more_work(p))
         push_ring(w, p);
 }
 
-void cp__sched_loop_turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns)
+uint64_t cp__sched_loop_turn(struct cp_process *p, int max, uint64_t start, uint64_t until,
+                             uint64_t slow_ns)
 {
-    if (turn(p, max, until, slow_ns) && more_work(p))
+    uint64_t clock = start;
+    if (turn(p, max, until, slow_ns, &clock) && more_work(p))
         cp__sched_inject(p);
+    return clock;
 }
 
 /* ---- finding work ---------------------------------------------------------- */

@@ -243,6 +243,38 @@ static void test_stop_during_a_burst(void **state)
     assert_int_equal(test_node_start(NULL), 0); /* for the teardown */
 }
 
+/* CPROC_LOOP_POLL_US=0: the loop blocks as soon as a pass is done; turns
+ * still run there, and a burst still arrives whole and in order. */
+static void test_no_polling_after_turns(void **state)
+{
+    test_node_stop(state);
+    setenv("CPROC_LOOP_POLL_US", "0", 1);
+    assert_int_equal(test_node_start(state), 0);
+    unsetenv("CPROC_LOOP_POLL_US");
+    seen_t s = {.loop_turns = true};
+    cp_upid_t pid;
+    spawn("unpolled", &s, 500, &pid);
+    test_node_peer_t *peer = test_node_peer_open();
+    peer_send(peer, "unpolled", 1, 500);
+    finish(&s, &pid);
+    test_node_peer_close(peer);
+    assert_int_equal(s.n, 500);
+    assert_true(s.in_order);
+    assert_true(s.on_loop >= 1);
+}
+
+/* A bad value stops the start, as every variable's (docs/wire.md). */
+static void test_bad_poll_time_stops_the_start(void **state)
+{
+    test_node_stop(state);
+    setenv("CPROC_LOOP_POLL_US", "10001", 1);
+    assert_int_equal(cp_runtime_start(NULL), CP_EINVAL);
+    assert_string_equal(cp_runtime_start_error(),
+                        "CPROC_LOOP_POLL_US=\"10001\" is not a whole number from 0 to 10000");
+    unsetenv("CPROC_LOOP_POLL_US");
+    assert_int_equal(test_node_start(state), 0); /* for the teardown */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +291,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waits_inside_a_loop_turn_fail_at_once, test_node_start,
                                         test_node_stop),
         cmocka_unit_test_setup_teardown(test_stop_during_a_burst, test_node_start, test_node_stop),
+        cmocka_unit_test_setup_teardown(test_no_polling_after_turns, test_node_start,
+                                        test_node_stop),
+        cmocka_unit_test_setup_teardown(test_bad_poll_time_stops_the_start, test_node_start,
+                                        test_node_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@ static uint64_t now_ns(void)
 
 /* Latency is sampled: one handler run in `sample_every` per thread. */
 static _Atomic unsigned sample_every = CP_METHOD_SAMPLE_DEFAULT;
-static _Thread_local unsigned tick;
+static _Thread_local unsigned tick __attribute__((tls_model("initial-exec")));
 
 void cp_method_latency_sampling(unsigned every)
 {

@@ -31,7 +31,7 @@ static dl_shard_t shards[DL_SHARDS] = {
     {.mu = PTHREAD_MUTEX_INITIALIZER},
 };
 static _Atomic unsigned next_shard;
-static _Thread_local int my_shard = -1;
+static _Thread_local int my_shard __attribute__((tls_model("initial-exec"))) = -1;
 
 static void unlink_locked(cp__deadline_t *d)
 {

@@ -175,18 +175,20 @@ const char *cp__wire_reason(int status)
  * cost more than the rest of the answer, so keep the last one per thread. */
 static size_t http_date(char *buf)
 {
-    static _Thread_local time_t last;
-    static _Thread_local char text[40];
-    static _Thread_local size_t text_len;
+    static _Thread_local struct {
+        time_t last;
+        size_t len;
+        char text[40];
+    } cache __attribute__((tls_model("initial-exec")));
     time_t now = time(NULL);
-    if (now != last || text_len == 0) {
+    if (now != cache.last || cache.len == 0) {
         struct tm tm;
         gmtime_r(&now, &tm);
-        text_len = strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        last = now;
+        cache.len = strftime(cache.text, sizeof cache.text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cache.last = now;
     }
-    memcpy(buf, text, text_len);
-    return text_len;
+    memcpy(buf, cache.text, cache.len);
+    return cache.len;
 }
 
 int cp__wire_encode_response(cp__buf_t *out, int status, const char *extra_headers,

@@ -48,7 +48,6 @@ void cp__sender_store(cp__sender_t *s, const cp_upid_t *from);
 void cp__sender_upid(const cp__sender_t *s, cp_upid_t *out);
 
 typedef struct cp__event {
-    struct cp__event *_Atomic next;
     uint8_t kind;
     uint8_t size_class; /* allocation class, see event.c */
     uint8_t net;        /* a message from the network, counted (inbound.c) */
@@ -85,6 +84,9 @@ void cp__event_free(cp__event_t *ev);
 /* Drops an event without running it: frees args, abandons promises. */
 void cp__event_drop(cp__event_t *ev);
 void cp__event_cache_flush(void);
+/* 512-byte blocks from the events' magazines (mailbox segments). */
+void *cp__block512_alloc(void);
+void cp__block512_free(void *b);
 /* Inbound backpressure (inbound.c): counts a message event delivered from
  * the network; cp__event_free uncounts it (any thread). */
 void cp__inbound_count(cp__event_t *ev);
@@ -122,15 +124,15 @@ struct cp__process_ext {
 };
 
 struct cp_process {
-    /* First cache line: what senders touch (the mailbox head of Vyukov's
-     * intrusive MPSC queue, which producers swap; the scheduled flag; the
-     * lookup fields), what is written once, and what is rarely touched by
-     * anyone. The thread inside reads and writes only the second line
-     * while it runs events, so a worker draining a mailbox never takes
-     * the line a sender on another core is about to write (it touches
-     * the first line once per turn, at its end). Processes come from
-     * 128-byte-aligned slabs (process.c). */
-    cp__event_t *_Atomic head;
+    /* First cache line: what senders touch (the mailbox's tail word,
+     * which they add to; the scheduled flag; the lookup fields), what is
+     * written once, and what is rarely touched by anyone. The thread
+     * inside reads and writes only the second line while it runs events,
+     * so a worker draining a mailbox never takes the line a sender on
+     * another core is about to write (it touches the first line once per
+     * turn, at its end). Processes come from 128-byte-aligned slabs
+     * (process.c). */
+    _Atomic uint64_t qtail; /* mailbox_queue.h: tail segment and claims */
     _Atomic uint32_t sched; /* 1 while queued on a run queue or running */
     _Atomic uint32_t refs;  /* 0: free slot memory (type-stable) */
     _Atomic uint32_t gen;
@@ -148,14 +150,10 @@ struct cp_process {
     struct cp__mb *mb;
     struct cp_process *runq_next; /* on the injection queue */
     cp__link_t *linkers;          /* processes to tell when this one ends */
-    /* Second cache line: the consumer end of the mailbox (walked from
-     * tail; the stub is the queue's placeholder node, of which only `next`
-     * is ever read or written, see CP__MB_STUB) and what the thread inside
-     * uses for every event. */
-    _Alignas(64) cp__event_t *tail;
-    struct {
-        struct cp__event *_Atomic next;
-    } stub;
+    /* Second cache line: the consumer end of the mailbox (the segment and
+     * slot it reads next; written by the thread inside only) and what the
+     * thread inside uses for every event. */
+    _Alignas(64) struct cp__mseg *_Atomic qhead;
     const cp_process_ops_t *ops;
     void *data;
     cp__handler_t *handlers;
@@ -166,6 +164,7 @@ struct cp_process {
     _Atomic uint64_t events;
     /* Messages dropped for want of a handler (saturates at UINT32_MAX). */
     uint32_t unhandled;
+    _Atomic uint32_t qidx;
     _Atomic uint8_t pstate;
     _Atomic bool inject; /* terminate ahead of the queue */
     bool initialized;
@@ -176,9 +175,6 @@ struct cp_process {
  * budget) and the sender/consumer split above depend on it. */
 _Static_assert(sizeof(struct cp_process) == 128, "struct cp_process must stay two cache lines");
 
-/* The mailbox's placeholder node seen as an event: only `next` (the first
- * member of both) is ever accessed through it. */
-#define CP__MB_STUB(p) ((cp__event_t *)(void *)&(p)->stub)
 
 /* ---- runtime context ------------------------------------------------ */
 
@@ -295,8 +291,13 @@ typedef struct cp__runtime {
 extern cp__runtime_t cp__rt;
 
 /* The process the current thread runs inside (NULL elsewhere). */
-extern _Thread_local struct cp_process *cp__current;
-extern _Thread_local bool cp__is_worker;
+/* Small thread-locals of the library use the initial-exec model: a plain
+ * %fs access instead of a __tls_get_addr call (they fit the static TLS
+ * space glibc keeps for libraries loaded later). */
+#define CP__TLS_IE __attribute__((tls_model("initial-exec")))
+
+extern _Thread_local struct cp_process *cp__current CP__TLS_IE;
+extern _Thread_local bool cp__is_worker CP__TLS_IE;
 
 /* ---- process table (process.c) --------------------------------------- */
 int cp__table_init(void);
@@ -326,6 +327,8 @@ int cp__enqueue(struct cp_process *p, cp__event_t *ev);
 void cp__mailbox_init(struct cp_process *p);
 void cp__mailbox_fini(struct cp_process *p);
 int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev);
+/* Takes back an admission whose event could not be queued after all. */
+void cp__mailbox_unadmit(struct cp_process *p, const cp__event_t *ev);
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev);
 void cp__schedule(struct cp_process *p);
 /* sched.c for loop_turns.c: queue p (claimed: sched 1) for a worker; run

@@ -29,7 +29,7 @@
 typedef struct mag {
     struct mag *next; /* in the depot */
     unsigned n;
-    cp__event_t *blk[MAG];
+    void *blk[MAG];
 } mag_t;
 
 typedef struct cache {
@@ -139,7 +139,20 @@ static bool depot_give_full(uint8_t cls)
     return true;
 }
 
-static cp__event_t *cache_alloc(uint8_t cls)
+/* PREFETCHW where the CPU has it (a NOP on x86-64 CPUs without it):
+ * the block comes over in a state this thread can write without asking
+ * the core that freed it again. gcc emits it for __builtin_prefetch(p, 1)
+ * only when told the CPU has it. */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("prefetchw %0" ::"m"(*(const char *)p));
+#else
+    __builtin_prefetch(p, 1);
+#endif
+}
+
+static void *cache_alloc(uint8_t cls)
 {
     mag_t *m = tc.loaded[cls];
     if (m == NULL || m->n == 0) {
@@ -153,12 +166,12 @@ static cp__event_t *cache_alloc(uint8_t cls)
             return NULL;
         }
     }
-    cp__event_t *ev = m->blk[--m->n];
+    void *blk = m->blk[--m->n];
     /* Blocks freed on another core miss the cache: fetch the ones handed
      * out next while this one is being filled. */
     if (m->n >= PREFETCH)
-        __builtin_prefetch(m->blk[m->n - PREFETCH], 1);
-    return ev;
+        prefetch_for_write(m->blk[m->n - PREFETCH]);
+    return blk;
 }
 
 cp__event_t *cp__event_alloc(size_t payload)
@@ -173,21 +186,14 @@ cp__event_t *cp__event_alloc(size_t payload)
         if (ev == NULL)
             return NULL;
     }
-    atomic_store_explicit(&ev->next, NULL, memory_order_relaxed);
     ev->size_class = cls;
     ev->net = 0;
     return ev;
 }
 
-void cp__event_free(cp__event_t *ev)
+/* Keeps a free block of class cls in this thread's magazines. */
+static void cache_free(void *blk, uint8_t cls)
 {
-    if (ev->net)
-        cp__inbound_release(ev);
-    uint8_t cls = ev->size_class;
-    if (cls == 0) {
-        free(ev);
-        return;
-    }
     if (!tc.registered)
         cache_register();
     mag_t *m = tc.loaded[cls];
@@ -200,13 +206,35 @@ void cp__event_free(cp__event_t *ev)
             m->n = 0;
             tc.loaded[cls] = m;
         } else if (m == NULL || !depot_give_full(cls)) {
-            free(ev);
+            free(blk);
             return;
         } else {
             m = tc.loaded[cls];
         }
     }
-    m->blk[m->n++] = ev;
+    m->blk[m->n++] = blk;
+}
+
+void cp__event_free(cp__event_t *ev)
+{
+    if (ev->net)
+        cp__inbound_release(ev);
+    uint8_t cls = ev->size_class;
+    if (cls == 0)
+        free(ev);
+    else
+        cache_free(ev, cls);
+}
+
+void *cp__block512_alloc(void)
+{
+    void *b = cache_alloc(2);
+    return b ? b : malloc(CLASS2);
+}
+
+void cp__block512_free(void *b)
+{
+    cache_free(b, 2);
 }
 
 void cp__event_cache_flush(void)

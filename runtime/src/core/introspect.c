@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/mailbox_queue.h"
 #include "core/node.h"
 #include "cproc/error.h"
 
@@ -64,35 +65,38 @@ void cp__processes_list_free(cp__proc_info_t *v, size_t n)
     free(v);
 }
 
-/* Vyukov's queue, from tail following next and skipping the stub, without
- * taking anything out. */
+struct walk {
+    void (*fn)(void *arg, cp__event_type_t type, const char *name, size_t name_len);
+    void *arg;
+};
+
+static void walk_one(void *arg, const cp__event_t *ev)
+{
+    struct walk *w = arg;
+    switch (ev->kind) {
+    case CP__EV_MESSAGE:
+        w->fn(w->arg, CP__EVT_MESSAGE, ev->u.m.name, ev->u.m.name_len);
+        break;
+    case CP__EV_EXITED:
+        w->fn(w->arg, CP__EVT_EXITED, NULL, 0);
+        break;
+    case CP__EV_TERMINATE:
+        w->fn(w->arg, CP__EVT_TERMINATE, NULL, 0);
+        break;
+    case CP__EV_DISPATCH:
+    case CP__EV_DISPATCH_FUTURE:
+        w->fn(w->arg, CP__EVT_DISPATCH, NULL, 0);
+        break;
+    default:
+        break;
+    }
+}
 
 void cp__mailbox_walk(cp_process_t *self,
                       void (*fn)(void *arg, cp__event_type_t type, const char *name,
                                  size_t name_len),
                       void *arg)
 {
-    cp__event_t *ev = self->tail;
-    while (ev) {
-        if (ev != CP__MB_STUB(self)) {
-            switch (ev->kind) {
-            case CP__EV_MESSAGE:
-                fn(arg, CP__EVT_MESSAGE, ev->u.m.name, ev->u.m.name_len);
-                break;
-            case CP__EV_EXITED:
-                fn(arg, CP__EVT_EXITED, NULL, 0);
-                break;
-            case CP__EV_TERMINATE:
-                fn(arg, CP__EVT_TERMINATE, NULL, 0);
-                break;
-            case CP__EV_DISPATCH:
-            case CP__EV_DISPATCH_FUTURE:
-                fn(arg, CP__EVT_DISPATCH, NULL, 0);
-                break;
-            default:
-                break;
-            }
-        }
-        ev = atomic_load_explicit(&ev->next, memory_order_acquire);
-    }
+    struct walk w = {fn, arg};
+    cp__mq_walk(self, walk_one, &w);
 }

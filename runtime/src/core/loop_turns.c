@@ -44,7 +44,7 @@ static struct {
     uint64_t active_ns;             /* when the last pass ran turns */
 } L;
 
-static _Thread_local bool in_turn;
+static _Thread_local bool in_turn CP__TLS_IE;
 
 /* For the metrics (runtime/loop_turns, runtime/loop_turns_revoked). */
 static _Atomic uint64_t turns_run, revoked;

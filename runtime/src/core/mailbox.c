@@ -23,7 +23,7 @@ struct cp__mb {
 /* The state for the process being spawned by this thread: how
  * cp_process_spawn_bounded() hands it to cp_process_spawn(), which installs
  * it before the process is published (cp__mailbox_init). */
-static _Thread_local struct cp__mb *spawn_mb;
+static _Thread_local struct cp__mb *spawn_mb CP__TLS_IE;
 
 /* Totals over all processes, for the metrics. */
 static _Atomic uint64_t rejected_total, dropped_total;
@@ -81,6 +81,12 @@ int cp__mailbox_admit(struct cp_process *p, cp__event_t *ev)
     return CP_EFULL;
 }
 
+void cp__mailbox_unadmit(struct cp_process *p, const cp__event_t *ev)
+{
+    if (!exempt(ev))
+        atomic_fetch_sub_explicit(&p->mb->queued, 1, memory_order_relaxed);
+}
+
 bool cp__mailbox_skip(struct cp_process *p, cp__event_t *ev)
 {
     struct cp__mb *mb = p->mb;
@@ -102,9 +108,9 @@ int cp_process_spawn_bounded(const char *id, const cp_process_ops_t *ops, void *
     return cp_process_spawn_ctx_bounded(id, ops, data, NULL, NULL, bound, policy, pid);
 }
 
-int cp_process_spawn_ctx_bounded(const char *id, const cp_process_ops_t *ops, void *data,
-                                 void *ctx, cp_free_fn ctx_free, uint32_t bound,
-                                 cp_mailbox_policy_t policy, cp_upid_t *pid)
+int cp_process_spawn_ctx_bounded(const char *id, const cp_process_ops_t *ops, void *data, void *ctx,
+                                 cp_free_fn ctx_free, uint32_t bound, cp_mailbox_policy_t policy,
+                                 cp_upid_t *pid)
 {
     if (bound == 0 || bound > (UINT32_C(1) << 31) ||
         (policy != CP_MAILBOX_REJECT && policy != CP_MAILBOX_DROP_OLDEST))

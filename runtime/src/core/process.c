@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/core_internal.h"
+#include "core/mailbox_queue.h"
 #include "core/node.h"
 #include "cproc/error.h"
 
@@ -95,8 +96,8 @@ void cp__table_free(void)
     for (size_t i = 0; i < cp__rt.all_len; i++) {
         struct cp_process *p = cp__rt.all[i];
         /* Events queued to dead processes after their drain. */
-        if (p->tail)
-            cp__mailbox_drain(p);
+        cp__mailbox_drain(p);
+        cp__mq_fini(p);
         cp__mailbox_fini(p);
         free(p->id);
     }
@@ -266,6 +267,7 @@ void cp__process_unref(struct cp_process *p)
         return;
     /* Nobody can push any more: drop what late senders queued. */
     cp__mailbox_drain(p);
+    cp__mq_fini(p);
     pthread_mutex_lock(&cp__rt.tab_mu);
     free(p->id);
     p->id = NULL;
@@ -491,9 +493,11 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     p->ops = ops;
     p->data = data;
     p->ext = ext;
-    atomic_store(&p->stub.next, NULL);
-    atomic_store(&p->head, CP__MB_STUB(p));
-    p->tail = CP__MB_STUB(p);
+    /* Empty, without a segment (a pooled struct was emptied by
+     * cp__mq_fini at its last reference). */
+    atomic_store(&p->qtail, 0);
+    atomic_store(&p->qhead, NULL);
+    atomic_store(&p->qidx, 0);
     atomic_store(&p->sched, 0);
     atomic_store(&p->inject, false);
     atomic_store(&p->pstate, CP_PROCESS_BOTTOM);

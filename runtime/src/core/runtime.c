@@ -24,7 +24,7 @@ cp__runtime_t cp__rt = {
     .log_level = CP_LOG_WARN,
 };
 
-static _Thread_local bool on_loop_thread;
+static _Thread_local bool on_loop_thread CP__TLS_IE;
 
 /* Why the last cp_runtime_start() failed ("" after a success). Written
  * under life_mu. */

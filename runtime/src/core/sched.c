@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/mailbox_queue.h"
 #include "core/runq.h"
 #include "cproc/error.h"
 #include "cproc/log.h"
@@ -40,8 +41,8 @@
 /* Slow loop turns in a row after which a process's loop turns end. */
 #define SLOW_TURNS 3
 
-_Thread_local struct cp_process *cp__current;
-_Thread_local bool cp__is_worker;
+_Thread_local struct cp_process *cp__current CP__TLS_IE;
+_Thread_local bool cp__is_worker CP__TLS_IE;
 
 typedef struct worker {
     cp__runq_t ring;
@@ -78,65 +79,26 @@ static struct {
 
 static _Thread_local worker_t *me __attribute__((tls_model("initial-exec")));
 
-/* ---- mailbox (Vyukov's intrusive MPSC queue) --------------------------- */
-
-static void mb_push(struct cp_process *p, cp__event_t *ev)
-{
-    atomic_store_explicit(&ev->next, NULL, memory_order_relaxed);
-    /* seq_cst: pairs with resume()'s store of sched = 0 and its check of
-     * the mailbox (cp__schedule skips processes already scheduled). */
-    cp__event_t *prev = atomic_exchange_explicit(&p->head, ev, memory_order_seq_cst);
-    atomic_store_explicit(&prev->next, ev, memory_order_release);
-}
-
-/* Returns the oldest event, or NULL when empty or when a producer is half
- * way through a push (the caller then reschedules). */
-static cp__event_t *mb_pop(struct cp_process *p)
-{
-    cp__event_t *tail = p->tail;
-    cp__event_t *next = atomic_load_explicit(&tail->next, memory_order_acquire);
-    if (tail == CP__MB_STUB(p)) {
-        if (next == NULL)
-            return NULL;
-        p->tail = next;
-        tail = next;
-        next = atomic_load_explicit(&next->next, memory_order_acquire);
-    }
-    if (next) {
-        p->tail = next;
-        /* The next event was written by another thread: start fetching
-         * it while this one runs. */
-        __builtin_prefetch(next);
-        return tail;
-    }
-    if (tail != atomic_load_explicit(&p->head, memory_order_acquire))
-        return NULL;
-    mb_push(p, CP__MB_STUB(p));
-    next = atomic_load_explicit(&tail->next, memory_order_acquire);
-    if (next) {
-        p->tail = next;
-        return tail;
-    }
-    return NULL;
-}
+/* ---- mailbox (mailbox_queue.h) ------------------------------------------- */
 
 bool cp__mailbox_nonempty(struct cp_process *p)
 {
-    return atomic_load_explicit(&p->head, memory_order_seq_cst) != CP__MB_STUB(p);
+    return cp__mq_nonempty(p);
 }
 
 void cp__mailbox_drain(struct cp_process *p);
 void cp__mailbox_drain(struct cp_process *p)
 {
     for (;;) {
-        cp__event_t *ev = mb_pop(p);
+        cp__event_t *ev = cp__mq_pop(p);
         if (ev == NULL) {
-            if (!cp__mailbox_nonempty(p))
-                return;
+            if (!cp__mq_nonempty(p))
+                break;
             continue; /* a push is completing */
         }
         cp__event_drop(ev);
     }
+    cp__mq_release_if_empty(p);
 }
 
 /* ---- injection queue ---------------------------------------------------- */
@@ -240,7 +202,7 @@ static void runnable(struct cp_process *p)
 
 void cp__schedule(struct cp_process *p)
 {
-    /* Already queued or running: the runner sees the new event (mb_push
+    /* Already queued or running: the runner sees the new event (the push
      * and resume's sched/mailbox checks are all seq_cst). */
     if (atomic_load_explicit(&p->sched, memory_order_seq_cst) != 0)
         return;
@@ -299,7 +261,12 @@ int cp__enqueue(struct cp_process *p, cp__event_t *ev)
         if (rc)
             return rc;
     }
-    mb_push(p, ev);
+    if (cp__mq_push(p, ev) != 0) {
+        if (p->bounded)
+            cp__mailbox_unadmit(p, ev);
+        cp__event_drop(ev);
+        return CP_ENOMEM;
+    }
     cp__schedule(p);
     return 0;
 }
@@ -405,7 +372,7 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
             terminate(p);
             break;
         }
-        cp__event_t *ev = mb_pop(p);
+        cp__event_t *ev = cp__mq_pop(p);
         if (ev == NULL)
             break;
         if (bounded && cp__mailbox_skip(p, ev)) {
@@ -449,6 +416,8 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
                    (unsigned long long)(took / 1000));
         }
     }
+    /* An idle process holds no segment of mailbox. */
+    cp__mq_release_if_empty(p);
     atomic_store_explicit(&p->pstate, CP_PROCESS_BLOCKED, memory_order_relaxed);
     atomic_store_explicit(&p->sched, 0, memory_order_seq_cst);
     count_resume();

@@ -252,7 +252,10 @@ static void map_remove(struct cp_process *p)
 
 static bool ref_if_live(struct cp_process *p)
 {
-    uint32_t r = atomic_load_explicit(&p->refs, memory_order_acquire);
+    /* First guess the usual count (the process's own reference alone): a
+     * compare-and-swap that succeeds takes the line once, where a load
+     * first would fetch it shared and then ask again to write it. */
+    uint32_t r = 1;
     while (r != 0) {
         if (atomic_compare_exchange_weak_explicit(&p->refs, &r, r + 1, memory_order_acq_rel,
                                                   memory_order_acquire))

@@ -7,13 +7,19 @@
  * the ';' after a token value sends it back to the size digits). llhttp
  * pauses where a size line starts (after the headers of a chunked request
  * and after each data chunk); the decoder collects the line, checks it
- * against RFC 9112's grammar, and feeds llhttp only "<hex>\r\n". */
+ * against RFC 9112's grammar, and feeds llhttp only "<hex>\r\n".
+ *
+ * Between requests the fast path (transport/http_fast.h) is tried first;
+ * it takes whole requests of the common shape and declines the rest, which
+ * llhttp then reads from their first byte. llhttp pauses after each
+ * request it completes so that the next one gets the fast path again. */
 #include "transport/http_decoder.h"
 
 #include <ctype.h>
 #include <strings.h>
 
 #include "cproc/error.h"
+#include "transport/http_fast.h"
 
 enum { FIELD_NONE, FIELD_URL, FIELD_NAME, FIELD_VALUE };
 
@@ -73,6 +79,7 @@ static int on_message_begin(llhttp_t *p)
     d->head_bytes = 0;
     d->in_field = FIELD_NONE;
     d->in_message = true;
+    d->between = false;
     return 0;
 }
 
@@ -234,6 +241,21 @@ static void split_url(cp__http_request_t *r)
     }
 }
 
+int cp__http_decoder_deliver(cp__http_decoder_t *d, cp__http_request_t *r)
+{
+    /* The split writes NULs only inside the url, before every header. */
+    split_url(r);
+    int rc = d->on_request(d->arg, r);
+    if (r->body_len && r->body == NULL)
+        cp__buf_init(&d->body); /* taken: the caller owns the old storage */
+    d->body.len = 0;
+    d->head.len = 0;
+    d->nspans = 0;
+    if (rc)
+        return fail(d, 0, "stopped");
+    return 0;
+}
+
 static int on_message_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
@@ -252,18 +274,16 @@ static int on_message_complete(llhttp_t *p)
     r.keep_alive = llhttp_should_keep_alive(p) != 0;
     r.body_len = d->body.len;
     r.body = r.body_len ? d->body.data : NULL;
-    /* The split writes NULs only inside the url, the first span. */
-    split_url(&r);
     d->in_message = false;
-    int rc = d->on_request(d->arg, &r);
-    if (r.body_len && r.body == NULL)
-        cp__buf_init(&d->body); /* taken: the caller owns the old storage */
-    d->body.len = 0;
-    d->head.len = 0;
-    d->nspans = 0;
-    if (rc)
-        return fail(d, 0, "stopped");
-    return 0;
+    if (cp__http_decoder_deliver(d, &r))
+        return -1;
+    /* After "Connection: close" (or HTTP/1.0) llhttp refuses more bytes;
+     * only after a request that keeps the connection alive may the fast
+     * path read the next one. Pausing here hands the bytes back to feed(). */
+    if (!r.keep_alive)
+        return 0;
+    d->between = true;
+    return d->fast ? HPE_PAUSED : 0;
 }
 
 void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limits,
@@ -293,9 +313,16 @@ void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limit
     }
     d->on_request = on_request;
     d->arg = arg;
+    d->fast = true;
+    d->between = true;
     cp__buf_init(&d->head);
     cp__buf_init(&d->body);
     cp__buf_init(&d->line);
+}
+
+void cp__http_decoder_set_fast(cp__http_decoder_t *d, bool on)
+{
+    d->fast = on;
 }
 
 void cp__http_decoder_close(cp__http_decoder_t *d)
@@ -446,12 +473,22 @@ int cp__http_decoder_feed(cp__http_decoder_t *d, const char *data, size_t len)
             len -= (size_t)used;
             continue;
         }
+        if (d->fast && d->between) {
+            long used = cp__http_fast_take(d, data, len);
+            if (used < 0)
+                return status_code(d);
+            if (used > 0) {
+                data += used;
+                len -= (size_t)used;
+                continue;
+            }
+        }
         llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
         if (check_execute(d, err))
             return status_code(d);
         if (err == HPE_OK)
             return 0;
-        /* Paused where a chunk-size line starts. */
+        /* Paused where a chunk-size line starts, or after a request. */
         size_t used = (size_t)(llhttp_get_error_pos(&d->parser) - data);
         llhttp_resume(&d->parser);
         data += used;

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "llhttp.h"
 #include "transport/buf.h"
@@ -88,6 +89,7 @@ typedef struct cp__http_decoder {
     bool fast;       /* the fast path may be tried (tests turn it off) */
     bool between;    /* llhttp waits for a new request (none started, the
                       * last one kept the connection alive) */
+    uint64_t fast_requests; /* requests the fast path took (tests read it) */
     /* Told, once, of a request refused for its body size, with its headers
      * (no body) and the size known so far (Content-Length, or the de-chunked
      * bytes that passed the limit). NULL: nobody is told. */

@@ -31,18 +31,17 @@
 /* Request-target bytes taken as they are: unreserved, sub-delims, ':',
  * '@', '/', '%' and '?' ('#' and the rest are left to llhttp). */
 __extension__ static const uint8_t URL_OK[256] = {
-    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['.'] = 1,  ['_'] = 1,
     ['~'] = 1,         ['!'] = 1,         ['$'] = 1,         ['&'] = 1, ['\''] = 1, ['('] = 1,
-    [')'] = 1,         ['*'] = 1,         ['+'] = 1,         [','] = 1, [';'] = 1, ['='] = 1,
+    [')'] = 1,         ['*'] = 1,         ['+'] = 1,         [','] = 1, [';'] = 1,  ['='] = 1,
     [':'] = 1,         ['@'] = 1,         ['/'] = 1,         ['%'] = 1, ['?'] = 1,
 };
 
 /* RFC 9110's tchar: the bytes of a header name. */
 __extension__ static const uint8_t TOKEN[256] = {
-    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['!'] = 1, ['#'] = 1,
-    ['$'] = 1,         ['%'] = 1,         ['&'] = 1,         ['\''] = 1, ['*'] = 1,
-    ['+'] = 1,         ['-'] = 1,         ['.'] = 1,         ['^'] = 1, ['_'] = 1,
-    ['`'] = 1,         ['|'] = 1,         ['~'] = 1,
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1,
+    ['%'] = 1,         ['&'] = 1,         ['\''] = 1,        ['*'] = 1, ['+'] = 1, ['-'] = 1,
+    ['.'] = 1,         ['^'] = 1,         ['_'] = 1,         ['`'] = 1, ['|'] = 1, ['~'] = 1,
 };
 
 /* Header value bytes: visible ASCII and space (no tab, no obs-text). */
@@ -75,11 +74,11 @@ static bool eq_lower(const char *s, size_t n, const char *lit, size_t lit_len)
 enum framing { NO_BODY, LENGTH, CHUNKED };
 
 typedef struct head {
-    size_t end;        /* bytes from the request's start to its body */
+    size_t end; /* bytes from the request's start to its body */
     size_t url_off, url_len;
     int method;
     enum framing framing;
-    size_t length;     /* Content-Length */
+    size_t length; /* Content-Length */
 } head_t;
 
 /* Reads the headers llhttp itself acts on. Returns false to decline. */
@@ -109,9 +108,12 @@ static bool note_header(head_t *h, const char *name, size_t name_len, const char
             return false;
         h->framing = CHUNKED;
         return true;
-    case 'u': return !EQ(name, name_len, "upgrade");
-    case 'p': return !EQ(name, name_len, "proxy-connection");
-    default: return true;
+    case 'u':
+        return !EQ(name, name_len, "upgrade");
+    case 'p':
+        return !EQ(name, name_len, "proxy-connection");
+    default:
+        return true;
     }
 }
 
@@ -244,8 +246,8 @@ long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len)
         const cp__http_span_t *s = &d->spans[k];
         head[s->name_off + s->name_len] = '\0';
         head[s->value_off + s->value_len] = '\0';
-        d->headers[k] = (cp__http_header_t){head + s->name_off, s->name_len, head + s->value_off,
-                                            s->value_len};
+        d->headers[k] =
+            (cp__http_header_t){head + s->name_off, s->name_len, head + s->value_off, s->value_len};
     }
     head[h.url_off + h.url_len] = '\0';
     cp__http_request_t r;
@@ -258,6 +260,7 @@ long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len)
     r.body_len = d->body.len;
     r.body = r.body_len ? d->body.data : NULL;
     r.keep_alive = true; /* HTTP/1.1, and no "Connection: close" */
+    d->fast_requests++;
     if (cp__http_decoder_deliver(d, &r))
         return -1;
     return (long)(h.end + (size_t)body);

@@ -54,6 +54,26 @@ static const uint8_t HEX[256] = {
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
+/* The end of a header value from s[i]: the first byte not in VALUE_OK,
+ * or len. Values are most of a message's head, so it looks at 8 bytes at
+ * a time while all of them are in ' '..'~' (none is below ' ' once ' ' is
+ * taken from each, none has its top bit set, none is 0x7f before adding
+ * 1), then byte by byte. */
+static size_t value_end(const char *s, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, tops = 0x8080808080808080u;
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (((w - ones * ' ') | w | (w + ones)) & tops)
+            break;
+        i += 8;
+    }
+    while (i < len && VALUE_OK[(unsigned char)s[i]])
+        i++;
+    return i;
+}
+
 /* s[0, n) equals the lowercase literal `lit` ignoring ASCII case. */
 static bool eq_lower(const char *s, size_t n, const char *lit, size_t lit_len)
 {
@@ -161,8 +181,7 @@ static bool read_head(cp__http_decoder_t *d, const char *data, size_t len, head_
         for (i++; i < len && data[i] == ' ';)
             i++;
         size_t value = i;
-        while (i < len && VALUE_OK[(unsigned char)data[i]])
-            i++;
+        i = value_end(data, i, len);
         if (len - i < 2 || data[i] != '\r' || data[i + 1] != '\n')
             return false;
         size_t value_len = i - value;

@@ -28,7 +28,7 @@ static cp__http_decoder_t *decoder_of(llhttp_t *p)
     return (cp__http_decoder_t *)p->data;
 }
 
-static int fail(cp__http_decoder_t *d, int status, const char *reason)
+int cp__http_decoder_fail(cp__http_decoder_t *d, int status, const char *reason)
 {
     if (!d->failed) {
         d->failed = true;
@@ -44,7 +44,7 @@ static int end_field(cp__http_decoder_t *d)
     if (d->in_field == FIELD_NONE)
         return 0;
     if (cp__buf_append(&d->head, "", 1))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     if (d->in_field == FIELD_URL) {
         d->url_len = d->head.len - 1;
     } else if (d->in_field == FIELD_NAME) {
@@ -63,9 +63,9 @@ static int add_head_bytes(cp__http_decoder_t *d, const char *at, size_t len)
 {
     d->head_bytes += len;
     if (d->head_bytes > d->limits.max_header)
-        return fail(d, 431, "request header too large");
+        return cp__http_decoder_fail(d, 431, "request header too large");
     if (cp__buf_append(&d->head, at, len))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     return 0;
 }
 
@@ -105,7 +105,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_NAME) {
         if (d->nspans == CP_HTTP_MAX_HEADERS)
-            return fail(d, 431, "too many request headers");
+            return cp__http_decoder_fail(d, 431, "too many request headers");
         d->spans[d->nspans] = (cp__http_span_t){.name_off = d->head.len};
         d->in_field = FIELD_NAME;
         /* Each header costs its line ending and separator, as on the wire. */
@@ -118,7 +118,7 @@ static int on_header_field_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_NAME)
-        return fail(d, 400, "malformed request: empty header name");
+        return cp__http_decoder_fail(d, 400, "malformed request: empty header name");
     if (end_field(d))
         return -1;
     d->spans[d->nspans].value_off = d->head.len;
@@ -135,7 +135,7 @@ static int on_header_value_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_VALUE)
-        return fail(d, 400, "malformed request: header value without a name");
+        return cp__http_decoder_fail(d, 400, "malformed request: header value without a name");
     return end_field(d);
 }
 
@@ -172,16 +172,16 @@ static int on_headers_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->url_len == 0)
-        return fail(d, 400, "empty request target");
+        return cp__http_decoder_fail(d, 400, "empty request target");
     /* Refused here, before the request is delivered: llhttp would hand it
      * out whole and only then stop. */
     if (p->method == HTTP_CONNECT)
-        return fail(d, 400, "CONNECT is not supported");
+        return cp__http_decoder_fail(d, 400, "CONNECT is not supported");
     if (p->upgrade || (p->flags & F_UPGRADE))
-        return fail(d, 400, "protocol upgrade is not supported");
+        return cp__http_decoder_fail(d, 400, "protocol upgrade is not supported");
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body) {
         tell_too_large(d, p->content_length);
-        return fail(d, 413, "request body too large");
+        return cp__http_decoder_fail(d, 413, "request body too large");
     }
     if (p->flags & F_CHUNKED) {
         d->chunk_line = true;
@@ -212,10 +212,10 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     cp__http_decoder_t *d = decoder_of(p);
     if (len > d->limits.max_body - d->body.len) {
         tell_too_large(d, (uint64_t)d->body.len + len);
-        return fail(d, 413, "request body too large");
+        return cp__http_decoder_fail(d, 413, "request body too large");
     }
     if (cp__buf_append(&d->body, at, len))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     return 0;
 }
 
@@ -252,7 +252,7 @@ int cp__http_decoder_deliver(cp__http_decoder_t *d, cp__http_request_t *r)
     d->head.len = 0;
     d->nspans = 0;
     if (rc)
-        return fail(d, 0, "stopped");
+        return cp__http_decoder_fail(d, 0, "stopped");
     return 0;
 }
 
@@ -420,11 +420,11 @@ static int check_execute(cp__http_decoder_t *d, llhttp_errno_t err)
     if (err == HPE_OK || err == HPE_PAUSED)
         return 0;
     if (err == HPE_PAUSED_UPGRADE)
-        fail(d, 400, "protocol upgrade is not supported");
+        cp__http_decoder_fail(d, 400, "protocol upgrade is not supported");
     else if (err == HPE_INVALID_METHOD)
-        fail(d, 400, "malformed request: invalid method");
+        cp__http_decoder_fail(d, 400, "malformed request: invalid method");
     else
-        fail(d, 400, "malformed request");
+        cp__http_decoder_fail(d, 400, "malformed request");
     return -1;
 }
 
@@ -435,18 +435,19 @@ static long take_chunk_line(cp__http_decoder_t *d, const char *data, size_t len)
     const char *lf = memchr(data, '\n', len);
     size_t use = lf ? (size_t)(lf - data) + 1 : len;
     if (d->line.len + use > CHUNK_LINE_MAX)
-        return fail(d, 400, "malformed request: chunk size line too long");
+        return cp__http_decoder_fail(d, 400, "malformed request: chunk size line too long");
     if (cp__buf_append(&d->line, data, use))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     if (!lf)
         return (long)use;
     const char *s = d->line.data;
     size_t n = d->line.len;
     if (n < 2 || s[n - 2] != '\r')
-        return fail(d, 400, "malformed request: chunk size line must end with CRLF");
+        return cp__http_decoder_fail(d, 400,
+                                     "malformed request: chunk size line must end with CRLF");
     size_t hex = chunk_line_check(s, n - 2);
     if (hex == 0)
-        return fail(d, 400, "malformed request: bad chunk size line");
+        return cp__http_decoder_fail(d, 400, "malformed request: bad chunk size line");
     /* Keep the digits and the CRLF, drop the extensions. */
     memmove(d->line.data + hex, d->line.data + n - 2, 2);
     d->line.len = hex + 2;

@@ -234,14 +234,6 @@ static long read_body(cp__http_decoder_t *d, const head_t *h, const char *data, 
     }
 }
 
-static int fail_oom(cp__http_decoder_t *d)
-{
-    d->failed = true;
-    d->error_status = 500;
-    d->error_reason = "out of memory";
-    return -1;
-}
-
 long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len)
 {
     head_t h;
@@ -250,7 +242,7 @@ long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len)
     d->body.len = 0;
     long body = read_body(d, &h, data + h.end, len - h.end);
     if (body == -1)
-        return fail_oom(d);
+        return cp__http_decoder_fail(d, 500, "out of memory");
     if (body == DECLINE) {
         d->body.len = 0;
         return 0;
@@ -259,7 +251,7 @@ long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len)
      * strings where the byte after them (' ', ':', '\r') was. */
     d->head.len = 0;
     if (cp__buf_append(&d->head, data, h.end))
-        return fail_oom(d);
+        return cp__http_decoder_fail(d, 500, "out of memory");
     char *head = d->head.data;
     for (size_t k = 0; k < d->nspans; k++) {
         const cp__http_span_t *s = &d->spans[k];

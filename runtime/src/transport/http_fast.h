@@ -30,4 +30,8 @@ long cp__http_fast_take(cp__http_decoder_t *d, const char *data, size_t len);
  * stop (the decoder is failed). */
 int cp__http_decoder_deliver(cp__http_decoder_t *d, cp__http_request_t *r);
 
+/* Both paths: fails the decoder, the first time, with the HTTP status to
+ * answer (0 when the callback stopped it) and why. Returns -1. */
+int cp__http_decoder_fail(cp__http_decoder_t *d, int status, const char *reason);
+
 #endif

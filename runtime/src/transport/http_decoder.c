@@ -7,13 +7,19 @@
  * the ';' after a token value sends it back to the size digits). llhttp
  * pauses where a size line starts (after the headers of a chunked request
  * and after each data chunk); the decoder collects the line, checks it
- * against RFC 9112's grammar, and feeds llhttp only "<hex>\r\n". */
+ * against RFC 9112's grammar, and feeds llhttp only "<hex>\r\n".
+ *
+ * Between requests the fast path (transport/http_fast.h) is tried first;
+ * it takes whole requests of the common shape and declines the rest, which
+ * llhttp then reads from their first byte. llhttp pauses after each
+ * request it completes so that the next one gets the fast path again. */
 #include "transport/http_decoder.h"
 
 #include <ctype.h>
 #include <strings.h>
 
 #include "cproc/error.h"
+#include "transport/http_fast.h"
 
 enum { FIELD_NONE, FIELD_URL, FIELD_NAME, FIELD_VALUE };
 
@@ -22,7 +28,7 @@ static cp__http_decoder_t *decoder_of(llhttp_t *p)
     return (cp__http_decoder_t *)p->data;
 }
 
-static int fail(cp__http_decoder_t *d, int status, const char *reason)
+int cp__http_decoder_fail(cp__http_decoder_t *d, int status, const char *reason)
 {
     if (!d->failed) {
         d->failed = true;
@@ -38,7 +44,7 @@ static int end_field(cp__http_decoder_t *d)
     if (d->in_field == FIELD_NONE)
         return 0;
     if (cp__buf_append(&d->head, "", 1))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     if (d->in_field == FIELD_URL) {
         d->url_len = d->head.len - 1;
     } else if (d->in_field == FIELD_NAME) {
@@ -57,9 +63,9 @@ static int add_head_bytes(cp__http_decoder_t *d, const char *at, size_t len)
 {
     d->head_bytes += len;
     if (d->head_bytes > d->limits.max_header)
-        return fail(d, 431, "request header too large");
+        return cp__http_decoder_fail(d, 431, "request header too large");
     if (cp__buf_append(&d->head, at, len))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     return 0;
 }
 
@@ -73,6 +79,7 @@ static int on_message_begin(llhttp_t *p)
     d->head_bytes = 0;
     d->in_field = FIELD_NONE;
     d->in_message = true;
+    d->between = false;
     return 0;
 }
 
@@ -98,7 +105,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_NAME) {
         if (d->nspans == CP_HTTP_MAX_HEADERS)
-            return fail(d, 431, "too many request headers");
+            return cp__http_decoder_fail(d, 431, "too many request headers");
         d->spans[d->nspans] = (cp__http_span_t){.name_off = d->head.len};
         d->in_field = FIELD_NAME;
         /* Each header costs its line ending and separator, as on the wire. */
@@ -111,7 +118,7 @@ static int on_header_field_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_NAME)
-        return fail(d, 400, "malformed request: empty header name");
+        return cp__http_decoder_fail(d, 400, "malformed request: empty header name");
     if (end_field(d))
         return -1;
     d->spans[d->nspans].value_off = d->head.len;
@@ -128,7 +135,7 @@ static int on_header_value_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->in_field != FIELD_VALUE)
-        return fail(d, 400, "malformed request: header value without a name");
+        return cp__http_decoder_fail(d, 400, "malformed request: header value without a name");
     return end_field(d);
 }
 
@@ -165,16 +172,16 @@ static int on_headers_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
     if (d->url_len == 0)
-        return fail(d, 400, "empty request target");
+        return cp__http_decoder_fail(d, 400, "empty request target");
     /* Refused here, before the request is delivered: llhttp would hand it
      * out whole and only then stop. */
     if (p->method == HTTP_CONNECT)
-        return fail(d, 400, "CONNECT is not supported");
+        return cp__http_decoder_fail(d, 400, "CONNECT is not supported");
     if (p->upgrade || (p->flags & F_UPGRADE))
-        return fail(d, 400, "protocol upgrade is not supported");
+        return cp__http_decoder_fail(d, 400, "protocol upgrade is not supported");
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > d->limits.max_body) {
         tell_too_large(d, p->content_length);
-        return fail(d, 413, "request body too large");
+        return cp__http_decoder_fail(d, 413, "request body too large");
     }
     if (p->flags & F_CHUNKED) {
         d->chunk_line = true;
@@ -205,10 +212,10 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     cp__http_decoder_t *d = decoder_of(p);
     if (len > d->limits.max_body - d->body.len) {
         tell_too_large(d, (uint64_t)d->body.len + len);
-        return fail(d, 413, "request body too large");
+        return cp__http_decoder_fail(d, 413, "request body too large");
     }
     if (cp__buf_append(&d->body, at, len))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     return 0;
 }
 
@@ -234,6 +241,21 @@ static void split_url(cp__http_request_t *r)
     }
 }
 
+int cp__http_decoder_deliver(cp__http_decoder_t *d, cp__http_request_t *r)
+{
+    /* The split writes NULs only inside the url, before every header. */
+    split_url(r);
+    int rc = d->on_request(d->arg, r);
+    if (r->body_len && r->body == NULL)
+        cp__buf_init(&d->body); /* taken: the caller owns the old storage */
+    d->body.len = 0;
+    d->head.len = 0;
+    d->nspans = 0;
+    if (rc)
+        return cp__http_decoder_fail(d, 0, "stopped");
+    return 0;
+}
+
 static int on_message_complete(llhttp_t *p)
 {
     cp__http_decoder_t *d = decoder_of(p);
@@ -252,18 +274,16 @@ static int on_message_complete(llhttp_t *p)
     r.keep_alive = llhttp_should_keep_alive(p) != 0;
     r.body_len = d->body.len;
     r.body = r.body_len ? d->body.data : NULL;
-    /* The split writes NULs only inside the url, the first span. */
-    split_url(&r);
     d->in_message = false;
-    int rc = d->on_request(d->arg, &r);
-    if (r.body_len && r.body == NULL)
-        cp__buf_init(&d->body); /* taken: the caller owns the old storage */
-    d->body.len = 0;
-    d->head.len = 0;
-    d->nspans = 0;
-    if (rc)
-        return fail(d, 0, "stopped");
-    return 0;
+    if (cp__http_decoder_deliver(d, &r))
+        return -1;
+    /* After "Connection: close" (or HTTP/1.0) llhttp refuses more bytes;
+     * only after a request that keeps the connection alive may the fast
+     * path read the next one. Pausing here hands the bytes back to feed(). */
+    if (!r.keep_alive)
+        return 0;
+    d->between = true;
+    return d->fast ? HPE_PAUSED : 0;
 }
 
 void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limits,
@@ -293,9 +313,16 @@ void cp__http_decoder_init(cp__http_decoder_t *d, const cp__http_limits_t *limit
     }
     d->on_request = on_request;
     d->arg = arg;
+    d->fast = true;
+    d->between = true;
     cp__buf_init(&d->head);
     cp__buf_init(&d->body);
     cp__buf_init(&d->line);
+}
+
+void cp__http_decoder_set_fast(cp__http_decoder_t *d, bool on)
+{
+    d->fast = on;
 }
 
 void cp__http_decoder_close(cp__http_decoder_t *d)
@@ -393,11 +420,11 @@ static int check_execute(cp__http_decoder_t *d, llhttp_errno_t err)
     if (err == HPE_OK || err == HPE_PAUSED)
         return 0;
     if (err == HPE_PAUSED_UPGRADE)
-        fail(d, 400, "protocol upgrade is not supported");
+        cp__http_decoder_fail(d, 400, "protocol upgrade is not supported");
     else if (err == HPE_INVALID_METHOD)
-        fail(d, 400, "malformed request: invalid method");
+        cp__http_decoder_fail(d, 400, "malformed request: invalid method");
     else
-        fail(d, 400, "malformed request");
+        cp__http_decoder_fail(d, 400, "malformed request");
     return -1;
 }
 
@@ -408,18 +435,19 @@ static long take_chunk_line(cp__http_decoder_t *d, const char *data, size_t len)
     const char *lf = memchr(data, '\n', len);
     size_t use = lf ? (size_t)(lf - data) + 1 : len;
     if (d->line.len + use > CHUNK_LINE_MAX)
-        return fail(d, 400, "malformed request: chunk size line too long");
+        return cp__http_decoder_fail(d, 400, "malformed request: chunk size line too long");
     if (cp__buf_append(&d->line, data, use))
-        return fail(d, 500, "out of memory");
+        return cp__http_decoder_fail(d, 500, "out of memory");
     if (!lf)
         return (long)use;
     const char *s = d->line.data;
     size_t n = d->line.len;
     if (n < 2 || s[n - 2] != '\r')
-        return fail(d, 400, "malformed request: chunk size line must end with CRLF");
+        return cp__http_decoder_fail(d, 400,
+                                     "malformed request: chunk size line must end with CRLF");
     size_t hex = chunk_line_check(s, n - 2);
     if (hex == 0)
-        return fail(d, 400, "malformed request: bad chunk size line");
+        return cp__http_decoder_fail(d, 400, "malformed request: bad chunk size line");
     /* Keep the digits and the CRLF, drop the extensions. */
     memmove(d->line.data + hex, d->line.data + n - 2, 2);
     d->line.len = hex + 2;
@@ -446,12 +474,22 @@ int cp__http_decoder_feed(cp__http_decoder_t *d, const char *data, size_t len)
             len -= (size_t)used;
             continue;
         }
+        if (d->fast && d->between) {
+            long used = cp__http_fast_take(d, data, len);
+            if (used < 0)
+                return status_code(d);
+            if (used > 0) {
+                data += used;
+                len -= (size_t)used;
+                continue;
+            }
+        }
         llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
         if (check_execute(d, err))
             return status_code(d);
         if (err == HPE_OK)
             return 0;
-        /* Paused where a chunk-size line starts. */
+        /* Paused where a chunk-size line starts, or after a request. */
         size_t used = (size_t)(llhttp_get_error_pos(&d->parser) - data);
         llhttp_resume(&d->parser);
         data += used;

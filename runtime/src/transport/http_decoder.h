@@ -7,6 +7,8 @@
  * with 400 before it is handed out. Limits on header and body size are
  * enforced while bytes arrive, so an oversized request is refused before
  * it is buffered.
+ * Complete requests of the shape cproc and libprocess send skip llhttp
+ * (transport/http_fast.h); everything else goes through it.
  * Pure C with no I/O: one decoder per connection, used by one thread.
  */
 #ifndef CPROC_TRANSPORT_HTTP_DECODER_H
@@ -14,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "llhttp.h"
 #include "transport/buf.h"
@@ -83,6 +86,10 @@ typedef struct cp__http_decoder {
     bool chunk_line; /* llhttp is paused where a chunk-size line starts */
     bool last_chunk; /* the chunk being read has size 0 */
     cp__buf_t line;  /* a chunk-size line read so far */
+    bool fast;       /* the fast path may be tried (tests turn it off) */
+    bool between;    /* llhttp waits for a new request (none started, the
+                      * last one kept the connection alive) */
+    uint64_t fast_requests; /* requests the fast path took (tests read it) */
     /* Told, once, of a request refused for its body size, with its headers
      * (no body) and the size known so far (Content-Length, or the de-chunked
      * bytes that passed the limit). NULL: nobody is told. */
@@ -102,6 +109,11 @@ void cp__http_decoder_close(cp__http_decoder_t *d);
  * d->error_status and d->error_reason say what to answer, and further
  * feeds return the same error. */
 int cp__http_decoder_feed(cp__http_decoder_t *d, const char *data, size_t len);
+
+/* Turns the fast path (transport/http_fast.h) on or off; on by default.
+ * Off, every byte goes through llhttp: tests compare the two. Call before
+ * the first feed. */
+void cp__http_decoder_set_fast(cp__http_decoder_t *d, bool on);
 
 /* True when a request has started but not completed (bytes are pending). */
 bool cp__http_decoder_mid_request(const cp__http_decoder_t *d);

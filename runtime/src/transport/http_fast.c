@@ -163,6 +163,7 @@ static bool read_head(cp__http_decoder_t *d, const char *data, size_t len, head_
     size_t head_bytes = h->url_len;
     d->nspans = 0;
     h->framing = NO_BODY;
+    h->length = 0;
     for (;;) {
         if (len - i < 2)
             return false;

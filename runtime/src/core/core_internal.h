@@ -84,9 +84,11 @@ void cp__event_free(cp__event_t *ev);
 /* Drops an event without running it: frees args, abandons promises. */
 void cp__event_drop(cp__event_t *ev);
 void cp__event_cache_flush(void);
-/* 512-byte blocks from the events' magazines (mailbox segments). */
-void *cp__block512_alloc(void);
-void cp__block512_free(void *b);
+/* Zeroed 512-byte blocks (mailbox segments) from magazines of their own:
+ * whoever frees one gives it back zeroed, except where the caller says
+ * otherwise (mailbox_queue.c rewrites its two header words). */
+void *cp__zblock_alloc(void);
+void cp__zblock_free(void *b);
 /* Inbound backpressure (inbound.c): counts a message event delivered from
  * the network; cp__event_free uncounts it (any thread). */
 void cp__inbound_count(cp__event_t *ev);
@@ -148,7 +150,7 @@ struct cp_process {
     bool links_closed;
     /* Bounded mailbox (mailbox.c), NULL when unbounded. */
     struct cp__mb *mb;
-    struct cp_process *runq_next; /* on the injection queue */
+    struct cp_process *_Atomic runq_next; /* on the injection queue */
     cp__link_t *linkers;          /* processes to tell when this one ends */
     /* Second cache line: the consumer end of the mailbox (the segment and
      * slot it reads next; written by the thread inside only) and what the

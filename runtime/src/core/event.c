@@ -22,9 +22,12 @@
 #define HEADER_SIZE ((sizeof(cp__event_t) + 15u) & ~(size_t)15u)
 #define CLASS1      128u
 #define CLASS2      512u
-#define NCLASS      3
-#define MAG         126u
-#define PREFETCH    4u
+/* Class 3: 512-byte blocks kept zeroed (mailbox segments), apart from
+ * the events' class 2 so that no event's bytes are left in them. */
+#define CLASS_ZERO 3u
+#define NCLASS     4
+#define MAG        126u
+#define PREFETCH   4u
 
 typedef struct mag {
     struct mag *next; /* in the depot */
@@ -226,15 +229,15 @@ void cp__event_free(cp__event_t *ev)
         cache_free(ev, cls);
 }
 
-void *cp__block512_alloc(void)
+void *cp__zblock_alloc(void)
 {
-    void *b = cache_alloc(2);
-    return b ? b : malloc(CLASS2);
+    void *b = cache_alloc(CLASS_ZERO);
+    return b ? b : calloc(1, CLASS2);
 }
 
-void cp__block512_free(void *b)
+void cp__zblock_free(void *b)
 {
-    cache_free(b, 2);
+    cache_free(b, CLASS_ZERO);
 }
 
 void cp__event_cache_flush(void)

@@ -83,9 +83,11 @@ bool cp__loop_turns_take(struct cp_process *p)
 {
     if (!cp__on_loop_thread() || !L.on)
         return false;
-    p->runq_next = NULL;
+    /* The loop thread's own list: relaxed is enough (runq_next is atomic
+     * for the injection queue's sake). */
+    atomic_store_explicit(&p->runq_next, NULL, memory_order_relaxed);
     if (L.tail) {
-        L.tail->runq_next = p;
+        atomic_store_explicit(&L.tail->runq_next, p, memory_order_relaxed);
     } else {
         L.head = p;
         uv_idle_start(&L.idle, on_idle);
@@ -98,10 +100,10 @@ static struct cp_process *take_next(void)
 {
     struct cp_process *p = L.head;
     if (p) {
-        L.head = p->runq_next;
+        L.head = atomic_load_explicit(&p->runq_next, memory_order_relaxed);
         if (L.head == NULL)
             L.tail = NULL;
-        p->runq_next = NULL;
+        atomic_store_explicit(&p->runq_next, NULL, memory_order_relaxed);
     }
     return p;
 }

@@ -90,6 +90,9 @@ static inline cp__event_t *cp__mq_pop(struct cp_process *p)
     cp__event_t *ev = atomic_load_explicit(&s->slot[i], memory_order_acquire);
     if (ev == NULL)
         return NULL;
+    /* Cleared as taken (a line this thread has just read): a segment is
+     * freed zeroed, and reused without being cleared again. */
+    atomic_store_explicit(&s->slot[i], NULL, memory_order_relaxed);
     atomic_store_explicit(&p->qidx, i + 1, memory_order_relaxed);
     if (i + CP__MQ_AHEAD < CP__MQ_SLOTS) {
         cp__event_t *ahead = atomic_load_explicit(&s->slot[i + CP__MQ_AHEAD], memory_order_relaxed);

@@ -62,9 +62,11 @@ static struct {
     unsigned n;
     unsigned started;  /* threads to join */
     uint64_t start_ns; /* CLOCK_MONOTONIC at start, for utilisation */
-    /* Injection queue: processes made runnable off the workers. */
+    /* Injection queue: processes made runnable off the workers (below).
+     * inj_tail is the takers' end, under inj_mu. */
+    struct cp_process *_Atomic inj_head;
     pthread_mutex_t inj_mu;
-    struct cp_process *inj_head, *inj_tail;
+    struct cp_process *inj_tail;
     _Atomic size_t inj_len;
     /* Sleeping. `sleepers` is read without the lock by producers,
      * `spinners` (workers searching) by searchers; `wakes` counts signals
@@ -103,31 +105,65 @@ void cp__mailbox_drain(struct cp_process *p)
 
 /* ---- injection queue ---------------------------------------------------- */
 
+/* Vyukov's intrusive MPSC list of processes, linked by runq_next: any
+ * thread pushes with one exchange and no lock; the workers take from it
+ * one at a time under inj_mu, which a worker only tries to take (another
+ * worker taking from it means there is no need to wait). A pusher never
+ * waits for a worker, which matters on a small machine: the thread that
+ * dispatches to a process its worker has just drained used to meet that
+ * worker on this lock for nearly every event, and a contended lock is a
+ * sleep and a wake-up. `inj_len` counts what was pushed and not taken,
+ * for the sleeping protocol (work_visible). The stub is the list's
+ * placeholder node; only its runq_next is used. */
+static struct cp_process inj_stub;
+
+static void inject_link(struct cp_process *p)
+{
+    atomic_store_explicit(&p->runq_next, NULL, memory_order_relaxed);
+    struct cp_process *prev = atomic_exchange_explicit(&S.inj_head, p, memory_order_acq_rel);
+    atomic_store_explicit(&prev->runq_next, p, memory_order_release);
+}
+
 static void inject_push(struct cp_process *p)
 {
-    p->runq_next = NULL;
-    pthread_mutex_lock(&S.inj_mu);
-    if (S.inj_tail)
-        S.inj_tail->runq_next = p;
-    else
-        S.inj_head = p;
-    S.inj_tail = p;
+    inject_link(p);
     atomic_fetch_add_explicit(&S.inj_len, 1, memory_order_seq_cst);
-    pthread_mutex_unlock(&S.inj_mu);
+}
+
+/* Under inj_mu: the oldest process, or NULL when empty or when a push is
+ * half done (inj_len then still counts it: the caller looks again). */
+static struct cp_process *inject_take(void)
+{
+    struct cp_process *tail = S.inj_tail;
+    struct cp_process *next = atomic_load_explicit(&tail->runq_next, memory_order_acquire);
+    if (tail == &inj_stub) {
+        if (next == NULL)
+            return NULL;
+        S.inj_tail = next;
+        tail = next;
+        next = atomic_load_explicit(&next->runq_next, memory_order_acquire);
+    }
+    if (next == NULL) {
+        if (tail != atomic_load_explicit(&S.inj_head, memory_order_acquire))
+            return NULL;
+        inject_link(&inj_stub);
+        next = atomic_load_explicit(&tail->runq_next, memory_order_acquire);
+        if (next == NULL)
+            return NULL;
+    }
+    S.inj_tail = next;
+    return tail;
 }
 
 static struct cp_process *inject_pop(void)
 {
     if (atomic_load_explicit(&S.inj_len, memory_order_seq_cst) == 0)
         return NULL;
-    pthread_mutex_lock(&S.inj_mu);
-    struct cp_process *p = S.inj_head;
-    if (p) {
-        S.inj_head = p->runq_next;
-        if (S.inj_head == NULL)
-            S.inj_tail = NULL;
+    if (pthread_mutex_trylock(&S.inj_mu) != 0)
+        return NULL;
+    struct cp_process *p = inject_take();
+    if (p)
         atomic_fetch_sub_explicit(&S.inj_len, 1, memory_order_relaxed);
-    }
     pthread_mutex_unlock(&S.inj_mu);
     return p;
 }
@@ -629,6 +665,9 @@ static void *worker_main(void *arg)
 int cp__sched_start(unsigned n)
 {
     memset(&S, 0, sizeof S);
+    atomic_store(&inj_stub.runq_next, NULL);
+    atomic_store(&S.inj_head, &inj_stub);
+    S.inj_tail = &inj_stub;
     pthread_mutex_init(&S.inj_mu, NULL);
     pthread_mutex_init(&S.sleep_mu, NULL);
     pthread_cond_init(&S.sleep_cv, NULL);

@@ -14,8 +14,8 @@
  *   the segment with no claim unread, which a producer that found it full
  *   (and made the count exceed the slots) has made impossible.
  * The compare-and-swap may see an address that was freed and reused for a
- * later tail segment (ABA); it then installs behind that segment, which is
- * full too, and that is exactly the right place: the operation depends
+ * later tail segment (ABA); it installs behind that segment only if it is
+ * full too, which is then exactly the right place: the operation depends
  * only on the tail word's current value.
  *
  * Segments are zeroed 512-byte blocks from magazines (event.c), which move
@@ -70,7 +70,11 @@ int cp__mq_push_new(struct cp_process *p, cp__event_t *ev, uint64_t seen)
         fresh->prev = full;
         atomic_store_explicit(&fresh->slot[0], ev, memory_order_relaxed);
         uint64_t cur = atomic_load_explicit(&p->qtail, memory_order_relaxed);
-        while (cp__mq_ptr(cur) == full) {
+        /* Install only behind a tail that is still this one and full (or
+         * still none): an address seen full may since have been freed and
+         * reused for a tail with room, and a segment linked behind a
+         * segment with unclaimed slots would never be reached. */
+        while (cp__mq_ptr(cur) == full && (full == NULL || cp__mq_cnt(cur) >= CP__MQ_SLOTS)) {
             if (atomic_compare_exchange_weak_explicit(&p->qtail, &cur,
                                                       (uint64_t)(uintptr_t)fresh | CP__MQ_CNT_ONE,
                                                       memory_order_seq_cst, memory_order_relaxed)) {

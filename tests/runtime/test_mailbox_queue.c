@@ -110,6 +110,36 @@ static void test_refill_after_release(void **state)
     free(p);
 }
 
+/* A sender that found the tail full and was delayed until that segment
+ * was freed and its address reused for a tail with room (ABA) must claim
+ * in it, not link a new segment behind it. The thread's magazine hands
+ * the freed block straight back, so the reuse is certain here. */
+static void test_late_sender_after_address_reuse(void **state)
+{
+    struct cp_process *p = new_process();
+    for (uint32_t i = 0; i < CP__MQ_SLOTS; i++)
+        assert_int_equal(cp__mq_push(p, make(0, i)), 0);
+    uint64_t seen_full = atomic_load(&p->qtail); /* what the late sender saw */
+    assert_int_equal(cp__mq_cnt(seen_full), CP__MQ_SLOTS);
+    for (uint32_t i = 0; i < CP__MQ_SLOTS; i++)
+        cp__event_free(cp__mq_pop(p));
+    cp__mq_release_if_empty(p);
+    assert_int_equal(atomic_load(&p->qtail), 0);
+    assert_int_equal(cp__mq_push(p, make(1, 0)), 0);
+    assert_ptr_equal(cp__mq_ptr(atomic_load(&p->qtail)), cp__mq_ptr(seen_full));
+    assert_int_equal(cp__mq_push_new(p, make(1, 1), seen_full), 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        cp__event_t *ev = cp__mq_pop(p);
+        assert_non_null(ev);
+        assert_int_equal(tag_of(ev).seq, i);
+        cp__event_free(ev);
+    }
+    assert_false(cp__mq_nonempty(p));
+    cp__mq_release_if_empty(p);
+    assert_int_equal(atomic_load(&p->qtail), 0);
+    free(p);
+}
+
 typedef struct {
     struct cp_process *p;
     uint32_t id, n;
@@ -167,6 +197,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_across_segments),
         cmocka_unit_test(test_refill_after_release),
+        cmocka_unit_test(test_late_sender_after_address_reuse),
         cmocka_unit_test(test_producers_race_the_consumer),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

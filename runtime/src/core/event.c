@@ -1,8 +1,9 @@
 /* Event blocks: per-thread magazines of free blocks, a shared depot of
  * magazines, and dropping.
  *
- * Blocks come in two size classes (128 and 512 bytes; larger events are
- * plain malloc). Free blocks are kept the way Bonwick's slab allocator
+ * Event blocks come in two size classes (128 and 512 bytes; larger events
+ * are plain malloc); a third class holds zeroed 512-byte blocks for the
+ * mailbox segments (cp__zblock_alloc). Free blocks are kept the way Bonwick's slab allocator
  * keeps them: each thread holds two magazines (arrays of MAG pointers) per
  * class, and full or empty magazines trade through a depot under ev_mu.
  * A free block is never written while it sits in a magazine, so a block

@@ -3,9 +3,10 @@
  *
  * Event blocks come in two size classes (128 and 512 bytes; larger events
  * are plain malloc); a third class holds zeroed 512-byte blocks for the
- * mailbox segments (cp__zblock_alloc). Free blocks are kept the way Bonwick's slab allocator
- * keeps them: each thread holds two magazines (arrays of MAG pointers) per
- * class, and full or empty magazines trade through a depot under ev_mu.
+ * mailbox segments (cp__zblock_alloc). Free blocks are kept the way
+ * Bonwick's slab allocator keeps them: each thread holds two magazines
+ * (arrays of MAG pointers) per class, and full or empty magazines trade
+ * through a depot under ev_mu.
  * A free block is never written while it sits in a magazine, so a block
  * that a worker frees stays shared in the caches instead of being pulled
  * over to the worker, and the allocating thread prefetches the blocks it

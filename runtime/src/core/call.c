@@ -556,6 +556,17 @@ static void legacy_reply(cp_process_t *self, const cp_message_t *msg, void *arg)
     cp__call_unref(best);
 }
 
+bool cp__calls_pending_to(uint32_t ip, uint16_t port)
+{
+    bool any = false;
+    pthread_mutex_lock(&C.mu);
+    for (size_t b = 0; b < CALL_BUCKETS && !any; b++)
+        for (struct cp__call *c = C.buckets[b]; c != NULL && !any; c = c->tnext)
+            any = c->server.ip == ip && c->server.port == port && !atomic_load(&c->done);
+    pthread_mutex_unlock(&C.mu);
+    return any;
+}
+
 void cp__calls_node_lost(uint32_t ip, uint16_t port)
 {
     struct cp__call *lost[64];

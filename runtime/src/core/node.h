@@ -93,6 +93,13 @@ void cp__call_reply_too_large(const struct cp__callmeta *meta, const cp_upid_t *
  * event, as libprocess does. Call on the loop thread. */
 void cp__node_lost(uint32_t ip, uint16_t port);
 
+/* True while a call from this node to a process at ip:port waits for its
+ * reply: the transport then keeps its connection to that node, however
+ * long it has been idle, so that the node's death still ends the call at
+ * once. Takes the calls' lock (never held when calling the transport).
+ * Any thread. */
+bool cp__calls_pending_to(uint32_t ip, uint16_t port);
+
 /* The node's advertised address (valid once the transport started). */
 void cp__node_address(uint32_t *ip, uint16_t *port);
 

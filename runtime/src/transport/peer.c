@@ -71,7 +71,11 @@ static bool peer_idle(const cp__peer_t *p, uint64_t ticks)
     if (p->dirty || p->relink || p->linked || p->pending.len || p->pending_msgs || p->inflight)
         return false;
     const cp__outconn_t *c = p->conn;
-    return !c || (c->state == OUT_CONNECTED && !cp__stream_busy(&c->st) && !c->out_msgs);
+    if (c && (c->state != OUT_CONNECTED || cp__stream_busy(&c->st) || c->out_msgs))
+        return false;
+    /* A call waiting for a reply from that node keeps the connection: its
+     * breaking is how the call learns that the node died. */
+    return !cp__calls_pending_to(p->ip, p->port);
 }
 
 /* A peer quiet since the last sweep gives back a burst's buffers. Call

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -724,6 +725,39 @@ static void test_node_killed_fails_running_calls(void **state)
     calls__reply__future_unref(f);
 }
 
+/* Run with CPROC_PEER_IDLE_TIMEOUT_MS=200 (idle_group_setup): a call that
+ * waits longer than that keeps its node's connection, so the node's death
+ * still ends it at once, not at its deadline. */
+static void test_idle_sweep_keeps_a_called_node(void **state)
+{
+    target_t *t = *state;
+    Calls__Reply_Future f = calls__server__hang(t->pid, &key, NULL, NULL);
+    free(stats_of(t)); /* the call has reached the server */
+    /* A second node, called once and idle from then on, is forgotten once
+     * the sweep has run past the timeout. */
+    target_t witness = {.remote = true};
+    start_child(&witness);
+    long long expired = test_node_metric("transport/peers_expired");
+    free(stats_of(&witness));
+    for (int i = 0; test_node_metric("transport/peers_expired") == expired; i++) {
+        if (i == 30000)
+            fail_msg("the idle node was never forgotten");
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    kill_child(t);
+    await_failure(f.future, "unreachable");
+    calls__reply__future_unref(f);
+    kill_child(&witness);
+}
+
+static int idle_group_setup(void **state)
+{
+    setenv("CPROC_PEER_IDLE_TIMEOUT_MS", "200", 1);
+    int rc = group_setup(state);
+    unsetenv("CPROC_PEER_IDLE_TIMEOUT_MS");
+    return rc;
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &local_target),                  \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &remote_target)
@@ -766,5 +800,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate_setup_teardown(test_node_killed_fails_running_calls, setup,
                                                  teardown, &remote_target),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    const struct CMUnitTest idle_tests[] = {
+        cmocka_unit_test_prestate_setup_teardown(test_idle_sweep_keeps_a_called_node, setup,
+                                                 teardown, &remote_target),
+    };
+    int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return failed + cmocka_run_group_tests(idle_tests, idle_group_setup, group_teardown);
 }

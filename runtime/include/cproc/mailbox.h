@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 
+#include "cproc/future.h"
 #include "cproc/pid.h"
 #include "cproc/process.h"
 

@@ -311,6 +311,8 @@ static void bench_peer_churn(long n, long pace)
 
 int main(int argc, char **argv)
 {
+    static const char *const names[] = {"idle_connections", "peer_churn"};
+    bench_check_args(argc, argv, names, sizeof names / sizeof names[0]);
     signal(SIGPIPE, SIG_IGN);
     setenv("LIBPROCESS_IP", "127.0.0.1", 1);
     setenv("LIBPROCESS_PORT", "0", 1);

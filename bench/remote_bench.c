@@ -224,6 +224,9 @@ static bool wanted(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
+    static const char *const names[] = {"remote_throughput", "remote_ping_pong",
+                                        "remote_ping_pong_loop"};
+    bench_check_args(argc, argv, names, sizeof names / sizeof names[0]);
     int report[2], quit[2];
     if (pipe(report) != 0 || pipe(quit) != 0)
         return 1;

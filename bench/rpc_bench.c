@@ -217,16 +217,15 @@ static void bench_rpc_remote(node_t *n)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    static const char *const names[] = {"rpc_local", "rpc_remote"};
+    bench_check_args(argc, argv, names, sizeof names / sizeof names[0]);
     bool all = argc < 2;
     bool remote = all, local = all;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "rpc_local") == 0) {
             local = true;
-        } else if (strcmp(argv[i], "rpc_remote") == 0) {
-            remote = true;
         } else {
-            fprintf(stderr, "usage: cproc-bench-rpc [rpc_local] [rpc_remote]\n");
-            return 2;
+            remote = true; /* rpc_remote: bench_check_args took the rest */
         }
     }
     node_t node;

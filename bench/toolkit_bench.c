@@ -269,6 +269,10 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    const char *names[sizeof benches / sizeof benches[0]];
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+        names[i] = benches[i].name;
+    bench_check_args(argc, argv, names, sizeof names / sizeof names[0]);
     int rc = cp_runtime_start(NULL);
     if (rc != 0) {
         fprintf(stderr, "cproc-bench-toolkit: cannot start the runtime: %s\n", cp_strerror(rc));

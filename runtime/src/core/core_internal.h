@@ -347,8 +347,6 @@ uint64_t cp__sched_now_ns(void);
  * on the loop thread; stop hands what is waiting to the workers. */
 bool cp__loop_turns_take(struct cp_process *p);
 #define CP__LOOP_POLL_US_DEFAULT 100u
-/* True inside a loop turn (cp_future_wait refuses to block there). */
-bool cp__in_loop_turn(void);
 /* Loop turns run, and processes whose loop turns slow turns ended (sched.c
  * counts those); for the metrics. Any thread. */
 void cp__loop_turns_counts(uint64_t *run, uint64_t *revoked);

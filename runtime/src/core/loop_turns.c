@@ -27,14 +27,15 @@
 /* How long one pass may run turns before it hands the rest to the
  * workers, so the loop gets back to its sockets. */
 #define PASS_NS (500u * 1000u)
-/* After a pass that ran turns, the loop polls without blocking for
- * cp__rt.loop_poll_ns (CPROC_LOOP_POLL_US, default 100 us), as an idle
- * worker searches before it sleeps: the answer to what a turn sent often
- * comes back within it, and a thread that went to sleep first pays for
- * waking up (on a virtual machine's idle CPU, tens of microseconds, more
- * than the round trip). With 64 round trips in flight the peer's next
- * batch takes longer than 50 us to come back, and a loop that slept in
- * between lost a fifth of the throughput (docs/runtime.md). */
+/* After a pass that ran turns, the loop polls without blocking for a
+ * window of at most cp__rt.loop_poll_ns (CPROC_LOOP_POLL_US, default
+ * 100 us), as an idle worker searches before it sleeps: the answer to
+ * what a turn sent often comes back within it, and a thread that went to
+ * sleep first pays for waking up (on a virtual machine's idle CPU, tens
+ * of microseconds, more than the round trip). With 64 round trips in
+ * flight the peer's next batch takes longer than 50 us to come back, and
+ * a loop that slept in between lost a fifth of the throughput. The window
+ * adapts (poll_ended below; docs/runtime.md). */
 
 static struct {
     uv_check_t check;
@@ -42,7 +43,17 @@ static struct {
     bool on;
     struct cp_process *head, *tail; /* claimed processes, by runq_next */
     uint64_t active_ns;             /* when the last pass ran turns */
+    /* The polling window after a pass (adaptive, see run_pass), whether
+     * the loop is in one, and passes since the full window was tried. */
+    uint64_t poll_ns;
+    bool polling;
+    unsigned since_probe;
 } L;
+
+/* The adaptive window never shrinks below this, and every PROBE_EVERY
+ * passes the full CPROC_LOOP_POLL_US is tried again. */
+#define POLL_FLOOR_NS (2u * 1000u)
+#define PROBE_EVERY   32u
 
 static _Thread_local bool in_turn CP__TLS_IE;
 
@@ -108,17 +119,40 @@ static struct cp_process *take_next(void)
     return p;
 }
 
+/* The polling window adapts to whether polling pays. A window in which
+ * the next turn arrived doubles it (up to CPROC_LOOP_POLL_US); one that
+ * ended with nothing halves it. So a node whose answers come back within
+ * the window keeps polling, and one for which they do not stops wasting
+ * the CPU, and in particular stops keeping off its CPU the very thread
+ * the answer must come from: on a machine whose other CPUs are busy, the
+ * two nodes of a round trip may share one CPU, and a full 100 us of
+ * polling on each side made each round trip 212 us instead of 15. */
+static void poll_ended(bool paid)
+{
+    uint64_t max = cp__rt.loop_poll_ns;
+    if (paid)
+        L.poll_ns = L.poll_ns * 2 < max ? L.poll_ns * 2 : max;
+    else
+        L.poll_ns = L.poll_ns / 2 > POLL_FLOOR_NS ? L.poll_ns / 2 : POLL_FLOOR_NS;
+    if (L.poll_ns > max)
+        L.poll_ns = max;
+    L.polling = false;
+}
+
 static void run_pass(void)
 {
     if (L.head == NULL) {
         /* Every loop iteration comes here (the check handle): read the
          * clock only while polling after activity, to stop once it has
          * been quiet long enough. */
-        if (uv_is_active((uv_handle_t *)&L.idle) &&
-            cp__sched_now_ns() - L.active_ns >= cp__rt.loop_poll_ns)
+        if (L.polling && cp__sched_now_ns() - L.active_ns >= L.poll_ns) {
+            poll_ended(false);
             uv_idle_stop(&L.idle);
+        }
         return;
     }
+    if (L.polling)
+        poll_ended(true);
     /* One clock read per turn: each turn's end is the next one's start. */
     uint64_t start = cp__sched_now_ns(), now = start;
     struct cp_process *p;
@@ -138,8 +172,14 @@ static void run_pass(void)
     if (ran && cp__rt.transport->flush)
         cp__rt.transport->flush();
     if (ran) {
+        if (++L.since_probe >= PROBE_EVERY) {
+            /* What did not pay a while ago may pay now. */
+            L.since_probe = 0;
+            L.poll_ns = cp__rt.loop_poll_ns;
+        }
         L.active_ns = cp__sched_now_ns(); /* after the flush */
-        uv_idle_start(&L.idle, on_idle);  /* keeps poll from blocking: loop_poll_ns */
+        L.polling = L.poll_ns > 0;
+        uv_idle_start(&L.idle, on_idle); /* keeps poll from blocking */
     } else {
         uv_idle_stop(&L.idle);
     }
@@ -148,6 +188,9 @@ static void run_pass(void)
 int cp__loop_turns_start(uv_loop_t *loop)
 {
     L.head = L.tail = NULL;
+    L.poll_ns = cp__rt.loop_poll_ns;
+    L.polling = false;
+    L.since_probe = 0;
     if (uv_check_init(loop, &L.check) != 0 || uv_idle_init(loop, &L.idle) != 0 ||
         uv_check_start(&L.check, on_check) != 0)
         return CP_EIO;

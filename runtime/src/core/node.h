@@ -19,6 +19,11 @@ uv_loop_t *cp__loop(void);
 /* True when the caller is the event-loop thread. */
 bool cp__on_loop_thread(void);
 
+/* True inside a loop turn (core/loop_turns.c): the core flushes the
+ * transport (its ops' flush) after the pass, so what a turn sends needs
+ * no wake-up of the loop. */
+bool cp__in_loop_turn(void);
+
 /* Runs fn(arg) on the event-loop thread, soon and in call order. Safe from
  * any thread, including the loop thread itself (then it is queued, not run
  * inline). Returns 0, or CP_ENOMEM / CP_ESTATE (runtime stopping). */

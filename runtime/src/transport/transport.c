@@ -614,6 +614,10 @@ static void scratch_done(cp__buf_t *b)
 
 static void wake_loop(void)
 {
+    /* A loop turn's sends go out with the flush after its pass: waking
+     * the loop thread from itself would cost two system calls a reply. */
+    if (cp__in_loop_turn())
+        return;
     pthread_mutex_lock(&wake_mu);
     if (wake_open)
         uv_async_send(&T.wake);

@@ -20,14 +20,8 @@ int main(void)
 {
     cp__buf_t msgs = {0};
     cp_upid_t from, to;
-    memset(&from, 0, sizeof from);
-    memset(&to, 0, sizeof to);
-    strcpy(from.id, "ping(1)");
-    from.ip = 0x7f000001u;
-    from.port = 40001;
-    strcpy(to.id, "echo_loop");
-    to.ip = 0x7f000001u;
-    to.port = 5050;
+    cp_upid_make("ping(1)", 0x7f000001u, 40001, &from);
+    cp_upid_make("echo_loop", 0x7f000001u, 5050, &to);
     char body[100];
     memset(body, 'x', sizeof body);
     for (int i = 0; i < 64; i++)

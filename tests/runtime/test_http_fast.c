@@ -61,14 +61,8 @@ static void encode(cp__buf_t *out, const char *to_id, const char *name, const ch
                    size_t body_len, const char *headers)
 {
     cp_upid_t from, to;
-    memset(&from, 0, sizeof from);
-    memset(&to, 0, sizeof to);
-    strcpy(from.id, "ping(1)");
-    from.ip = 0x7f000001u;
-    from.port = 40001;
-    strcpy(to.id, to_id);
-    to.ip = 0x0a000002u;
-    to.port = 5050;
+    assert_int_equal(cp_upid_make("ping(1)", 0x7f000001u, 40001, &from), 0);
+    assert_int_equal(cp_upid_make(to_id, 0x0a000002u, 5050, &to), 0);
     assert_int_equal(cp__wire_encode_message_headers(&out[0], &from, &to, name, body, body_len,
                                                      headers, headers ? strlen(headers) : 0),
                      0);

@@ -145,10 +145,12 @@ static void run_pass(void)
         /* Every loop iteration comes here (the check handle): read the
          * clock only while polling after activity, to stop once it has
          * been quiet long enough. */
-        if (L.polling && cp__sched_now_ns() - L.active_ns >= L.poll_ns) {
+        if (L.polling) {
+            if (cp__sched_now_ns() - L.active_ns < L.poll_ns)
+                return;
             poll_ended(false);
-            uv_idle_stop(&L.idle);
         }
+        uv_idle_stop(&L.idle); /* a no-op when not active */
         return;
     }
     if (L.polling)
@@ -179,10 +181,11 @@ static void run_pass(void)
         }
         L.active_ns = cp__sched_now_ns(); /* after the flush */
         L.polling = L.poll_ns > 0;
-        uv_idle_start(&L.idle, on_idle); /* keeps poll from blocking */
-    } else {
-        uv_idle_stop(&L.idle);
     }
+    if (L.polling)
+        uv_idle_start(&L.idle, on_idle); /* keeps poll from blocking */
+    else
+        uv_idle_stop(&L.idle);
 }
 
 int cp__loop_turns_start(uv_loop_t *loop)

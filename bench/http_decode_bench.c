@@ -16,8 +16,10 @@ static int count_request(void *arg, cp__http_request_t *req)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    static const char *const names[] = {"http_decode"};
+    bench_check_args(argc, argv, names, 1);
     cp__buf_t msgs = {0};
     cp_upid_t from, to;
     cp_upid_make("ping(1)", 0x7f000001u, 40001, &from);

@@ -51,9 +51,11 @@ static struct {
 } L;
 
 /* The adaptive window never shrinks below this, and every PROBE_EVERY
- * passes the full CPROC_LOOP_POLL_US is tried again. */
+ * passes the full CPROC_LOOP_POLL_US is tried again (rarely: where
+ * polling does not pay, each probe costs a round trip the full window;
+ * every 32nd pass put that into the 99th percentile). */
 #define POLL_FLOOR_NS (2u * 1000u)
-#define PROBE_EVERY   32u
+#define PROBE_EVERY   256u
 
 static _Thread_local bool in_turn CP__TLS_IE;
 

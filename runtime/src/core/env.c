@@ -75,6 +75,12 @@ int cp__env_u64(const char *suffix, uint64_t min, uint64_t max, uint64_t *out, b
     return v ? cp__env_parse_u64(name, v, min, max, out, err) : 0;
 }
 
+int cp__env_cproc_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out, char *err)
+{
+    const char *v = getenv(name);
+    return v ? cp__env_parse_u64(name, v, min, max, out, err) : 0;
+}
+
 int cp__env_bool(const char *suffix, bool *out, char *err)
 {
     char name[96];

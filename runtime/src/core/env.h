@@ -37,6 +37,10 @@ int cp__env_u64(const char *suffix, uint64_t min, uint64_t max, uint64_t *out, b
                 char *err);
 int cp__env_bool(const char *suffix, bool *out, char *err);
 
+/* The same for a variable libprocess does not have, read only under its
+ * full name (CPROC_CALL_TIMEOUT_MS, CPROC_LOOP_POLL_US). */
+int cp__env_cproc_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out, char *err);
+
 /* Writes the sentence `NAME="value" is <what>` into err; returns CP_EINVAL. */
 int cp__env_bad(char *err, const char *name, const char *value, const char *what);
 

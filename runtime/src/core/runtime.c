@@ -314,17 +314,11 @@ int cp_runtime_start(const cp_runtime_options_t *opts)
     }
     if (n == 0 && (rc = workers_from_env(&n)) != 0)
         goto fail;
-    /* The calls' default deadline, parsed as every variable (core/env.h). */
-    uint64_t call_ms = 0;
-    const char *call_env = getenv("CPROC_CALL_TIMEOUT_MS");
-    if (call_env != NULL && (rc = cp__env_parse_u64("CPROC_CALL_TIMEOUT_MS", call_env, 1, 86400000u,
-                                                    &call_ms, start_error)) != 0)
-        goto fail;
-    /* How long the loop polls after loop turns (loop_turns.c). */
-    uint64_t poll_us = CP__LOOP_POLL_US_DEFAULT;
-    const char *poll_env = getenv("CPROC_LOOP_POLL_US");
-    if (poll_env != NULL && (rc = cp__env_parse_u64("CPROC_LOOP_POLL_US", poll_env, 0, 10000,
-                                                    &poll_us, start_error)) != 0)
+    /* The calls' default deadline, and the longest the loop polls after
+     * loop turns (loop_turns.c), parsed as every variable (core/env.h). */
+    uint64_t call_ms = 0, poll_us = CP__LOOP_POLL_US_DEFAULT;
+    if ((rc = cp__env_cproc_u64("CPROC_CALL_TIMEOUT_MS", 1, 86400000u, &call_ms, start_error)) ||
+        (rc = cp__env_cproc_u64("CPROC_LOOP_POLL_US", 0, 10000, &poll_us, start_error)))
         goto fail;
     cp__rt.loop_poll_ns = poll_us * 1000u;
     cp__rt.num_workers = n;

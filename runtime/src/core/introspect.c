@@ -58,6 +58,16 @@ int cp__processes_list(cp__proc_info_t **v, size_t *n)
     return 0;
 }
 
+size_t cp__process_type_len(const char *id, size_t n)
+{
+    if (n > 0 && id[n - 1] == ')') {
+        const char *open = memrchr(id, '(', n);
+        if (open != NULL && open != id)
+            return (size_t)(open - id);
+    }
+    return n;
+}
+
 void cp__processes_list_free(cp__proc_info_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -41,4 +41,9 @@ typedef struct cp__proc_info {
 int cp__processes_list(cp__proc_info_t **v, size_t *n);
 void cp__processes_list_free(cp__proc_info_t *v, size_t n);
 
+/* The length of a process id's type: the id without a generated "(N)"
+ * suffix, so that "__req_res__(3)" and "__req_res__(9)" count together
+ * (processes/<type>/... in the transport's and the metrics' figures). */
+size_t cp__process_type_len(const char *id, size_t n);
+
 #endif

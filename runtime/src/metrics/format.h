@@ -62,10 +62,6 @@ int cp__fams_from_json(cp__fams_t *f, const char *json, size_t len);
  * any thread, the runtime running). */
 void cp__runtime_figures(cp__fams_t *f);
 
-/* The length of a process id's type: the id without a generated "(N)"
- * suffix, as processes/<type>/count. */
-size_t cp__process_type_len(const char *id, size_t n);
-
 /* Adds a gauge processes/<type>/<what> per process type among the n
  * processes of `list` (cp__processes_list()), valued the sum of value[i]
  * over that type's processes. Both are borrowed. Out of memory: f->oom. */

@@ -10,18 +10,6 @@
 #include "core/introspect.h"
 #include "metrics/format.h"
 
-/* A process's type: its id without a generated "(N)" suffix, as the
- * transport's processes/<type>/count. */
-size_t cp__process_type_len(const char *id, size_t n)
-{
-    if (n > 0 && id[n - 1] == ')') {
-        const char *open = memrchr(id, '(', n);
-        if (open != NULL && open != id)
-            return (size_t)(open - id);
-    }
-    return n;
-}
-
 void cp__per_type_gauges(cp__fams_t *f, const cp__proc_info_t *list, const double *value, size_t n,
                          const char *what, const char *help)
 {

@@ -51,19 +51,6 @@ static int collect_sorted(collect_t *c)
     return 0;
 }
 
-/* A process's type is its id without a generated "(N)" suffix, so that
- * "__req_res__(3)" and "__req_res__(9)" count together. */
-static size_t type_len(const char *id)
-{
-    size_t n = strlen(id);
-    if (n > 0 && id[n - 1] == ')') {
-        const char *open = strrchr(id, '(');
-        if (open != NULL && open != id)
-            return (size_t)(open - id);
-    }
-    return n;
-}
-
 static int append_metric(cp__buf_t *out, bool *first, const char *type, size_t len,
                          const char *what, uint64_t v)
 {
@@ -88,8 +75,9 @@ static int append_metric(cp__buf_t *out, bool *first, const char *type, size_t l
 
 static int by_type(const void *a, const void *b)
 {
-    const char *x = ((const entry_t *)a)->id, *y = ((const entry_t *)b)->id;
-    size_t nx = type_len(x), ny = type_len(y);
+    const entry_t *ea = a, *eb = b;
+    const char *x = ea->id, *y = eb->id;
+    size_t nx = cp__process_type_len(x, ea->id_len), ny = cp__process_type_len(y, eb->id_len);
     int c = memcmp(x, y, nx < ny ? nx : ny);
     return c != 0 ? c : (nx > ny) - (nx < ny);
 }
@@ -102,9 +90,9 @@ int cp__process_metrics_json(cp__buf_t *out, bool *first)
     if (!rc && c.n > 1)
         qsort(c.v, c.n, sizeof *c.v, by_type);
     for (size_t i = 0; !rc && i < c.n;) {
-        size_t len = type_len(c.v[i].id), j = i;
+        size_t len = cp__process_type_len(c.v[i].id, c.v[i].id_len), j = i;
         uint64_t events = 0;
-        while (j < c.n && type_len(c.v[j].id) == len &&
+        while (j < c.n && cp__process_type_len(c.v[j].id, c.v[j].id_len) == len &&
                strncmp(c.v[j].id, c.v[i].id, len) == 0) {
             events += c.v[j].events;
             j++;

@@ -23,6 +23,7 @@
 
 #include "core/transport_ops.h"
 #include "cproc/cproc.h"
+#include "node.h"
 #include "transport/warn_limit.h"
 
 #define BOUND_MS 60000
@@ -140,15 +141,10 @@ static void test_advertise_ip_overrides_the_bound_address(void **state)
 
 static void test_port_in_use_names_the_address(void **state)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 1), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    uint16_t taken;
+    int fd = test_node_listen(&taken);
     char port[16], want[128];
-    snprintf(port, sizeof port, "%u", ntohs(sa.sin_port));
+    snprintf(port, sizeof port, "%u", taken);
     setenv("LIBPROCESS_PORT", port, 1);
     snprintf(want, sizeof want, "cannot listen on 127.0.0.1:%s: address already in use", port);
     expect_start_error(CP_EIO, want);

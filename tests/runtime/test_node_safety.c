@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "node.h"
 
 #define BOUND_MS 60000
 
@@ -73,35 +74,6 @@ static int try_connect_to(uint16_t port)
     return fd;
 }
 
-static int connect_to(uint16_t port)
-{
-    int fd = try_connect_to(port);
-    assert_true(fd >= 0);
-    return fd;
-}
-
-static int connect_node(void)
-{
-    uint16_t port;
-    cp_runtime_address(NULL, &port);
-    return connect_to(port);
-}
-
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
-static int listen_any(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(0x7f000001);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fd, 64), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 /* `n` pipelined libprocess messages to `to_id` named `name`. */
 static char *messages(const char *to_id, const char *name, const char *from, size_t n,
                       size_t body, size_t *len)
@@ -139,7 +111,7 @@ static bool send_all(int fd, const char *buf, size_t len)
 /* The value of "key": in the node's /metrics/snapshot. */
 static uint64_t metric(const char *key)
 {
-    int fd = connect_node();
+    int fd = test_node_connect();
     const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n";
     assert_true(send_all(fd, req, sizeof req - 1));
     char buf[16384];
@@ -404,8 +376,8 @@ static void test_peer_closing_while_node_sends_does_not_end_the_process(void **s
     rude_t rude = {0};
     reader_t good = {0};
     uint16_t rude_port, good_port;
-    rude.lfd = listen_any(&rude_port);
-    good.lfd = listen_any(&good_port);
+    rude.lfd = test_node_listen(&rude_port);
+    good.lfd = test_node_listen(&good_port);
     assert_int_equal(pthread_create(&rude.thread, NULL, rude_main, &rude), 0);
     assert_int_equal(pthread_create(&good.thread, NULL, reader_main, &good), 0);
     cp_upid_t to_rude = {.ip = 0x7f000001, .port = rude_port};
@@ -453,7 +425,7 @@ static void test_client_closing_before_reading_answers_does_not_end_the_process(
     size_t len;
     char *batch = messages("sink", "flood", "peer@127.0.0.1:1", 20000, 64, &len);
     for (int round = 0; round < 5; round++) {
-        int fd = connect_node();
+        int fd = test_node_connect();
         send_all(fd, batch, len);
         shutdown(fd, SHUT_WR);
         /* One answer read: the node is writing; then reset under it. */
@@ -467,7 +439,7 @@ static void test_client_closing_before_reading_answers_does_not_end_the_process(
     /* Still serving: a well-behaved client's message gets through. */
     unsigned long before = atomic_load(&sunk);
     batch = messages("sink", "flood", "peer@127.0.0.1:1", 1, 1, &len);
-    int fd = connect_node();
+    int fd = test_node_connect();
     assert_true(send_all(fd, batch, len));
     char ans[128] = {0};
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -487,7 +459,7 @@ static void send_one_and_read_status(const char *from, char *ans, size_t size)
 {
     size_t len;
     char *m = messages("sink", "flood", from, 1, 1, &len);
-    int fd = connect_node();
+    int fd = test_node_connect();
     assert_true(send_all(fd, m, len));
     struct pollfd p = {.fd = fd, .events = POLLIN};
     assert_int_equal(poll(&p, 1, BOUND_MS), 1);

@@ -124,16 +124,6 @@ static double peer_figure(const char *json, unsigned port, const char *what)
     return at ? strtod(at + strlen(key), NULL) : -1;
 }
 
-static double value_of(const char *json, const char *name)
-{
-    char key[128];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(json, key);
-    if (at == NULL)
-        fail_msg("%s missing from the snapshot", name);
-    return strtod(at + strlen(key), NULL);
-}
-
 /* ---- the pinger ------------------------------------------------------------- */
 
 typedef struct pinger {
@@ -283,7 +273,8 @@ static void test_per_peer_table_is_bounded(void **state)
     enum { SENDERS = 4096 + 5 };
     assert_int_equal(cp_process_spawn("sink", NULL, NULL, NULL), 0);
     char *j = own_snapshot();
-    double untracked = value_of(j, "transport/peers_untracked"); /* a total: kept across runs */
+    double untracked =
+        test_node_json_value(j, "transport/peers_untracked"); /* a total: kept across runs */
     free(j);
     int fd = test_node_connect();
     /* Senders at 127.0.0.1:1 ... :SENDERS (no node listens there: the
@@ -317,7 +308,7 @@ static void test_per_peer_table_is_bounded(void **state)
     }
     assert_int_equal(seen, SENDERS);
     j = own_snapshot();
-    assert_true(value_of(j, "transport/peers_untracked") - untracked == SENDERS - 4096);
+    assert_true(test_node_json_value(j, "transport/peers_untracked") - untracked == SENDERS - 4096);
     size_t keys = 0;
     for (const char *s = j; (s = strstr(s, "\"transport/peers/")) != NULL; s++)
         keys++;
@@ -370,8 +361,8 @@ static void test_queue_depth_per_type_counts_events_waiting(void **state)
     cp_promise_set(gate, NULL);
     CP_AWAIT_READY(f);
     const char *j = cp_future_value(f);
-    assert_true(value_of(j, "processes/worker/queued") == K);
-    assert_true(value_of(j, "processes/idler/queued") == 0);
+    assert_true(test_node_json_value(j, "processes/worker/queued") == K);
+    assert_true(test_node_json_value(j, "processes/idler/queued") == 0);
     cp_future_unref(f);
     cp_promise_free(gate);
 
@@ -392,7 +383,7 @@ static void test_queue_depth_per_type_counts_events_waiting(void **state)
     f = cp_metrics_snapshot(CP_NS_PER_SEC, CP_METRICS_JSON);
     CP_AWAIT_READY(f);
     j = cp_future_value(f);
-    assert_true(value_of(j, "processes/boxed/queued") == K);
+    assert_true(test_node_json_value(j, "processes/boxed/queued") == K);
     cp_future_unref(f);
     cp_promise_set(gate, NULL);
     cp_promise_free(gate);
@@ -414,7 +405,7 @@ static void test_queue_depth_of_a_process_busy_past_the_timeout(void **state)
     assert_true(cp_future_is_pending(f));
     cp_clock_advance(CP_NS_PER_SEC);
     CP_AWAIT_READY(f);
-    assert_true(value_of(cp_future_value(f), "processes/stuck/queued") == 1);
+    assert_true(test_node_json_value(cp_future_value(f), "processes/stuck/queued") == 1);
     cp_future_unref(f);
     cp_promise_set(gate, NULL);
     cp_promise_free(gate);

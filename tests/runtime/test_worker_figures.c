@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cproc/cproc.h"
+#include "node.h"
 
 static int setup(void **state)
 {
@@ -24,16 +25,6 @@ static int teardown(void **state)
 {
     cp_runtime_stop();
     return 0;
-}
-
-static double value_of(const char *json, const char *name)
-{
-    char key[128];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(json, key);
-    if (at == NULL)
-        fail_msg("%s missing from the snapshot", name);
-    return strtod(at + strlen(key), NULL);
 }
 
 static char *snapshot(cp_metrics_format_t format)
@@ -51,7 +42,7 @@ static double total_busy_ms(const char *json)
     for (unsigned i = 0; i < cp_runtime_num_workers(); i++) {
         char name[64];
         snprintf(name, sizeof name, "runtime/workers/%u/busy_ms", i);
-        sum += value_of(json, name);
+        sum += test_node_json_value(json, name);
     }
     return sum;
 }
@@ -79,10 +70,10 @@ static void test_every_worker_has_figures(void **state)
     for (unsigned i = 0; i < cp_runtime_num_workers(); i++) {
         char name[64];
         snprintf(name, sizeof name, "runtime/workers/%u/utilization", i);
-        double u = value_of(json, name);
+        double u = test_node_json_value(json, name);
         assert_true(u >= 0 && u <= 1);
     }
-    double mean = value_of(json, "runtime/worker_utilization");
+    double mean = test_node_json_value(json, "runtime/worker_utilization");
     assert_true(mean >= 0 && mean <= 1);
     free(json);
 }
@@ -107,7 +98,7 @@ static void test_a_busy_turn_adds_to_busy_ms(void **state)
             break;
     }
     assert_true(total_busy_ms(after) - total_busy_ms(before) >= 20.0);
-    double mean = value_of(after, "runtime/worker_utilization");
+    double mean = test_node_json_value(after, "runtime/worker_utilization");
     assert_true(mean > 0 && mean <= 1);
     free(before);
     free(after);

@@ -179,6 +179,22 @@ int test_node_post_status(const char *path)
     return atoi(buf + 9);
 }
 
+/* Where the value of `"<name>":` starts in a JSON snapshot. */
+static const char *json_at(const char *json, const char *name)
+{
+    char pat[300];
+    snprintf(pat, sizeof pat, "\"%s\":", name);
+    const char *at = strstr(json, pat);
+    if (at == NULL)
+        fail_msg("%s missing from the snapshot", name);
+    return at + strlen(pat);
+}
+
+double test_node_json_value(const char *json, const char *name)
+{
+    return strtod(json_at(json, name), NULL);
+}
+
 long long test_node_metric(const char *key)
 {
     int fd = test_node_connect();
@@ -197,9 +213,5 @@ long long test_node_metric(const char *key)
     }
     buf[len] = 0;
     close(fd);
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    char *at = strstr(buf, pat);
-    assert_non_null(at);
-    return strtoll(at + strlen(pat), NULL, 10);
+    return strtoll(json_at(buf, key), NULL, 10);
 }

@@ -80,6 +80,10 @@ void test_node_send_all(int fd, const void *p, size_t n);
  * thread. */
 int test_node_post_status(const char *path);
 
+/* The number after `"<name>":` in a JSON metrics snapshot; the test fails
+ * when the name is missing. */
+double test_node_json_value(const char *json, const char *name);
+
 /* GET /metrics/snapshot on a connection of its own, read to its close
  * (each read within 60 s, at most 64 KiB in all); asserts `"<key>":` is in
  * the JSON and returns the number after it. Uses a static buffer: one

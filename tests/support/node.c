@@ -112,6 +112,22 @@ pid_t test_node_spawn_self(const char *exe, const char *mode, int *to_child, int
     return child;
 }
 
+void test_node_tell_upid(const cp_upid_t *upid)
+{
+    char text[CP_UPID_STRLEN];
+    cp_upid_format(upid, text, sizeof text);
+    printf("%s\n", text);
+    fflush(stdout);
+}
+
+void test_node_read_upid(FILE *fp, cp_upid_t *out)
+{
+    char line[CP_UPID_STRLEN] = "";
+    assert_non_null(fgets(line, sizeof line, fp));
+    line[strcspn(line, "\n")] = '\0';
+    assert_int_equal(cp_upid_parse(line, out), 0);
+}
+
 int test_node_connect(void)
 {
     uint32_t ip;

@@ -10,7 +10,10 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+#include "cproc/pid.h"
 
 /* A cmocka setup: sets LIBPROCESS_IP=127.0.0.1 and LIBPROCESS_PORT=0 (the
  * process environment, left set) and returns cp_runtime_start(NULL), 0 or a
@@ -57,6 +60,12 @@ void test_node_peer_close(test_node_peer_t *p);
  * stdin, *from_child the read end of its stdout; the caller owns both, and
  * waits for the returned pid. Asserts pipe and fork. Test thread. */
 pid_t test_node_spawn_self(const char *exe, const char *mode, int *to_child, int *from_child);
+
+/* The two ends of telling a parent a UPID through such a pipe: the child
+ * prints it on a line of stdout (and flushes); the parent reads one line
+ * from fp and parses it (asserting both). */
+void test_node_tell_upid(const cp_upid_t *upid);
+void test_node_read_upid(FILE *fp, cp_upid_t *out);
 
 /* GET `path` from the node at 127.0.0.1:`port` on a connection of its own
  * (Connection: close) and the whole answer, status line to body, read to

@@ -56,10 +56,7 @@ static int serve(void)
     Bounded__Worker_Pid pid;
     if (bounded__worker__spawn("worker", &worker, NULL, NULL, &pid) != 0)
         return 1;
-    char text[CP_UPID_STRLEN];
-    cp_upid_format(&pid.upid, text, sizeof(text));
-    printf("%s\n", text);
-    fflush(stdout);
+    test_node_tell_upid(&pid.upid);
     char buf[64];
     while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
         cp_promise_set(gate, NULL);
@@ -159,13 +156,10 @@ static void test_remote_call_to_a_full_mailbox_fails_mailbox_full(void **state)
 {
     int to_child, from_child;
     pid_t child = test_node_spawn_self(self_exe, "--serve", &to_child, &from_child);
-    char line[CP_UPID_STRLEN] = "";
     FILE *fp = fdopen(from_child, "r");
-    assert_non_null(fgets(line, sizeof(line), fp));
-    fclose(fp);
-    line[strcspn(line, "\n")] = '\0';
     cp_upid_t upid;
-    assert_int_equal(cp_upid_parse(line, &upid), 0);
+    test_node_read_upid(fp, &upid);
+    fclose(fp);
     Bounded__Worker_Pid w = bounded__worker__pid(upid);
 
     /* One connection, in order: the held job, then two more; whether the

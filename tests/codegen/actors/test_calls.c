@@ -161,10 +161,7 @@ static int serve(void)
     Calls__Server_Pid pid;
     if (calls__server__spawn("server", &handlers, calloc(1, sizeof(server_t)), free, &pid) != 0)
         return 1;
-    char text[CP_UPID_STRLEN];
-    cp_upid_format(&pid.upid, text, sizeof(text));
-    printf("%s\n", text);
-    fflush(stdout);
+    test_node_tell_upid(&pid.upid);
     char buf[64];
     while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
         ;
@@ -189,13 +186,10 @@ static void start_child(target_t *t)
 {
     int from_child;
     t->child = test_node_spawn_self(self_exe, "--serve", &t->child_stdin, &from_child);
-    char line[CP_UPID_STRLEN] = "";
     FILE *f = fdopen(from_child, "r");
-    assert_non_null(fgets(line, sizeof(line), f));
-    fclose(f);
-    line[strcspn(line, "\n")] = '\0';
     cp_upid_t upid;
-    assert_int_equal(cp_upid_parse(line, &upid), 0);
+    test_node_read_upid(f, &upid);
+    fclose(f);
     t->pid = calls__server__pid(upid);
 }
 

@@ -161,12 +161,8 @@ static int serve(void)
     if (looped__looper__spawn("looper", &looper, NULL, NULL, &l) != 0 ||
         looped__plain__spawn("plain", &plain, NULL, NULL, &p) != 0 || cp_clock_settle() != 0)
         return 1;
-    char text[CP_UPID_STRLEN];
-    cp_upid_format(&l.upid, text, sizeof(text));
-    printf("%s\n", text);
-    cp_upid_format(&p.upid, text, sizeof(text));
-    printf("%s\n", text);
-    fflush(stdout);
+    test_node_tell_upid(&l.upid);
+    test_node_tell_upid(&p.upid);
     char buf[64];
     while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
         ;
@@ -175,14 +171,6 @@ static int serve(void)
 }
 
 static const char *self_exe;
-
-static void read_upid(FILE *fp, cp_upid_t *upid)
-{
-    char line[CP_UPID_STRLEN] = "";
-    assert_non_null(fgets(line, sizeof(line), fp));
-    line[strcspn(line, "\n")] = '\0';
-    assert_int_equal(cp_upid_parse(line, upid), 0);
-}
 
 /* Asks `f` where its rpc ran; true: on the server's loop thread. */
 static bool ran_on_loop(Looped__Where_Future f)
@@ -202,8 +190,8 @@ static void test_a_remote_rpc_runs_on_the_servers_loop_thread_with_the_option(vo
     FILE *fp = fdopen(from_child, "r");
     assert_non_null(fp);
     cp_upid_t lu, pu;
-    read_upid(fp, &lu);
-    read_upid(fp, &pu);
+    test_node_read_upid(fp, &lu);
+    test_node_read_upid(fp, &pu);
     fclose(fp);
     Looped__Looper_Pid l = looped__looper__pid(lu);
     Looped__Plain_Pid p = looped__plain__pid(pu);

@@ -40,13 +40,10 @@ static void pong_start(pong_node_t *node)
         _exit(127);
     }
     close(out[1]);
-    char line[CP_UPID_STRLEN] = "";
     FILE *f = fdopen(out[0], "r");
-    assert_non_null(fgets(line, sizeof(line), f));
-    fclose(f);
-    line[strcspn(line, "\n")] = '\0';
     cp_upid_t upid;
-    assert_int_equal(cp_upid_parse(line, &upid), 0);
+    test_node_read_upid(f, &upid);
+    fclose(f);
     node->upid = pingpong__ponger__pid(upid);
 }
 

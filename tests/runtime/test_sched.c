@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -389,6 +391,103 @@ static void test_terminate_while_queued(void **state)
     free(pids);
 }
 
+/* Lingering (sched.c): a process whose turn on a worker emptied its
+ * mailbox stays scheduled there for a few looks, and a send to it then
+ * only queues the event. Two threads that are not workers each send to
+ * two processes of their own, one event at a time: each waits until the
+ * event has run, without sending anything else (which would schedule the
+ * process and hide a lost send), then pauses for a varied time, so that
+ * sends land while a process lingers, as its lingering ends, and after.
+ * A send lost at the end of lingering fails the wait. */
+enum { LINGER_SENDS = 20000 };
+
+typedef struct {
+    _Alignas(64) _Atomic long n;
+} linger_count_t;
+
+static void count_one(cp_process_t *self, void *args)
+{
+    linger_count_t *c = cp_process_data(self);
+    atomic_fetch_add_explicit(&c->n, 1, memory_order_relaxed);
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct {
+    cp_upid_t pids[2];
+    linger_count_t *counts; /* two */
+    unsigned seed;
+    bool lost;
+} linger_sender_t;
+
+static void *send_one_at_a_time(void *arg)
+{
+    linger_sender_t *s = arg;
+    static const unsigned spins[] = {0, 40, 400, 4000};
+    for (int i = 0; i < LINGER_SENDS && !s->lost; i++) {
+        int k = i % 2;
+        long want = i / 2 + 1;
+        if (cp_dispatch(&s->pids[k], count_one, NULL, 0, NULL) != 0) {
+            s->lost = true;
+            break;
+        }
+        uint64_t deadline = mono_ns() + CP_TEST_TIMEOUT_NS;
+        while (atomic_load_explicit(&s->counts[k].n, memory_order_relaxed) < want) {
+            if (mono_ns() > deadline) {
+                s->lost = true;
+                break;
+            }
+            sched_yield();
+        }
+        s->seed = s->seed * 1103515245u + 12345u;
+        for (volatile unsigned n = 0; n < spins[(s->seed >> 16) % 4]; n++)
+            ;
+    }
+    return NULL;
+}
+
+static void test_sends_reach_lingering_processes(void **state)
+{
+    linger_count_t *counts = aligned_alloc(64, 4 * sizeof *counts);
+    memset(counts, 0, 4 * sizeof *counts);
+    linger_sender_t s[2] = {{.counts = &counts[0], .seed = 1}, {.counts = &counts[2], .seed = 2}};
+    for (int i = 0; i < 4; i++)
+        spawn_ok(NULL, &counts[i], &s[i / 2].pids[i % 2]);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_one_at_a_time, &s[1]), 0);
+    send_one_at_a_time(&s[0]);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_false(s[0].lost);
+    assert_false(s[1].lost);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(atomic_load(&counts[i].n), LINGER_SENDS / 2);
+    /* Lingering ends by itself: the runtime settles. */
+    assert_int_equal(cp_clock_settle(), 0);
+    for (int i = 0; i < 4; i++)
+        finish(&s[i / 2].pids[i % 2]);
+    free(counts);
+}
+
+/* A process terminated just after a turn, while it lingers, ends: the
+ * terminate is seen at the worker's next look, not lost because the
+ * process was still scheduled. */
+static void test_terminate_reaches_a_lingering_process(void **state)
+{
+    for (int i = 0; i < 200; i++) {
+        cp_upid_t pid;
+        spawn_ok(NULL, NULL, &pid);
+        drain(&pid); /* it has just run a turn and may linger */
+        assert_int_equal(cp_process_terminate(&pid, i % 2 == 0), 0);
+        assert_int_equal(cp_process_wait(&pid, CP_WAIT_FOREVER), 0);
+        assert_false(cp_process_exists(&pid));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +498,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bouncing_pairs_do_not_starve_others, start1, stop),
         cmocka_unit_test_setup_teardown(test_fan_out_runs_everything, start2, stop),
         cmocka_unit_test_setup_teardown(test_terminate_while_queued, start2, stop),
+        cmocka_unit_test_setup_teardown(test_sends_reach_lingering_processes, start2, stop),
+        cmocka_unit_test_setup_teardown(test_terminate_reaches_a_lingering_process, start2, stop),
+        cmocka_unit_test_setup_teardown(test_terminate_reaches_a_lingering_process, start1, stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

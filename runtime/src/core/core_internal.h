@@ -142,10 +142,6 @@ struct cp_process {
     char *id;
     uint32_t id_len;
     bool bounded; /* has a mailbox bound (mb below); set before publication */
-    /* Turns may run on the event-loop thread (loop_turns.c) when not 0:
-     * 1 + the number of slow loop turns in a row. Written by the thread
-     * inside, read by whoever claims `sched`. */
-    uint8_t loop_turns;
     atomic_flag links_lock;
     bool links_closed;
     /* Bounded mailbox (mailbox.c), NULL when unbounded. */
@@ -171,6 +167,14 @@ struct cp_process {
     _Atomic bool inject; /* terminate ahead of the queue */
     bool initialized;
     bool dead;
+    bool bounded_in; /* `bounded`, for the thread inside: its own line */
+    /* Turns may run on the event-loop thread (loop_turns.c) when not 0:
+     * 1 + the number of slow loop turns in a row. Written by the thread
+     * inside, read by whoever claims `sched`. */
+    uint8_t loop_turns;
+    /* Not 0 while the process lingers on a worker after a turn that
+     * emptied its mailbox (sched.c): 1 + the empty looks at it since. */
+    uint8_t linger;
 };
 
 /* Two cache lines: an idle process's share of memory (issue 9's 256-byte

@@ -38,7 +38,7 @@ void cp__mailbox_init(struct cp_process *p)
     /* A pooled struct may still carry the previous process's state. */
     free(p->mb);
     p->mb = spawn_mb;
-    p->bounded = spawn_mb != NULL;
+    p->bounded = p->bounded_in = spawn_mb != NULL;
     spawn_mb = NULL;
 }
 
@@ -46,7 +46,7 @@ void cp__mailbox_fini(struct cp_process *p)
 {
     free(p->mb);
     p->mb = NULL;
-    p->bounded = false;
+    p->bounded = p->bounded_in = false;
 }
 
 /* A call request refused or dropped by the bound is answered FAILED with

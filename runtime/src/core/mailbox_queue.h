@@ -114,6 +114,21 @@ static inline bool cp__mq_nonempty(struct cp_process *p)
            cp__mq_cnt(w) > atomic_load_explicit(&p->qidx, memory_order_relaxed);
 }
 
+/* A cheap look, for a consumer polling an idle mailbox: true when the
+ * next event is written (or the queue, which holds no segment, has a
+ * claim). Reads the consumer's own line and one slot, never the tail
+ * word, so a poll takes no line from a sender. Consumer only. */
+static inline bool cp__mq_peek(struct cp_process *p)
+{
+    struct cp__mseg *s = atomic_load_explicit(&p->qhead, memory_order_relaxed);
+    uint32_t i = atomic_load_explicit(&p->qidx, memory_order_relaxed);
+    if (s == NULL)
+        return atomic_load_explicit(&p->qtail, memory_order_relaxed) != 0;
+    if (i == CP__MQ_SLOTS)
+        return atomic_load_explicit(&s->next, memory_order_relaxed) != NULL;
+    return atomic_load_explicit(&s->slot[i], memory_order_relaxed) != NULL;
+}
+
 /* Consumer, at the end of a turn: gives the segment back when every claim
  * in it has been read and no producer is claiming, so an idle process
  * holds none. */

@@ -511,6 +511,7 @@ static int spawn(const char *id, const cp_process_ops_t *ops, void *data, void *
     p->handlers = NULL;
     p->unhandled = 0;
     p->loop_turns = 0;
+    p->linger = 0;
     atomic_store_explicit(&p->events, 0, memory_order_relaxed);
     cp__mailbox_init(p);
     uint32_t g;

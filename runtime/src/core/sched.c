@@ -38,6 +38,14 @@
  * work from outside runs even when the workers keep each other busy. */
 #define INJECT_EVERY 61
 
+/* Lingering: a process whose turn on a worker emptied its mailbox stays
+ * scheduled (sched 1) on that worker's ring for up to LINGER_LOOKS looks,
+ * and a worker ends the lingering of those it meets after LINGER_IDLE
+ * empty looks in a row. A sender to a lingering process only claims a
+ * slot: no schedule, no injection, no wake-up (docs/runtime.md). */
+#define LINGER_LOOKS 32
+#define LINGER_IDLE  64
+
 /* Slow loop turns in a row after which a process's loop turns end. */
 #define SLOW_TURNS 3
 
@@ -52,6 +60,7 @@ typedef struct worker {
     unsigned index;
     unsigned tick;
     unsigned slot_run;
+    unsigned idle_looks; /* empty looks at lingering processes in a row */
     bool spinning;
     uint64_t seed;
     pthread_t thread;
@@ -382,12 +391,29 @@ static void count_resume(void)
     atomic_fetch_add_explicit(&cp__rt.resumes, 1, memory_order_seq_cst);
 }
 
+/* How a turn left its process. */
+enum turn_end {
+    TURN_DEAD,   /* terminated: nobody schedules it again */
+    TURN_ENDED,  /* sched is 0: it may have events left (more_work) */
+    TURN_LINGER, /* its mailbox ran empty and sched is still 1 (linger) */
+};
+
+/* The end of a turn after which p is idle: an idle process holds no
+ * segment of mailbox, and sched = 0 lets the next sender schedule it. */
+static void end_turn(struct cp_process *p)
+{
+    cp__mq_release_if_empty(p);
+    atomic_store_explicit(&p->sched, 0, memory_order_seq_cst);
+    count_resume();
+}
+
 /* One turn of p, as the thread inside: at most `max` events, fewer when
  * `until` (CLOCK_MONOTONIC ns, 0: none) passes. A loop turn (slow_ns not
  * 0) that began at `*clock` and lasted longer than slow_ns counts as slow;
- * it leaves the clock at its end in `*clock`. Returns true when p is
- * still alive and may have events left (its sched flag is then 0). */
-static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns, uint64_t *clock)
+ * it leaves the clock at its end in `*clock`. When `may_linger` and the
+ * mailbox ran empty, the turn leaves sched at 1 (TURN_LINGER). */
+static enum turn_end turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns,
+                          uint64_t *clock, bool may_linger)
 {
     cp__current = p;
     if (!p->initialized) {
@@ -396,8 +422,10 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
             p->ops->initialize(p);
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_READY, memory_order_relaxed);
-    /* Read once: the first cache line is the senders'. */
-    bool bounded = p->bounded;
+    /* Nothing on the first cache line, the senders': a read there would
+     * make the next sender's atomics on it wait for this core. */
+    bool bounded = p->bounded_in;
+    bool emptied = false;
     int n = 0, skipped = 0;
     for (; n < max && !p->dead; n++) {
         /* The clock every 16 events: a read costs about as much as a
@@ -409,8 +437,10 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
             break;
         }
         cp__event_t *ev = cp__mq_pop(p);
-        if (ev == NULL)
+        if (ev == NULL) {
+            emptied = true;
             break;
+        }
         if (bounded && cp__mailbox_skip(p, ev)) {
             skipped++; /* dropped by drop-oldest: not an event run */
             continue;
@@ -433,7 +463,7 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
         /* sched stays 1: nobody schedules a dead process again. */
         count_resume();
         cp__process_unref(p);
-        return false;
+        return TURN_DEAD;
     }
     if (slow_ns && p->loop_turns) {
         /* Three slow turns in a row: one may be the loop thread losing its
@@ -452,12 +482,13 @@ static bool turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns
                    (unsigned long long)(took / 1000));
         }
     }
-    /* An idle process holds no segment of mailbox. */
-    cp__mq_release_if_empty(p);
     atomic_store_explicit(&p->pstate, CP_PROCESS_BLOCKED, memory_order_relaxed);
-    atomic_store_explicit(&p->sched, 0, memory_order_seq_cst);
-    count_resume();
-    return true;
+    if (may_linger && emptied && !p->loop_turns) {
+        p->linger = 1;
+        return TURN_LINGER;
+    }
+    end_turn(p);
+    return TURN_ENDED;
 }
 
 /* Still has work after its turn (the fairness bound, or events that
@@ -468,21 +499,72 @@ static bool more_work(struct cp_process *p)
            atomic_exchange_explicit(&p->sched, 1, memory_order_acq_rel) == 0;
 }
 
+/* Ends p's lingering: its turn really ends, and it goes back on the ring
+ * if events came in the meantime. */
+static void end_linger(worker_t *w, struct cp_process *p)
+{
+    p->linger = 0;
+    end_turn(p);
+    if (more_work(p))
+        push_ring(w, p);
+}
+
+/* A look at a lingering process (one whose turn emptied its mailbox, kept
+ * scheduled on this worker's ring). True when it has work again. Else it
+ * goes back on the ring for another look, or its turn really ends. */
+static bool look(worker_t *w, struct cp_process *p)
+{
+    if (cp__mq_peek(p) || atomic_load_explicit(&p->inject, memory_order_acquire)) {
+        p->linger = 0;
+        return true;
+    }
+    if (p->linger < LINGER_LOOKS && w->idle_looks++ < LINGER_IDLE &&
+        !atomic_load_explicit(&S.quit, memory_order_relaxed)) {
+        p->linger++; /* before the push: a thief may take p at once */
+        if (cp__runq_push(&w->ring, p))
+            return false;
+    }
+    end_linger(w, p);
+    return false;
+}
+
 static void resume(worker_t *w, struct cp_process *p)
 {
+    if (p->linger && !look(w, p))
+        return;
+    w->idle_looks = 0;
     atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    /* Behind what is already queued here, never in the slot, so it cannot
-     * starve the processes waiting in the ring. */
-    if (turn(p, BATCH, 0, 0, NULL) && more_work(p))
-        push_ring(w, p);
+    /* Utilisation: two clock reads per turn, not per event. */
+    uint64_t t0 = cp__sched_now_ns();
+    switch (turn(p, BATCH, 0, 0, NULL, true)) {
+    case TURN_LINGER:
+        /* Behind what is already queued here, and without waking anyone:
+         * there is no work in it until a sender's push, which this worker
+         * sees at its next look. */
+        if (!cp__runq_push(&w->ring, p))
+            end_linger(w, p);
+        break;
+    case TURN_ENDED:
+        /* Behind what is already queued here, never in the slot, so it
+         * cannot starve the processes waiting in the ring. */
+        if (more_work(p))
+            push_ring(w, p);
+        break;
+    case TURN_DEAD:
+        break;
+    }
+    atomic_store_explicit(&w->busy_ns,
+                          atomic_load_explicit(&w->busy_ns, memory_order_relaxed) +
+                              (cp__sched_now_ns() - t0),
+                          memory_order_relaxed);
 }
 
 uint64_t cp__sched_loop_turn(struct cp_process *p, int max, uint64_t start, uint64_t until,
                              uint64_t slow_ns)
 {
     uint64_t clock = start;
-    if (turn(p, max, until, slow_ns, &clock) && more_work(p))
+    if (turn(p, max, until, slow_ns, &clock, false) == TURN_ENDED && more_work(p))
         cp__sched_inject(p);
     return clock;
 }
@@ -644,13 +726,7 @@ static void *worker_main(void *arg)
             continue;
         }
         stop_spinning(w);
-        /* Utilisation: two clock reads per turn, not per event. */
-        uint64_t t0 = cp__sched_now_ns();
         resume(w, p);
-        atomic_store_explicit(&w->busy_ns,
-                              atomic_load_explicit(&w->busy_ns, memory_order_relaxed) +
-                                  (cp__sched_now_ns() - t0),
-                              memory_order_relaxed);
     }
     if (w->spinning) {
         w->spinning = false;

@@ -9,7 +9,10 @@
  * event loop) go to a shared injection queue. An idle worker takes from
  * the injection queue and steals from the other workers' rings, and, only
  * just before it would sleep, from their slots. A sleeping worker is woken
- * only when work appears in a ring or the injection queue. */
+ * only when work appears in a ring or the injection queue. A process whose
+ * turn empties its mailbox lingers on its worker's ring, still scheduled,
+ * for a few looks, so a sender that keeps it busy never schedules it
+ * (LINGER_LOOKS below). */
 #include <sched.h>
 #include <time.h>
 #include <stdlib.h>

@@ -9,10 +9,10 @@
  * event loop) go to a shared injection queue. An idle worker takes from
  * the injection queue and steals from the other workers' rings, and, only
  * just before it would sleep, from their slots. A sleeping worker is woken
- * only when work appears in a ring or the injection queue. A process whose
- * turn empties its mailbox lingers on its worker's ring, still scheduled,
- * for a few looks, so a sender that keeps it busy never schedules it
- * (LINGER_LOOKS below). */
+ * only when work appears in a ring or the injection queue. A process made
+ * runnable from outside whose turn empties its mailbox lingers on its
+ * worker's ring, still scheduled, for a few looks, so a thread that keeps
+ * it busy from outside never schedules it (LINGER_LOOKS below). */
 #include <sched.h>
 #include <time.h>
 #include <stdlib.h>
@@ -41,11 +41,12 @@
  * work from outside runs even when the workers keep each other busy. */
 #define INJECT_EVERY 61
 
-/* Lingering: a process whose turn on a worker emptied its mailbox stays
- * scheduled (sched 1) on that worker's ring for up to LINGER_LOOKS looks,
- * and a worker ends the lingering of those it meets after LINGER_IDLE
- * empty looks in a row. A sender to a lingering process only claims a
- * slot: no schedule, no injection, no wake-up (docs/runtime.md). */
+/* Lingering: a process made runnable from outside the workers whose turn
+ * on a worker emptied its mailbox stays scheduled (sched 1) on that
+ * worker's ring for up to LINGER_LOOKS looks, and a worker ends the
+ * lingering of those it meets after LINGER_IDLE empty looks in a row. A
+ * sender to a lingering process only claims a slot: no schedule, no
+ * injection, no wake-up (docs/runtime.md). */
 #define LINGER_LOOKS 32
 #define LINGER_IDLE  64
 
@@ -177,6 +178,9 @@ static struct cp_process *inject_pop(void)
     if (p)
         atomic_fetch_sub_explicit(&S.inj_len, 1, memory_order_relaxed);
     pthread_mutex_unlock(&S.inj_mu);
+    /* Made runnable from outside the workers: it may linger (resume). */
+    if (p)
+        p->linger = 1;
     return p;
 }
 
@@ -513,15 +517,19 @@ static void end_linger(worker_t *w, struct cp_process *p)
 }
 
 /* A look at a lingering process (one whose turn emptied its mailbox, kept
- * scheduled on this worker's ring). True when it has work again. Else it
- * goes back on the ring for another look, or its turn really ends. */
-static bool look(worker_t *w, struct cp_process *p)
+ * scheduled on a worker's ring). True when it has work again. Else it
+ * goes back on this worker's ring for another look, or its turn really
+ * ends: at once when this worker stole it, so that it does not linger
+ * away from the processes that talk to it (its next sender schedules it
+ * again, into that sender's worker's slot). */
+static bool look(worker_t *w, struct cp_process *p, bool stolen)
 {
-    if (cp__mq_peek(p) || atomic_load_explicit(&p->inject, memory_order_acquire)) {
+    if (cp__mq_peek(p) || atomic_load_explicit(&p->inject, memory_order_acquire) ||
+        !p->initialized) {
         p->linger = 0;
         return true;
     }
-    if (p->linger < LINGER_LOOKS && w->idle_looks++ < LINGER_IDLE &&
+    if (!stolen && p->linger < LINGER_LOOKS && w->idle_looks++ < LINGER_IDLE &&
         !atomic_load_explicit(&S.quit, memory_order_relaxed)) {
         p->linger++; /* before the push: a thief may take p at once */
         if (cp__runq_push(&w->ring, p))
@@ -531,16 +539,21 @@ static bool look(worker_t *w, struct cp_process *p)
     return false;
 }
 
-static void resume(worker_t *w, struct cp_process *p)
+/* Runs a turn of p, which `stolen` says this worker took from another's
+ * ring or slot: a stolen process does not linger here, so the next
+ * message from a process it talks to schedules it next to that process
+ * again (into its worker's slot) instead of keeping the two apart. */
+static void resume(worker_t *w, struct cp_process *p, bool stolen)
 {
-    if (p->linger && !look(w, p))
+    bool lingering = p->linger != 0;
+    if (lingering && !look(w, p, stolen))
         return;
     w->idle_looks = 0;
     atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     /* Utilisation: two clock reads per turn, not per event. */
     uint64_t t0 = cp__sched_now_ns();
-    switch (turn(p, BATCH, 0, 0, NULL, true)) {
+    switch (turn(p, BATCH, 0, 0, NULL, lingering && !stolen)) {
     case TURN_LINGER:
         /* Behind what is already queued here, and without waking anyone:
          * there is no work in it until a sender's push, which this worker
@@ -618,11 +631,12 @@ static uint64_t next_rand(worker_t *w)
  * that has not started a new turn during the whole search: an owner that
  * is making progress runs its slot next, and taking it would move a ping
  * away from its pong. */
-static struct cp_process *steal(worker_t *w, const uint64_t *seen)
+static struct cp_process *steal(worker_t *w, const uint64_t *seen, bool *stolen)
 {
     struct cp_process *p = inject_pop();
     if (p)
         return p;
+    *stolen = true;
     unsigned start = (unsigned)(next_rand(w) % S.n);
     for (unsigned k = 0; k < S.n; k++) {
         unsigned j = (start + k) % S.n;
@@ -650,7 +664,8 @@ static void stop_spinning(worker_t *w)
         wake_one();
 }
 
-static struct cp_process *search(worker_t *w)
+/* Sets *stolen when what it returns comes from another worker. */
+static struct cp_process *search(worker_t *w, bool *stolen)
 {
     if (!w->spinning) {
         w->spinning = true;
@@ -660,7 +675,8 @@ static struct cp_process *search(worker_t *w)
     for (unsigned j = 0; j < S.n && j < SEEN_MAX; j++)
         seen[j] = atomic_load_explicit(&S.w[j].turns, memory_order_relaxed);
     for (int i = 0; i < SPIN; i++) {
-        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL);
+        *stolen = false;
+        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL, stolen);
         if (p)
             return p;
         if (atomic_load_explicit(&S.quit, memory_order_relaxed))
@@ -719,8 +735,9 @@ static void *worker_main(void *arg)
     cp__is_worker = true;
     for (;;) {
         struct cp_process *p = find_local(w);
+        bool stolen = false;
         if (p == NULL)
-            p = search(w);
+            p = search(w, &stolen);
         if (p == NULL) {
             if (atomic_load(&S.quit) && !work_visible())
                 break;
@@ -729,7 +746,7 @@ static void *worker_main(void *arg)
             continue;
         }
         stop_spinning(w);
-        resume(w, p);
+        resume(w, p, stolen);
     }
     if (w->spinning) {
         w->spinning = false;

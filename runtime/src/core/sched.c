@@ -313,6 +313,7 @@ int cp__enqueue(struct cp_process *p, cp__event_t *ev)
         if (rc)
             return rc;
     }
+    ev->from_worker = cp__is_worker;
     if (cp__mq_push(p, ev) != 0) {
         if (p->bounded)
             cp__mailbox_unadmit(p, ev);
@@ -417,8 +418,12 @@ static void end_turn(struct cp_process *p)
 /* One turn of p, as the thread inside: at most `max` events, fewer when
  * `until` (CLOCK_MONOTONIC ns, 0: none) passes. A loop turn (slow_ns not
  * 0) that began at `*clock` and lasted longer than slow_ns counts as slow;
- * it leaves the clock at its end in `*clock`. When `may_linger` and the
- * mailbox ran empty, the turn leaves sched at 1 (TURN_LINGER). */
+ * it leaves the clock at its end in `*clock`. When `may_linger`, the
+ * mailbox ran empty and no event of the turn came from a worker, the turn
+ * leaves sched at 1 (TURN_LINGER). An event from a worker means a process
+ * there talks to p: p's turn ends, so that the next such event schedules
+ * it into that worker's slot, next to its sender, instead of p lingering
+ * on another core. */
 static enum turn_end turn(struct cp_process *p, int max, uint64_t until, uint64_t slow_ns,
                           uint64_t *clock, bool may_linger)
 {
@@ -432,7 +437,7 @@ static enum turn_end turn(struct cp_process *p, int max, uint64_t until, uint64_
     /* Nothing on the first cache line, the senders': a read there would
      * make the next sender's atomics on it wait for this core. */
     bool bounded = p->bounded_in;
-    bool emptied = false;
+    bool emptied = false, from_worker = false;
     int n = 0, skipped = 0;
     for (; n < max && !p->dead; n++) {
         /* The clock every 16 events: a read costs about as much as a
@@ -452,6 +457,7 @@ static enum turn_end turn(struct cp_process *p, int max, uint64_t until, uint64_
             skipped++; /* dropped by drop-oldest: not an event run */
             continue;
         }
+        from_worker |= ev->from_worker;
         run_event(p, ev);
     }
     /* One writer (this thread): a plain add, published for the metrics. */
@@ -490,7 +496,7 @@ static enum turn_end turn(struct cp_process *p, int max, uint64_t until, uint64_
         }
     }
     atomic_store_explicit(&p->pstate, CP_PROCESS_BLOCKED, memory_order_relaxed);
-    if (may_linger && emptied && !p->loop_turns) {
+    if (may_linger && emptied && !from_worker && !p->loop_turns) {
         p->linger = 1;
         return TURN_LINGER;
     }

@@ -53,9 +53,9 @@ typedef struct cp_process_ops {
  * `ops` (borrowed for the process's life, may be NULL) and `data` (owned by
  * the process from a successful call on: handed to ops->destroy at the end;
  * on error it stays the caller's). Writes its UPID to *pid (may be NULL).
- * Returns 0, CP_EINVAL (empty id, '@' or '/' in it, runtime not running:
- * CP_ESTATE), CP_ETOOBIG (id too long), CP_EEXIST (id taken) or CP_ENOMEM.
- * Thread-safe. */
+ * Returns 0, CP_EINVAL (empty id, or '@' or '/' in it), CP_ESTATE (the
+ * runtime is not running), CP_ETOOBIG (id too long), CP_EEXIST (id taken)
+ * or CP_ENOMEM. Thread-safe. */
 int cp_process_spawn(const char *id, const cp_process_ops_t *ops, void *data, cp_upid_t *pid);
 
 /* cp_process_spawn() plus `ctx`, a second pointer for wrappers (the typed

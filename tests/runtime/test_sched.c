@@ -1,17 +1,18 @@
 /* Scheduling semantics under the per-worker run queues: one thread at a
  * time inside a process, FIFO per sender, the fairness bound (a busy
  * process, or two processes bouncing messages through a worker's next
- * slot, cannot starve the others), fan-out that other workers steal, and
- * terminating processes that sit in run queues. Nothing here asserts
- * timing: every wait is on a future, bounded by CP_TEST_TIMEOUT_NS. */
+ * slot, cannot starve the others), fan-out that other workers steal,
+ * terminating processes that sit in run queues, and sends to and
+ * terminating of lingering processes. Nothing here asserts timing: every
+ * wait is on a future or a counter, bounded by CP_TEST_TIMEOUT_NS. */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -391,9 +392,9 @@ static void test_terminate_while_queued(void **state)
     free(pids);
 }
 
-/* Lingering (sched.c): a process whose turn on a worker emptied its
- * mailbox stays scheduled there for a few looks, and a send to it then
- * only queues the event. Two threads that are not workers each send to
+/* Lingering (sched.c): a process made runnable from outside the workers
+ * whose turn on a worker emptied its mailbox stays scheduled there for a
+ * few looks, and a send to it then only queues the event. Two threads that are not workers each send to
  * two processes of their own, one event at a time: each waits until the
  * event has run, without sending anything else (which would schedule the
  * process and hide a lost send), then pauses for a varied time, so that

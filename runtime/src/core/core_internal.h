@@ -52,6 +52,7 @@ typedef struct cp__event {
     uint8_t size_class; /* allocation class, see event.c */
     uint8_t net;        /* a message from the network, counted (inbound.c) */
     bool from_worker;   /* queued by a worker thread (sched.c: lingering) */
+    uint8_t pad;        /* bytes before the block in its malloc chunk (event.c) */
     union {
         struct {
             cp_dispatch_fn fn;

@@ -84,7 +84,7 @@ size_t cp__event_header_size(void)
  * together, holds parts of two blocks. With malloc's 16-byte alignment a
  * block shared its first and last lines with its neighbours, which are
  * often in use on another core (blocks move between threads through the
- * depot): dispatch_throughput went from 21.8-24.3 M to 25.0-28.3 M
+ * depot): dispatch_throughput went from 23.9-24.1 M to 27.3-28.4 M
  * (docs/benchmarks.md). The padding is done by hand, not with
  * aligned_alloc, whose leftover fragments slowed the remote path's other
  * allocations by 4-8 %. */

@@ -45,6 +45,19 @@ static struct cp_process *slab_take(void)
         struct cp_process *b = aligned_alloc(128, SLAB_PROCS * sizeof *b);
         if (b == NULL)
             return NULL;
+#ifdef MADV_POPULATE_WRITE
+        /* The slab's whole pages faulted in by one call, not by a trap
+         * each as spawns first touch them: a spawn is cheap enough that
+         * page faults were about half its time (docs/benchmarks.md).
+         * Older kernels refuse the advice; the pages then fault as
+         * before. */
+        {
+            uintptr_t lo = ((uintptr_t)b + 4095u) & ~(uintptr_t)4095u;
+            uintptr_t hi = ((uintptr_t)(b + SLAB_PROCS)) & ~(uintptr_t)4095u;
+            if (hi > lo)
+                madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+        }
+#endif
         slab.slabs[slab.n++] = b;
         slab.cur = b;
         slab.left = SLAB_PROCS;

@@ -174,9 +174,8 @@ struct cp_process {
      * 1 + the number of slow loop turns in a row. Written by the thread
      * inside, read by whoever claims `sched`. */
     uint8_t loop_turns;
-    /* Not 0 while the process may linger on a worker (sched.c): set to 1
-     * when a worker takes it from the injection queue, then 1 + the empty
-     * looks at it since its mailbox ran empty. */
+    /* Not 0 while the process lingers on a worker after a turn that
+     * emptied its mailbox (sched.c): 1 + the empty looks at it since. */
     uint8_t linger;
 };
 

@@ -178,9 +178,6 @@ static struct cp_process *inject_pop(void)
     if (p)
         atomic_fetch_sub_explicit(&S.inj_len, 1, memory_order_relaxed);
     pthread_mutex_unlock(&S.inj_mu);
-    /* Made runnable from outside the workers: it may linger (resume). */
-    if (p)
-        p->linger = 1;
     return p;
 }
 
@@ -530,8 +527,7 @@ static void end_linger(worker_t *w, struct cp_process *p)
  * again, into that sender's worker's slot). */
 static bool look(worker_t *w, struct cp_process *p, bool stolen)
 {
-    if (cp__mq_peek(p) || atomic_load_explicit(&p->inject, memory_order_acquire) ||
-        !p->initialized) {
+    if (cp__mq_peek(p) || atomic_load_explicit(&p->inject, memory_order_acquire)) {
         p->linger = 0;
         return true;
     }
@@ -545,21 +541,30 @@ static bool look(worker_t *w, struct cp_process *p, bool stolen)
     return false;
 }
 
-/* Runs a turn of p, which `stolen` says this worker took from another's
- * ring or slot: a stolen process does not linger here, so the next
- * message from a process it talks to schedules it next to that process
- * again (into its worker's slot) instead of keeping the two apart. */
-static void resume(worker_t *w, struct cp_process *p, bool stolen)
+/* Where a worker found the process it runs next. */
+enum source {
+    FROM_HERE,    /* its own slot or ring */
+    FROM_OUTSIDE, /* the injection queue: made runnable off the workers */
+    FROM_THEFT,   /* another worker's ring or slot */
+};
+
+/* Runs a turn of p, found at `src`. A process made runnable from outside
+ * may linger after it, and so may one that was lingering here. A stolen
+ * process does not linger here, so the next message from a process it
+ * talks to schedules it next to that process again (into its worker's
+ * slot) instead of keeping the two apart. */
+static void resume(worker_t *w, struct cp_process *p, enum source src)
 {
     bool lingering = p->linger != 0;
-    if (lingering && !look(w, p, stolen))
+    if (lingering && !look(w, p, src == FROM_THEFT))
         return;
     w->idle_looks = 0;
     atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     /* Utilisation: two clock reads per turn, not per event. */
     uint64_t t0 = cp__sched_now_ns();
-    switch (turn(p, BATCH, 0, 0, NULL, lingering && !stolen)) {
+    switch (turn(p, BATCH, 0, 0, NULL,
+                 src != FROM_THEFT && (lingering || src == FROM_OUTSIDE))) {
     case TURN_LINGER:
         /* Behind what is already queued here, and without waking anyone:
          * there is no work in it until a sender's push, which this worker
@@ -600,17 +605,28 @@ static struct cp_process *take_slot(worker_t *w)
     return atomic_exchange_explicit(&w->slot, NULL, memory_order_acq_rel);
 }
 
-/* The worker's own queues, in the order that keeps locality and is fair. */
-static struct cp_process *find_local(worker_t *w)
+/* The injection queue's oldest process, noting where it came from. */
+static struct cp_process *take_injected(enum source *src)
+{
+    struct cp_process *p = inject_pop();
+    if (p != NULL)
+        *src = FROM_OUTSIDE;
+    return p;
+}
+
+/* The worker's own queues, in the order that keeps locality and is fair;
+ * *src says which. */
+static struct cp_process *find_local(worker_t *w, enum source *src)
 {
     struct cp_process *p = NULL;
-    if (++w->tick % INJECT_EVERY == 0 && (p = inject_pop()) != NULL)
+    *src = FROM_HERE;
+    if (++w->tick % INJECT_EVERY == 0 && (p = take_injected(src)) != NULL)
         goto other;
     if (w->slot_run < SLOT_RUN_MAX && (p = take_slot(w)) != NULL) {
         w->slot_run++;
         return p;
     }
-    if ((p = cp__runq_pop(&w->ring)) != NULL || (p = inject_pop()) != NULL)
+    if ((p = cp__runq_pop(&w->ring)) != NULL || (p = take_injected(src)) != NULL)
         goto other;
     if ((p = take_slot(w)) != NULL)
         return p; /* slot_run at its limit, nothing else here */
@@ -637,12 +653,12 @@ static uint64_t next_rand(worker_t *w)
  * that has not started a new turn during the whole search: an owner that
  * is making progress runs its slot next, and taking it would move a ping
  * away from its pong. */
-static struct cp_process *steal(worker_t *w, const uint64_t *seen, bool *stolen)
+static struct cp_process *steal(worker_t *w, const uint64_t *seen, enum source *src)
 {
-    struct cp_process *p = inject_pop();
+    struct cp_process *p = take_injected(src);
     if (p)
         return p;
-    *stolen = true;
+    *src = FROM_THEFT;
     unsigned start = (unsigned)(next_rand(w) % S.n);
     for (unsigned k = 0; k < S.n; k++) {
         unsigned j = (start + k) % S.n;
@@ -670,8 +686,8 @@ static void stop_spinning(worker_t *w)
         wake_one();
 }
 
-/* Sets *stolen when what it returns comes from another worker. */
-static struct cp_process *search(worker_t *w, bool *stolen)
+/* *src says where what it returns came from. */
+static struct cp_process *search(worker_t *w, enum source *src)
 {
     if (!w->spinning) {
         w->spinning = true;
@@ -681,8 +697,7 @@ static struct cp_process *search(worker_t *w, bool *stolen)
     for (unsigned j = 0; j < S.n && j < SEEN_MAX; j++)
         seen[j] = atomic_load_explicit(&S.w[j].turns, memory_order_relaxed);
     for (int i = 0; i < SPIN; i++) {
-        *stolen = false;
-        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL, stolen);
+        struct cp_process *p = steal(w, i == SPIN - 1 ? seen : NULL, src);
         if (p)
             return p;
         if (atomic_load_explicit(&S.quit, memory_order_relaxed))
@@ -740,10 +755,10 @@ static void *worker_main(void *arg)
     me = w;
     cp__is_worker = true;
     for (;;) {
-        struct cp_process *p = find_local(w);
-        bool stolen = false;
+        enum source src;
+        struct cp_process *p = find_local(w, &src);
         if (p == NULL)
-            p = search(w, &stolen);
+            p = search(w, &src);
         if (p == NULL) {
             if (atomic_load(&S.quit) && !work_visible())
                 break;
@@ -752,7 +767,7 @@ static void *worker_main(void *arg)
             continue;
         }
         stop_spinning(w);
-        resume(w, p, stolen);
+        resume(w, p, src);
     }
     if (w->spinning) {
         w->spinning = false;

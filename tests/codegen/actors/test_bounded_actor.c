@@ -19,13 +19,19 @@
 #include "bounded.actor.h"
 #include "node.h"
 
-/* Job 999 holds the process until the gate opens. */
+/* Job 999 holds the process until the gate opens; with --serve, it says
+ * "held" on stdout first. */
 static cp_promise_t *gate;
 static _Atomic uint64_t jobs;
+static bool serving;
 
 static void on_job(cp_process_t *self, void *state, const cp_upid_t *from, const Bounded__Job *msg)
 {
     if (msg->n == 999) {
+        if (serving) {
+            printf("held\n");
+            fflush(stdout);
+        }
         cp_future_t *g = cp_promise_future(gate);
         cp_future_wait(g, CP_TEST_TIMEOUT_NS);
         cp_future_unref(g);
@@ -44,10 +50,12 @@ static Bounded__Done_Future run(cp_process_t *self, void *state, const cp_upid_t
 
 static const Bounded__Worker_Handlers worker = {.on_job = on_job, .run = run};
 
-/* --serve: a node with one Worker named "worker"; prints its UPID; "go\n"
- * on stdin opens the gate; runs until stdin closes. */
+/* --serve: a node with one Worker named "worker"; prints its UPID, and
+ * "held" when the held job starts; "go\n" on stdin opens the gate; runs
+ * until stdin closes. */
 static int serve(void)
 {
+    serving = true;
     setenv("LIBPROCESS_IP", "127.0.0.1", 1);
     setenv("LIBPROCESS_PORT", "0", 1);
     if (cp_runtime_start(NULL) != 0)
@@ -159,15 +167,20 @@ static void test_remote_call_to_a_full_mailbox_fails_mailbox_full(void **state)
     FILE *fp = fdopen(from_child, "r");
     cp_upid_t upid;
     test_node_read_upid(fp, &upid);
-    fclose(fp);
     Bounded__Worker_Pid w = bounded__worker__pid(upid);
 
-    /* One connection, in order: the held job, then two more; whether the
-     * held one was taken yet or not, the mailbox (bound 2) is full when
-     * the call arrives. */
+    /* The held job first, and wait until it started (the server says
+     * "held"): then the two jobs fill the mailbox (bound 2), and the call
+     * finds it full. Sent before the held job was taken, the second job
+     * would be refused instead and the call could find room, to wait
+     * behind the held job for the gate this test opens only after. */
     Bounded__Job hold = BOUNDED__JOB__INIT, job = BOUNDED__JOB__INIT;
     hold.n = 999;
     assert_int_equal(bounded__worker__send_job(w, &hold, NULL), 0);
+    char line[16] = "";
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_string_equal(line, "held\n");
+    fclose(fp);
     assert_int_equal(bounded__worker__send_job(w, &job, NULL), 0);
     assert_int_equal(bounded__worker__send_job(w, &job, NULL), 0);
     Bounded__Done_Future f = bounded__worker__run(w, &job, NULL, NULL);

@@ -582,7 +582,9 @@ static void test_sending_failures_are_logged(void **state)
                                "Connection: close\r\n\r\n";
     test_node_send_all(c, busy, sizeof busy - 1);
     snprintf(want, sizeof want,
-             "sending to 127.0.0.1:%u: the peer answered 503 Service Unavailable", (unsigned)port);
+             "sending to 127.0.0.1:%u: the peer answered 503 Service Unavailable (over its "
+             "connection cap)",
+             (unsigned)port);
     expect_log(&f);
     close(c);
     close(lfd);

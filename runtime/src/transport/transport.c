@@ -188,9 +188,10 @@ static void peer_lost(cp__peer_t *p, const char *what, int uv_status)
 
 static void outconn_data(cp__stream_t *st, const char *data, size_t len)
 {
-    /* Peers answer our messages with 202s that we only count and discard;
-     * a 503 is a peer over its connection cap, worth a warning (it closes
-     * the connection next). */
+    /* Peers answer our messages with 202s that we only count and discard.
+     * A 503 is worth a warning: one that closes the connection is a peer
+     * over its connection cap; one that keeps it is a cproc process whose
+     * bounded mailbox was full, and the message was dropped. */
     cp__outconn_t *c = (cp__outconn_t *)st;
     atomic_fetch_add(&T.bytes_received, (uint64_t)len);
     uint64_t upto;
@@ -203,9 +204,11 @@ static void outconn_data(cp__stream_t *st, const char *data, size_t len)
         (memmem(data, len, "HTTP/1.1 503", 12) || memmem(data, len, "HTTP/1.0 503", 12))) {
         char ip[16];
         cp__wire_format_ip(ip, c->peer->ip);
-        cp__transport_warn("sending to %s:%u: the peer answered 503 Service Unavailable "
-                           "(over its connection cap?)",
-                           ip, (unsigned)c->peer->port);
+        bool cap = memmem(data, len, "Connection: close", 17) != NULL;
+        cp__transport_warn("sending to %s:%u: the peer answered 503 Service Unavailable (%s)", ip,
+                           (unsigned)c->peer->port,
+                           cap ? "over its connection cap"
+                               : "a bounded mailbox was full: the message is dropped");
     }
 }
 

@@ -14,11 +14,12 @@ rounds=${1:-${STRESS_ROUNDS:-20}}
 
 # The suites in which threads meet: futures across threads, processes,
 # dispatch, the scheduler, the loop and clock, the async toolkit and
-# metrics, remote nodes, TLS, the transport's bounds and its stop, calls.
+# metrics, remote nodes, TLS, the transport's bounds and its stop, calls,
+# and generated actors called from another node.
 suites=(test_future_threads test_future test_process test_dispatch test_loop test_clock test_sched test_loop_turns
         test_collect test_queue test_mutex test_sequence test_pipe test_subprocess test_mailbox test_mailbox_queue
         test_metrics test_peer_metrics test_tls test_node_safety test_limits test_backpressure test_reply_resend test_remote test_tls_nodes test_calls
-        test_kv_cluster)
+        test_kv_cluster test_remote_rpc test_bounded_actor test_loop_turns_actor)
 
 hogs=()
 stop_hogs() {

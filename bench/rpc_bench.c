@@ -11,9 +11,12 @@
  *                event-loop thread: lines with "loop_turns": true
  * Usage: cproc-bench-rpc [rpc_local] [rpc_remote]
  *
- * The driver keeps N calls in flight: each completion (a callback on the
- * thread that completes the call) starts the next call. Every call has the
- * default deadline and is measured from cp_call to completion.
+ * The driver keeps N calls in flight, spread over the servers: each
+ * completion (a callback on the thread that completes the call) starts the
+ * next call to the same server. Every call has the default deadline and is
+ * measured from cp_call to completion. Each server's share keeps its own
+ * counters and timestamps, so the driver's bookkeeping shares no cache
+ * line between the workers.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,12 +47,21 @@ static const Bench__EchoLoop_Handlers loop_handlers = {.call = echo_call};
 
 #define MAX_SERVERS 8
 
+/* One server's share of the calls: its own counters and its own slice of
+ * the timestamps, on cache lines of their own, so that the completions on
+ * one worker do not write lines the other worker's completions write. */
+typedef struct share {
+    _Alignas(128) Bench__Echo_Pid server;
+    uint64_t base, total; /* its calls are numbered base .. base + total - 1 */
+    _Atomic uint64_t issued, completed, failed;
+} share_t;
+
 typedef struct driver {
-    Bench__Echo_Pid server[MAX_SERVERS];
+    share_t share[MAX_SERVERS];
     unsigned servers;
     bool loop_turns; /* the servers are EchoLoop actors */
     uint64_t total;
-    _Atomic uint64_t issued, completed, failed;
+    _Alignas(128) _Atomic unsigned finished_shares;
     uint64_t *sent_at, *rtt;
     cp_promise_t *finished;
 } driver_t;
@@ -62,70 +74,86 @@ static void keep(void *request_unused)
     (void)request_unused; /* the request is static: handed over, never freed */
 }
 
-static void issue(unsigned server);
+static void issue(share_t *s);
 
-/* arg: the call's sequence number times MAX_SERVERS plus its server. */
+/* arg: the call's number times MAX_SERVERS plus its share's index. */
 static void completed(cp_future_t *f, void *arg)
 {
     uint64_t seq = (uint64_t)(uintptr_t)arg / MAX_SERVERS;
-    unsigned server = (unsigned)((uintptr_t)arg % MAX_SERVERS);
+    share_t *s = &D->share[(uintptr_t)arg % MAX_SERVERS];
     if (!cp_future_is_ready(f))
-        atomic_fetch_add(&D->failed, 1);
+        atomic_fetch_add(&s->failed, 1);
     D->rtt[seq] = bench_now_ns() - D->sent_at[seq];
-    if (atomic_fetch_add(&D->completed, 1) + 1 == D->total)
+    if (atomic_fetch_add_explicit(&s->completed, 1, memory_order_relaxed) + 1 < s->total)
+        issue(s);
+    else if (atomic_fetch_add(&D->finished_shares, 1) + 1 == D->servers)
         cp_promise_set(D->finished, NULL);
-    else
-        issue(server);
 }
 
-/* Starts the next call to server `server`; its completion starts another,
- * so each server keeps its share of the calls in flight. */
-static void issue(unsigned server)
+/* Starts the share's next call; its completion starts another, so each
+ * server keeps its part of the calls in flight. */
+static void issue(share_t *s)
 {
-    uint64_t seq = atomic_fetch_add(&D->issued, 1);
-    if (seq >= D->total)
+    uint64_t n = atomic_fetch_add_explicit(&s->issued, 1, memory_order_relaxed);
+    if (n >= s->total)
         return;
+    uint64_t seq = s->base + n;
     D->sent_at[seq] = bench_now_ns();
     Bench__Res_Future f =
-        D->loop_turns ? bench__echo_loop__call(bench__echo_loop__pid(D->server[server].upid),
-                                               &request, keep, NULL)
-                      : bench__echo__call(D->server[server], &request, keep, NULL);
-    cp_future_on_any(f.future, completed, (void *)(uintptr_t)(seq * MAX_SERVERS + server), NULL);
+        D->loop_turns
+            ? bench__echo_loop__call(bench__echo_loop__pid(s->server.upid), &request, keep, NULL)
+            : bench__echo__call(s->server, &request, keep, NULL);
+    cp_future_on_any(f.future, completed, (void *)(uintptr_t)(seq * MAX_SERVERS + (s - D->share)),
+                     NULL);
     bench__res__future_unref(f);
 }
 
 static void run(const char *name, const Bench__Echo_Pid *servers, unsigned n, uint64_t total,
                 uint64_t in_flight, bool loop_turns)
 {
-    driver_t d = {.servers = n, .loop_turns = loop_turns, .total = total};
-    for (unsigned i = 0; i < n; i++)
-        d.server[i] = servers[i];
-    d.sent_at = calloc(total, sizeof(uint64_t));
-    d.rtt = calloc(total, sizeof(uint64_t));
-    d.finished = cp_promise_new(NULL);
-    cp_future_t *done = cp_promise_future(d.finished);
-    D = &d;
+    driver_t *d = aligned_alloc(128, sizeof *d);
+    memset(d, 0, sizeof *d);
+    d->servers = n;
+    d->loop_turns = loop_turns;
+    d->total = total;
+    uint64_t base = 0;
+    for (unsigned i = 0; i < n; i++) {
+        share_t *s = &d->share[i];
+        s->server = servers[i];
+        s->base = base;
+        s->total = total / n + (i < total % n);
+        base += s->total;
+    }
+    d->sent_at = calloc(total, sizeof(uint64_t));
+    d->rtt = calloc(total, sizeof(uint64_t));
+    d->finished = cp_promise_new(NULL);
+    cp_future_t *done = cp_promise_future(d->finished);
+    D = d;
     uint64_t start = bench_now_ns();
     for (uint64_t i = 0; i < in_flight && i < total; i++)
-        issue((unsigned)(i % n));
+        issue(&d->share[i % n]);
     if (!cp_future_wait(done, 120 * CP_NS_PER_SEC)) {
         fprintf(stderr, "%s: did not finish\n", name);
         exit(1);
     }
     double secs = (double)(bench_now_ns() - start) / 1e9;
-    qsort(d.rtt, total, sizeof(uint64_t), bench_cmp_u64);
+    uint64_t failed = 0;
+    for (unsigned i = 0; i < n; i++)
+        failed += atomic_load(&d->share[i].failed);
+    qsort(d->rtt, total, sizeof(uint64_t), bench_cmp_u64);
     printf("{\"bench\": \"%s\", \"value\": %.0f, \"unit\": \"calls/s\", \"calls\": %llu, "
            "\"servers\": %u, \"in_flight\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, "
            "\"failed\": %llu, \"loop_turns\": %s}\n",
            name, (double)total / secs, (unsigned long long)total, n,
-           (unsigned long long)in_flight, (double)d.rtt[total / 2] / 1e3,
-           (double)d.rtt[total * 99 / 100] / 1e3, (unsigned long long)d.failed,
+           (unsigned long long)in_flight, (double)d->rtt[total / 2] / 1e3,
+           (double)d->rtt[total * 99 / 100] / 1e3, (unsigned long long)failed,
            loop_turns ? "true" : "false");
     fflush(stdout);
     cp_future_unref(done);
-    cp_promise_free(d.finished);
-    free(d.sent_at);
-    free(d.rtt);
+    cp_promise_free(d->finished);
+    free(d->sent_at);
+    free(d->rtt);
+    free(d);
 }
 
 /* BENCH_SERVERS servers (default 2: one per worker, as libprocess's

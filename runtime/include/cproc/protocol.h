@@ -103,7 +103,10 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
 
 /* Calls not yet ended on this node (each holds its record, an entry on a
  * deadline list and, when remote, an entry in the table of calls by id).
- * For tests and metrics. */
+ * Exact for the calls whose start and end the calling thread has seen
+ * (for instance by waiting on their futures); a call starting or ending
+ * on another thread meanwhile may or may not be counted. For tests and
+ * metrics. */
 uint64_t cp_call_pending(void);
 
 /* ---- the server side -------------------------------------------------- */

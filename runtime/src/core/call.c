@@ -18,6 +18,7 @@
 
 #include "core/call.h"
 #include "core/core_internal.h"
+#include "core/counter.h"
 #include "core/deadline.h"
 #include "core/node.h"
 #include "core/transport_ops.h"
@@ -59,8 +60,8 @@ struct cp__call {
 static struct {
     pthread_mutex_t mu;
     struct cp__call *buckets[CALL_BUCKETS];
-    _Atomic uint64_t next_id;
-    _Atomic uint64_t pending;
+    _Atomic uint64_t next_id; /* of remote calls */
+    cp__counter_t pending;
     _Atomic uint64_t default_ns;
     bool spawned;
     cp_upid_t calls_pid;
@@ -77,7 +78,8 @@ uint64_t cp_call_default_timeout_ns(void)
 
 uint64_t cp_call_pending(void)
 {
-    return atomic_load(&C.pending);
+    int64_t n = cp__counter_sum(&C.pending);
+    return n > 0 ? (uint64_t)n : 0;
 }
 
 /* The first call id of this OS process: random, so that a node restarted
@@ -167,7 +169,7 @@ static bool finish_begin(struct cp__call *c, bool from_timer)
             table_remove_locked(c);
         pthread_mutex_unlock(&C.mu);
     }
-    atomic_fetch_sub(&C.pending, 1);
+    cp__counter_add(&C.pending, -1);
     if (cp__deadline_remove(&c->deadline))
         cp__call_unref(c); /* the list's reference */
     uint64_t t = atomic_load(&c->timer);
@@ -717,7 +719,6 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
     c->def = def;
     c->server = *to;
     c->remote = !cp__upid_is_local(to);
-    c->id = atomic_fetch_add(&C.next_id, 1) + 1;
     struct cp_process *self = cp__current;
     if (self != NULL) {
         cp__process_fill_upid(self, &c->caller);
@@ -726,6 +727,8 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
     c->timeout_ns = opts != NULL && opts->timeout_ns ? opts->timeout_ns
                                                      : cp_call_default_timeout_ns();
     if (c->remote) {
+        /* Only a remote call needs an id: its reply names it. */
+        c->id = atomic_fetch_add(&C.next_id, 1) + 1;
         int src = calls_pid(&c->from);
         if (src != 0) {
             cp_promise_free(promise);
@@ -734,7 +737,7 @@ cp_future_t *cp_call(const cp_upid_t *to, const cp_rpc_def_t *def, void *request
                                def->method, cp_strerror(src));
         }
     }
-    atomic_fetch_add(&C.pending, 1);
+    cp__counter_add(&C.pending, 1);
     cp_future_t *result = cp_promise_future(promise);
 
     /* The deadline first, so that nothing can end the call before its

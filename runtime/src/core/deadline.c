@@ -2,6 +2,8 @@
  * deadline.h). */
 #include "core/deadline.h"
 
+#include "core/counter.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -18,8 +20,10 @@ typedef struct dl_list {
     bool armed; /* a timer is due for this list */
 } dl_list_t;
 
+/* On lines of its own: a shard's mutex shared a line with the tail of
+ * the shard before, which another thread reads on every call. */
 typedef struct dl_shard {
-    pthread_mutex_t mu;
+    _Alignas(128) pthread_mutex_t mu;
     dl_list_t l[DL_LISTS];
     size_t n;
 } dl_shard_t;
@@ -30,8 +34,6 @@ static dl_shard_t shards[DL_SHARDS] = {
     {.mu = PTHREAD_MUTEX_INITIALIZER},
     {.mu = PTHREAD_MUTEX_INITIALIZER},
 };
-static _Atomic unsigned next_shard;
-static _Thread_local int my_shard __attribute__((tls_model("initial-exec"))) = -1;
 
 static void unlink_locked(cp__deadline_t *d)
 {
@@ -84,8 +86,7 @@ static void fire(void *arg)
 
 bool cp__deadline_add(cp__deadline_t *d, uint64_t timeout_ns)
 {
-    if (my_shard < 0)
-        my_shard = (int)(atomic_fetch_add(&next_shard, 1) % DL_SHARDS);
+    int my_shard = (int)(cp__thread_shard() % DL_SHARDS);
     dl_shard_t *s = &shards[my_shard];
     pthread_mutex_lock(&s->mu);
     size_t i = 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/counter.h"
 #include "cproc/error.h"
 #include "metrics/metrics_internal.h"
 
@@ -102,7 +103,8 @@ double cp__metric_load(const cp_metric_t *m)
     uint64_t b = atomic_load_explicit(&m->bits, memory_order_relaxed);
     double v;
     memcpy(&v, &b, sizeof v);
-    return v;
+    cp__counter_t *sh = atomic_load_explicit(&((cp_metric_t *)m)->shards, memory_order_acquire);
+    return sh ? v + (double)cp__counter_sum(sh) : v;
 }
 
 static void metric_free(cp_metric_t *m)
@@ -110,6 +112,7 @@ static void metric_free(cp_metric_t *m)
     if (m->arg_free)
         m->arg_free(m->arg);
     pthread_mutex_destroy(&m->mu);
+    free(atomic_load_explicit(&m->shards, memory_order_relaxed));
     free(m->ring);
     free(m->name);
     free(m->help);
@@ -284,7 +287,9 @@ static void add_sample(cp_metric_t *m, double v)
     pthread_mutex_unlock(&m->mu);
 }
 
-static void add_value(cp_metric_t *m, double delta)
+/* Adds delta to the value with a compare-and-swap; false when another
+ * thread changed it first and `once` said not to retry. */
+static bool add_bits(cp_metric_t *m, double delta, bool once, double *sum)
 {
     uint64_t old = atomic_load_explicit(&m->bits, memory_order_relaxed), nb;
     double v;
@@ -292,9 +297,63 @@ static void add_value(cp_metric_t *m, double delta)
         memcpy(&v, &old, sizeof v);
         v += delta;
         memcpy(&nb, &v, sizeof nb);
-    } while (!atomic_compare_exchange_weak_explicit(&m->bits, &old, nb, memory_order_relaxed,
-                                                    memory_order_relaxed));
+        if (atomic_compare_exchange_weak_explicit(&m->bits, &old, nb, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *sum = v;
+            return true;
+        }
+    } while (!once);
+    return false;
+}
+
+static void add_value(cp_metric_t *m, double delta)
+{
+    double v;
+    add_bits(m, delta, false, &v);
     add_sample(m, v);
+}
+
+/* Whole numbers a shard adds exactly (doubles are exact up to 2^53). */
+static bool whole(double d)
+{
+    return d >= 0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
+}
+
+/* m's shards, made on the first call: NULL when memory ran out. */
+static cp__counter_t *shards_of(cp_metric_t *m)
+{
+    cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
+    if (sh)
+        return sh;
+    cp__counter_t *made = aligned_alloc(_Alignof(cp__counter_t), sizeof *made);
+    if (!made)
+        return NULL;
+    memset(made, 0, sizeof *made);
+    if (atomic_compare_exchange_strong_explicit(&m->shards, &sh, made, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return made;
+    free(made); /* another thread made them first */
+    return sh;
+}
+
+/* A counter without statistics: one compare-and-swap while no other
+ * thread adds at the same time, a shard of this thread's after that (a
+ * counter that every worker bumps, such as a method's `received`, would
+ * otherwise move its cache line between the cores on every add). */
+static void counter_add(cp_metric_t *m, double delta)
+{
+    cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
+    double v;
+    if (!whole(delta)) {
+        add_bits(m, delta, false, &v);
+    } else if (sh || !add_bits(m, delta, true, &v)) {
+        if (!sh)
+            sh = shards_of(m);
+        if (sh)
+            cp__counter_add(sh, (int64_t)delta);
+        else
+            add_bits(m, delta, false, &v);
+    }
 }
 
 void cp_metric_increment(cp_metric_t *m)
@@ -306,7 +365,9 @@ void cp_metric_add(cp_metric_t *m, double delta)
 {
     if (!m || isnan(delta))
         return;
-    if (m->kind == CP_METRIC_GAUGE || (m->kind == CP_METRIC_COUNTER && delta >= 0))
+    if (m->kind == CP_METRIC_COUNTER && delta >= 0 && !m->ring)
+        counter_add(m, delta);
+    else if (m->kind == CP_METRIC_GAUGE || (m->kind == CP_METRIC_COUNTER && delta >= 0))
         add_value(m, delta);
 }
 

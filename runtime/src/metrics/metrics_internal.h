@@ -20,6 +20,11 @@ struct cp_metric {
     char *name;
     char *help;
     _Atomic uint64_t bits; /* the value, a double's bits */
+    /* A counter without statistics: once two threads met on `bits` (a
+     * compare-and-swap failed), its whole-number adds go to shards, one
+     * per thread (core/counter.h), and its value is `bits` plus their
+     * sum. NULL until then. */
+    struct cp__counter *_Atomic shards;
     /* Samples for statistics (NULL ring: none), under mu. */
     pthread_mutex_t mu;
     cp__sample_t *ring;

@@ -1,7 +1,8 @@
-/* Internal: counters that many threads add to. Each thread adds to a shard
- * of its own (threads take shards round robin, in the order they first
- * ask), on cache lines no other shard shares, so adding never moves a line
- * between cores; reading sums the shards. A shard may go below zero when
+/* Internal: counters that many threads add to. Each thread adds to its
+ * shard (threads take shards round robin, in the order they first ask;
+ * with more threads than shards, some share one), on cache lines no other
+ * shard shares, so adds from different shards never move a line between
+ * cores; reading sums the shards. A shard may go below zero when
  * one thread adds and another subtracts; the sum is exact once the adds it
  * should count happened before the read. */
 #ifndef CPROC_CORE_COUNTER_H

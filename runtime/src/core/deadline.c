@@ -2,12 +2,11 @@
  * deadline.h). */
 #include "core/deadline.h"
 
-#include "core/counter.h"
-
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "core/counter.h"
 #include "cproc/clock.h"
 
 #define DL_LISTS 16

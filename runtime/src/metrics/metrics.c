@@ -103,7 +103,7 @@ double cp__metric_load(const cp_metric_t *m)
     uint64_t b = atomic_load_explicit(&m->bits, memory_order_relaxed);
     double v;
     memcpy(&v, &b, sizeof v);
-    cp__counter_t *sh = atomic_load_explicit(&((cp_metric_t *)m)->shards, memory_order_acquire);
+    cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
     return sh ? v + (double)cp__counter_sum(sh) : v;
 }
 

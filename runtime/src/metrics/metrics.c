@@ -313,7 +313,8 @@ static void add_value(cp_metric_t *m, double delta)
     add_sample(m, v);
 }
 
-/* Whole numbers a shard adds exactly (doubles are exact up to 2^53). */
+/* Whole numbers a shard adds exactly (doubles are exact up to 2^53). The
+ * shards hold a total below 2^63, far beyond any count of events. */
 static bool whole(double d)
 {
     return d >= 0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;

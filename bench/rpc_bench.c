@@ -60,7 +60,6 @@ typedef struct driver {
     share_t share[MAX_SERVERS];
     unsigned servers;
     bool loop_turns; /* the servers are EchoLoop actors */
-    uint64_t total;
     _Alignas(128) _Atomic unsigned finished_shares;
     uint64_t *sent_at, *rtt;
     cp_promise_t *finished;
@@ -115,7 +114,6 @@ static void run(const char *name, const Bench__Echo_Pid *servers, unsigned n, ui
     memset(d, 0, sizeof *d);
     d->servers = n;
     d->loop_turns = loop_turns;
-    d->total = total;
     uint64_t base = 0;
     for (unsigned i = 0; i < n; i++) {
         share_t *s = &d->share[i];

@@ -320,12 +320,11 @@ static bool whole(double d)
     return d >= 0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
 }
 
-/* m's shards, made on the first call: NULL when memory ran out. */
-static cp__counter_t *shards_of(cp_metric_t *m)
+/* Makes m's shards, which it had none of a moment ago, or returns those
+ * another thread made first; NULL when memory ran out. */
+static cp__counter_t *make_shards(cp_metric_t *m)
 {
-    cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
-    if (sh)
-        return sh;
+    cp__counter_t *sh = NULL;
     cp__counter_t *made = aligned_alloc(_Alignof(cp__counter_t), sizeof *made);
     if (!made)
         return NULL;
@@ -343,18 +342,17 @@ static cp__counter_t *shards_of(cp_metric_t *m)
  * otherwise move its cache line between the cores on every add). */
 static void counter_add(cp_metric_t *m, double delta)
 {
-    cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
     double v;
-    if (!whole(delta)) {
-        add_bits(m, delta, false, &v);
-    } else if (sh || !add_bits(m, delta, true, &v)) {
-        if (!sh)
-            sh = shards_of(m);
-        if (sh)
+    if (whole(delta)) {
+        cp__counter_t *sh = atomic_load_explicit(&m->shards, memory_order_acquire);
+        if (!sh && add_bits(m, delta, true, &v))
+            return;
+        if (sh || (sh = make_shards(m)) != NULL) {
             cp__counter_add(sh, (int64_t)delta);
-        else
-            add_bits(m, delta, false, &v);
+            return;
+        }
     }
+    add_bits(m, delta, false, &v); /* a fraction, or no memory for shards */
 }
 
 void cp_metric_increment(cp_metric_t *m)
